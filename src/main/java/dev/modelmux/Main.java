@@ -1,0 +1,2 @@
+package dev.modelmux;
+public class Main { public static void main(String[] a) {} }

@@ -1,0 +1,12 @@
+package dev.modelmux.config;
+
+/** A configuration problem; the message always names the offending field. */
+public final class ConfigException extends RuntimeException {
+  public ConfigException(String field, String problem) {
+    super(field + ": " + problem);
+  }
+
+  ConfigException(String fieldAndProblem) {
+    super(fieldAndProblem);
+  }
+}

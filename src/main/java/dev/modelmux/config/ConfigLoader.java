@@ -1,0 +1,193 @@
+package dev.modelmux.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelmux.emulator.EmulatedModel;
+import dev.modelmux.emulator.EmulatorConfig;
+import dev.modelmux.emulator.Fault;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Reads the YAML configuration into typed records, validating every field once, at start-up. */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final Function<String, String> environment;
+
+  /** @param environment looks up provider keys by variable name (System::getenv in production) */
+  public ConfigLoader(Function<String, String> environment) {
+    this.environment = environment;
+  }
+
+  public GatewayConfig load(Path file) {
+    try {
+      return parse(Files.readString(file));
+    } catch (IOException e) {
+      throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  public GatewayConfig parse(String yaml) {
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new ConfigException("config", "not valid YAML: " + e.getMessage());
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new ConfigException("config", "must be a YAML mapping");
+    }
+    ConfigNode root = new ConfigNode(tree, "").allowOnly(Set.of("server", "redis", "emulator", "deployments", "routes"));
+    ServerConfig server = server(root.optionalObject("server"));
+    Optional<RedisConfig> redis = root.has("redis") ? Optional.of(redis(root.object("redis"))) : Optional.empty();
+    Optional<EmulatorConfig> emulator = root.has("emulator") ? Optional.of(emulator(root.object("emulator"))) : Optional.empty();
+    List<DeploymentConfig> deployments = deployments(root);
+    List<RouteConfig> routes = routes(root, deployments);
+    return new GatewayConfig(server, redis, emulator, deployments, routes);
+  }
+
+  private static ServerConfig server(ConfigNode node) {
+    node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances"));
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new ServerConfig(
+        node.string("host", "0.0.0.0"),
+        (int) node.number("port", 8080, 0, 65535),
+        node.number("max_body_bytes", 8L * 1024 * 1024, 1024, 1L << 31),
+        (int) node.number("instances", cores, 1, 256));
+  }
+
+  private static RedisConfig redis(ConfigNode node) {
+    node.allowOnly(Set.of("url"));
+    return new RedisConfig(node.url("url"));
+  }
+
+  private static EmulatorConfig emulator(ConfigNode node) {
+    node.allowOnly(Set.of("host", "port", "models"));
+    List<EmulatedModel> models = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (ConfigNode m : node.list("models")) {
+      m.allowOnly(Set.of("name", "ttft_ms", "inter_token_ms", "context_window", "limits", "fault"));
+      String name = m.string("name");
+      if (!names.add(name)) {
+        throw new ConfigException(m.field("name"), "duplicate emulated model '" + name + "'");
+      }
+      ConfigNode limits = m.optionalObject("limits").allowOnly(Set.of("tpm", "rpm"));
+      models.add(new EmulatedModel(
+          name,
+          m.number("ttft_ms", 0, 0, 3_600_000),
+          m.number("inter_token_ms", 0, 0, 60_000),
+          (int) m.number("context_window", 8192, 16, 10_000_000),
+          limits.number("tpm", 0, 0, Long.MAX_VALUE),
+          limits.number("rpm", 0, 0, Long.MAX_VALUE),
+          m.has("fault") ? fault(m.object("fault")) : Fault.NONE));
+    }
+    return new EmulatorConfig(
+        node.string("host", "127.0.0.1"),
+        (int) node.number("port", 9099, 0, 65535),
+        models.isEmpty() ? EmulatorConfig.defaultModels() : models);
+  }
+
+  private static Fault fault(ConfigNode node) {
+    try {
+      return Fault.fromJson(new JsonObject(YAML.convertValue(node.raw(), Map.class)));
+    } catch (IllegalArgumentException e) {
+      // Fault reports "field: problem"; prefixing the node's path makes it name the full field.
+      throw new ConfigException(node.path() + "." + e.getMessage());
+    }
+  }
+
+  private List<DeploymentConfig> deployments(ConfigNode root) {
+    List<ConfigNode> nodes = root.list("deployments");
+    if (nodes.isEmpty()) {
+      throw new ConfigException("deployments", "at least one deployment is required");
+    }
+    Map<String, DeploymentConfig> byId = new LinkedHashMap<>();
+    for (ConfigNode d : nodes) {
+      DeploymentConfig deployment = deployment(d);
+      if (byId.putIfAbsent(deployment.id(), deployment) != null) {
+        throw new ConfigException(d.field("id"), "duplicate deployment id '" + deployment.id() + "'");
+      }
+    }
+    return List.copyOf(byId.values());
+  }
+
+  private DeploymentConfig deployment(ConfigNode d) {
+    d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "model", "context_window", "max_output_tokens",
+        "limits", "price", "timeouts"));
+    String id = d.string("id");
+    ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
+    if (provider == null) {
+      throw new ConfigException(d.field("provider"), "missing");
+    }
+    String keyEnv = d.string("api_key_env");
+    String key = environment.apply(keyEnv);
+    if (key == null || key.isBlank()) {
+      throw new ConfigException(d.field("api_key_env"), "environment variable " + keyEnv + " is not set");
+    }
+    int window = (int) d.requiredNumber("context_window", 16, 100_000_000);
+    ConfigNode limits = d.object("limits").allowOnly(Set.of("tpm", "rpm"));
+    ConfigNode price = d.optionalObject("price").allowOnly(Set.of("input_per_mtok", "output_per_mtok"));
+    ConfigNode timeouts = d.optionalObject("timeouts").allowOnly(Set.of("connect_ms", "first_token_ms", "idle_ms", "total_ms"));
+    Timeouts t = Timeouts.DEFAULT;
+    return new DeploymentConfig(
+        id,
+        provider,
+        d.url("base_url"),
+        keyEnv,
+        new Secret(key),
+        d.string("model"),
+        window,
+        (int) d.number("max_output_tokens", window, 1, window),
+        new Limits(limits.requiredNumber("tpm", 1, Long.MAX_VALUE), limits.requiredNumber("rpm", 1, Long.MAX_VALUE)),
+        new Price(price.decimal("input_per_mtok", 0), price.decimal("output_per_mtok", 0)),
+        new Timeouts(
+            timeouts.number("connect_ms", t.connectMs(), 1, 600_000),
+            timeouts.number("first_token_ms", t.firstTokenMs(), 1, 3_600_000),
+            timeouts.number("idle_ms", t.idleMs(), 1, 3_600_000),
+            timeouts.number("total_ms", t.totalMs(), 1, 86_400_000)));
+  }
+
+  private static List<RouteConfig> routes(ConfigNode root, List<DeploymentConfig> deployments) {
+    Set<String> ids = new HashSet<>();
+    deployments.forEach(d -> ids.add(d.id()));
+    Set<String> names = new HashSet<>();
+    List<RouteConfig> routes = new ArrayList<>();
+    for (ConfigNode r : root.list("routes")) {
+      r.allowOnly(Set.of("name", "tiers"));
+      String name = r.string("name");
+      if (!names.add(name)) {
+        throw new ConfigException(r.field("name"), "duplicate route '" + name + "'");
+      }
+      List<ConfigNode> tierNodes = r.list("tiers");
+      if (tierNodes.isEmpty()) {
+        throw new ConfigException(r.field("tiers"), "at least one tier is required");
+      }
+      List<List<String>> tiers = new ArrayList<>();
+      for (ConfigNode tier : tierNodes) {
+        List<String> members = tier.isList() ? tier.asStringList() : List.of(tier.asString());
+        if (members.isEmpty()) {
+          throw new ConfigException(tier.path(), "a tier needs at least one deployment");
+        }
+        for (int i = 0; i < members.size(); i++) {
+          if (!ids.contains(members.get(i))) {
+            throw new ConfigException(tier.path() + "[" + i + "]", "unknown deployment '" + members.get(i) + "'");
+          }
+        }
+        tiers.add(List.copyOf(members));
+      }
+      routes.add(new RouteConfig(name, List.copyOf(tiers)));
+    }
+    return List.copyOf(routes);
+  }
+}

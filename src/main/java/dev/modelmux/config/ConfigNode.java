@@ -1,0 +1,194 @@
+package dev.modelmux.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/** A YAML node that knows its path, so every validation error names the field it is about. */
+final class ConfigNode {
+  private final JsonNode node;
+  private final String path;
+
+  ConfigNode(JsonNode node, String path) {
+    this.node = node;
+    this.path = path;
+  }
+
+  JsonNode raw() {
+    return node;
+  }
+
+  String path() {
+    return path;
+  }
+
+  String field(String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  boolean has(String name) {
+    JsonNode child = node.get(name);
+    return child != null && !child.isNull();
+  }
+
+  ConfigNode object(String name) {
+    JsonNode child = node.get(name);
+    if (child == null || child.isNull()) {
+      throw new ConfigException(field(name), "missing");
+    }
+    if (!child.isObject()) {
+      throw new ConfigException(field(name), "must be a mapping");
+    }
+    return new ConfigNode(child, field(name));
+  }
+
+  ConfigNode optionalObject(String name) {
+    return has(name) ? object(name) : new ConfigNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), field(name));
+  }
+
+  List<ConfigNode> list(String name) {
+    JsonNode child = node.get(name);
+    if (child == null || child.isNull()) {
+      return List.of();
+    }
+    if (!child.isArray()) {
+      throw new ConfigException(field(name), "must be a list");
+    }
+    List<ConfigNode> items = new ArrayList<>();
+    for (int i = 0; i < child.size(); i++) {
+      items.add(new ConfigNode(child.get(i), field(name) + "[" + i + "]"));
+    }
+    return items;
+  }
+
+  List<String> stringList(String name) {
+    List<String> values = new ArrayList<>();
+    for (ConfigNode item : list(name)) {
+      values.add(item.asString());
+    }
+    return values;
+  }
+
+  List<String> asStringList() {
+    if (!node.isArray()) {
+      throw new ConfigException(path, "must be a list");
+    }
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      values.add(new ConfigNode(node.get(i), path + "[" + i + "]").asString());
+    }
+    return values;
+  }
+
+  boolean isList() {
+    return node.isArray();
+  }
+
+  String asString() {
+    if (!node.isTextual() || node.asText().isBlank()) {
+      throw new ConfigException(path, "must be a non-empty string");
+    }
+    return node.asText();
+  }
+
+  String string(String name) {
+    if (!has(name)) {
+      throw new ConfigException(field(name), "missing");
+    }
+    return new ConfigNode(node.get(name), field(name)).asString();
+  }
+
+  String string(String name, String fallback) {
+    return has(name) ? string(name) : fallback;
+  }
+
+  long number(String name, long fallback, long min, long max) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode child = node.get(name);
+    if (!child.isIntegralNumber()) {
+      throw new ConfigException(field(name), "must be a whole number");
+    }
+    long value = child.asLong();
+    if (value < min || value > max) {
+      throw new ConfigException(field(name), "must be between " + min + " and " + max + ", was " + value);
+    }
+    return value;
+  }
+
+  long requiredNumber(String name, long min, long max) {
+    if (!has(name)) {
+      throw new ConfigException(field(name), "missing");
+    }
+    return number(name, 0, min, max);
+  }
+
+  double decimal(String name, double fallback) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode child = node.get(name);
+    if (!child.isNumber() || child.asDouble() < 0) {
+      throw new ConfigException(field(name), "must be a non-negative number");
+    }
+    return child.asDouble();
+  }
+
+  boolean bool(String name, boolean fallback) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode child = node.get(name);
+    if (!child.isBoolean()) {
+      throw new ConfigException(field(name), "must be true or false");
+    }
+    return child.asBoolean();
+  }
+
+  URI url(String name) {
+    String raw = string(name);
+    try {
+      URI uri = new URI(raw);
+      String scheme = uri.getScheme();
+      if (scheme == null || !(scheme.equals("http") || scheme.equals("https") || scheme.equals("redis") || scheme.equals("rediss"))
+          || uri.getHost() == null) {
+        throw new ConfigException(field(name), "not a valid URL: " + raw);
+      }
+      return uri;
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(field(name), "not a valid URL: " + raw);
+    }
+  }
+
+  <E extends Enum<E>> E choice(String name, E fallback, Function<String, E> parse, String allowed) {
+    if (!has(name)) {
+      return fallback;
+    }
+    String raw = string(name);
+    try {
+      return parse.apply(raw);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(field(name), "must be one of " + allowed + ", was '" + raw + "'");
+    }
+  }
+
+  /** Rejects keys this version does not know, so a typo never silently drops a setting. */
+  ConfigNode allowOnly(Set<String> known) {
+    if (!node.isObject()) {
+      throw new ConfigException(path, "must be a mapping");
+    }
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        throw new ConfigException(field(name), "unknown field (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+      }
+    }
+    return this;
+  }
+}

@@ -1,0 +1,4 @@
+package dev.modelmux.config;
+
+/** US dollars per million tokens. */
+public record Price(double inputPerMtok, double outputPerMtok) {}

@@ -1,0 +1,104 @@
+package dev.modelmux.emulator;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A misbehaviour the emulator plays for a model, set in config or switched at run time.
+ *
+ * @param status HTTP status for {@link Kind#STATUS}
+ * @param afterTokens how many content tokens stream before a CUT, STALL or MALFORMED_CHUNK
+ * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN
+ * @param times how many requests the fault applies to; 0 means every request until cleared
+ */
+public record Fault(Kind kind, int status, int afterTokens, long delayMs, int times) {
+
+  public enum Kind {
+    NONE,
+    /** Answer with an HTTP error status and the provider's error body (429s carry rate-limit headers). */
+    STATUS,
+    /** Close the connection before any response header is written. */
+    RESET_BEFORE_HEADERS,
+    /** Accept the request and never answer. */
+    NO_RESPONSE,
+    /** Wait delayMs more before the first token. */
+    SLOW_FIRST_TOKEN,
+    /** Stream afterTokens tokens, then reset the connection. */
+    CUT,
+    /** Stream afterTokens tokens, then go silent with the connection open. */
+    STALL,
+    /** Stream afterTokens tokens, then send a chunk that is not valid JSON. */
+    MALFORMED_CHUNK,
+    /** Stream the whole answer but never send the terminator ([DONE] / message_stop); keep the connection open. */
+    MISSING_DONE
+  }
+
+  public static final Fault NONE = new Fault(Kind.NONE, 0, 0, 0, 0);
+
+  private static final Set<String> FIELDS = Set.of("kind", "status", "after_tokens", "delay_ms", "times");
+
+  public static Fault status(int status) {
+    return new Fault(Kind.STATUS, status, 0, 0, 0);
+  }
+
+  public static Fault of(Kind kind) {
+    return new Fault(kind, 0, 0, 0, 0);
+  }
+
+  public Fault afterTokens(int tokens) {
+    return new Fault(kind, status, tokens, delayMs, times);
+  }
+
+  public Fault delayMs(long delay) {
+    return new Fault(kind, status, afterTokens, delay, times);
+  }
+
+  public Fault times(int count) {
+    return new Fault(kind, status, afterTokens, delayMs, count);
+  }
+
+  /** Parses {@code {"kind":"status","status":503,"times":1}}; throws IllegalArgumentException naming the field. */
+  public static Fault fromJson(JsonObject json) {
+    for (String name : json.fieldNames()) {
+      if (!FIELDS.contains(name)) {
+        throw new IllegalArgumentException(name + ": unknown field (known: kind, status, after_tokens, delay_ms, times)");
+      }
+    }
+    Object rawKind = json.getValue("kind");
+    if (!(rawKind instanceof String)) {
+      throw new IllegalArgumentException("kind: missing or not a string");
+    }
+    Kind kind;
+    try {
+      kind = Kind.valueOf(((String) rawKind).toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("kind: unknown fault '" + rawKind + "'");
+    }
+    int status = intField(json, "status", 0);
+    if (kind == Kind.STATUS && (status < 400 || status > 599)) {
+      throw new IllegalArgumentException("status: must be an HTTP error status (400-599)");
+    }
+    return new Fault(kind, status, intField(json, "after_tokens", 0), intField(json, "delay_ms", 0), intField(json, "times", 0));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("kind", kind.name().toLowerCase(Locale.ROOT))
+        .put("status", status)
+        .put("after_tokens", afterTokens)
+        .put("delay_ms", delayMs)
+        .put("times", times);
+  }
+
+  private static int intField(JsonObject json, String name, int fallback) {
+    Object value = json.getValue(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Number) || ((Number) value).longValue() < 0 || ((Number) value).longValue() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(name + ": must be a non-negative whole number");
+    }
+    return ((Number) value).intValue();
+  }
+}

@@ -1,0 +1,79 @@
+package dev.modelmux.tokens;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+
+/**
+ * Counts tokens the way OpenAI bills chat prompts: the encoded text of every message plus the
+ * cookbook framing (3 per message, 1 per name, 3 to prime the reply). Encodings load once, here.
+ */
+public final class TokenCounter {
+  private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+  private static final int PER_MESSAGE = 3;
+  private static final int PER_NAME = 1;
+  private static final int REPLY_PRIMING = 3;
+
+  private TokenCounter() {}
+
+  /** gpt-4o, gpt-4.1, o-series and gpt-5 use o200k_base; everything else (gpt-3.5, gpt-4, Claude estimates) cl100k_base. */
+  public static Encoding encodingFor(String model) {
+    String m = model.toLowerCase(Locale.ROOT);
+    boolean o200k = m.startsWith("gpt-4o") || m.startsWith("gpt-4.1") || m.startsWith("gpt-4.5") || m.startsWith("gpt-5")
+        || m.matches("^o\\d.*") || m.startsWith("chatgpt-4o");
+    return REGISTRY.getEncoding(o200k ? EncodingType.O200K_BASE : EncodingType.CL100K_BASE);
+  }
+
+  /** Loads both encodings now, so the first request does not pay for it. */
+  public static void warmUp() {
+    REGISTRY.getEncoding(EncodingType.CL100K_BASE).countTokens("warm up");
+    REGISTRY.getEncoding(EncodingType.O200K_BASE).countTokens("warm up");
+  }
+
+  public static int count(Encoding encoding, String text) {
+    return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+  }
+
+  /** Prompt tokens of OpenAI-shaped messages, tools included as their JSON text (an estimate, as OpenAI's own overhead is undocumented). */
+  public static int countChat(Encoding encoding, JsonArray messages, JsonArray tools) {
+    int total = REPLY_PRIMING;
+    for (int i = 0; i < messages.size(); i++) {
+      Object item = messages.getValue(i);
+      if (!(item instanceof JsonObject message)) {
+        continue;
+      }
+      total += PER_MESSAGE;
+      total += count(encoding, message.getString("role", ""));
+      total += contentTokens(encoding, message.getValue("content"));
+      if (message.getValue("name") instanceof String name) {
+        total += PER_NAME + count(encoding, name);
+      }
+      if (message.getValue("tool_calls") instanceof JsonArray calls) {
+        total += count(encoding, calls.encode());
+      }
+    }
+    if (tools != null && !tools.isEmpty()) {
+      total += count(encoding, tools.encode());
+    }
+    return total;
+  }
+
+  private static int contentTokens(Encoding encoding, Object content) {
+    if (content instanceof String text) {
+      return count(encoding, text);
+    }
+    int total = 0;
+    if (content instanceof JsonArray parts) {
+      for (int i = 0; i < parts.size(); i++) {
+        if (parts.getValue(i) instanceof JsonObject part && part.getValue("text") instanceof String text) {
+          total += count(encoding, text);
+        }
+      }
+    }
+    return total;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.modelmux.emulator;
+
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.IntArrayList;
+import dev.modelmux.tokens.TokenCounter;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns an admitted request into its {@link AnswerPlan}. Text answers: {@link AnswerText#of}, cut
+ * before the first stop sequence ({@code stop}), then cut to the first max tokens of the model's
+ * encoding ({@code length}). Forced tool calls: one call whose arguments come from the tool's schema
+ * ({@link ToolArguments}); its completion tokens count the name and the arguments.
+ */
+public final class AnswerPlanner {
+  private AnswerPlanner() {}
+
+  public static AnswerPlan plan(ChatRequest request, int promptTokens) {
+    Encoding encoding = TokenCounter.encodingFor(request.model());
+    if (request.forcedTool() != null) {
+      AnswerPlan.ToolCall call = toolCall(request);
+      int completion = TokenCounter.count(encoding, call.name()) + TokenCounter.count(encoding, call.arguments());
+      return new AnswerPlan(List.of(), call, FinishReason.TOOL_CALLS, promptTokens, completion);
+    }
+    String text = AnswerText.of(request.turns());
+    FinishReason reason = FinishReason.STOP;
+    int cut = text.length();
+    for (String stop : request.stop()) {
+      int at = text.indexOf(stop);
+      if (at >= 0 && at < cut) {
+        cut = at;
+      }
+    }
+    text = text.substring(0, cut);
+    if (request.maxTokens() != null) {
+      IntArrayList tokens = encoding.encodeOrdinary(text);
+      if (tokens.size() > request.maxTokens()) {
+        IntArrayList kept = new IntArrayList(request.maxTokens());
+        for (int i = 0; i < request.maxTokens(); i++) {
+          kept.add(tokens.get(i));
+        }
+        text = encoding.decode(kept);
+        reason = FinishReason.LENGTH;
+      }
+    }
+    return new AnswerPlan(AnswerText.pieces(text), null, reason, promptTokens, TokenCounter.count(encoding, text));
+  }
+
+  /** The forced call for a request: {@code call_} + 24 hex digits of the conversation and tool name. */
+  static AnswerPlan.ToolCall toolCall(ChatRequest request) {
+    JsonObject function = request.forcedTool();
+    String name = function.getString("name");
+    String arguments = ToolArguments.forParameters(
+        function.getValue("parameters") instanceof JsonObject p ? p : null);
+    long h1 = AnswerText.hash(request.turns());
+    long h2 = AnswerText.hash(List.of(new Turn("tool", name), new Turn("seed", Long.toHexString(h1))));
+    String id = "call_" + String.format("%016x%08x", h1, h2 >>> 32);
+    return new AnswerPlan.ToolCall(id, name, arguments, fragments(arguments));
+  }
+
+  /** Splits the arguments into 3 fragments (fewer when shorter than 3 chars), never inside a surrogate pair. */
+  static List<String> fragments(String arguments) {
+    List<String> out = new ArrayList<>();
+    int parts = Math.min(3, Math.max(1, arguments.length()));
+    int start = 0;
+    for (int i = 1; i <= parts; i++) {
+      int end = i == parts ? arguments.length() : arguments.length() * i / parts;
+      if (end > start && end < arguments.length() && Character.isLowSurrogate(arguments.charAt(end))) {
+        end++;
+      }
+      if (end > start) {
+        out.add(arguments.substring(start, end));
+        start = end;
+      }
+    }
+    return out;
+  }
+}

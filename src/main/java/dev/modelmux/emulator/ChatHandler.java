@@ -1,0 +1,134 @@
+package dev.modelmux.emulator;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One chat completion, in one dialect: read and admit it, draw the model's fault, then answer
+ * (or play the fault that replaces the answer).
+ */
+final class ChatHandler {
+  /** Bodies above this are parsed and counted on a worker thread, not on the event loop. */
+  static final int OFF_LOOP_BYTES = 256 * 1024;
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+
+  private final Vertx vertx;
+  private final WireFormat format;
+  private final Emulator emulator;
+
+  ChatHandler(Vertx vertx, WireFormat format, Emulator emulator) {
+    this.vertx = vertx;
+    this.format = format;
+    this.emulator = emulator;
+  }
+
+  void handle(HttpServerRequest request) {
+    Exchange exchange = new Exchange(vertx, request, emulator::closing);
+    ResponseMeta[] meta = {meta(null, false)};
+    String[] model = {null};
+    exchange.onPeerClosed(v -> emulator.peerClosed(model[0]));
+    request.body()
+        .compose(body -> admit(request, body)
+            .recover(failure -> Future.failedFuture(failure instanceof ApiError e ? withModel(e, body) : failure)))
+        .onSuccess(admitted -> {
+          model[0] = admitted.model().name();
+          meta[0] = meta(admitted.model().name(), admitted.request().includeUsage());
+          answer(exchange, admitted, meta[0]);
+        })
+        .onFailure(failure -> {
+          if (failure instanceof ApiError error) {
+            model[0] = error.model();
+            ModelCounters counters = emulator.counters(error.model());
+            if (counters != null) {
+              counters.requests.increment();
+            }
+            sendError(exchange, error, meta(error.model(), false), counters);
+          } else if (!exchange.over()) {
+            exchange.closeConnection(); // the body could not be read: the peer is gone or broke the protocol
+          }
+        });
+  }
+
+  private Future<Admission.Admitted> admit(HttpServerRequest request, Buffer body) {
+    if (body.length() <= OFF_LOOP_BYTES) {
+      try {
+        return Future.succeededFuture(emulator.admission().admit(format.read(request, body)));
+      } catch (ApiError e) {
+        return Future.failedFuture(e);
+      }
+    }
+    ChatRequest parsed;
+    try {
+      parsed = format.read(request, body);
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.executeBlocking(() -> emulator.admission().admit(parsed), false);
+  }
+
+  /** An error that names no model yet (auth, parse) gets the body's model, when it names a known one. */
+  private ApiError withModel(ApiError error, Buffer body) {
+    if (error.model() != null) {
+      return error;
+    }
+    String model = format.modelOf(body);
+    return emulator.counters(model) == null ? error : ApiError.withModel(error, model);
+  }
+
+  private void answer(Exchange exchange, Admission.Admitted admitted, ResponseMeta meta) {
+    EmulatedModel model = admitted.model();
+    ModelCounters counters = emulator.counters(model.name());
+    counters.requests.increment();
+    Fault fault = emulator.faults().take(model.name());
+    if (fault.kind() != Fault.Kind.NONE) {
+      counters.faults.increment();
+    }
+    switch (fault.kind()) {
+      case STATUS -> {
+        RateLimitState state = fault.status() == 429 ? admitted.rateLimit().exhausted() : admitted.rateLimit();
+        sendError(exchange, ApiError.injected(fault.status(), model.name(), model.rpm()).rateLimit(state), meta, counters);
+      }
+      case RESET_BEFORE_HEADERS -> exchange.closeConnection();
+      case NO_RESPONSE -> { } // never answered; the exchange still notices the peer leaving
+      default -> {
+        AnswerPlan plan = AnswerPlanner.plan(admitted.request(), admitted.promptTokens());
+        AnswerPlayer player = new AnswerPlayer(format, exchange, plan, meta, model, fault, admitted.rateLimit(), counters);
+        if (admitted.request().stream()) {
+          player.stream();
+        } else {
+          player.respond();
+        }
+      }
+    }
+  }
+
+  private void sendError(Exchange exchange, ApiError error, ResponseMeta meta, ModelCounters counters) {
+    if (exchange.over()) {
+      return;
+    }
+    RateLimitState state = error.rateLimit();
+    if (state == null && error.model() != null && emulator.model(error.model()) != null) {
+      state = emulator.rateLimitState(null, error.model());
+    }
+    WireFormat.ErrorReply reply = format.error(error, meta);
+    var response = exchange.response();
+    format.commonHeaders(response.headers(), meta, state);
+    response.headers().addAll(reply.headers());
+    response.setStatusCode(reply.status()).putHeader("content-type", reply.contentType());
+    if (counters != null) {
+      counters.status(reply.status());
+    }
+    exchange.answered();
+    response.end(reply.body());
+  }
+
+  private static ResponseMeta meta(String model, boolean includeUsage) {
+    String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
+    String completionId = "chatcmpl-emu" + Long.toString(SEQUENCE.incrementAndGet(), 36) + requestId.substring(4, 16);
+    return new ResponseMeta(requestId, completionId, System.currentTimeMillis() / 1000, model, includeUsage);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.modelmux.emulator;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** The live, thread-safe counters behind a {@link ModelStats} snapshot. */
+final class ModelCounters {
+  final LongAdder requests = new LongAdder();
+  final LongAdder ok = new LongAdder();
+  final LongAdder rateLimited = new LongAdder();
+  final LongAdder errors = new LongAdder();
+  final LongAdder faults = new LongAdder();
+  final LongAdder streamsCompleted = new LongAdder();
+  final LongAdder peerClosed = new LongAdder();
+  final LongAdder promptTokens = new LongAdder();
+  final LongAdder completionTokens = new LongAdder();
+
+  void status(int status) {
+    if (status == 200) {
+      ok.increment();
+    } else if (status == 429) {
+      rateLimited.increment();
+    } else {
+      errors.increment();
+    }
+  }
+
+  void served(AnswerPlan plan) {
+    promptTokens.add(plan.promptTokens());
+    completionTokens.add(plan.completionTokens());
+  }
+
+  ModelStats snapshot(long maxRequests, long maxTokens) {
+    return new ModelStats(requests.sum(), ok.sum(), rateLimited.sum(), errors.sum(), faults.sum(),
+        streamsCompleted.sum(), peerClosed.sum(), promptTokens.sum(), completionTokens.sum(), maxRequests, maxTokens);
+  }
+}

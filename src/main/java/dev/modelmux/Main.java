@@ -1,2 +1,98 @@
 package dev.modelmux;
-public class Main { public static void main(String[] a) {} }
+
+import dev.modelmux.config.ConfigException;
+import dev.modelmux.config.ConfigLoader;
+import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.emulator.Emulator;
+import dev.modelmux.emulator.EmulatorConfig;
+import dev.modelmux.server.ModelMux;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** One jar, several commands: the gateway, the provider emulator alone. */
+@Command(name = "modelmux", mixinStandardHelpOptions = true, version = "modelmux 0.1.0",
+    description = "LLM gateway: routes OpenAI- and Anthropic-style completion requests across provider deployments.",
+    subcommands = {Main.Serve.class, Main.EmulatorCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "YAML configuration file.")
+    Path config;
+
+    @Option(names = "--port", description = "Listen port (overrides server.port).")
+    Integer port;
+
+    @Override
+    public Integer call() throws Exception {
+      GatewayConfig loaded;
+      try {
+        loaded = new ConfigLoader(System::getenv).load(config);
+      } catch (ConfigException e) {
+        System.err.println("modelmux: invalid configuration: " + e.getMessage());
+        return 2;
+      }
+      GatewayConfig effective = port == null ? loaded : loaded.withPort(port);
+      return runUntilStopped(vertx -> ModelMux.start(vertx, effective).map(mux -> null));
+    }
+  }
+
+  @Command(name = "emulator", mixinStandardHelpOptions = true, description = "Run the provider emulator alone.")
+  static final class EmulatorCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "9099", description = "Listen port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Listen address (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--config", description = "Take the emulated models from this file's emulator section.")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+      EmulatorConfig emulator = new EmulatorConfig(host, port, EmulatorConfig.defaultModels());
+      if (config != null) {
+        try {
+          GatewayConfig loaded = new ConfigLoader(name -> "unused").load(config);
+          emulator = loaded.emulator().map(e -> new EmulatorConfig(host, port, e.models())).orElse(emulator);
+        } catch (ConfigException e) {
+          System.err.println("modelmux: invalid configuration: " + e.getMessage());
+          return 2;
+        }
+      }
+      EmulatorConfig settings = emulator;
+      return runUntilStopped(vertx -> Emulator.start(vertx, settings).map(emu -> {
+        System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
+        return null;
+      }));
+    }
+  }
+
+  private static int runUntilStopped(java.util.function.Function<Vertx, io.vertx.core.Future<Void>> starter) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    CompletableFuture<Void> started = starter.apply(vertx).toCompletionStage().toCompletableFuture();
+    try {
+      started.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      System.err.println("modelmux: failed to start: " + e.getCause().getMessage());
+      vertx.close();
+      return 1;
+    }
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+      stopped.complete(null);
+    }));
+    stopped.join();
+    return 0;
+  }
+}

@@ -132,6 +132,7 @@ final class AnswerPlayer {
         return; // everything but the terminator; the connection stays open until the peer closes it
       }
       if (response.writeQueueFull()) {
+        counters.drainWaits.increment();
         response.drainHandler(v -> {
           response.drainHandler(null);
           step();
@@ -144,6 +145,7 @@ final class AnswerPlayer {
       }
       if (event.token()) {
         tokensSent++;
+        counters.piecesSent.increment();
       }
       if (event instanceof StreamEvent.Finish) {
         counters.served(plan);

@@ -13,6 +13,8 @@ final class ModelCounters {
   final LongAdder peerClosed = new LongAdder();
   final LongAdder promptTokens = new LongAdder();
   final LongAdder completionTokens = new LongAdder();
+  final LongAdder piecesSent = new LongAdder();
+  final LongAdder drainWaits = new LongAdder();
 
   void status(int status) {
     if (status == 200) {
@@ -31,6 +33,7 @@ final class ModelCounters {
 
   ModelStats snapshot(long maxRequests, long maxTokens) {
     return new ModelStats(requests.sum(), ok.sum(), rateLimited.sum(), errors.sum(), faults.sum(),
-        streamsCompleted.sum(), peerClosed.sum(), promptTokens.sum(), completionTokens.sum(), maxRequests, maxTokens);
+        streamsCompleted.sum(), peerClosed.sum(), promptTokens.sum(), completionTokens.sum(), maxRequests, maxTokens,
+        piecesSent.sum(), drainWaits.sum());
   }
 }

@@ -16,10 +16,13 @@ import io.vertx.core.json.JsonObject;
  * @param completionTokens completion tokens of those answers
  * @param maxRequestsInWindow the most requests one API key had admitted within any 60 s window
  * @param maxTokensInWindow the most tokens (prompt + requested output) one key had admitted within any 60 s window
+ * @param piecesSent content pieces written to streams
+ * @param drainWaits times a stream waited for a slow reader to drain its write queue (backpressure felt)
  */
 public record ModelStats(
     long requests, long ok, long rateLimited, long errors, long faults, long streamsCompleted, long peerClosed,
-    long promptTokens, long completionTokens, long maxRequestsInWindow, long maxTokensInWindow) {
+    long promptTokens, long completionTokens, long maxRequestsInWindow, long maxTokensInWindow,
+    long piecesSent, long drainWaits) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -33,6 +36,8 @@ public record ModelStats(
         .put("prompt_tokens", promptTokens)
         .put("completion_tokens", completionTokens)
         .put("max_requests_in_window", maxRequestsInWindow)
-        .put("max_tokens_in_window", maxTokensInWindow);
+        .put("max_tokens_in_window", maxTokensInWindow)
+        .put("pieces_sent", piecesSent)
+        .put("drain_waits", drainWaits);
   }
 }

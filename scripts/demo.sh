@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the demo: builds the jar if needed, then starts the gateway on :8080 with conf/demo.yaml,
+# which also starts the built-in provider emulator on :9099.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jar=target/modelmux.jar
+if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
+  mvn -q -B -DskipTests package
+fi
+
+# The emulator accepts any key; these only tell its two demo "accounts" apart.
+export MODELMUX_DEMO_KEY_A="${MODELMUX_DEMO_KEY_A:-demo-account-a}"
+export MODELMUX_DEMO_KEY_B="${MODELMUX_DEMO_KEY_B:-demo-account-b}"
+
+echo "modelmux demo: OpenAI-compatible API at http://127.0.0.1:${PORT:-8080}/v1 (any API key); Ctrl-C to stop"
+exec java ${JAVA_OPTS:-} -jar "$jar" serve --config conf/demo.yaml --port "${PORT:-8080}"

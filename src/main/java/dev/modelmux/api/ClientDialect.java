@@ -1,0 +1,19 @@
+package dev.modelmux.api;
+
+import dev.modelmux.gateway.GatewayError;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+
+/** How one client API (OpenAI or Anthropic) spells errors, before and after a stream has begun. */
+public interface ClientDialect {
+  String name();
+
+  /** The JSON error body for a response that has not started. */
+  Buffer errorBody(GatewayError error);
+
+  /** Headers that go with the error, such as retry-after. */
+  void errorHeaders(GatewayError error, MultiMap headers);
+
+  /** An SSE event that ends a stream already committed to the client. */
+  Buffer streamError(GatewayError error);
+}

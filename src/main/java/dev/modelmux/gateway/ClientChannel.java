@@ -1,0 +1,139 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.routing.Deployment;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * The client's side of one request. Status and headers are committed only once an answer has content, so
+ * every failure before that can still go to another deployment; "client gone" cancels whatever is in flight.
+ */
+public final class ClientChannel {
+  private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+  private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-modelmux-route");
+  private static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-modelmux-deployment");
+
+  private final HttpServerResponse response;
+  private final ChatRequest request;
+  private final long startNanos;
+  private String route;
+  private String deployment;
+  private boolean committed;
+  private boolean gone;
+  private long firstContentNanos = -1;
+  private Runnable cancelInFlight = () -> { };
+
+  public ClientChannel(HttpServerResponse response, ChatRequest request, long startNanos) {
+    this.response = response;
+    this.request = request;
+    this.startNanos = startNanos;
+    response.closeHandler(v -> {
+      if (!response.ended()) {
+        gone = true;
+        cancelInFlight.run();
+      }
+    });
+  }
+
+  public ChatRequest request() {
+    return request;
+  }
+
+  public void route(String name) {
+    this.route = name;
+  }
+
+  public String routeName() {
+    return route;
+  }
+
+  public String deploymentId() {
+    return deployment;
+  }
+
+  /** What to do if the client goes away now; registered before any upstream byte is read. */
+  public void onGone(Runnable cancel) {
+    this.cancelInFlight = cancel;
+    if (gone) {
+      cancel.run();
+    }
+  }
+
+  public boolean gone() {
+    return gone;
+  }
+
+  public boolean committed() {
+    return committed;
+  }
+
+  /** Milliseconds from the request's arrival to its first content, or -1 if none was sent. */
+  public long ttftMs() {
+    return firstContentNanos < 0 ? -1 : (firstContentNanos - startNanos) / 1_000_000;
+  }
+
+  public void attempting(Deployment candidate) {
+    this.deployment = candidate.id();
+  }
+
+  public void commit(boolean stream) {
+    committed = true;
+    firstContentNanos = System.nanoTime();
+    MultiMap headers = response.setStatusCode(200).headers();
+    headers.set(HttpHeaders.CONTENT_TYPE, stream ? EVENT_STREAM : JSON);
+    if (stream) {
+      headers.set(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+      response.setChunked(true);
+    }
+    identify(headers);
+  }
+
+  public void write(Buffer data) {
+    if (data.length() > 0 && !gone) {
+      response.write(data);
+    }
+  }
+
+  public boolean writeQueueFull() {
+    return !gone && response.writeQueueFull();
+  }
+
+  public void drainHandler(Handler<Void> handler) {
+    response.drainHandler(handler);
+  }
+
+  public void end(Buffer last) {
+    if (!gone && !response.ended()) {
+      response.end(last);
+    }
+  }
+
+  /** An error response, only possible before commit; in the client's own dialect. */
+  public void fail(GatewayError error) {
+    if (committed || gone || response.ended()) {
+      return;
+    }
+    committed = true;
+    MultiMap headers = response.setStatusCode(error.status()).headers();
+    headers.set(HttpHeaders.CONTENT_TYPE, JSON);
+    request.dialect().errorHeaders(error, headers);
+    identify(headers);
+    response.end(request.dialect().errorBody(error));
+  }
+
+  private void identify(MultiMap headers) {
+    headers.set(REQUEST_ID, request.requestId());
+    if (route != null) {
+      headers.set(ROUTE, route);
+    }
+    if (deployment != null) {
+      headers.set(DEPLOYMENT, deployment);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package dev.modelmux.gateway;
+
+/** What went wrong, independent of any wire format; each client dialect renders it in its own words. */
+public enum ErrorKind {
+  INVALID_REQUEST,
+  UNSUPPORTED_MEDIA_TYPE,
+  REQUEST_TOO_LARGE,
+  NOT_FOUND,
+  CONTEXT_LENGTH_EXCEEDED,
+  CONTENT_FILTER,
+  RATE_LIMIT_REQUESTS,
+  RATE_LIMIT_TOKENS,
+  QUOTA_EXCEEDED,
+  OVERLOADED,
+  UPSTREAM_ERROR,
+  UPSTREAM_UNREACHABLE,
+  TIMEOUT,
+  INTERNAL
+}

@@ -1,0 +1,14 @@
+package dev.modelmux.gateway;
+
+/** Which failures another deployment might not have; the rest are the request's own fault and go straight back. */
+final class Failover {
+  private Failover() {}
+
+  static boolean worthTryingNext(GatewayError error) {
+    return switch (error.kind()) {
+      case RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS, QUOTA_EXCEEDED, OVERLOADED, UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, TIMEOUT,
+          CONTEXT_LENGTH_EXCEEDED -> true;
+      case INVALID_REQUEST, UNSUPPORTED_MEDIA_TYPE, REQUEST_TOO_LARGE, NOT_FOUND, CONTENT_FILTER, INTERNAL -> false;
+    };
+  }
+}

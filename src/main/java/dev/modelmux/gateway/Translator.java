@@ -1,0 +1,26 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.stream.SseEvent;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Translates one request between one client dialect and one provider, in both directions. Created per attempt,
+ * it holds the stream's state and the usage it saw. Methods throw {@link GatewayException} for answers that
+ * cannot be relayed (malformed, truncated, or an error event from upstream).
+ */
+public interface Translator {
+  /** The request body in the provider's wire format. */
+  Buffer upstreamBody();
+
+  /** A complete non-streamed upstream answer, rewritten in the client's dialect. */
+  Buffer clientBody(Buffer upstreamBody);
+
+  /** One upstream stream event: appends what the client must receive to {@code out}. */
+  StreamStep onEvent(SseEvent event, Buffer out);
+
+  /** The upstream stream ended without a COMPLETE step: append the finale, or throw if the answer is incomplete. */
+  void onUpstreamEnd(Buffer out);
+
+  /** Usage the provider reported so far. */
+  Usage usage();
+}

@@ -1,0 +1,256 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.config.Timeouts;
+import dev.modelmux.routing.Deployment;
+import dev.modelmux.stream.SseParser;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * One request sent to one deployment. Fails with a {@link GatewayException} while nothing has reached the
+ * client (so the caller may try another deployment); once committed, relays the stream with backpressure and
+ * ends it itself, in-band error included. Deadlines: connect, first token, idle gap, total.
+ */
+final class UpstreamAttempt {
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final ClientChannel client;
+  private final Deployment deployment;
+  private final Translator translator;
+  private final boolean stream;
+  private final Timeouts timeouts;
+  private final Promise<AttemptResult> result = Promise.promise();
+  private final Buffer held = Buffer.buffer();
+  private HttpClientRequest upstream;
+  private HttpClientResponse response;
+  private boolean done;
+  private long lastActivityNanos;
+  private long deadlineTimer = -1;
+  private long totalTimer = -1;
+
+  UpstreamAttempt(Vertx vertx, HttpClient http, ClientChannel client, Deployment deployment, Translator translator) {
+    this.vertx = vertx;
+    this.http = http;
+    this.client = client;
+    this.deployment = deployment;
+    this.translator = translator;
+    this.stream = client.request().stream();
+    this.timeouts = deployment.config().timeouts();
+  }
+
+  Future<AttemptResult> run() {
+    client.attempting(deployment);
+    client.onGone(this::cancel);
+    RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(timeouts.connectMs());
+    totalTimer = vertx.setTimer(timeouts.totalMs(), id -> fail(timeout("did not finish within " + timeouts.totalMs() + " ms")));
+    if (stream) {
+      deadlineTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> {
+        if (!client.committed()) {
+          fail(timeout("sent no first token within " + timeouts.firstTokenMs() + " ms"));
+        }
+      });
+    }
+    http.request(options).onComplete(this::onConnected);
+    return result.future();
+  }
+
+  private void onConnected(AsyncResult<HttpClientRequest> ar) {
+    if (ar.failed()) {
+      fail(unreachable(ar.cause()));
+      return;
+    }
+    upstream = ar.result();
+    if (done) {
+      upstream.reset();
+      return;
+    }
+    upstream.send(translator.upstreamBody()).onComplete(this::onResponse);
+  }
+
+  private void onResponse(AsyncResult<HttpClientResponse> ar) {
+    if (ar.failed()) {
+      fail(unreachable(ar.cause()));
+      return;
+    }
+    response = ar.result();
+    if (done) {
+      return;
+    }
+    if (response.statusCode() != 200) {
+      response.body().onComplete(body -> fail(body.succeeded()
+          ? deployment.provider().error(deployment.config(), response.statusCode(), response.headers(), body.result())
+          : unreachable(body.cause())));
+    } else if (stream) {
+      relay();
+    } else {
+      response.body().onComplete(body -> {
+        if (body.failed()) {
+          fail(unreachable(body.cause()));
+          return;
+        }
+        Buffer answer;
+        try {
+          answer = translator.clientBody(body.result());
+        } catch (GatewayException e) {
+          fail(e.error());
+          return;
+        }
+        client.commit(false);
+        finish(answer);
+      });
+    }
+  }
+
+  private void relay() {
+    SseParser parser = new SseParser(event -> {
+      if (done) {
+        return;
+      }
+      lastActivityNanos = System.nanoTime();
+      Buffer out = Buffer.buffer();
+      StreamStep step = translator.onEvent(event, out);
+      if (!client.committed()) {
+        if (step == StreamStep.HOLD) {
+          held.appendBuffer(out);
+          return;
+        }
+        client.commit(true);
+        watchIdleGaps();
+        out = held.appendBuffer(out);
+      }
+      if (step == StreamStep.COMPLETE) {
+        finish(out);
+        return;
+      }
+      client.write(out);
+      if (client.writeQueueFull()) {
+        response.pause();
+        client.drainHandler(v -> response.resume());
+      }
+    });
+    response.handler(chunk -> {
+      try {
+        parser.handle(chunk);
+      } catch (GatewayException e) {
+        fail(e.error());
+      } catch (IllegalStateException tooLong) {
+        fail(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' sent an oversized stream event."));
+      }
+    });
+    response.exceptionHandler(e -> fail(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
+        "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete.")));
+    response.endHandler(v -> {
+      if (done) {
+        return;
+      }
+      Buffer out = Buffer.buffer();
+      try {
+        translator.onUpstreamEnd(out);
+      } catch (GatewayException e) {
+        fail(e.error());
+        return;
+      }
+      if (!client.committed()) {
+        client.commit(true);
+        out = held.appendBuffer(out);
+      }
+      finish(out);
+    });
+  }
+
+  /** One timer for the idle deadline, re-armed for the remaining time instead of per chunk. */
+  private void watchIdleGaps() {
+    vertx.cancelTimer(deadlineTimer);
+    deadlineTimer = vertx.setTimer(timeouts.idleMs(), this::checkIdle);
+  }
+
+  private void checkIdle(long id) {
+    if (done) {
+      return;
+    }
+    long idleMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+    if (idleMs >= timeouts.idleMs()) {
+      fail(timeout("went silent for " + idleMs + " ms mid-stream"));
+    } else {
+      deadlineTimer = vertx.setTimer(timeouts.idleMs() - idleMs, this::checkIdle);
+    }
+  }
+
+  private void finish(Buffer last) {
+    if (done) {
+      return;
+    }
+    done = true;
+    stopTimers();
+    client.end(last);
+    releaseUpstream();
+    result.complete(new AttemptResult(deployment, translator.usage(), null));
+  }
+
+  private void fail(GatewayError error) {
+    if (done) {
+      return;
+    }
+    done = true;
+    stopTimers();
+    if (upstream != null) {
+      upstream.reset();
+    }
+    if (!client.committed()) {
+      result.fail(new GatewayException(error));
+      return;
+    }
+    client.end(client.request().dialect().streamError(error));
+    result.complete(new AttemptResult(deployment, translator.usage(), error));
+  }
+
+  /** The client left: drop the upstream call at once so the provider stops generating (and billing). */
+  private void cancel() {
+    if (done) {
+      return;
+    }
+    done = true;
+    stopTimers();
+    if (upstream != null) {
+      upstream.reset();
+    }
+    result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+  }
+
+  /**
+   * After a complete answer the upstream may still owe its terminator ([DONE] after the usage chunk): read it
+   * out so the connection returns to the pool, but reset it if the provider holds it open past the idle deadline.
+   */
+  private void releaseUpstream() {
+    if (response == null || !stream) {
+      return;
+    }
+    response.handler(ignored -> { });
+    response.resume();
+    long guard = vertx.setTimer(timeouts.idleMs(), id -> upstream.reset());
+    response.endHandler(v -> vertx.cancelTimer(guard));
+    response.exceptionHandler(e -> vertx.cancelTimer(guard));
+  }
+
+  private void stopTimers() {
+    vertx.cancelTimer(deadlineTimer);
+    vertx.cancelTimer(totalTimer);
+  }
+
+  private GatewayError timeout(String what) {
+    return GatewayError.of(504, ErrorKind.TIMEOUT, "Deployment '" + deployment.id() + "' " + what + ".");
+  }
+
+  private GatewayError unreachable(Throwable cause) {
+    String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return GatewayError.of(502, ErrorKind.UPSTREAM_UNREACHABLE,
+        "Could not get an answer from deployment '" + deployment.id() + "': " + reason);
+  }
+}

@@ -1,0 +1,6 @@
+package dev.modelmux.gateway;
+
+/** Tokens one answer consumed, as the provider reported them (-1 when it reported nothing). */
+public record Usage(int promptTokens, int completionTokens) {
+  public static final Usage UNKNOWN = new Usage(-1, -1);
+}

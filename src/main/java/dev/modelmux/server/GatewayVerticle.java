@@ -1,0 +1,99 @@
+package dev.modelmux.server;
+
+import dev.modelmux.api.ClientDialect;
+import dev.modelmux.api.ErrorResponses;
+import dev.modelmux.api.RequestIds;
+import dev.modelmux.api.openai.OpenAiChatEndpoint;
+import dev.modelmux.api.openai.OpenAiDialect;
+import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.gateway.ChatService;
+import dev.modelmux.gateway.ErrorKind;
+import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.routing.RouteTable;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gateway's HTTP front: one per event loop, all sharing the port, the route table and nothing else mutable. */
+public final class GatewayVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  private static final int UPSTREAM_POOL_SIZE = 1024;
+
+  private final GatewayConfig config;
+  private final RouteTable routes;
+  private HttpClient upstream;
+  private HttpServer server;
+
+  public GatewayVerticle(GatewayConfig config, RouteTable routes) {
+    this.config = config;
+    this.routes = routes;
+  }
+
+  @Override
+  public Future<?> start() {
+    upstream = vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
+        new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
+    ChatService chat = new ChatService(vertx, upstream, routes);
+
+    Router router = Router.router(vertx);
+    router.post("/v1/chat/completions")
+        .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()))
+        .handler(new OpenAiChatEndpoint(chat));
+    router.get("/v1/models").handler(this::models);
+    router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(this::ready);
+
+    router.errorHandler(413, ctx -> error(ctx, GatewayError.of(413, ErrorKind.REQUEST_TOO_LARGE,
+        "Request body exceeds the limit of " + config.server().maxBodyBytes() + " bytes.")));
+    router.errorHandler(404, ctx -> error(ctx, GatewayError.of(404, ErrorKind.NOT_FOUND,
+        "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")").withParam(null)));
+    router.errorHandler(405, ctx -> error(ctx, GatewayError.of(405, ErrorKind.INVALID_REQUEST,
+        "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".")));
+    router.errorHandler(400, ctx -> error(ctx, GatewayError.invalid("The request could not be read.", null, null)));
+    router.errorHandler(500, ctx -> {
+      LOG.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      error(ctx, GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request."));
+    });
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(config.server().port())
+        .setTcpNoDelay(true)
+        .setMaxInitialLineLength(8192));
+    return server.requestHandler(router).listen();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void models(RoutingContext ctx) {
+    JsonArray data = new JsonArray();
+    for (String name : routes.names()) {
+      data.add(new JsonObject().put("id", name).put("object", "model").put("created", 0).put("owned_by", "modelmux"));
+    }
+    ctx.json(new JsonObject().put("object", "list").put("data", data));
+  }
+
+  private void ready(RoutingContext ctx) {
+    ctx.json(new JsonObject().put("status", "UP")
+        .put("checks", new JsonObject().put("deployments", config.deployments().size()).put("routes", routes.names().size())));
+  }
+
+  private static void error(RoutingContext ctx, GatewayError error) {
+    ClientDialect dialect = OpenAiDialect.INSTANCE;
+    ErrorResponses.send(ctx.response(), dialect, RequestIds.of(ctx.request()), error);
+  }
+}

@@ -1,0 +1,147 @@
+package dev.modelmux.translate;
+
+import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.gateway.ErrorKind;
+import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.gateway.StreamStep;
+import dev.modelmux.gateway.Translator;
+import dev.modelmux.gateway.Usage;
+import dev.modelmux.provider.Redaction;
+import dev.modelmux.stream.SseEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+
+/**
+ * OpenAI client, OpenAI-compatible provider: the body passes through with the deployment's model name and a
+ * request for stream usage; chunks pass through untouched unless the client did not ask for usage, in which
+ * case the usage we asked for is taken out again.
+ */
+public final class OpenAiToOpenAi implements Translator {
+  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+
+  private final ChatRequest request;
+  private final DeploymentConfig deployment;
+  private Usage usage = Usage.UNKNOWN;
+  private boolean finished;
+
+  public OpenAiToOpenAi(ChatRequest request, DeploymentConfig deployment) {
+    this.request = request;
+    this.deployment = deployment;
+  }
+
+  @Override
+  public Buffer upstreamBody() {
+    JsonObject body = new JsonObject(new LinkedHashMap<>(request.body().getMap()));
+    body.put("model", deployment.model());
+    if (request.stream()) {
+      JsonObject options = request.body().getJsonObject("stream_options");
+      body.put("stream_options", (options == null ? new JsonObject() : options.copy()).put("include_usage", true));
+    }
+    return body.toBuffer();
+  }
+
+  @Override
+  public Buffer clientBody(Buffer upstreamBody) {
+    JsonObject answer = parse(upstreamBody.toString());
+    readUsage(answer.getValue("usage"));
+    return upstreamBody;
+  }
+
+  @Override
+  public StreamStep onEvent(SseEvent event, Buffer out) {
+    String data = event.data();
+    if (data.equals("[DONE]")) {
+      out.appendBuffer(DONE);
+      return StreamStep.COMPLETE;
+    }
+    JsonObject chunk = parse(data);
+    if (chunk.getValue("error") instanceof JsonObject error || "error".equals(event.event())) {
+      throw upstreamStreamError(chunk.getJsonObject("error", new JsonObject()));
+    }
+    JsonArray choices = chunk.getJsonArray("choices", new JsonArray());
+    Object reportedUsage = chunk.getValue("usage");
+    if (reportedUsage != null) {
+      readUsage(reportedUsage);
+    }
+    boolean usageChunk = choices.isEmpty() && reportedUsage instanceof JsonObject;
+    if (request.includeUsage()) {
+      appendEvent(out, data);
+    } else if (!usageChunk) {
+      if (chunk.containsKey("usage")) {
+        chunk.remove("usage");
+        data = chunk.encode();
+      }
+      appendEvent(out, data);
+    }
+    if (usageChunk && finished) {
+      // The usage chunk is the last before [DONE]: finish now rather than wait on a terminator that may never come.
+      out.appendBuffer(DONE);
+      return StreamStep.COMPLETE;
+    }
+    return carriesContent(choices) ? StreamStep.CONTENT : StreamStep.HOLD;
+  }
+
+  @Override
+  public void onUpstreamEnd(Buffer out) {
+    if (!finished) {
+      throw new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
+          "Deployment '" + deployment.id() + "' ended the stream before the answer was complete."));
+    }
+    out.appendBuffer(DONE);
+  }
+
+  @Override
+  public Usage usage() {
+    return usage;
+  }
+
+  private boolean carriesContent(JsonArray choices) {
+    boolean content = false;
+    for (int i = 0; i < choices.size(); i++) {
+      if (!(choices.getValue(i) instanceof JsonObject choice)) {
+        continue;
+      }
+      if (choice.getValue("finish_reason") != null) {
+        finished = true;
+        content = true;
+      }
+      if (choice.getValue("delta") instanceof JsonObject delta) {
+        Object text = delta.getValue("content");
+        if ((text instanceof String s && !s.isEmpty()) || delta.getValue("tool_calls") != null
+            || delta.getValue("refusal") instanceof String || delta.getValue("function_call") != null) {
+          content = true;
+        }
+      }
+    }
+    return content;
+  }
+
+  private void readUsage(Object value) {
+    if (value instanceof JsonObject u) {
+      usage = new Usage(u.getInteger("prompt_tokens", -1), u.getInteger("completion_tokens", -1));
+    }
+  }
+
+  private JsonObject parse(String json) {
+    try {
+      return new JsonObject(json);
+    } catch (RuntimeException e) {
+      throw new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
+          "Deployment '" + deployment.id() + "' sent a malformed answer (not a JSON object)."));
+    }
+  }
+
+  private GatewayException upstreamStreamError(JsonObject error) {
+    String message = error.getString("message", "The provider reported an error mid-stream.");
+    return new GatewayException(new GatewayError(502, ErrorKind.UPSTREAM_ERROR,
+        Redaction.redact(message, deployment.apiKey()), null, error.getString("code"), 0));
+  }
+
+  private static void appendEvent(Buffer out, String data) {
+    out.appendString("data: ").appendString(data).appendString("\n\n");
+  }
+}

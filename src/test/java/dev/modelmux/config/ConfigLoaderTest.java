@@ -1,0 +1,142 @@
+package dev.modelmux.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelmux.emulator.Fault;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  private static final Map<String, String> ENV = Map.of("KEY_A", "sk-test-aaaaaaaaaaaaaaaa", "KEY_B", "sk-test-bbbbbbbbbbbbbbbb");
+  private final ConfigLoader loader = new ConfigLoader(ENV::get);
+
+  private static final String VALID = """
+      server: { port: 8081, max_body_bytes: 65536 }
+      deployments:
+        - id: a-gpt4
+          provider: openai
+          base_url: http://127.0.0.1:9099/v1
+          api_key_env: KEY_A
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 40000, rpm: 200 }
+          price: { input_per_mtok: 30.0, output_per_mtok: 60.0 }
+          timeouts: { first_token_ms: 1500 }
+        - id: b-gpt35
+          provider: openai
+          base_url: https://api.openai.com/v1
+          api_key_env: KEY_B
+          model: gpt-3.5-turbo
+          context_window: 4096
+          limits: { tpm: 90000, rpm: 3500 }
+      routes:
+        - name: code-reasoning
+          tiers:
+            - [a-gpt4]
+            - [b-gpt35]
+      """;
+
+  @Test
+  void readsAValidConfig() {
+    GatewayConfig config = loader.parse(VALID);
+    assertThat(config.server().port()).isEqualTo(8081);
+    assertThat(config.server().maxBodyBytes()).isEqualTo(65536);
+    assertThat(config.redis()).isEmpty();
+    DeploymentConfig a = config.deployments().get(0);
+    assertThat(a.apiKey().reveal()).isEqualTo("sk-test-aaaaaaaaaaaaaaaa");
+    assertThat(a.limits()).isEqualTo(new Limits(40000, 200));
+    assertThat(a.price()).isEqualTo(new Price(30.0, 60.0));
+    assertThat(a.timeouts().firstTokenMs()).isEqualTo(1500);
+    assertThat(a.timeouts().idleMs()).isEqualTo(Timeouts.DEFAULT.idleMs());
+    assertThat(config.routes()).containsExactly(new RouteConfig("code-reasoning", java.util.List.of(
+        java.util.List.of("a-gpt4"), java.util.List.of("b-gpt35"))));
+  }
+
+  @Test
+  void theKeyNeverAppearsInToString() {
+    GatewayConfig config = loader.parse(VALID);
+    assertThat(config.toString()).doesNotContain("sk-test").contains("KEY_A");
+  }
+
+  @Test
+  void theDemoConfigIsValid() {
+    GatewayConfig demo = new ConfigLoader(name -> "demo").load(Path.of("conf/demo.yaml"));
+    assertThat(demo.routes()).extracting(RouteConfig::name).contains("code-reasoning", "gpt-4", "gpt-3.5-turbo");
+    assertThat(demo.emulator()).isPresent();
+  }
+
+  @Test
+  void readsEmulatorModelsAndFaults() {
+    GatewayConfig config = loader.parse(VALID + """
+        emulator:
+          port: 0
+          models:
+            - name: gpt-4
+              ttft_ms: 5
+              limits: { rpm: 3 }
+              fault: { kind: status, status: 503, times: 2 }
+        """);
+    var model = config.emulator().orElseThrow().models().get(0);
+    assertThat(model.rpm()).isEqualTo(3);
+    assertThat(model.fault()).isEqualTo(Fault.status(503).times(2));
+  }
+
+  @Test
+  void unknownDeploymentInARoute() {
+    assertFails(VALID.replace("- [b-gpt35]", "- [b-gpt35, nope]"), "routes[0].tiers[1][1]: unknown deployment 'nope'");
+  }
+
+  @Test
+  void duplicateDeploymentId() {
+    assertFails(VALID.replace("id: b-gpt35", "id: a-gpt4"), "deployments[1].id: duplicate deployment id 'a-gpt4'");
+  }
+
+  @Test
+  void missingField() {
+    assertFails(VALID.replace("    model: gpt-3.5-turbo\n", ""), "deployments[1].model: missing");
+  }
+
+  @Test
+  void badUrl() {
+    assertFails(VALID.replace("https://api.openai.com/v1", "not a url"), "deployments[1].base_url: not a valid URL");
+  }
+
+  @Test
+  void unknownProvider() {
+    assertFails(VALID.replace("provider: openai\n    base_url: https", "provider: cohere\n    base_url: https"),
+        "deployments[1].provider: must be one of openai, azure, anthropic");
+  }
+
+  @Test
+  void misspelledFieldIsRejected() {
+    assertFails(VALID.replace("context_window: 4096", "context_windw: 4096"), "deployments[1].context_windw: unknown field");
+  }
+
+  @Test
+  void wrongType() {
+    assertFails(VALID.replace("context_window: 4096", "context_window: big"), "deployments[1].context_window: must be a whole number");
+  }
+
+  @Test
+  void unsetKeyVariable() {
+    assertFails(VALID.replace("api_key_env: KEY_B", "api_key_env: NOT_SET"),
+        "deployments[1].api_key_env: environment variable NOT_SET is not set");
+  }
+
+  @Test
+  void badFault() {
+    assertFails(VALID + "emulator:\n  models:\n    - name: x\n      fault: { kind: explode }\n",
+        "emulator.models[0].fault.kind: unknown fault 'explode'");
+  }
+
+  @Test
+  void notYaml() {
+    assertFails("deployments: [unclosed", "config: not valid YAML");
+  }
+
+  private void assertFails(String yaml, String message) {
+    assertThatThrownBy(() -> loader.parse(yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+  }
+}

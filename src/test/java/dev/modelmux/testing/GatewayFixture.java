@@ -1,0 +1,92 @@
+package dev.modelmux.testing;
+
+import dev.modelmux.config.ConfigLoader;
+import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.emulator.EmulatedModel;
+import dev.modelmux.emulator.Emulator;
+import dev.modelmux.emulator.EmulatorConfig;
+import dev.modelmux.emulator.Fault;
+import dev.modelmux.server.ModelMux;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Map;
+
+/** An emulator on a free port and a gateway (one event loop, free port) routed to it over real HTTP. */
+public final class GatewayFixture {
+  /** Keys the tests' deployments use; tests assert they never surface anywhere. */
+  public static final Map<String, String> KEYS = Map.of(
+      "KEY_A", "sk-emu-account-a-7f3c9e21d4b8a605",
+      "KEY_B", "sk-emu-account-b-1a2b3c4d5e6f7081");
+
+  /** Two GPT-4 accounts and a GPT-3.5 with a 4k window; short deadlines so fault tests stay fast. */
+  public static final String STANDARD = """
+      deployments:
+        - id: a-gpt4
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_A
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 1000000, rpm: 10000 }
+          timeouts: { connect_ms: 1000, first_token_ms: 1500, idle_ms: 800, total_ms: 20000 }
+        - id: b-gpt4
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_B
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 1000000, rpm: 10000 }
+          timeouts: { connect_ms: 1000, first_token_ms: 1500, idle_ms: 800, total_ms: 20000 }
+        - id: c-gpt35
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_A
+          model: gpt-3.5-turbo
+          context_window: 4096
+          limits: { tpm: 1000000, rpm: 10000 }
+          timeouts: { connect_ms: 1000, first_token_ms: 1500, idle_ms: 800, total_ms: 20000 }
+      routes:
+        - name: code-reasoning
+          tiers:
+            - [a-gpt4, b-gpt4]
+            - [c-gpt35]
+        - name: solo
+          tiers:
+            - [a-gpt4]
+      """;
+
+  public static final List<EmulatedModel> MODELS = List.of(
+      new EmulatedModel("gpt-4", 0, 0, 8192, 0, 0, Fault.NONE),
+      new EmulatedModel("gpt-3.5-turbo", 0, 0, 4096, 0, 0, Fault.NONE));
+
+  public final Emulator emulator;
+  public final ModelMux gateway;
+
+  private GatewayFixture(Emulator emulator, ModelMux gateway) {
+    this.emulator = emulator;
+    this.gateway = gateway;
+  }
+
+  public static Future<GatewayFixture> start(Vertx vertx) {
+    return start(vertx, MODELS, STANDARD, "");
+  }
+
+  /** @param extra YAML appended to the generated config (for example a server section) */
+  public static Future<GatewayFixture> start(Vertx vertx, List<EmulatedModel> models, String deployments, String extra) {
+    return Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models)).compose(emulator -> {
+      String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
+          + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
+      GatewayConfig config = new ConfigLoader(KEYS::get).parse(yaml);
+      return ModelMux.start(vertx, config).map(mux -> new GatewayFixture(emulator, mux));
+    });
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public Future<Void> close() {
+    return gateway.close().compose(v -> emulator.close());
+  }
+}

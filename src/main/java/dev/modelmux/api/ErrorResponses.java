@@ -16,6 +16,7 @@ public final class ErrorResponses {
     MultiMap headers = response.setStatusCode(error.status()).headers();
     headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
     headers.set("x-request-id", requestId);
+    headers.set("x-modelmux-deployment", "none");
     dialect.errorHeaders(error, headers);
     response.end(dialect.errorBody(error));
   }

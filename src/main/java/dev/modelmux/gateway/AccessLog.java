@@ -4,18 +4,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One line per request, key=value, never a body or a key. */
-final class AccessLog {
+public final class AccessLog {
   private static final Logger LOG = LoggerFactory.getLogger("modelmux.access");
 
   private AccessLog() {}
 
   static void log(ClientChannel client, int status, Usage usage, long totalMs, String outcome) {
-    if (!LOG.isInfoEnabled()) {
-      return;
+    log(client.request().requestId(), client.routeName(), client.deploymentId(), status, usage, client.ttftMs(), totalMs, outcome);
+  }
+
+  /** A request refused before routing (bad input): no route, no deployment, no tokens. */
+  public static void rejected(String requestId, int status, long totalMs) {
+    log(requestId, null, null, status, Usage.UNKNOWN, -1, totalMs, "rejected");
+  }
+
+  private static void log(String requestId, String route, String deployment, int status, Usage usage, long ttftMs, long totalMs,
+      String outcome) {
+    if (LOG.isInfoEnabled()) {
+      LOG.info("request_id={} route={} deployment={} status={} prompt_tokens={} completion_tokens={} ttft_ms={} total_ms={} outcome={}",
+          requestId, dash(route), dash(deployment), status, usage.promptTokens(), usage.completionTokens(), ttftMs, totalMs, outcome);
     }
-    LOG.info("request_id={} route={} deployment={} status={} prompt_tokens={} completion_tokens={} ttft_ms={} total_ms={} outcome={}",
-        client.request().requestId(), dash(client.routeName()), dash(client.deploymentId()), status,
-        usage.promptTokens(), usage.completionTokens(), client.ttftMs(), totalMs, outcome);
   }
 
   private static String dash(String value) {

@@ -132,8 +132,6 @@ public final class ClientChannel {
     if (route != null) {
       headers.set(ROUTE, route);
     }
-    if (deployment != null) {
-      headers.set(DEPLOYMENT, deployment);
-    }
+    headers.set(DEPLOYMENT, deployment == null ? "none" : deployment);
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -24,8 +25,7 @@ class BadInputTest {
 
   @BeforeAll
   static void start(Vertx vertx) {
-    fixture = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, GatewayFixture.STANDARD,
-        "")); // default limits
+    fixture = await(GatewayFixture.start(vertx));
     client = new TestClient(vertx, fixture.port());
   }
 
@@ -45,6 +45,7 @@ class BadInputTest {
     assertThat(reply.status()).isEqualTo(status);
     assertThat(reply.headers().get("content-type")).startsWith("application/json");
     assertThat(reply.headers().get("x-request-id")).isNotBlank();
+    assertThat(reply.headers().get("x-modelmux-deployment")).isEqualTo("none");
     JsonObject error = reply.json().getJsonObject("error");
     assertThat(error.fieldNames()).containsExactlyInAnyOrder("message", "type", "param", "code");
     assertThat(reply.body().toString()).doesNotContain("Exception").doesNotContain("\tat ");
@@ -140,8 +141,11 @@ class BadInputTest {
   }
 
   @Test
-  void theClientsRequestIdIsEchoed() {
-    Reply reply = await(client.post(PATH, "{", "application/json"));
-    assertThat(reply.headers().get("x-request-id")).isNotBlank();
+  void theClientsRequestIdIsEchoedAndAFreshOneMadeOtherwise() {
+    Reply mine = await(client.post(PATH, "{", "application/json", MultiMap.caseInsensitiveMultiMap().add("x-request-id", "trace-42")));
+    assertThat(mine.headers().get("x-request-id")).isEqualTo("trace-42");
+    Reply fresh1 = await(client.post(PATH, "{", "application/json"));
+    Reply fresh2 = await(client.post(PATH, "{", "application/json"));
+    assertThat(fresh1.headers().get("x-request-id")).isNotBlank().isNotEqualTo(fresh2.headers().get("x-request-id"));
   }
 }

@@ -54,7 +54,12 @@ public final class TestClient {
   }
 
   public Future<Reply> post(String path, String body, String contentType) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(path).setPort(port).setHost("127.0.0.1");
+    return post(path, body, contentType, MultiMap.caseInsensitiveMultiMap());
+  }
+
+  public Future<Reply> post(String path, String body, String contentType, MultiMap headers) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setURI(path).setPort(port).setHost("127.0.0.1")
+        .setHeaders(headers);
     if (contentType != null) {
       options.putHeader("content-type", contentType);
     }

@@ -2,6 +2,7 @@ package dev.modelmux.api.openai;
 
 import dev.modelmux.api.ErrorResponses;
 import dev.modelmux.api.RequestIds;
+import dev.modelmux.gateway.AccessLog;
 import dev.modelmux.gateway.ChatRequest;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.ErrorKind;
@@ -29,7 +30,7 @@ public final class OpenAiChatEndpoint implements Handler<RoutingContext> {
     String requestId = RequestIds.of(ctx.request());
     String contentType = ctx.request().getHeader("content-type");
     if (contentType != null && !contentType.regionMatches(true, 0, "application/json", 0, "application/json".length())) {
-      reject(ctx, requestId, GatewayError.of(415, ErrorKind.UNSUPPORTED_MEDIA_TYPE,
+      reject(ctx, requestId, start, GatewayError.of(415, ErrorKind.UNSUPPORTED_MEDIA_TYPE,
           "Invalid Content-Type header (" + contentType + "); the request body must be application/json."));
       return;
     }
@@ -37,7 +38,7 @@ public final class OpenAiChatEndpoint implements Handler<RoutingContext> {
     try {
       request = OpenAiRequestParser.parse(requestId, body(ctx));
     } catch (GatewayException e) {
-      reject(ctx, requestId, e.error());
+      reject(ctx, requestId, start, e.error());
       return;
     }
     service.serve(request, ctx.response(), start);
@@ -48,8 +49,9 @@ public final class OpenAiChatEndpoint implements Handler<RoutingContext> {
     return body == null ? Buffer.buffer() : body;
   }
 
-  private static void reject(RoutingContext ctx, String requestId, GatewayError error) {
-    LOG.info("request_id={} rejected status={} param={} reason={}", requestId, error.status(), error.param(), error.message());
+  private static void reject(RoutingContext ctx, String requestId, long start, GatewayError error) {
+    LOG.debug("request_id={} rejected param={} reason={}", requestId, error.param(), error.message());
     ErrorResponses.send(ctx.response(), OpenAiDialect.INSTANCE, requestId, error);
+    AccessLog.rejected(requestId, error.status(), (System.nanoTime() - start) / 1_000_000);
   }
 }

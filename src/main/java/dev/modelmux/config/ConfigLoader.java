@@ -124,7 +124,7 @@ public final class ConfigLoader {
 
   private DeploymentConfig deployment(ConfigNode d) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "model", "context_window", "max_output_tokens",
-        "limits", "price", "timeouts"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -140,6 +140,8 @@ public final class ConfigLoader {
     ConfigNode price = d.optionalObject("price").allowOnly(Set.of("input_per_mtok", "output_per_mtok"));
     ConfigNode timeouts = d.optionalObject("timeouts").allowOnly(Set.of("connect_ms", "first_token_ms", "idle_ms", "total_ms"));
     Timeouts t = Timeouts.DEFAULT;
+    // Anthropic caps output separately from the window (4,096 on the Claude 2 generation); OpenAI's older models share it.
+    int maxOutput = (int) d.number("max_output_tokens", provider == ProviderKind.ANTHROPIC ? Math.min(4096, window) : window, 1, window);
     return new DeploymentConfig(
         id,
         provider,
@@ -148,7 +150,9 @@ public final class ConfigLoader {
         new Secret(key),
         d.string("model"),
         window,
-        (int) d.number("max_output_tokens", window, 1, window),
+        maxOutput,
+        (int) d.number("default_max_tokens", Math.min(4096, maxOutput), 1, maxOutput),
+        d.has("api_version") ? d.string("api_version") : null,
         new Limits(limits.requiredNumber("tpm", 1, Long.MAX_VALUE), limits.requiredNumber("rpm", 1, Long.MAX_VALUE)),
         new Price(price.decimal("input_per_mtok", 0), price.decimal("output_per_mtok", 0)),
         new Timeouts(

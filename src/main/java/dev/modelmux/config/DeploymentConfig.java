@@ -2,7 +2,12 @@ package dev.modelmux.config;
 
 import java.net.URI;
 
-/** One provider account serving one model. */
+/**
+ * One provider account serving one model.
+ *
+ * @param apiVersion Azure's api-version or Anthropic's anthropic-version; null for the provider's default
+ * @param defaultMaxTokens the output cap sent to providers that require one when the client set none
+ */
 public record DeploymentConfig(
     String id,
     ProviderKind provider,
@@ -12,6 +17,8 @@ public record DeploymentConfig(
     String model,
     int contextWindow,
     int maxOutputTokens,
+    int defaultMaxTokens,
+    String apiVersion,
     Limits limits,
     Price price,
     Timeouts timeouts) {}

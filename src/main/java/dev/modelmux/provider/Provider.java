@@ -5,6 +5,7 @@ import dev.modelmux.gateway.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.RequestOptions;
+import java.net.URI;
 
 /** How to reach one kind of provider: where to send, how to authenticate, and what its errors mean. */
 public interface Provider {
@@ -13,4 +14,10 @@ public interface Provider {
 
   /** An upstream error response in canonical form; the message never contains the deployment's key. */
   GatewayError error(DeploymentConfig deployment, int status, MultiMap headers, Buffer body);
+
+  /** base_url and a path, with exactly one slash between them. */
+  static String join(URI base, String path) {
+    String root = base.toString();
+    return (root.endsWith("/") ? root.substring(0, root.length() - 1) : root) + path;
+  }
 }

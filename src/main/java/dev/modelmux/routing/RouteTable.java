@@ -18,7 +18,6 @@ public final class RouteTable {
   private final AtomicInteger rotation = new AtomicInteger();
 
   public RouteTable(GatewayConfig config) {
-    Providers.checkSupported(config.deployments());
     Map<String, Deployment> byId = new LinkedHashMap<>();
     for (DeploymentConfig d : config.deployments()) {
       byId.put(d.id(), new Deployment(d, Providers.of(d.provider())));

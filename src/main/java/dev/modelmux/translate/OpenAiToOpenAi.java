@@ -1,6 +1,7 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.config.ProviderKind;
 import dev.modelmux.gateway.ChatRequest;
 import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
@@ -16,9 +17,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 
 /**
- * OpenAI client, OpenAI-compatible provider: the body passes through with the deployment's model name and a
- * request for stream usage; chunks pass through untouched unless the client did not ask for usage, in which
- * case the usage we asked for is taken out again.
+ * OpenAI client, OpenAI or Azure provider: the body passes through with the deployment's model name (Azure: in
+ * the path instead) and a request for stream usage; chunks pass through untouched unless the client did not ask
+ * for usage, in which case the usage we asked for is taken out again. Azure's choice-less filter chunks are dropped.
  */
 public final class OpenAiToOpenAi implements Translator {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -36,7 +37,11 @@ public final class OpenAiToOpenAi implements Translator {
   @Override
   public Buffer upstreamBody() {
     JsonObject body = new JsonObject(new LinkedHashMap<>(request.body().getMap()));
-    body.put("model", deployment.model());
+    if (deployment.provider() == ProviderKind.AZURE) {
+      body.remove("model"); // Azure takes the deployment from the path
+    } else {
+      body.put("model", deployment.model());
+    }
     if (request.stream()) {
       JsonObject options = request.body().getJsonObject("stream_options");
       body.put("stream_options", (options == null ? new JsonObject() : options.copy()).put("include_usage", true));
@@ -68,6 +73,9 @@ public final class OpenAiToOpenAi implements Translator {
       readUsage(reportedUsage);
     }
     boolean usageChunk = choices.isEmpty() && reportedUsage instanceof JsonObject;
+    if (choices.isEmpty() && !usageChunk) {
+      return StreamStep.HOLD; // Azure's prompt-filter and async-filter annotation chunks: nothing for the client
+    }
     if (request.includeUsage()) {
       appendEvent(out, data);
     } else if (!usageChunk) {
@@ -122,7 +130,7 @@ public final class OpenAiToOpenAi implements Translator {
 
   private void readUsage(Object value) {
     if (value instanceof JsonObject u) {
-      usage = new Usage(u.getInteger("prompt_tokens", -1), u.getInteger("completion_tokens", -1));
+      usage = new Usage(Json.intOr(u, "prompt_tokens", -1), Json.intOr(u, "completion_tokens", -1));
     }
   }
 

@@ -19,10 +19,9 @@ public final class OpenAiProvider implements Provider {
 
   @Override
   public RequestOptions request(DeploymentConfig deployment, boolean stream) {
-    String base = deployment.baseUrl().toString();
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setAbsoluteURI((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/chat/completions")
+        .setAbsoluteURI(Provider.join(deployment.baseUrl(), "/chat/completions"))
         .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + deployment.apiKey().reveal())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.ACCEPT, stream ? "text/event-stream" : "application/json");

@@ -1,0 +1,74 @@
+package dev.modelmux.translate;
+
+import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.gateway.ErrorKind;
+import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.gateway.Usage;
+import dev.modelmux.provider.Redaction;
+import dev.modelmux.stream.SseEvent;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** Reads an OpenAI or Azure chat completion stream (Azure's empty filter chunks included) into stream parts. */
+final class OpenAiChunkDecoder implements StreamDecoder {
+  private final DeploymentConfig deployment;
+  private boolean started;
+
+  OpenAiChunkDecoder(DeploymentConfig deployment) {
+    this.deployment = deployment;
+  }
+
+  @Override
+  public void decode(SseEvent event, List<StreamPart> out) {
+    if (event.data().equals("[DONE]")) {
+      out.add(new StreamPart.End());
+      return;
+    }
+    JsonObject chunk = Json.upstream(event.data(), deployment);
+    if (chunk.getValue("error") instanceof JsonObject error) {
+      throw new GatewayException(new GatewayError(502, ErrorKind.UPSTREAM_ERROR,
+          Redaction.redact(error.getString("message", "The provider reported an error mid-stream."), deployment.apiKey()),
+          null, error.getString("code"), 0));
+    }
+    String id = chunk.getString("id", "");
+    if (!started && !id.isEmpty()) {
+      started = true;
+      out.add(new StreamPart.Start(id, chunk.getString("model", deployment.model()), -1));
+    }
+    JsonArray choices = chunk.getJsonArray("choices", new JsonArray());
+    if (!choices.isEmpty() && choices.getValue(0) instanceof JsonObject choice) {
+      if (choice.getValue("delta") instanceof JsonObject delta) {
+        if (delta.getValue("content") instanceof String text && !text.isEmpty()) {
+          out.add(new StreamPart.Text(text));
+        }
+        if (delta.getValue("tool_calls") instanceof JsonArray calls) {
+          toolCalls(calls, out);
+        }
+      }
+      if (choice.getValue("finish_reason") instanceof String reason) {
+        out.add(new StreamPart.Finished(Finish.fromOpenAi(reason), null));
+      }
+    }
+    if (chunk.getValue("usage") instanceof JsonObject usage) {
+      out.add(new StreamPart.Tokens(new Usage(Json.intOr(usage, "prompt_tokens", -1), Json.intOr(usage, "completion_tokens", -1))));
+    }
+  }
+
+  private static void toolCalls(JsonArray calls, List<StreamPart> out) {
+    for (int i = 0; i < calls.size(); i++) {
+      if (!(calls.getValue(i) instanceof JsonObject call)) {
+        continue;
+      }
+      int index = call.getInteger("index", i);
+      JsonObject function = call.getJsonObject("function", new JsonObject());
+      if (call.getValue("id") instanceof String id) {
+        out.add(new StreamPart.ToolStart(index, id, function.getString("name", "")));
+      }
+      if (function.getValue("arguments") instanceof String fragment && !fragment.isEmpty()) {
+        out.add(new StreamPart.ToolArguments(index, fragment));
+      }
+    }
+  }
+}

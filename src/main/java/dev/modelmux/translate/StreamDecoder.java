@@ -1,0 +1,9 @@
+package dev.modelmux.translate;
+
+import dev.modelmux.stream.SseEvent;
+import java.util.List;
+
+/** Reads one provider's stream events into dialect-neutral parts; throws GatewayException for errors and garbage. */
+interface StreamDecoder {
+  void decode(SseEvent event, List<StreamPart> out);
+}

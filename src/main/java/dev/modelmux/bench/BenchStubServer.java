@@ -22,16 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class BenchStubServer extends VerticleBase {
   private static final String ID = "chatcmpl-bench";
-  private static final Buffer PLAIN = Buffer.buffer("{\"id\":\"" + ID + "\",\"object\":\"chat.completion\","
-      + "\"created\":1730000000,\"model\":\"gpt-4-0613\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-      + "\"content\":\"Hello there!\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
-      + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":3,\"total_tokens\":13}}");
-  private static final Buffer ROLE = event("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", "null");
-  private static final Buffer REST = Buffer.buffer()
-      .appendBuffer(event("{\"content\":\"Hello\"}", "null"))
-      .appendBuffer(event("{\"content\":\" there!\"}", "null"))
-      .appendBuffer(event("{}", "\"stop\""))
-      .appendString("data: [DONE]\n\n");
+  // Built per instance in start(), not statically: creating a Buffer initialises Netty, which logs at
+  // DEBUG before main() could lower the level.
+  private Buffer plain;
+  private Buffer role;
+  private Buffer rest;
 
   private final int port;
   private final long contentDelayMs;
@@ -53,6 +48,16 @@ public final class BenchStubServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    plain = Buffer.buffer("{\"id\":\"" + ID + "\",\"object\":\"chat.completion\","
+        + "\"created\":1730000000,\"model\":\"gpt-4-0613\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":\"Hello there!\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":3,\"total_tokens\":13}}");
+    role = event("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}", "null");
+    rest = Buffer.buffer()
+        .appendBuffer(event("{\"content\":\"Hello\"}", "null"))
+        .appendBuffer(event("{\"content\":\" there!\"}", "null"))
+        .appendBuffer(event("{}", "\"stop\""))
+        .appendString("data: [DONE]\n\n");
     server = vertx.createHttpServer();
     return server.requestHandler(this::handle).listen(port);
   }
@@ -91,16 +96,16 @@ public final class BenchStubServer extends VerticleBase {
       return;
     }
     if (!isStream(body)) {
-      resp.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(PLAIN);
+      resp.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(plain);
       return;
     }
     resp.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
-    resp.write(ROLE);
+    resp.write(role);
     if (contentDelayMs > 0) {
-      vertx.setTimer(contentDelayMs, id -> resp.end(REST));
+      vertx.setTimer(contentDelayMs, id -> resp.end(rest));
     } else {
-      resp.end(REST);
+      resp.end(rest);
     }
   }
 
@@ -125,6 +130,7 @@ public final class BenchStubServer extends VerticleBase {
   public static void main(String[] args) {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 9099;
     long delay = args.length > 1 ? Long.parseLong(args[1]) : 0;
+    LoadGenerator.quietLogging();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     BenchStubServer stub = new BenchStubServer(port, delay);
     vertx.deployVerticle(stub)

@@ -51,6 +51,7 @@ import org.HdrHistogram.Histogram;
  */
 final class GeneratorVerticle extends VerticleBase {
   private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(120);
+  private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final Handler<Buffer> DISCARD = b -> { };
 
@@ -156,7 +157,7 @@ final class GeneratorVerticle extends VerticleBase {
     intervalNanos = 1e9 / scenario.rate();
     announce(0);
     t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
-    if (scenario.scheduler() == SchedulerKind.PARK) {
+    if (scenario.scheduler() != SchedulerKind.TIMER) {
       schedulerThread = new Thread(this::parkLoop, "modelmux-bench-scheduler");
       schedulerThread.setDaemon(true);
       schedulerThread.setPriority(Thread.MAX_PRIORITY);
@@ -206,16 +207,20 @@ final class GeneratorVerticle extends VerticleBase {
     return t0 + (long) (i * intervalNanos);
   }
 
-  /** PARK scheduler: a plain thread sleeps until each intended time and wakes the event loop. */
+  /** PARK/SPIN scheduler: a plain thread waits until each intended time and wakes the event loop. */
   private void parkLoop() {
+    long spin = scenario.scheduler() == SchedulerKind.SPIN ? SPIN_NANOS : 0;
     for (long i = 0; i < total; i++) {
       long at = intended(i);
       long wait;
-      while ((wait = at - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
+      while ((wait = at - System.nanoTime()) > spin) {
+        LockSupport.parkNanos(wait - spin);
         if (stopped) {
           return;
         }
+      }
+      while (at - System.nanoTime() > 0) {
+        Thread.onSpinWait();
       }
       due = i + 1;
       if (!drainPosted.getAndSet(true)) {

@@ -82,7 +82,8 @@ public final class LoadGenerator implements Callable<Integer> {
   List<String> headers = new ArrayList<>();
 
   @Option(names = "--scheduler", defaultValue = "park",
-      description = "park (dedicated thread, parkNanos; precise) or timer (1 ms Vert.x periodic) (default ${DEFAULT-VALUE})")
+      description = "park (dedicated thread, parkNanos), spin (park, then busy-wait the last 0.2 ms: "
+          + "on time but costs CPU) or timer (1 ms Vert.x periodic) (default ${DEFAULT-VALUE})")
   String scheduler;
 
   @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
@@ -125,8 +126,9 @@ public final class LoadGenerator implements Callable<Integer> {
     }
     SchedulerKind kind = switch (scheduler.trim().toLowerCase()) {
       case "park" -> SchedulerKind.PARK;
+      case "spin" -> SchedulerKind.SPIN;
       case "timer" -> SchedulerKind.TIMER;
-      default -> throw new IllegalArgumentException("--scheduler must be park or timer, got '" + scheduler + "'");
+      default -> throw new IllegalArgumentException("--scheduler must be park, spin or timer, got '" + scheduler + "'");
     };
     return new Scenario(ts, rate, seconds(duration, "--duration"), seconds(warmup, "--warmup"), rounds,
         Mode.parseSet(mode), model, body, connections, kind, hs, seconds(drainTimeout, "--drain-timeout"));
@@ -174,7 +176,24 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    quietLogging();
     System.exit(new CommandLine(new LoadGenerator()).execute(args));
+  }
+
+  /**
+   * With no logback configuration on the class path logback logs everything at DEBUG to stdout, which would
+   * mix Netty's start-up chatter into the report and cost CPU during the run. Standalone, keep WARN and up.
+   */
+  static void quietLogging() {
+    if (System.getProperty("logback.configurationFile") != null
+        || LoadGenerator.class.getClassLoader().getResource("logback.xml") != null
+        || LoadGenerator.class.getClassLoader().getResource("logback-test.xml") != null) {
+      return;
+    }
+    if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+        instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
   }
 
   private static Duration seconds(double s, String option) {

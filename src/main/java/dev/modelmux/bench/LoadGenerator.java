@@ -1,0 +1,205 @@
+package dev.modelmux.bench;
+
+import dev.modelmux.bench.Scenario.Mode;
+import dev.modelmux.bench.Scenario.SchedulerKind;
+import dev.modelmux.bench.Scenario.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Open-loop HTTP load generator that measures the latency a gateway adds over calling its upstream
+ * directly, at a fixed request rate, for plain and streamed (time-to-first-token) chat completions.
+ *
+ * <p>Programmatic use: {@link #run(Vertx, Scenario)}. Command line: {@link #main(String[])}, or register this
+ * class as a picocli subcommand (it is a {@code @Command(name = "bench")} {@link Callable}).
+ *
+ * <pre>
+ * java -cp target/modelmux.jar dev.modelmux.bench.LoadGenerator \
+ *   --target direct=http://127.0.0.1:9099/v1/chat/completions \
+ *   --target gateway=http://127.0.0.1:8080/v1/chat/completions \
+ *   --rate 1000 --duration 20 --warmup 15 --mode both --json target/bench.json
+ * </pre>
+ *
+ * Exit status: 0 all requests succeeded, 3 some requests failed or were not 200 (numbers are still printed),
+ * 1 the run itself failed, 2 bad options.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Open-loop load generator: latency a gateway adds over its upstream, at a fixed rate.",
+        "Latency is measured from each request's intended send time (no coordinated omission).",
+        "The first --target is the baseline; every other target gets 'added' and 'ratio' rows against it."})
+public final class LoadGenerator implements Callable<Integer> {
+
+  @Option(names = "--target", required = true, paramLabel = "NAME=URL",
+      description = "Endpoint to measure (repeatable); the first is the baseline, e.g. direct=http://127.0.0.1:9099/v1/chat/completions")
+  List<String> targets = new ArrayList<>();
+
+  @Option(names = "--rate", paramLabel = "REQ/S", defaultValue = "1000",
+      description = "Intended requests per second, for every target (default ${DEFAULT-VALUE})")
+  double rate;
+
+  @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "10",
+      description = "Measured seconds per target and mode, split into --rounds phases (default ${DEFAULT-VALUE})")
+  double duration;
+
+  @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10",
+      description = "Unrecorded warm-up seconds over all targets and modes (default ${DEFAULT-VALUE})")
+  double warmup;
+
+  @Option(names = "--rounds", defaultValue = "10",
+      description = "Alternating phases per target and mode (default ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--mode", defaultValue = "both", description = "stream, plain or both (default ${DEFAULT-VALUE})")
+  String mode;
+
+  @Option(names = "--model", description = "The body's model (default: the --body-file's, else " + Scenario.DEFAULT_MODEL + ")")
+  String model;
+
+  @Option(names = "--body-file", paramLabel = "FILE", description = "JSON request body template; 'stream' is set per mode")
+  Path bodyFile;
+
+  @Option(names = "--connections", defaultValue = "64",
+      description = "HTTP/1.1 keep-alive connections per target (default ${DEFAULT-VALUE})")
+  int connections;
+
+  @Option(names = "--header", paramLabel = "NAME:VALUE", description = "Extra request header (repeatable)")
+  List<String> headers = new ArrayList<>();
+
+  @Option(names = "--scheduler", defaultValue = "park",
+      description = "park (dedicated thread, parkNanos), spin (park, then busy-wait the last 0.2 ms: "
+          + "on time but costs CPU) or timer (1 ms Vert.x periodic) (default ${DEFAULT-VALUE})")
+  String scheduler;
+
+  @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
+      description = "A request slower than this counts as an error (default ${DEFAULT-VALUE})")
+  double drainTimeout;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON")
+  Path json;
+
+  /** Runs a scenario on {@code vertx} (on a verticle of its own); completes when every request has ended. */
+  public static Future<Result> run(Vertx vertx, Scenario scenario) {
+    return run(vertx, scenario, null);
+  }
+
+  /** As {@link #run(Vertx, Scenario)}, reporting the start of warm-up and of each mode to {@code progress}. */
+  public static Future<Result> run(Vertx vertx, Scenario scenario, Consumer<String> progress) {
+    GeneratorVerticle verticle = new GeneratorVerticle(scenario, Promise.promise(), progress);
+    return vertx.deployVerticle(verticle)
+        .compose(id -> verticle.result().eventually(() -> vertx.undeploy(id)));
+  }
+
+  /** Builds the scenario from the options; throws IllegalArgumentException naming the bad option. */
+  public Scenario toScenario() throws java.io.IOException {
+    List<Target> ts = targets.stream().map(Target::parse).toList();
+    JsonObject body = null;
+    if (bodyFile != null) {
+      try {
+        body = new JsonObject(Files.readString(bodyFile));
+      } catch (io.vertx.core.json.DecodeException e) {
+        throw new IllegalArgumentException("--body-file " + bodyFile + ": not a JSON object: " + e.getMessage(), e);
+      }
+    }
+    Map<String, String> hs = new LinkedHashMap<>();
+    for (String h : headers) {
+      int colon = h.indexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("--header must look like NAME:VALUE, got '" + h + "'");
+      }
+      hs.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+    }
+    SchedulerKind kind = switch (scheduler.trim().toLowerCase()) {
+      case "park" -> SchedulerKind.PARK;
+      case "spin" -> SchedulerKind.SPIN;
+      case "timer" -> SchedulerKind.TIMER;
+      default -> throw new IllegalArgumentException("--scheduler must be park, spin or timer, got '" + scheduler + "'");
+    };
+    return new Scenario(ts, rate, seconds(duration, "--duration"), seconds(warmup, "--warmup"), rounds,
+        Mode.parseSet(mode), model, body, connections, kind, hs, seconds(drainTimeout, "--drain-timeout"));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    Scenario scenario;
+    try {
+      scenario = toScenario();
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench: " + e.getMessage());
+      return 2;
+    }
+    // One event loop is all the generator uses; fewer threads = less noise on a small machine.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
+        .setInternalBlockingPoolSize(2));
+    try {
+      System.err.printf("bench: %s, targets %s, scheduler %s%n", scenario.modes(), scenario.targetNames(),
+          scenario.scheduler().name().toLowerCase());
+      Result result = run(vertx, scenario, msg -> System.err.println("bench: " + msg))
+          .toCompletionStage().toCompletableFuture().get();
+      out.print(result.format());
+      out.flush();
+      if (json != null) {
+        Path parent = json.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+        Files.writeString(json, result.toJson().encodePrettily() + "\n");
+        System.err.println("bench: wrote " + json);
+      }
+      if (result.hasErrors()) {
+        System.err.println("bench: some requests failed; percentiles cover successful requests only");
+        return 3;
+      }
+      return 0;
+    } catch (java.util.concurrent.ExecutionException e) {
+      System.err.println("bench: run failed: " + e.getCause());
+      return 1;
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  public static void main(String[] args) {
+    quietLogging();
+    System.exit(new CommandLine(new LoadGenerator()).execute(args));
+  }
+
+  /**
+   * With no logback configuration on the class path logback logs everything at DEBUG to stdout, which would
+   * mix Netty's start-up chatter into the report and cost CPU during the run. Standalone, keep WARN and up.
+   */
+  static void quietLogging() {
+    if (System.getProperty("logback.configurationFile") != null
+        || LoadGenerator.class.getClassLoader().getResource("logback.xml") != null
+        || LoadGenerator.class.getClassLoader().getResource("logback-test.xml") != null) {
+      return;
+    }
+    if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+        instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+  }
+
+  private static Duration seconds(double s, String option) {
+    if (Double.isNaN(s) || s < 0 || s > 86_400) {
+      throw new IllegalArgumentException(option + " must be between 0 and 86400 seconds, got " + s);
+    }
+    return Duration.ofNanos(Math.round(s * 1e9));
+  }
+}

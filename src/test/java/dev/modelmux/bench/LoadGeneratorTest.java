@@ -1,0 +1,135 @@
+package dev.modelmux.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.modelmux.bench.Result.ModeResult;
+import dev.modelmux.bench.Result.TargetResult;
+import dev.modelmux.bench.Scenario.Mode;
+import dev.modelmux.bench.Scenario.SchedulerKind;
+import dev.modelmux.bench.Scenario.Target;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+class LoadGeneratorTest {
+  private static final long CONTENT_DELAY_MS = 20;
+  private BenchStubServer stub;
+
+  @BeforeEach
+  void startStub(Vertx vertx, VertxTestContext ctx) {
+    stub = new BenchStubServer(0, CONTENT_DELAY_MS);
+    vertx.deployVerticle(stub).onComplete(ctx.succeedingThenComplete());
+  }
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + stub.actualPort() + path;
+  }
+
+  private Scenario scenario(List<Target> targets, double rate, Duration duration, int rounds, Mode mode) {
+    return Scenario.of(targets, rate).withDuration(duration).withWarmup(Duration.ZERO).withRounds(rounds)
+        .withModes(EnumSet.of(mode)).withConnections(16);
+  }
+
+  @Test
+  void sendsTheRequestedNumberOfRequestsAtTheRequestedRate(Vertx vertx, VertxTestContext ctx) {
+    Scenario s = scenario(List.of(Target.parse("direct=" + url("/v1/chat/completions"))), 200,
+        Duration.ofSeconds(1), 1, Mode.PLAIN);
+    LoadGenerator.run(vertx, s).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      TargetResult t = r.mode(Mode.PLAIN).targets().get(0);
+      assertThat(t.requests()).isEqualTo(200);
+      assertThat(t.ok()).isEqualTo(200);
+      assertThat(t.errors() + t.non200()).isZero();
+      assertThat(t.latency().count()).isEqualTo(200);
+      assertThat(stub.requests()).isEqualTo(200);
+      // 200 requests at 200/s: 199 intervals of 5 ms, seen by the server
+      assertThat(199 / stub.arrivalSpanSeconds()).isCloseTo(200, within(10.0));
+      assertThat(t.achievedRate()).isCloseTo(200, within(10.0));
+      assertThat(r.mode(Mode.PLAIN).schedulingLag().count()).isEqualTo(200);
+      assertThat(r.hasErrors()).isFalse();
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void timerSchedulerAlsoKeepsTheRate(Vertx vertx, VertxTestContext ctx) {
+    Scenario s = scenario(List.of(Target.parse("direct=" + url("/v1/chat/completions"))), 200,
+        Duration.ofSeconds(1), 1, Mode.PLAIN).withScheduler(SchedulerKind.TIMER);
+    LoadGenerator.run(vertx, s).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      TargetResult t = r.mode(Mode.PLAIN).targets().get(0);
+      assertThat(t.ok()).isEqualTo(200);
+      assertThat(199 / stub.arrivalSpanSeconds()).isCloseTo(200, within(10.0));
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void ttftIsTakenAtTheFirstContentEventNotTheRoleChunk(Vertx vertx, VertxTestContext ctx) {
+    Scenario s = scenario(List.of(Target.parse("direct=" + url("/v1/chat/completions")),
+        Target.parse("gateway=" + url("/v1/chat/completions"))), 200, Duration.ofMillis(500), 2, Mode.STREAM);
+    LoadGenerator.run(vertx, s).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      ModeResult m = r.mode(Mode.STREAM);
+      for (TargetResult t : m.targets()) {
+        assertThat(t.requests()).isEqualTo(100);
+        assertThat(t.ok()).as(t.errorKinds().toString()).isEqualTo(100);
+        assertThat(t.latency().p50()).isGreaterThanOrEqualTo(CONTENT_DELAY_MS);
+        assertThat(t.latency().p50()).isLessThan(CONTENT_DELAY_MS + 100);
+        assertThat(t.total().count()).isEqualTo(100);
+        assertThat(t.total().p50()).isGreaterThanOrEqualTo(t.latency().p50());
+      }
+      assertThat(m.added()).hasSize(1);
+      assertThat(m.addedTotal()).hasSize(1);
+      assertThat(r.format()).contains("stream: TTFT").contains("total until [DONE]");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void non200AndConnectionErrorsAreCountedApart(Vertx vertx, VertxTestContext ctx) throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    Scenario s = scenario(List.of(Target.parse("ok=" + url("/v1/chat/completions")),
+        Target.parse("failing=" + url("/v1/chat/completions/status/503")),
+        Target.parse("down=http://127.0.0.1:" + closedPort + "/v1/chat/completions")),
+        100, Duration.ofMillis(200), 1, Mode.PLAIN);
+    LoadGenerator.run(vertx, s).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      List<TargetResult> ts = r.mode(Mode.PLAIN).targets();
+      assertThat(ts.get(0).ok()).isEqualTo(20);
+      assertThat(ts.get(1).requests()).isEqualTo(20);
+      assertThat(ts.get(1).non200()).isEqualTo(20);
+      assertThat(ts.get(1).errors()).isZero();
+      assertThat(ts.get(1).ok()).isZero();
+      assertThat(ts.get(1).errorKinds()).containsEntry("HTTP 503", 20L);
+      assertThat(ts.get(2).errors()).isEqualTo(20);
+      assertThat(ts.get(2).non200()).isZero();
+      assertThat(r.hasErrors()).isTrue();
+      assertThat(r.format()).contains("failing failures: {HTTP 503=20}");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void streamsWithoutContentOrDoneAreErrors(Vertx vertx, VertxTestContext ctx) {
+    // a plain JSON answer to a stream request is a 200 that never yields an SSE content event
+    vertx.createHttpServer().requestHandler(req -> req.response().end("{\"choices\":[]}")).listen(0)
+        .compose(server -> LoadGenerator.run(vertx, scenario(List.of(Target.parse(
+            "odd=http://127.0.0.1:" + server.actualPort() + "/v1/chat/completions")), 100, Duration.ofMillis(100),
+            1, Mode.STREAM)))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          TargetResult t = r.mode(Mode.STREAM).targets().get(0);
+          assertThat(t.errors()).isEqualTo(10);
+          assertThat(t.errorKinds()).containsEntry("stream ended without [DONE]", 10L);
+          ctx.completeNow();
+        })));
+  }
+}

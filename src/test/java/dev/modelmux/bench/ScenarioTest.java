@@ -1,0 +1,102 @@
+package dev.modelmux.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelmux.bench.GeneratorVerticle.Phase;
+import dev.modelmux.bench.Scenario.Mode;
+import dev.modelmux.bench.Scenario.SchedulerKind;
+import dev.modelmux.bench.Scenario.Target;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ScenarioTest {
+  private static final List<Target> TWO = List.of(Target.parse("direct=http://127.0.0.1:9099/v1/chat/completions"),
+      Target.parse("gateway=http://127.0.0.1:8080/v1/chat/completions"));
+
+  @Test
+  void planAlternatesTargetsAbbaAndGivesEachTheSameNumberOfRequests() {
+    Scenario s = Scenario.of(TWO, 1000).withDuration(Duration.ofSeconds(2)).withWarmup(Duration.ofMillis(500))
+        .withRounds(4);
+    List<Phase> plan = GeneratorVerticle.plan(s);
+    assertThat(plan.get(0).recorded()).isFalse();
+    assertThat(plan.get(0).count()).isEqualTo(500);
+    List<Phase> plain = plan.stream().filter(p -> p.mode() == Mode.PLAIN).toList();
+    assertThat(plain).extracting(Phase::target).containsExactly(0, 1, 1, 0, 0, 1, 1, 0);
+    Map<Integer, Long> perTarget = plan.stream().filter(Phase::recorded)
+        .collect(Collectors.groupingBy(Phase::target, Collectors.summingLong(Phase::count)));
+    assertThat(perTarget).containsEntry(0, 4000L).containsEntry(1, 4000L);
+    for (int i = 1; i < plan.size(); i++) {
+      assertThat(plan.get(i).first()).isEqualTo(plan.get(i - 1).end()); // one continuous schedule
+    }
+    assertThat(plan.get(plan.size() - 1).mode()).isEqualTo(Mode.STREAM);
+  }
+
+  @Test
+  void bodyHasModelAndStreamFlagPerMode() {
+    Scenario s = Scenario.of(TWO, 100);
+    assertThat(s.bodyFor(Mode.PLAIN).getString("model")).isEqualTo("gpt-4");
+    assertThat(s.bodyFor(Mode.PLAIN).getBoolean("stream")).isFalse();
+    assertThat(s.bodyFor(Mode.STREAM).getBoolean("stream")).isTrue();
+    JsonObject template = new JsonObject().put("model", "gpt-4o").put("messages", new io.vertx.core.json.JsonArray());
+    Scenario keep = new Scenario(TWO, 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, null, template, 4, null,
+        null, null);
+    assertThat(keep.bodyFor(Mode.STREAM).getString("model")).isEqualTo("gpt-4o");
+    Scenario override = new Scenario(TWO, 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, "code-reasoning",
+        template, 4, null, null, null);
+    assertThat(override.bodyFor(Mode.PLAIN).getString("model")).isEqualTo("code-reasoning");
+  }
+
+  @Test
+  void badOptionsAreRejectedWithTheOptionName() {
+    assertThatThrownBy(() -> Target.parse("nourl")).hasMessageContaining("--target");
+    assertThatThrownBy(() -> Target.parse("x=ftp://host/")).hasMessageContaining("--target x");
+    assertThatThrownBy(() -> Scenario.of(List.of(TWO.get(0), TWO.get(0)), 10)).hasMessageContaining("duplicate");
+    assertThatThrownBy(() -> Scenario.of(TWO, 0)).hasMessageContaining("--rate");
+    assertThatThrownBy(() -> Scenario.of(TWO, 1).withDuration(Duration.ofSeconds(1)).withRounds(10))
+        .hasMessageContaining("--rounds");
+    assertThatThrownBy(() -> Mode.parseSet("fast")).hasMessageContaining("--mode");
+  }
+
+  @Test
+  void commandLineBuildsTheScenario(@TempDir Path dir) throws Exception {
+    Path body = dir.resolve("body.json");
+    Files.writeString(body, "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    LoadGenerator cmd = new LoadGenerator();
+    new CommandLine(cmd).parseArgs("--target", "direct=http://127.0.0.1:9099/v1/chat/completions",
+        "--target", "gateway=http://127.0.0.1:8080/v1/chat/completions", "--rate", "500", "--duration", "4",
+        "--warmup", "2.5", "--mode", "stream", "--connections", "8", "--body-file", body.toString(),
+        "--header", "Authorization: Bearer sk-test", "--scheduler", "timer", "--rounds", "4");
+    Scenario s = cmd.toScenario();
+    assertThat(s.targetNames()).containsExactly("direct", "gateway");
+    assertThat(s.rate()).isEqualTo(500);
+    assertThat(s.duration()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(s.warmup()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(s.modes()).isEqualTo(EnumSet.of(Mode.STREAM));
+    assertThat(s.connections()).isEqualTo(8);
+    assertThat(s.scheduler()).isEqualTo(SchedulerKind.TIMER);
+    assertThat(s.headers()).containsEntry("Authorization", "Bearer sk-test");
+    assertThat(s.requestsPerTargetAndMode()).isEqualTo(2000);
+    assertThat(s.bodyFor(Mode.STREAM).getString("model")).isEqualTo("gpt-4o");
+  }
+
+  @Test
+  void contentDetectionNeedsANonEmptyDeltaContent() {
+    assertThat(GeneratorVerticle.hasContent(new JsonObject(
+        "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}"))).isFalse();
+    assertThat(GeneratorVerticle.hasContent(new JsonObject(
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":null}}]}"))).isFalse();
+    assertThat(GeneratorVerticle.hasContent(new JsonObject("{\"choices\":[],\"usage\":{}}"))).isFalse();
+    assertThat(GeneratorVerticle.hasContent(new JsonObject(
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}"))).isTrue();
+  }
+}

@@ -191,6 +191,7 @@ class EmulatorChatTest extends EmulatorTestBase {
       assertThat(reply.status()).isEqualTo(200);
       JsonObject json = reply.json();
       assertThat(json.getString("object")).isEqualTo("list");
+      assertThat(reply.headers().get("x-request-id")).startsWith("req_");
       assertThat(json.getJsonArray("data").stream().map(m -> ((JsonObject) m).getString("id")))
           .containsExactly("gpt-4", "gpt-4o", "tiny", "limited", "tpm-limited");
       return null;

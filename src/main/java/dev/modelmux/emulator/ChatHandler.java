@@ -90,7 +90,7 @@ final class ChatHandler {
     switch (fault.kind()) {
       case STATUS -> {
         RateLimitState state = fault.status() == 429 ? admitted.rateLimit().exhausted() : admitted.rateLimit();
-        sendError(exchange, ApiError.injected(fault.status(), model.name(), model.rpm()).rateLimit(state), meta, counters);
+        sendError(exchange, ApiError.injected(fault.status(), model.name(), RateLimitState.reported(model.rpm())).rateLimit(state), meta, counters);
       }
       case RESET_BEFORE_HEADERS -> exchange.closeConnection();
       case NO_RESPONSE -> { } // never answered; the exchange still notices the peer leaving

@@ -179,9 +179,12 @@ public final class Emulator {
   }
 
   private void models(HttpServerRequest request) {
+    OpenAiFormat format = new OpenAiFormat();
+    ResponseMeta meta = new ResponseMeta("req_" + java.util.UUID.randomUUID().toString().replace("-", ""), null,
+        System.currentTimeMillis() / 1000, null, false);
+    format.commonHeaders(request.response().headers(), meta, null);
     if (OpenAiRequests.apiKey(request) == null) {
-      OpenAiFormat format = new OpenAiFormat();
-      WireFormat.ErrorReply reply = format.error(ApiError.missingApiKey(), null);
+      WireFormat.ErrorReply reply = format.error(ApiError.missingApiKey(), meta);
       request.response().setStatusCode(reply.status()).putHeader("content-type", reply.contentType()).end(reply.body());
       return;
     }

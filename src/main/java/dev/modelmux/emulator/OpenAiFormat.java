@@ -9,7 +9,7 @@ import io.vertx.core.json.JsonObject;
 /** OpenAI Chat Completions on the wire (shared/providers/openai-chat.md). */
 final class OpenAiFormat implements WireFormat {
   /** What limit/remaining headers say for a dimension configured as unlimited (0). */
-  static final long UNLIMITED = 1_000_000_000L;
+  static final long UNLIMITED = RateLimitState.NOMINAL_LIMIT;
   static final String ORGANIZATION = "org-emulator";
   private static final String RATE_LIMIT_DOCS = "Visit https://platform.openai.com/account/rate-limits to learn more.";
   private static final String SERVER_ERROR = "The server had an error while processing your request. Sorry about that!";
@@ -205,7 +205,7 @@ final class OpenAiFormat implements WireFormat {
 
   @Override
   public Buffer malformedEvent(ResponseMeta meta) {
-    return Buffer.buffer("data: {\"id\":\"" + meta.completionId() + "\",\"choices\":[{\"delta\":{\"content\":\n\n");
+    return Buffer.buffer("data: {\"id\":\"chatcmpl-x\",\"choices\":[{\"delta\":{\"content\":\n\n");
   }
 
   private static Buffer data(JsonObject chunk) {

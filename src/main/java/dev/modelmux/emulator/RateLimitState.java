@@ -8,9 +8,18 @@ public record RateLimitState(
     long limitRequests, long remainingRequests, long resetRequestsMs,
     long limitTokens, long remainingTokens, long resetTokensMs) {
 
-  /** The same state with both buckets reported empty (used on 429s). */
+  /** The limit reported for a dimension configured as unlimited (0): a real provider always names a number. */
+  public static final long NOMINAL_LIMIT = 1_000_000_000L;
+
+  /** {@code limit}, or {@link #NOMINAL_LIMIT} when it is 0 (unlimited). */
+  public static long reported(long limit) {
+    return limit > 0 ? limit : NOMINAL_LIMIT;
+  }
+
+  /** The same state with both buckets reported empty for at least a second (injected 429s). */
   public RateLimitState exhausted() {
-    return new RateLimitState(limitRequests, 0, Math.max(resetRequestsMs, 1000), limitTokens, 0, Math.max(resetTokensMs, 1000));
+    return new RateLimitState(reported(limitRequests), 0, Math.max(resetRequestsMs, 1000),
+        reported(limitTokens), 0, Math.max(resetTokensMs, 1000));
   }
 
   public RateLimitState withoutRequests() {

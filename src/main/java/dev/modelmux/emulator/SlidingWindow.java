@@ -53,8 +53,8 @@ final class SlidingWindow {
     evict(nowMs);
     long reset = entries.isEmpty() ? 0 : entries.peekLast().atMs() + WINDOW_MS - nowMs;
     return new RateLimitState(
-        rpm, rpm > 0 ? Math.max(0, rpm - entries.size()) : 0, reset,
-        tpm, tpm > 0 ? Math.max(0, tpm - tokens) : 0, tokens == 0 ? 0 : reset);
+        rpm, rpm > 0 ? Math.max(0, rpm - entries.size()) : 0, rpm > 0 ? reset : 0,
+        tpm, tpm > 0 ? Math.max(0, tpm - tokens) : 0, tpm > 0 && tokens > 0 ? reset : 0);
   }
 
   synchronized long maxRequests() {

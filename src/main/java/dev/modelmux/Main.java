@@ -1,5 +1,6 @@
 package dev.modelmux;
 
+import dev.modelmux.bench.LoadGenerator;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.config.GatewayConfig;
@@ -14,10 +15,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** One jar, several commands: the gateway, the provider emulator alone. */
+/** One jar, several commands: the gateway, the provider emulator alone, the load generator. */
 @Command(name = "modelmux", mixinStandardHelpOptions = true, version = "modelmux 0.1.0",
     description = "LLM gateway: routes OpenAI- and Anthropic-style completion requests across provider deployments.",
-    subcommands = {Main.Serve.class, Main.EmulatorCommand.class})
+    subcommands = {Main.Serve.class, Main.EmulatorCommand.class, LoadGenerator.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -8,6 +8,9 @@ import io.vertx.core.buffer.Buffer;
 public interface ClientDialect {
   String name();
 
+  /** The HTTP status this dialect uses for the error (Anthropic says 529 where OpenAI says 503). */
+  int status(GatewayError error);
+
   /** The JSON error body for a response that has not started. */
   Buffer errorBody(GatewayError error);
 
@@ -16,4 +19,12 @@ public interface ClientDialect {
 
   /** An SSE event that ends a stream already committed to the client. */
   Buffer streamError(GatewayError error);
+
+  /** retry-after (seconds, rounded up) and retry-after-ms, which both SDK families honour. */
+  static void retryAfterHeaders(GatewayError error, MultiMap headers) {
+    if (error.retryAfterMs() > 0) {
+      headers.set("retry-after", Long.toString((error.retryAfterMs() + 999) / 1000));
+      headers.set("retry-after-ms", Long.toString(error.retryAfterMs()));
+    }
+  }
 }

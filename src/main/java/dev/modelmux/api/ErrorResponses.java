@@ -13,7 +13,7 @@ public final class ErrorResponses {
     if (response.ended() || response.headWritten()) {
       return;
     }
-    MultiMap headers = response.setStatusCode(error.status()).headers();
+    MultiMap headers = response.setStatusCode(dialect.status(error)).headers();
     headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
     headers.set("x-request-id", requestId);
     headers.set("x-modelmux-deployment", "none");

@@ -176,24 +176,7 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    quietLogging();
     System.exit(new CommandLine(new LoadGenerator()).execute(args));
-  }
-
-  /**
-   * With no logback configuration on the class path logback logs everything at DEBUG to stdout, which would
-   * mix Netty's start-up chatter into the report and cost CPU during the run. Standalone, keep WARN and up.
-   */
-  static void quietLogging() {
-    if (System.getProperty("logback.configurationFile") != null
-        || LoadGenerator.class.getClassLoader().getResource("logback.xml") != null
-        || LoadGenerator.class.getClassLoader().getResource("logback-test.xml") != null) {
-      return;
-    }
-    if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-        instanceof ch.qos.logback.classic.Logger root) {
-      root.setLevel(ch.qos.logback.classic.Level.WARN);
-    }
   }
 
   private static Duration seconds(double s, String option) {

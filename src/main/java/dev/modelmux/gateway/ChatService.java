@@ -52,7 +52,13 @@ public final class ChatService {
       return Future.failedFuture(new GatewayException(last));
     }
     Deployment deployment = candidates.get(index);
-    Translator translator = Translators.create(client.request(), deployment.config());
+    Translator translator;
+    try {
+      translator = Translators.create(client.request(), deployment.config());
+    } catch (GatewayException untranslatable) {
+      // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
+      return tryFrom(candidates, index + 1, client, untranslatable.error());
+    }
     return new UpstreamAttempt(vertx, http, client, deployment, translator).run().recover(failure -> {
       GatewayError error = failure instanceof GatewayException e ? e.error()
           : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");

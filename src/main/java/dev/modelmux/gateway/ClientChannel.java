@@ -1,5 +1,6 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.api.ClientDialect;
 import dev.modelmux.routing.Deployment;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -120,11 +121,12 @@ public final class ClientChannel {
       return;
     }
     committed = true;
-    MultiMap headers = response.setStatusCode(error.status()).headers();
+    ClientDialect dialect = request.dialect();
+    MultiMap headers = response.setStatusCode(dialect.status(error)).headers();
     headers.set(HttpHeaders.CONTENT_TYPE, JSON);
-    request.dialect().errorHeaders(error, headers);
+    dialect.errorHeaders(error, headers);
     identify(headers);
-    response.end(request.dialect().errorBody(error));
+    response.end(dialect.errorBody(error));
   }
 
   private void identify(MultiMap headers) {

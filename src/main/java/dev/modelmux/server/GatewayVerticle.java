@@ -3,8 +3,11 @@ package dev.modelmux.server;
 import dev.modelmux.api.ClientDialect;
 import dev.modelmux.api.ErrorResponses;
 import dev.modelmux.api.RequestIds;
-import dev.modelmux.api.openai.OpenAiChatEndpoint;
+import dev.modelmux.api.ChatEndpoint;
+import dev.modelmux.api.anthropic.AnthropicDialect;
+import dev.modelmux.api.anthropic.AnthropicRequestParser;
 import dev.modelmux.api.openai.OpenAiDialect;
+import dev.modelmux.api.openai.OpenAiRequestParser;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.ErrorKind;
@@ -14,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
@@ -48,15 +52,21 @@ public final class GatewayVerticle extends VerticleBase {
     ChatService chat = new ChatService(vertx, upstream, routes);
 
     Router router = Router.router(vertx);
-    router.post("/v1/chat/completions")
-        .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()))
-        .handler(new OpenAiChatEndpoint(chat));
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
+    router.post("/v1/chat/completions").handler(body)
+        .handler(new ChatEndpoint(chat, OpenAiDialect.INSTANCE, OpenAiRequestParser::parse));
+    router.post("/v1/messages").handler(body)
+        .handler(new ChatEndpoint(chat, AnthropicDialect.INSTANCE, AnthropicRequestParser::parse));
     router.get("/v1/models").handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
 
-    router.errorHandler(413, ctx -> error(ctx, GatewayError.of(413, ErrorKind.REQUEST_TOO_LARGE,
-        "Request body exceeds the limit of " + config.server().maxBodyBytes() + " bytes.")));
+    router.errorHandler(413, ctx -> {
+      // The rest of the body is still on its way: close the connection rather than leave it half-read.
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      error(ctx, GatewayError.of(413, ErrorKind.REQUEST_TOO_LARGE,
+          "Request body exceeds the limit of " + config.server().maxBodyBytes() + " bytes."));
+    });
     router.errorHandler(404, ctx -> error(ctx, GatewayError.of(404, ErrorKind.NOT_FOUND,
         "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")").withParam(null)));
     router.errorHandler(405, ctx -> error(ctx, GatewayError.of(405, ErrorKind.INVALID_REQUEST,
@@ -92,8 +102,9 @@ public final class GatewayVerticle extends VerticleBase {
         .put("checks", new JsonObject().put("deployments", config.deployments().size()).put("routes", routes.names().size())));
   }
 
+  /** Errors the router raises itself (unknown path, body too large) in the dialect of the path asked for. */
   private static void error(RoutingContext ctx, GatewayError error) {
-    ClientDialect dialect = OpenAiDialect.INSTANCE;
+    ClientDialect dialect = ctx.request().path().startsWith("/v1/messages") ? AnthropicDialect.INSTANCE : OpenAiDialect.INSTANCE;
     ErrorResponses.send(ctx.response(), dialect, RequestIds.of(ctx.request()), error);
   }
 }

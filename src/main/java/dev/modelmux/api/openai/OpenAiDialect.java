@@ -18,16 +18,18 @@ public final class OpenAiDialect implements ClientDialect {
   }
 
   @Override
+  public int status(GatewayError error) {
+    return error.status();
+  }
+
+  @Override
   public Buffer errorBody(GatewayError error) {
     return envelope(error).toBuffer();
   }
 
   @Override
   public void errorHeaders(GatewayError error, MultiMap headers) {
-    if (error.retryAfterMs() > 0) {
-      headers.set("retry-after", Long.toString((error.retryAfterMs() + 999) / 1000));
-      headers.set("retry-after-ms", Long.toString(error.retryAfterMs()));
-    }
+    ClientDialect.retryAfterHeaders(error, headers);
   }
 
   @Override

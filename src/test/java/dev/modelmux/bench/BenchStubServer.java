@@ -130,7 +130,6 @@ public final class BenchStubServer extends VerticleBase {
   public static void main(String[] args) {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 9099;
     long delay = args.length > 1 ? Long.parseLong(args[1]) : 0;
-    LoadGenerator.quietLogging();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     BenchStubServer stub = new BenchStubServer(port, delay);
     vertx.deployVerticle(stub)

@@ -1,7 +1,5 @@
-package dev.modelmux.api.openai;
+package dev.modelmux.api;
 
-import dev.modelmux.api.ErrorResponses;
-import dev.modelmux.api.RequestIds;
 import dev.modelmux.gateway.AccessLog;
 import dev.modelmux.gateway.ChatRequest;
 import dev.modelmux.gateway.ChatService;
@@ -14,14 +12,23 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** POST /v1/chat/completions: OpenAI's Chat Completions API, streamed or not. */
-public final class OpenAiChatEndpoint implements Handler<RoutingContext> {
-  private static final Logger LOG = LoggerFactory.getLogger(OpenAiChatEndpoint.class);
+/** A completion endpoint of one client dialect: check the content type, validate the body, hand it to the service. */
+public final class ChatEndpoint implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatEndpoint.class);
+
+  /** Validates a raw body into a request of one dialect; throws GatewayException with a 4xx. */
+  public interface Parser {
+    ChatRequest parse(String requestId, Buffer body);
+  }
 
   private final ChatService service;
+  private final ClientDialect dialect;
+  private final Parser parser;
 
-  public OpenAiChatEndpoint(ChatService service) {
+  public ChatEndpoint(ChatService service, ClientDialect dialect, Parser parser) {
     this.service = service;
+    this.dialect = dialect;
+    this.parser = parser;
   }
 
   @Override
@@ -36,7 +43,8 @@ public final class OpenAiChatEndpoint implements Handler<RoutingContext> {
     }
     ChatRequest request;
     try {
-      request = OpenAiRequestParser.parse(requestId, body(ctx));
+      Buffer body = ctx.body().buffer();
+      request = parser.parse(requestId, body == null ? Buffer.buffer() : body);
     } catch (GatewayException e) {
       reject(ctx, requestId, start, e.error());
       return;
@@ -44,14 +52,9 @@ public final class OpenAiChatEndpoint implements Handler<RoutingContext> {
     service.serve(request, ctx.response(), start);
   }
 
-  private static Buffer body(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    return body == null ? Buffer.buffer() : body;
-  }
-
-  private static void reject(RoutingContext ctx, String requestId, long start, GatewayError error) {
+  private void reject(RoutingContext ctx, String requestId, long start, GatewayError error) {
     LOG.debug("request_id={} rejected param={} reason={}", requestId, error.param(), error.message());
-    ErrorResponses.send(ctx.response(), OpenAiDialect.INSTANCE, requestId, error);
-    AccessLog.rejected(requestId, error.status(), (System.nanoTime() - start) / 1_000_000);
+    ErrorResponses.send(ctx.response(), dialect, requestId, error);
+    AccessLog.rejected(requestId, dialect.status(error), (System.nanoTime() - start) / 1_000_000);
   }
 }

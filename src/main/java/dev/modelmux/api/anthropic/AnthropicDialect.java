@@ -1,0 +1,64 @@
+package dev.modelmux.api.anthropic;
+
+import dev.modelmux.api.ClientDialect;
+import dev.modelmux.gateway.GatewayError;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/** Anthropic's error envelope {"type":"error","error":{"type","message"}}, with Anthropic's statuses (529 overloaded). */
+public final class AnthropicDialect implements ClientDialect {
+  public static final AnthropicDialect INSTANCE = new AnthropicDialect();
+
+  private AnthropicDialect() {}
+
+  @Override
+  public String name() {
+    return "anthropic";
+  }
+
+  @Override
+  public int status(GatewayError error) {
+    return switch (error.kind()) {
+      case OVERLOADED -> 529;
+      case QUOTA_EXCEEDED -> 402;
+      default -> error.status();
+    };
+  }
+
+  @Override
+  public Buffer errorBody(GatewayError error) {
+    return envelope(error).toBuffer();
+  }
+
+  @Override
+  public void errorHeaders(GatewayError error, MultiMap headers) {
+    ClientDialect.retryAfterHeaders(error, headers);
+    if (error.kind() == dev.modelmux.gateway.ErrorKind.OVERLOADED) {
+      headers.set("x-should-retry", "true");
+    }
+  }
+
+  @Override
+  public Buffer streamError(GatewayError error) {
+    return Buffer.buffer("event: error\ndata: ").appendBuffer(envelope(error).toBuffer()).appendString("\n\n");
+  }
+
+  private static JsonObject envelope(GatewayError error) {
+    return new JsonObject().put("type", "error")
+        .put("error", new JsonObject().put("type", type(error)).put("message", error.message()));
+  }
+
+  private static String type(GatewayError error) {
+    return switch (error.kind()) {
+      case INVALID_REQUEST, UNSUPPORTED_MEDIA_TYPE, CONTEXT_LENGTH_EXCEEDED, CONTENT_FILTER -> "invalid_request_error";
+      case NOT_FOUND -> "not_found_error";
+      case REQUEST_TOO_LARGE -> "request_too_large";
+      case RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS -> "rate_limit_error";
+      case QUOTA_EXCEEDED -> "billing_error";
+      case OVERLOADED -> "overloaded_error";
+      case TIMEOUT -> "timeout_error";
+      case UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, INTERNAL -> "api_error";
+    };
+  }
+}

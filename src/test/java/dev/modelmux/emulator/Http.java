@@ -91,6 +91,22 @@ final class Http {
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
   }
 
+  /** POSTs {@code body} to {@code path} with exactly {@code headers} (other dialects' auth and version headers). */
+  Future<Reply> post(String path, MultiMap headers, JsonObject body) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path)
+        .setHeaders(headers);
+    return client.request(options)
+        .compose(req -> req.send(body.toBuffer()))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
+  }
+
+  /** Streams {@code body} (stream:true is added) to {@code path} with {@code headers}, calling {@code onEvent} for each event. */
+  Future<Streamed> stream(String path, MultiMap headers, JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path)
+        .setHeaders(headers);
+    return stream(options, body, onEvent);
+  }
+
   Future<Reply> post(JsonObject body) {
     return send(HttpMethod.POST, "/v1/chat/completions", KEY, body.toBuffer());
   }
@@ -104,6 +120,10 @@ final class Http {
   Future<Streamed> stream(JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI("/v1/chat/completions").putHeader("authorization", "Bearer " + KEY);
+    return stream(options, body, onEvent);
+  }
+
+  private Future<Streamed> stream(RequestOptions options, JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
     Promise<Streamed> done = Promise.promise();
     List<SseEvent> events = new ArrayList<>();
     client.request(options)

@@ -2,6 +2,7 @@ package dev.modelmux.emulator;
 
 import dev.modelmux.stream.SseEvent;
 import dev.modelmux.stream.SseParser;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -68,10 +69,13 @@ final class Http {
 
   private final HttpClient client;
   private final int port;
+  private final Context context;
 
-  Http(HttpClient client, int port) {
+  /** {@code context} is where streams are started: see {@link #stream(RequestOptions, JsonObject, BiConsumer)}. */
+  Http(HttpClient client, int port, Context context) {
     this.client = client;
     this.port = port;
+    this.context = context;
   }
 
   static JsonObject chat(String model, String userText) {
@@ -123,10 +127,14 @@ final class Http {
     return stream(options, body, onEvent);
   }
 
+  /**
+   * Starts the request on the event-loop context, so the response's handler is set before its first
+   * chunk can be delivered (from a test thread the chain's callbacks can run late and lose it).
+   */
   private Future<Streamed> stream(RequestOptions options, JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
     Promise<Streamed> done = Promise.promise();
     List<SseEvent> events = new ArrayList<>();
-    client.request(options)
+    context.runOnContext(started -> client.request(options)
         .compose(req -> req.send(body.copy().put("stream", true).toBuffer()))
         .onFailure(done::tryFail)
         .onSuccess(resp -> {
@@ -136,7 +144,7 @@ final class Http {
           }));
           resp.endHandler(v -> done.tryComplete(new Streamed(resp.statusCode(), resp.headers(), events, true, null)));
           resp.exceptionHandler(e -> done.tryComplete(new Streamed(resp.statusCode(), resp.headers(), events, false, e)));
-        });
+        }));
     return done.future();
   }
 }

@@ -40,6 +40,7 @@ public final class Emulator {
   private final List<Handler<String>> peerClosedListeners = new CopyOnWriteArrayList<>();
   private final ChatHandler openAiChat;
   private final ChatHandler azureChat;
+  private final ChatHandler anthropicChat;
   private final AdminHandler admin;
   private volatile HttpServer server;
   private volatile boolean closing;
@@ -61,6 +62,7 @@ public final class Emulator {
     this.admission = new Admission(models, limits);
     this.openAiChat = new ChatHandler(vertx, new OpenAiFormat(), this);
     this.azureChat = new ChatHandler(vertx, new AzureFormat(), this);
+    this.anthropicChat = new ChatHandler(vertx, new AnthropicFormat(), this);
     this.admin = new AdminHandler(this);
   }
 
@@ -174,6 +176,8 @@ public final class Emulator {
       openAiChat.handle(request);
     } else if (request.method() == HttpMethod.POST && AzureFormat.PATH.matcher(path).matches()) {
       azureChat.handle(request);
+    } else if (path.equals("/v1/messages") && request.method() == HttpMethod.POST) {
+      anthropicChat.handle(request);
     } else if (path.equals("/v1/models") && request.method() == HttpMethod.GET) {
       models(request);
     } else if (path.startsWith(AdminHandler.PREFIX)) {

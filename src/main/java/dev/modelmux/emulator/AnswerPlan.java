@@ -9,9 +9,14 @@ import java.util.List;
  *
  * @param pieces the text in streaming pieces (empty for a tool call); they concatenate to {@link #text()}
  * @param toolCall the tool call, or null for a text answer
+ * @param stopSequence the stop sequence the text was cut before (finish STOP), or null when it ended naturally
  */
 public record AnswerPlan(List<String> pieces, ToolCall toolCall, FinishReason finishReason,
-    int promptTokens, int completionTokens) {
+    int promptTokens, int completionTokens, String stopSequence) {
+
+  public AnswerPlan(List<String> pieces, ToolCall toolCall, FinishReason finishReason, int promptTokens, int completionTokens) {
+    this(pieces, toolCall, finishReason, promptTokens, completionTokens, null);
+  }
 
   /** One function call: deterministic id, name, arguments JSON text and the fragments it streams in. */
   public record ToolCall(String id, String name, String arguments, List<String> fragments) {}

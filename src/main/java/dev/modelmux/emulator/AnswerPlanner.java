@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Turns an admitted request into its {@link AnswerPlan}. Text answers: {@link AnswerText#of}, cut
- * before the first stop sequence ({@code stop}), then cut to the first max tokens of the model's
+ * before the first stop sequence ({@code stop}, the sequence remembered), then cut to the first max tokens of the model's
  * encoding ({@code length}). Forced tool calls: one call whose arguments come from the tool's schema
  * ({@link ToolArguments}); its completion tokens count the name and the arguments.
  */
@@ -26,10 +26,12 @@ public final class AnswerPlanner {
     String text = AnswerText.of(request.turns());
     FinishReason reason = FinishReason.STOP;
     int cut = text.length();
+    String stopSequence = null;
     for (String stop : request.stop()) {
       int at = text.indexOf(stop);
       if (at >= 0 && at < cut) {
         cut = at;
+        stopSequence = stop;
       }
     }
     text = text.substring(0, cut);
@@ -42,9 +44,10 @@ public final class AnswerPlanner {
         }
         text = encoding.decode(kept);
         reason = FinishReason.LENGTH;
+        stopSequence = null;
       }
     }
-    return new AnswerPlan(AnswerText.pieces(text), null, reason, promptTokens, TokenCounter.count(encoding, text));
+    return new AnswerPlan(AnswerText.pieces(text), null, reason, promptTokens, TokenCounter.count(encoding, text), stopSequence);
   }
 
   /** The forced call for a request: {@code call_} + 24 hex digits of the conversation and tool name. */

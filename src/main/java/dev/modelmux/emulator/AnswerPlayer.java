@@ -87,7 +87,7 @@ final class AnswerPlayer {
     HttpServerResponse response = exchange.response();
     response.setChunked(true).putHeader("cache-control", "no-cache");
     events = plan.events();
-    Buffer opening = format.event(events.get(0), meta);
+    Buffer opening = format.event(events.get(0), plan, meta);
     response.write(opening == null ? Buffer.buffer() : opening);
     next = 1;
     step();
@@ -125,6 +125,12 @@ final class AnswerPlayer {
             faultPlayed = true;
             response.write(format.malformedEvent(meta));
           }
+          case STREAM_ERROR -> {
+            faultPlayed = true;
+            exchange.answered(); // the in-band error ends the response; no terminator follows
+            response.end(format.streamError(meta));
+            return;
+          }
           default -> { }
         }
       }
@@ -139,7 +145,7 @@ final class AnswerPlayer {
         });
         return;
       }
-      Buffer bytes = format.event(event, meta);
+      Buffer bytes = format.event(event, plan, meta);
       if (bytes != null) {
         response.write(bytes);
       }

@@ -10,7 +10,11 @@ public final class ApiError extends RuntimeException {
     MISSING_API_KEY, INVALID_JSON, MISSING_PARAMETER, INVALID_PARAMETER, MODEL_NOT_FOUND,
     CONTEXT_LENGTH, RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS, REQUEST_TOO_LARGE,
     /** An error status played by a {@link Fault.Kind#STATUS} fault. */
-    INJECTED
+    INJECTED,
+    /** The dialect's required protocol version is missing (Azure {@code api-version} query parameter, {@code anthropic-version} header). */
+    MISSING_API_VERSION,
+    /** The prompt was refused by the content filter (a {@link Fault.Kind#CONTENT_FILTER} fault). */
+    CONTENT_FILTER
   }
 
   private final Kind kind;
@@ -56,6 +60,16 @@ public final class ApiError extends RuntimeException {
   /** A field with a bad value; {@code detail} is the dialect's own message. */
   public static ApiError invalidParameter(String param, String code, String detail) {
     return new ApiError(Kind.INVALID_PARAMETER, 400, detail, param, code, null, 0, 0, 0, 0, 0);
+  }
+
+  /** The dialect's version parameter or header ({@code param}) is missing. */
+  public static ApiError missingApiVersion(String param) {
+    return new ApiError(Kind.MISSING_API_VERSION, 400, null, param, null, null, 0, 0, 0, 0, 0);
+  }
+
+  /** The prompt was blocked by the content filter. */
+  public static ApiError contentFilter(String model) {
+    return new ApiError(Kind.CONTENT_FILTER, 400, null, "prompt", "content_filter", model, 0, 0, 0, 0, 0);
   }
 
   public static ApiError modelNotFound(String model) {

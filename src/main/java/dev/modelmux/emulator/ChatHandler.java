@@ -28,15 +28,16 @@ final class ChatHandler {
 
   void handle(HttpServerRequest request) {
     Exchange exchange = new Exchange(vertx, request, emulator::closing);
-    ResponseMeta[] meta = {meta(null, false)};
+    String apiVersion = request.getParam("api-version");
+    ResponseMeta[] meta = {meta(null, false, apiVersion)};
     String[] model = {null};
     exchange.onPeerClosed(v -> emulator.peerClosed(model[0]));
     request.body()
         .compose(body -> admit(request, body)
-            .recover(failure -> Future.failedFuture(failure instanceof ApiError e ? withModel(e, body) : failure)))
+            .recover(failure -> Future.failedFuture(failure instanceof ApiError e ? withModel(e, request, body) : failure)))
         .onSuccess(admitted -> {
           model[0] = admitted.model().name();
-          meta[0] = meta(admitted.model().name(), admitted.request().includeUsage());
+          meta[0] = meta(admitted.model().name(), admitted.request().includeUsage(), apiVersion);
           answer(exchange, admitted, meta[0]);
         })
         .onFailure(failure -> {
@@ -46,7 +47,7 @@ final class ChatHandler {
             if (counters != null) {
               counters.requests.increment();
             }
-            sendError(exchange, error, meta(error.model(), false), counters);
+            sendError(exchange, error, meta(error.model(), false, apiVersion), counters);
           } else if (!exchange.over()) {
             exchange.closeConnection(); // the body could not be read: the peer is gone or broke the protocol
           }
@@ -71,11 +72,11 @@ final class ChatHandler {
   }
 
   /** An error that names no model yet (auth, parse) gets the body's model, when it names a known one. */
-  private ApiError withModel(ApiError error, Buffer body) {
+  private ApiError withModel(ApiError error, HttpServerRequest request, Buffer body) {
     if (error.model() != null) {
       return error;
     }
-    String model = format.modelOf(body);
+    String model = format.modelOf(request, body);
     return emulator.counters(model) == null ? error : ApiError.withModel(error, model);
   }
 
@@ -92,9 +93,15 @@ final class ChatHandler {
         RateLimitState state = fault.status() == 429 ? admitted.rateLimit().exhausted() : admitted.rateLimit();
         sendError(exchange, ApiError.injected(fault.status(), model.name(), RateLimitState.reported(model.rpm())).rateLimit(state), meta, counters);
       }
+      case CONTENT_FILTER -> sendError(exchange, ApiError.contentFilter(model.name()).rateLimit(admitted.rateLimit()), meta, counters);
       case RESET_BEFORE_HEADERS -> exchange.closeConnection();
       case NO_RESPONSE -> { } // never answered; the exchange still notices the peer leaving
       default -> {
+        if (fault.kind() == Fault.Kind.STREAM_ERROR && !admitted.request().stream()) {
+          sendError(exchange, ApiError.injected(format.streamErrorStatus(), model.name(), RateLimitState.reported(model.rpm()))
+              .rateLimit(admitted.rateLimit()), meta, counters);
+          return;
+        }
         AnswerPlan plan = AnswerPlanner.plan(admitted.request(), admitted.promptTokens());
         AnswerPlayer player = new AnswerPlayer(format, exchange, plan, meta, model, fault, admitted.rateLimit(), counters);
         if (admitted.request().stream()) {
@@ -126,9 +133,9 @@ final class ChatHandler {
     response.end(reply.body());
   }
 
-  private static ResponseMeta meta(String model, boolean includeUsage) {
+  private static ResponseMeta meta(String model, boolean includeUsage, String apiVersion) {
     String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
     String completionId = "chatcmpl-emu" + Long.toString(SEQUENCE.incrementAndGet(), 36) + requestId.substring(4, 16);
-    return new ResponseMeta(requestId, completionId, System.currentTimeMillis() / 1000, model, includeUsage);
+    return new ResponseMeta(requestId, completionId, System.currentTimeMillis() / 1000, model, includeUsage, apiVersion);
   }
 }

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * A chat request after its dialect was parsed: what admission and the answer planner need.
  *
- * @param messages the conversation in OpenAI message shape (what {@code TokenCounter.countChat} counts)
+ * @param messages the conversation in OpenAI message shape (what {@code TokenCounter.countChat} counts; for
+ *     Anthropic requests the OpenAI equivalent described in {@code AnthropicRequests})
  * @param turns the conversation as roles and texts (what {@link AnswerText} reads)
  * @param tools the declared tools in OpenAI shape, or null
  * @param forcedTool the {@code function} object ({name, parameters, ...}) the answer must call, or null

@@ -19,11 +19,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /**
- * The built-in provider emulator: an HTTP server that speaks OpenAI Chat Completions for the
- * configured models, with deterministic answers ({@link AnswerText}), exact usage, context windows,
- * per-key RPM/TPM limits, and faults that can be switched at run time.
+ * The built-in provider emulator: an HTTP server that speaks OpenAI Chat Completions, Azure OpenAI
+ * and Anthropic Messages for the configured models, with deterministic answers ({@link AnswerText},
+ * the same text in every dialect for the same conversation), exact usage, context windows, per-key
+ * RPM/TPM limits, and faults that can be switched at run time. Limits, faults and stats are per
+ * emulated model, shared by all dialects.
  *
- * <p>Endpoints: {@code POST /v1/chat/completions}, {@code GET /v1/models}, and the admin endpoints of
+ * <p>Endpoints: {@code POST /v1/chat/completions} (OpenAI), {@code POST
+ * /openai/deployments/{model}/chat/completions?api-version=...} (Azure OpenAI, the deployment names the
+ * model), {@code POST /v1/messages} (Anthropic), {@code GET /v1/models}, and the admin endpoints of
  * {@link AdminHandler}. All public methods are thread-safe.
  */
 public final class Emulator {
@@ -35,6 +39,8 @@ public final class Emulator {
   private final Admission admission;
   private final List<Handler<String>> peerClosedListeners = new CopyOnWriteArrayList<>();
   private final ChatHandler openAiChat;
+  private final ChatHandler azureChat;
+  private final ChatHandler anthropicChat;
   private final AdminHandler admin;
   private volatile HttpServer server;
   private volatile boolean closing;
@@ -55,6 +61,8 @@ public final class Emulator {
     this.faults = new FaultBoard(models);
     this.admission = new Admission(models, limits);
     this.openAiChat = new ChatHandler(vertx, new OpenAiFormat(), this);
+    this.azureChat = new ChatHandler(vertx, new AzureFormat(), this);
+    this.anthropicChat = new ChatHandler(vertx, new AnthropicFormat(), this);
     this.admin = new AdminHandler(this);
   }
 
@@ -166,6 +174,10 @@ public final class Emulator {
     String path = request.path();
     if (path.equals("/v1/chat/completions") && request.method() == HttpMethod.POST) {
       openAiChat.handle(request);
+    } else if (request.method() == HttpMethod.POST && AzureFormat.PATH.matcher(path).matches()) {
+      azureChat.handle(request);
+    } else if (path.equals("/v1/messages") && request.method() == HttpMethod.POST) {
+      anthropicChat.handle(request);
     } else if (path.equals("/v1/models") && request.method() == HttpMethod.GET) {
       models(request);
     } else if (path.startsWith(AdminHandler.PREFIX)) {

@@ -8,7 +8,7 @@ import java.util.Set;
  * A misbehaviour the emulator plays for a model, set in config or switched at run time.
  *
  * @param status HTTP status for {@link Kind#STATUS}
- * @param afterTokens how many content tokens stream before a CUT, STALL or MALFORMED_CHUNK
+ * @param afterTokens how many content tokens stream before a CUT, STALL, MALFORMED_CHUNK or STREAM_ERROR
  * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN
  * @param times how many requests the fault applies to; 0 means every request until cleared
  */
@@ -31,7 +31,21 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
     /** Stream afterTokens tokens, then send a chunk that is not valid JSON. */
     MALFORMED_CHUNK,
     /** Stream the whole answer but never send the terminator ([DONE] / message_stop); keep the connection open. */
-    MISSING_DONE
+    MISSING_DONE,
+    /**
+     * Refuse the prompt as a content-policy violation, before any answer: HTTP 400. Azure OpenAI (and
+     * OpenAI, same body): {@code code:"content_filter"} with {@code innererror.code:"ResponsibleAIPolicyViolation"}
+     * and a singular {@code innererror.content_filter_result}; Anthropic: {@code invalid_request_error}
+     * saying the request was blocked. Not retryable.
+     */
+    CONTENT_FILTER,
+    /**
+     * Stream afterTokens tokens, then send the dialect's in-band error event and end the response
+     * (no terminator): OpenAI/Azure {@code data: {"error":{... "type":"server_error" ...}}}, Anthropic
+     * {@code event: error} with {@code overloaded_error}. A non-streamed request gets the same error as
+     * an HTTP status instead (OpenAI/Azure 500 {@code server_error}, Anthropic 529 {@code overloaded_error}).
+     */
+    STREAM_ERROR
   }
 
   public static final Fault NONE = new Fault(Kind.NONE, 0, 0, 0, 0);

@@ -33,7 +33,7 @@ final class OpenAiFormat implements WireFormat {
   }
 
   @Override
-  public String modelOf(Buffer body) {
+  public String modelOf(HttpServerRequest request, Buffer body) {
     try {
       return OpenAiRequests.object(body).getValue("model") instanceof String m ? m : null;
     } catch (ApiError e) {
@@ -94,8 +94,35 @@ final class OpenAiFormat implements WireFormat {
           + ". The input or output tokens must be reduced in order to run successfully. " + RATE_LIMIT_DOCS,
           "tokens", null, "rate_limit_exceeded");
       case INJECTED -> injected(e);
+      case MISSING_API_VERSION -> body("Missing required parameter: '" + e.param() + "'.", "invalid_request_error", e.param(),
+          "missing_required_parameter");
+      case CONTENT_FILTER -> contentFilter();
     };
     return new ErrorReply(e.status(), headers, "application/json", Buffer.buffer(new JsonObject().put("error", error).encode()));
+  }
+
+  /**
+   * The prompt content-filter refusal (Azure's body; OpenAI clients read it as a 400 {@code BadRequestError}).
+   * {@code code:"content_filter"}, {@code innererror.code:"ResponsibleAIPolicyViolation"} and a singular
+   * {@code innererror.content_filter_result} with one filtered category.
+   */
+  static JsonObject contentFilter() {
+    JsonObject result = new JsonObject()
+        .put("hate", severity(false, "safe"))
+        .put("jailbreak", new JsonObject().put("filtered", false).put("detected", false))
+        .put("self_harm", severity(false, "safe"))
+        .put("sexual", severity(true, "high"))
+        .put("violence", severity(false, "safe"));
+    return new JsonObject()
+        .put("message", "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+            + "Please modify your prompt and retry. To learn more about our content filtering policies please read our "
+            + "documentation: https://go.microsoft.com/fwlink/?linkid=2198766")
+        .put("type", null).put("param", "prompt").put("code", "content_filter").put("status", 400)
+        .put("innererror", new JsonObject().put("code", "ResponsibleAIPolicyViolation").put("content_filter_result", result));
+  }
+
+  static JsonObject severity(boolean filtered, String severity) {
+    return new JsonObject().put("filtered", filtered).put("severity", severity);
   }
 
   private static JsonObject injected(ApiError e) {
@@ -141,6 +168,11 @@ final class OpenAiFormat implements WireFormat {
 
   @Override
   public Buffer completion(AnswerPlan plan, ResponseMeta meta) {
+    return Buffer.buffer(completionJson(plan, meta).encode());
+  }
+
+  /** The non-streamed body as JSON (Azure adds its filter annotations to it). */
+  JsonObject completionJson(AnswerPlan plan, ResponseMeta meta) {
     JsonObject message = new JsonObject().put("role", "assistant");
     if (plan.toolCall() != null) {
       AnswerPlan.ToolCall call = plan.toolCall();
@@ -155,7 +187,7 @@ final class OpenAiFormat implements WireFormat {
         .put("choices", new JsonArray().add(new JsonObject()
             .put("index", 0).put("message", message).put("logprobs", null).put("finish_reason", finish(plan.finishReason()))))
         .put("usage", usage(plan.promptTokens(), plan.completionTokens()));
-    return Buffer.buffer(body.encode());
+    return body;
   }
 
   @Override
@@ -169,14 +201,20 @@ final class OpenAiFormat implements WireFormat {
   }
 
   @Override
-  public Buffer event(StreamEvent event, ResponseMeta meta) {
+  public Buffer event(StreamEvent event, AnswerPlan plan, ResponseMeta meta) {
     if (event instanceof StreamEvent.Done) {
       return Buffer.buffer("data: [DONE]\n\n");
     }
+    JsonObject chunk = chunkJson(event, meta);
+    return chunk == null ? null : data(chunk);
+  }
+
+  /** The chunk for a step other than Done as JSON, or null when none is sent (Azure annotates it). */
+  JsonObject chunkJson(StreamEvent event, ResponseMeta meta) {
     if (event instanceof StreamEvent.Usage usage) {
       return meta.includeUsage()
-          ? data(head(meta, "chat.completion.chunk").put("choices", new JsonArray())
-              .put("usage", usage(usage.promptTokens(), usage.completionTokens())))
+          ? head(meta, "chat.completion.chunk").put("choices", new JsonArray())
+              .put("usage", usage(usage.promptTokens(), usage.completionTokens()))
           : null;
     }
     JsonObject delta = new JsonObject();
@@ -200,7 +238,7 @@ final class OpenAiFormat implements WireFormat {
     if (meta.includeUsage()) {
       chunk.put("usage", null);
     }
-    return data(chunk);
+    return chunk;
   }
 
   @Override
@@ -208,7 +246,17 @@ final class OpenAiFormat implements WireFormat {
     return Buffer.buffer("data: {\"id\":\"chatcmpl-x\",\"choices\":[{\"delta\":{\"content\":\n\n");
   }
 
-  private static Buffer data(JsonObject chunk) {
+  @Override
+  public Buffer streamError(ResponseMeta meta) {
+    return data(new JsonObject().put("error", body(SERVER_ERROR, "server_error", null, null)));
+  }
+
+  @Override
+  public int streamErrorStatus() {
+    return 500;
+  }
+
+  static Buffer data(JsonObject chunk) {
     return Buffer.buffer("data: " + chunk.encode() + "\n\n");
   }
 

@@ -32,6 +32,6 @@ public sealed interface StreamEvent {
 
   record Usage(int promptTokens, int completionTokens) implements StreamEvent {}
 
-  /** The terminator ({@code [DONE]} for OpenAI). */
+  /** The terminator ({@code [DONE]} for OpenAI and Azure, {@code message_stop} for Anthropic). */
   record Done() implements StreamEvent {}
 }

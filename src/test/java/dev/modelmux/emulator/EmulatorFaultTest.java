@@ -298,4 +298,55 @@ class EmulatorFaultTest extends EmulatorTestBase {
       return null;
     }).onComplete(ctx.succeedingThenComplete());
   }
+
+  @Test
+  void contentFilterFaultIsAPromptFilter400(VertxTestContext ctx) {
+    emulator.setFault("gpt-4", Fault.of(Fault.Kind.CONTENT_FILTER).times(1));
+    http.post(words("gpt-4", 3)).compose(reply -> {
+      assertThat(reply.status()).isEqualTo(400);
+      JsonObject error = reply.error();
+      assertThat(error.getString("code")).isEqualTo("content_filter");
+      assertThat(error.getString("param")).isEqualTo("prompt");
+      assertThat(error.getString("message")).contains("content management policy");
+      JsonObject inner = error.getJsonObject("innererror");
+      assertThat(inner.getString("code")).isEqualTo("ResponsibleAIPolicyViolation");
+      assertThat(inner.getJsonObject("content_filter_result").getJsonObject("sexual").getBoolean("filtered")).isTrue();
+      assertThat(emulator.stats("gpt-4").errors()).isEqualTo(1);
+      return http.post(words("gpt-4", 3));
+    }).map(reply -> {
+      assertThat(reply.status()).isEqualTo(200);
+      return null;
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void streamErrorSendsAnInBandErrorAfterSomeTokens(VertxTestContext ctx) {
+    emulator.setFault("gpt-4", Fault.of(Fault.Kind.STREAM_ERROR).afterTokens(2));
+    JsonObject body = words("gpt-4", 10);
+    String expected = String.join("", AnswerText.pieces(AnswerText.of(body.getJsonArray("messages"))).subList(0, 2));
+    http.stream(body).compose(s -> {
+      assertThat(s.status()).isEqualTo(200);
+      assertThat(s.done()).isFalse();
+      assertThat(s.events()).hasSize(4);
+      assertThat(s.text()).isEqualTo(expected);
+      assertThat(new JsonObject(s.events().get(3).data())).isEqualTo(new JsonObject("""
+          {"error":{"message":"The server had an error while processing your request. Sorry about that!",
+           "type":"server_error","param":null,"code":null}}"""));
+      assertThat(emulator.stats("gpt-4").streamsCompleted()).isZero();
+      return http.post(body);
+    }).map(reply -> {
+      assertThat(reply.status()).isEqualTo(500);
+      assertThat(reply.error().getString("type")).isEqualTo("server_error");
+      return null;
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void newFaultKindsRoundTripThroughJson() {
+    Fault filter = Fault.fromJson(new JsonObject().put("kind", "content_filter").put("times", 2));
+    assertThat(filter).isEqualTo(Fault.of(Fault.Kind.CONTENT_FILTER).times(2));
+    Fault streamError = Fault.of(Fault.Kind.STREAM_ERROR).afterTokens(3);
+    assertThat(streamError.toJson().getString("kind")).isEqualTo("stream_error");
+    assertThat(Fault.fromJson(streamError.toJson())).isEqualTo(streamError);
+  }
 }

@@ -1,5 +1,6 @@
 package dev.modelmux.emulator;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -30,11 +31,12 @@ abstract class EmulatorTestBase {
 
   @BeforeEach
   void startEmulator(Vertx vertx, VertxTestContext ctx) {
+    Context clientContext = vertx.getOrCreateContext(); // called off the event loop: a context of its own
     Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models()))
         .onComplete(ctx.succeeding(started -> {
           emulator = started;
           client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(16));
-          http = new Http(client, started.port());
+          http = new Http(client, started.port(), clientContext);
           ctx.completeNow();
         }));
   }

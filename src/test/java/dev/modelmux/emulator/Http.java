@@ -2,6 +2,7 @@ package dev.modelmux.emulator;
 
 import dev.modelmux.stream.SseEvent;
 import dev.modelmux.stream.SseParser;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -68,10 +69,13 @@ final class Http {
 
   private final HttpClient client;
   private final int port;
+  private final Context context;
 
-  Http(HttpClient client, int port) {
+  /** {@code context} is where streams are started: see {@link #stream(RequestOptions, JsonObject, BiConsumer)}. */
+  Http(HttpClient client, int port, Context context) {
     this.client = client;
     this.port = port;
+    this.context = context;
   }
 
   static JsonObject chat(String model, String userText) {
@@ -91,6 +95,22 @@ final class Http {
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
   }
 
+  /** POSTs {@code body} to {@code path} with exactly {@code headers} (other dialects' auth and version headers). */
+  Future<Reply> post(String path, MultiMap headers, JsonObject body) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path)
+        .setHeaders(headers);
+    return client.request(options)
+        .compose(req -> req.send(body.toBuffer()))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
+  }
+
+  /** Streams {@code body} (stream:true is added) to {@code path} with {@code headers}, calling {@code onEvent} for each event. */
+  Future<Streamed> stream(String path, MultiMap headers, JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path)
+        .setHeaders(headers);
+    return stream(options, body, onEvent);
+  }
+
   Future<Reply> post(JsonObject body) {
     return send(HttpMethod.POST, "/v1/chat/completions", KEY, body.toBuffer());
   }
@@ -104,9 +124,17 @@ final class Http {
   Future<Streamed> stream(JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI("/v1/chat/completions").putHeader("authorization", "Bearer " + KEY);
+    return stream(options, body, onEvent);
+  }
+
+  /**
+   * Starts the request on the event-loop context, so the response's handler is set before its first
+   * chunk can be delivered (from a test thread the chain's callbacks can run late and lose it).
+   */
+  private Future<Streamed> stream(RequestOptions options, JsonObject body, BiConsumer<SseEvent, HttpClientResponse> onEvent) {
     Promise<Streamed> done = Promise.promise();
     List<SseEvent> events = new ArrayList<>();
-    client.request(options)
+    context.runOnContext(started -> client.request(options)
         .compose(req -> req.send(body.copy().put("stream", true).toBuffer()))
         .onFailure(done::tryFail)
         .onSuccess(resp -> {
@@ -116,7 +144,7 @@ final class Http {
           }));
           resp.endHandler(v -> done.tryComplete(new Streamed(resp.statusCode(), resp.headers(), events, true, null)));
           resp.exceptionHandler(e -> done.tryComplete(new Streamed(resp.statusCode(), resp.headers(), events, false, e)));
-        });
+        }));
     return done.future();
   }
 }

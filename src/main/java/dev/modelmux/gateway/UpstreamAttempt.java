@@ -31,6 +31,8 @@ final class UpstreamAttempt {
   private HttpClientRequest upstream;
   private HttpClientResponse response;
   private boolean done;
+  /** The upstream exchange finished on its own: resetting it now would only kill a reusable connection. */
+  private boolean upstreamEnded;
   private long lastActivityNanos;
   private long deadlineTimer = -1;
   private long totalTimer = -1;
@@ -80,6 +82,7 @@ final class UpstreamAttempt {
       return;
     }
     response = ar.result();
+    response.end().onComplete(v -> upstreamEnded = true);
     if (done) {
       return;
     }
@@ -200,7 +203,7 @@ final class UpstreamAttempt {
     }
     done = true;
     stopTimers();
-    if (upstream != null) {
+    if (upstream != null && !upstreamEnded) {
       upstream.reset();
     }
     if (!client.committed()) {

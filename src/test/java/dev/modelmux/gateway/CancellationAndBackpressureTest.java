@@ -8,10 +8,10 @@ import dev.modelmux.emulator.Fault.Kind;
 import dev.modelmux.stream.SseParser;
 import dev.modelmux.testing.Eventually;
 import dev.modelmux.testing.GatewayFixture;
+import dev.modelmux.testing.TestClient;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -29,17 +29,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class CancellationAndBackpressureTest {
   private static GatewayFixture fixture;
+  private static TestClient client;
   private static HttpClient http;
 
   @BeforeAll
   static void start(Vertx vertx) {
     fixture = await(GatewayFixture.start(vertx));
-    http = vertx.createHttpClient(new HttpClientOptions());
+    client = new TestClient(vertx, fixture.port());
+    http = client.http();
   }
 
   @AfterAll
   static void stop() {
-    await(http.close());
+    await(client.close());
     await(fixture.close());
   }
 
@@ -50,10 +52,10 @@ class CancellationAndBackpressureTest {
 
   private static HttpClientResponse open(String userText) {
     JsonObject body = StreamContractTest.request("solo", userText, true);
-    return await(http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(fixture.port())
-            .setURI("/v1/chat/completions").putHeader("content-type", "application/json"))
+    return await(client.onContext(() -> http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+            .setPort(fixture.port()).setURI("/v1/chat/completions").putHeader("content-type", "application/json"))
         .compose(req -> req.send(body.encode()))
-        .map(resp -> resp.pause())); // nothing may be read before the test has set its handlers
+        .map(resp -> resp.pause()))); // nothing may be read before the test has set its handlers
   }
 
   @Test

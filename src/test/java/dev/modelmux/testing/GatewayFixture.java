@@ -56,6 +56,43 @@ public final class GatewayFixture {
             - [a-gpt4]
       """;
 
+  /** The same emulated models behind each provider's wire format: OpenAI, Azure OpenAI and Anthropic. */
+  public static final String CROSS = """
+      deployments:
+        - id: oa-gpt4
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_A
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 1000000, rpm: 10000 }
+        - id: az-gpt4
+          provider: azure
+          base_url: ${EMU}
+          api_key_env: KEY_B
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 1000000, rpm: 10000 }
+        - id: an-claude
+          provider: anthropic
+          base_url: ${EMU}
+          api_key_env: KEY_A
+          model: claude-2
+          context_window: 100000
+          limits: { tpm: 1000000, rpm: 10000 }
+      routes:
+        - name: via-openai
+          tiers: [[oa-gpt4]]
+        - name: via-azure
+          tiers: [[az-gpt4]]
+        - name: via-anthropic
+          tiers: [[an-claude]]
+      """;
+
+  public static final List<EmulatedModel> CROSS_MODELS = List.of(
+      new EmulatedModel("gpt-4", 0, 0, 8192, 0, 0, Fault.NONE),
+      new EmulatedModel("claude-2", 0, 0, 100000, 0, 0, Fault.NONE));
+
   public static final List<EmulatedModel> MODELS = List.of(
       new EmulatedModel("gpt-4", 0, 0, 8192, 0, 0, Fault.NONE),
       new EmulatedModel("gpt-3.5-turbo", 0, 0, 4096, 0, 0, Fault.NONE));

@@ -2,6 +2,7 @@ package dev.modelmux.testing;
 
 import dev.modelmux.stream.SseEvent;
 import dev.modelmux.stream.SseParser;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -14,15 +15,33 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
-/** A raw HTTP client for what the SDKs hide: statuses, headers, every SSE event and how a stream ended. */
+/**
+ * A raw HTTP client for what the SDKs hide: statuses, headers, every SSE event and how a stream ended. Every
+ * exchange runs on one event-loop context, so response handlers are in place before the first byte can arrive
+ * (driven from the test thread, a fast response could otherwise slip past a handler set a moment too late).
+ */
 public final class TestClient {
   private final HttpClient http;
+  private final Context context;
   private final int port;
 
   public TestClient(Vertx vertx, int port) {
     this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    this.context = vertx.getOrCreateContext();
     this.port = port;
+  }
+
+  /** Runs an exchange on the client's context; use it for any chain that sets handlers on a response. */
+  public <T> Future<T> onContext(Supplier<Future<T>> exchange) {
+    Promise<T> done = Promise.promise();
+    context.runOnContext(v -> exchange.get().onComplete(done));
+    return done.future();
+  }
+
+  public HttpClient http() {
+    return http;
   }
 
   public record Reply(int status, MultiMap headers, Buffer body) {
@@ -63,9 +82,9 @@ public final class TestClient {
     if (contentType != null) {
       options.putHeader("content-type", contentType);
     }
-    return http.request(options)
+    return onContext(() -> http.request(options)
         .compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
   }
 
   public Future<Reply> postJson(String path, JsonObject body) {
@@ -73,13 +92,17 @@ public final class TestClient {
   }
 
   public Future<Reply> get(String path) {
-    return http.request(HttpMethod.GET, port, "127.0.0.1", path)
+    return onContext(() -> http.request(HttpMethod.GET, port, "127.0.0.1", path)
         .compose(req -> req.send())
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
   }
 
   /** Posts a streamed request and collects every event until the response ends or breaks. */
   public Future<StreamReply> stream(JsonObject body) {
+    return onContext(() -> collect(body));
+  }
+
+  private Future<StreamReply> collect(JsonObject body) {
     Promise<StreamReply> done = Promise.promise();
     http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions").setPort(port).setHost("127.0.0.1")
             .putHeader("content-type", "application/json"))

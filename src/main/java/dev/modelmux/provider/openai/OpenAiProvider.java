@@ -53,7 +53,10 @@ public final class OpenAiProvider implements Provider {
       return new GatewayError(429, kind, message, null, code, retryAfterMs);
     }
     if (status == 408 || status == 504) {
-      return new GatewayError(status, ErrorKind.TIMEOUT, message, null, null, retryAfterMs);
+      return new GatewayError(504, ErrorKind.TIMEOUT, message, null, null, retryAfterMs);
+    }
+    if (status == 413) {
+      return new GatewayError(413, ErrorKind.REQUEST_TOO_LARGE, message, null, code, 0);
     }
     if (status == 503 || status == 529) {
       return new GatewayError(503, ErrorKind.OVERLOADED, message, null, code, retryAfterMs);

@@ -12,6 +12,8 @@ fi
 # The emulator accepts any key; these only tell its two demo "accounts" apart.
 export MODELMUX_DEMO_KEY_A="${MODELMUX_DEMO_KEY_A:-demo-account-a}"
 export MODELMUX_DEMO_KEY_B="${MODELMUX_DEMO_KEY_B:-demo-account-b}"
+export MODELMUX_DEMO_KEY_AZURE="${MODELMUX_DEMO_KEY_AZURE:-demo-azure}"
+export MODELMUX_DEMO_KEY_ANTHROPIC="${MODELMUX_DEMO_KEY_ANTHROPIC:-demo-anthropic}"
 
-echo "modelmux demo: OpenAI-compatible API at http://127.0.0.1:${PORT:-8080}/v1 (any API key); Ctrl-C to stop"
+echo "modelmux demo on http://127.0.0.1:${PORT:-8080}: OpenAI SDKs use base URL /v1, Anthropic SDKs the root (any API key); Ctrl-C to stop"
 exec java ${JAVA_OPTS:-} -jar "$jar" serve --config conf/demo.yaml --port "${PORT:-8080}"

@@ -59,6 +59,10 @@ final class AnthropicEventDecoder implements StreamDecoder {
           inputTokens = n.intValue();
         }
         out.add(new StreamPart.Tokens(new Usage(inputTokens, Json.intOr(usage, "output_tokens", -1))));
+        if (delta.getValue("stop_reason") instanceof String) {
+          // Only message_stop may follow the delta that carries the stop reason: finish now, as for a missing [DONE].
+          out.add(new StreamPart.End());
+        }
       }
       case "message_stop" -> out.add(new StreamPart.End());
       case "error" -> throw new GatewayException(AnthropicErrors.inStream(deployment, data.getJsonObject("error", new JsonObject())));

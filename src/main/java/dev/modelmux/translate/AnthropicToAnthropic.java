@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 
 /** Anthropic client, Anthropic provider: the body passes with the deployment's model, events pass untouched. */
 final class AnthropicToAnthropic implements Translator {
+  private static final Buffer MESSAGE_STOP = Buffer.buffer("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+
   private final ChatRequest request;
   private final DeploymentConfig deployment;
   private int inputTokens = -1;
@@ -60,6 +62,11 @@ final class AnthropicToAnthropic implements Translator {
         outputTokens = Json.intOr(usage, "output_tokens", outputTokens);
         inputTokens = Json.intOr(usage, "input_tokens", inputTokens);
         finished = true;
+        if (data.getJsonObject("delta", new JsonObject()).getValue("stop_reason") instanceof String) {
+          // Only message_stop may follow: send it now rather than wait on one that may never come.
+          out.appendBuffer(MESSAGE_STOP);
+          return StreamStep.COMPLETE;
+        }
         return StreamStep.CONTENT;
       }
       case "message_stop" -> {
@@ -79,7 +86,7 @@ final class AnthropicToAnthropic implements Translator {
     if (!finished) {
       throw Json.incomplete(deployment);
     }
-    out.appendString("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    out.appendBuffer(MESSAGE_STOP);
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.util.List;
 final class OpenAiChunkDecoder implements StreamDecoder {
   private final DeploymentConfig deployment;
   private boolean started;
+  private boolean finished;
 
   OpenAiChunkDecoder(DeploymentConfig deployment) {
     this.deployment = deployment;
@@ -48,11 +49,16 @@ final class OpenAiChunkDecoder implements StreamDecoder {
         }
       }
       if (choice.getValue("finish_reason") instanceof String reason) {
+        finished = true;
         out.add(new StreamPart.Finished(Finish.fromOpenAi(reason), null));
       }
     }
     if (chunk.getValue("usage") instanceof JsonObject usage) {
       out.add(new StreamPart.Tokens(new Usage(Json.intOr(usage, "prompt_tokens", -1), Json.intOr(usage, "completion_tokens", -1))));
+      if (finished && choices.isEmpty()) {
+        // The usage chunk we asked for is the last before [DONE]: end now rather than wait on a terminator that may never come.
+        out.add(new StreamPart.End());
+      }
     }
   }
 

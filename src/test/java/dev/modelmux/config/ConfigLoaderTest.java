@@ -63,7 +63,13 @@ class ConfigLoaderTest {
   @Test
   void theDemoConfigIsValid() {
     GatewayConfig demo = new ConfigLoader(name -> "demo").load(Path.of("conf/demo.yaml"));
-    assertThat(demo.routes()).extracting(RouteConfig::name).contains("code-reasoning", "gpt-4", "gpt-3.5-turbo");
+    assertThat(demo.routes()).extracting(RouteConfig::name)
+        .contains("code-reasoning", "gpt-4", "gpt-3.5-turbo", "claude-2", "claude-instant-1");
+    RouteConfig codeReasoning = demo.routes().get(0);
+    assertThat(codeReasoning.tiers()).containsExactly(
+        java.util.List.of("openai-a-gpt4", "openai-b-gpt4", "azure-eastus-gpt4"),
+        java.util.List.of("anthropic-claude-2", "anthropic-claude-instant"),
+        java.util.List.of("openai-a-gpt35"));
     assertThat(demo.emulator()).isPresent();
   }
 

@@ -99,12 +99,16 @@ public final class TestClient {
 
   /** Posts a streamed request and collects every event until the response ends or breaks. */
   public Future<StreamReply> stream(JsonObject body) {
-    return onContext(() -> collect(body));
+    return stream("/v1/chat/completions", body);
   }
 
-  private Future<StreamReply> collect(JsonObject body) {
+  public Future<StreamReply> stream(String path, JsonObject body) {
+    return onContext(() -> collect(path, body));
+  }
+
+  private Future<StreamReply> collect(String path, JsonObject body) {
     Promise<StreamReply> done = Promise.promise();
-    http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions").setPort(port).setHost("127.0.0.1")
+    http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path).setPort(port).setHost("127.0.0.1")
             .putHeader("content-type", "application/json"))
         .compose(req -> req.send(body.encode()))
         .onFailure(done::tryFail)

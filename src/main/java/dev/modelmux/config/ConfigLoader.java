@@ -68,8 +68,12 @@ public final class ConfigLoader {
   }
 
   private static RedisConfig redis(ConfigNode node) {
-    node.allowOnly(Set.of("url"));
-    return new RedisConfig(node.url("url"));
+    node.allowOnly(Set.of("url", "timeout_ms", "local_share"));
+    double share = node.decimal("local_share", 0.5);
+    if (share <= 0 || share > 1) {
+      throw new ConfigException(node.field("local_share"), "must be in (0, 1], was " + share);
+    }
+    return new RedisConfig(node.url("url"), node.number("timeout_ms", 100, 1, 60_000), share);
   }
 
   private static EmulatorConfig emulator(ConfigNode node) {

@@ -1,0 +1,37 @@
+package dev.modelmux.budget;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * TPM/RPM budgets per deployment over a sliding window, shared by every replica when backed by Redis.
+ * Every call answers within the store's timeout; none ever fails the request it serves (a store that cannot
+ * reach Redis answers from this replica's local share instead).
+ */
+public interface BudgetStore {
+  /** Atomically checks and takes {@code tokens} of TPM and one request of RPM, or says when they will be free. */
+  Future<ReserveResult> reserve(String deploymentId, BudgetLimits limits, long tokens);
+
+  /** The request finished (or failed, or its client left): replace the reserved tokens by what it really used. */
+  Future<Void> settle(Reservation reservation, long actualTokens);
+
+  /** A provider 429 said to wait: no replica reserves on this deployment for {@code millis}. */
+  Future<Void> pause(String deploymentId, long millis);
+
+  /**
+   * The provider reported how much is left in its own window (x-ratelimit-remaining-*): if that is less than
+   * the store believes, take the difference out of the shared budget so every replica slows down.
+   */
+  Future<Void> observeRemaining(String deploymentId, BudgetLimits limits, long remainingTokens, long remainingRequests);
+
+  Future<Headroom> headroom(String deploymentId, BudgetLimits limits);
+
+  /** Called when budget is given back anywhere (this replica or, through Redis, another), to wake waiting requests. */
+  void onFreed(Handler<String> deploymentId);
+
+  /** For /health/ready and /admin: the mode ("local", "redis", "local-fallback"), and Redis details. */
+  JsonObject status();
+
+  Future<Void> close();
+}

@@ -325,6 +325,11 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
     return sb.toString();
   }
 
+  /** "1.17x", or "n/a" when the reference adds nothing (or less than nothing) and no ratio exists. */
+  private static String ratio(double r) {
+    return Double.isNaN(r) ? "n/a" : String.format(Locale.ROOT, "%.2fx", r);
+  }
+
   private static void overhead(StringBuilder sb, ModeResult m, OverheadCheck c) {
     sb.append(String.format(Locale.ROOT, "%n  %s (%s): (%s - %s) / (%s - %s), limit %.2f%n", c.label(),
         m.mode().label(), c.candidate(), c.candidateBaseline(), c.reference(), c.referenceBaseline(), c.limit()));
@@ -332,15 +337,16 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
         "candidate+", "ratio", "difference", "allowance", "margin+-2se", "ok"));
     for (OverheadRow r : c.rows()) {
       Boolean pass = r.pass();
-      sb.append(String.format(Locale.ROOT, "  %-10s %+12.3f %+12.3f %7.2fx %+12.3f %12.3f %+7.3f+-%-6.3f %6s%n",
-          r.metric() + " p" + r.percentile(), r.referenceAdded(), r.candidateAdded(), r.ratio(), r.difference(),
+      sb.append(String.format(Locale.ROOT, "  %-10s %+12.3f %+12.3f %8s %+12.3f %12.3f %+7.3f+-%-6.3f %6s%n",
+          r.metric() + " p" + r.percentile(), r.referenceAdded(), r.candidateAdded(), ratio(r.ratio()), r.difference(),
           (c.limit() - 1) * r.referenceAdded(), r.margin(), 2 * r.marginStderr(),
           pass == null ? "n/a" : (pass ? "yes" : "NO") + (r.withinNoise() ? "~" : "")));
     }
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s: %s", c.label(), c.verdict()));
     for (OverheadRow r : c.rows()) {
       if (r.metric().equals(c.rows().get(0).metric())) {
-        line.append(String.format(Locale.ROOT, "; p%d ratio %.2f (%+.3f ms)", r.percentile(), r.ratio(), r.difference()));
+        line.append(String.format(Locale.ROOT, "; p%d ratio %s (%+.3f ms)", r.percentile(), ratio(r.ratio()).trim(),
+            r.difference()));
       }
     }
     sb.append(line).append(String.format(Locale.ROOT, " [limit %.2f, verdict on p50/p90 of every metric]%n", c.limit()));

@@ -147,7 +147,7 @@ class ResultTest {
         Result.compare(ts, baselines, true), p(0.05, 0.07, 0.1), 0, List.of(c));
     Result r = new Result(1000, 10, 10, List.of(m));
     assertThat(r.hasFailedChecks()).isTrue();
-    assertThat(r.format()).contains("cross-dialect translation: FAIL").contains("p50 ratio 1.10 (+0.030 ms)")
+    assertThat(r.format()).contains("cross-dialect translation: FAIL").contains("p50 ratio 1.10x (+0.030 ms)")
         .contains("added gateway-anthropic - direct-anthropic");
     JsonObject check = r.toJson().getJsonArray("modes").getJsonObject(0).getJsonArray("overhead_checks")
         .getJsonObject(0);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Latency the gateway adds over calling the emulator directly, measured in one run, open loop, at fixed rates.
 # Starts the emulator and the gateway in their own JVMs, then the load generator in a third.
+# Two runs per rate: OpenAI -> OpenAI, plain and streamed (direct vs gateway); then the cross-dialect case,
+# streamed, four targets in one run (OpenAI and Anthropic, each direct and through the gateway), with the
+# check "translation adds at most 20% to the gateway's own OpenAI -> OpenAI overhead".
 #   RATES="1000" DURATION=20 WARMUP=15 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,13 +44,41 @@ pids+=($!)
 wait_for "http://127.0.0.1:$EMULATOR_PORT/_emulator/stats"
 wait_for "http://127.0.0.1:$GATEWAY_PORT/health/ready"
 
+# One body for both dialects: Anthropic needs max_tokens; the model is set per target.
+cat >"$out/cross-body.json" <<'JSON'
+{"messages":[{"role":"user","content":"Write a short greeting for a code review bot."}],"max_tokens":64}
+JSON
+E="http://127.0.0.1:$EMULATOR_PORT"
+G="http://127.0.0.1:$GATEWAY_PORT"
+
+status=0
 for rate in $RATES; do
   echo "== ${rate} req/s: direct = emulator, gateway = modelmux in front of the same emulator =="
   $JVM -jar "$jar" bench \
-    --target "direct=http://127.0.0.1:$EMULATOR_PORT/v1/chat/completions" \
-    --target "gateway=http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" \
+    --target "direct=$E/v1/chat/completions" \
+    --target "gateway=$G/v1/chat/completions" \
     --header "Authorization: Bearer bench-key" \
     --model gpt-4 --rate "$rate" --duration "$DURATION" --warmup "$WARMUP" --mode both \
-    --json "$out/openai-${rate}.json" || echo "bench.sh: some requests failed at ${rate} req/s (see above)"
+    --json "$out/openai-${rate}.json" || { echo "bench.sh: some requests failed at ${rate} req/s (see above)"; status=3; }
+
+  echo "== ${rate} req/s, streamed: cross-dialect, OpenAI client -> Anthropic provider through the gateway =="
+  rc=0
+  $JVM -jar "$jar" bench \
+    --target "direct-openai=$E/v1/chat/completions@gpt-4" \
+    --target "gateway-openai=$G/v1/chat/completions@bench" \
+    --target "direct-anthropic=$E/v1/messages@claude-2" \
+    --target "gateway-anthropic=$G/v1/chat/completions@bench-claude" \
+    --compare "gateway-anthropic=direct-anthropic" \
+    --overhead-ratio "cross-dialect translation=gateway-anthropic/gateway-openai" --max-overhead-ratio 1.2 \
+    --header "Authorization: Bearer bench-key" --header "x-api-key: bench-key" \
+    --header "anthropic-version: 2023-06-01" \
+    --body-file "$out/cross-body.json" --rate "$rate" --duration "$DURATION" --warmup "$WARMUP" --mode stream \
+    --json "$out/cross-${rate}.json" || rc=$?
+  case $rc in
+    0) ;;
+    4) echo "bench.sh: cross-dialect overhead check FAILED at ${rate} req/s (see above)"; status=4 ;;
+    *) echo "bench.sh: cross-dialect run at ${rate} req/s exited $rc (see above)"; status=$rc ;;
+  esac
 done
 echo "JSON results in $out/"
+exit $status

@@ -54,9 +54,10 @@ final class GeneratorVerticle extends VerticleBase {
   private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final Handler<Buffer> DISCARD = b -> { };
+  static final String STREAM_CUT = "stream ended without [DONE] or message_stop";
 
   /** A stretch of the schedule: requests [first, first + count) go to one target in one mode. */
-  record Phase(int target, Mode mode, long first, long count, boolean recorded) {
+  record Phase(int target, Mode mode, long first, long count, boolean recorded, int round) {
     long end() {
       return first + count;
     }
@@ -66,6 +67,9 @@ final class GeneratorVerticle extends VerticleBase {
   static final class Recorder {
     final Histogram latency = new Histogram(MAX_MICROS, 3);
     final Histogram total = new Histogram(MAX_MICROS, 3);
+    /** The same, one (auto-resizing, so small) histogram per round: the spread between rounds estimates noise. */
+    final Histogram[] roundLatency;
+    final Histogram[] roundTotal;
     final Map<String, Long> kinds = new LinkedHashMap<>();
     long requests;
     long ok;
@@ -74,6 +78,23 @@ final class GeneratorVerticle extends VerticleBase {
     long inFlight;
     long spanNanos;
     long intervals;
+
+    Recorder(int rounds) {
+      roundLatency = new Histogram[rounds];
+      roundTotal = new Histogram[rounds];
+      for (int i = 0; i < rounds; i++) {
+        roundLatency[i] = new Histogram(3);
+        roundTotal[i] = new Histogram(3);
+      }
+    }
+
+    List<Percentiles> byRound(boolean totals) {
+      List<Percentiles> out = new ArrayList<>();
+      for (Histogram h : totals ? roundTotal : roundLatency) {
+        out.add(Percentiles.ofMicros(h));
+      }
+      return List.copyOf(out);
+    }
   }
 
   private final Scenario scenario;
@@ -82,7 +103,7 @@ final class GeneratorVerticle extends VerticleBase {
 
   private HttpClientAgent client;
   private RequestOptions[] requestOptions;
-  private Buffer[] bodies;
+  private Buffer[][] bodies;
   private Recorder[][] recorders;
   private Histogram[] lag;
   private long[] lateSends;
@@ -140,15 +161,15 @@ final class GeneratorVerticle extends VerticleBase {
       requestOptions[t] = o;
     }
     Mode[] all = Mode.values();
-    bodies = new Buffer[all.length];
+    bodies = new Buffer[all.length][n];
     recorders = new Recorder[all.length][n];
     lag = new Histogram[all.length];
     lateSends = new long[all.length];
     for (Mode m : all) {
-      bodies[m.ordinal()] = scenario.bodyFor(m).toBuffer();
       lag[m.ordinal()] = new Histogram(MAX_MICROS, 3);
       for (int t = 0; t < n; t++) {
-        recorders[m.ordinal()][t] = new Recorder();
+        bodies[m.ordinal()][t] = scenario.bodyFor(m, t).toBuffer();
+        recorders[m.ordinal()][t] = new Recorder(scenario.modes().contains(m) ? scenario.rounds() : 0);
       }
     }
     warmupModes = scenario.modes().toArray(new Mode[0]);
@@ -186,7 +207,7 @@ final class GeneratorVerticle extends VerticleBase {
     long at = 0;
     long warm = s.warmupRequests();
     if (warm > 0) {
-      out.add(new Phase(-1, null, at, warm, false));
+      out.add(new Phase(-1, null, at, warm, false, -1));
       at += warm;
     }
     int n = s.targets().size();
@@ -195,7 +216,7 @@ final class GeneratorVerticle extends VerticleBase {
       for (int r = 0; r < s.rounds(); r++) {
         for (int k = 0; k < n; k++) {
           int target = r % 2 == 0 ? k : n - 1 - k; // A B | B A | A B ...
-          out.add(new Phase(target, m, at, perPhase, true));
+          out.add(new Phase(target, m, at, perPhase, true, r));
           at += perPhase;
         }
       }
@@ -282,10 +303,10 @@ final class GeneratorVerticle extends VerticleBase {
       }
     }
     inFlight++;
-    Buffer body = bodies[mode.ordinal()];
+    Buffer body = bodies[mode.ordinal()][target];
     client.request(requestOptions[target])
         .compose(req -> req.send(body))
-        .onComplete(new Call(r, mode, intended));
+        .onComplete(new Call(r, mode, intended, p.round()));
     if (i == total - 1) {
       allSent = true;
       drainTimerId = vertx.setTimer(scenario.drainTimeout().toMillis() + 1000, id -> finish());
@@ -342,13 +363,23 @@ final class GeneratorVerticle extends VerticleBase {
           kinds.merge("unfinished at end of run", unfinished, Long::sum);
         }
         double achieved = r.intervals > 0 && r.spanNanos > 0 ? r.intervals * 1e9 / r.spanNanos : Double.NaN;
+        boolean stream = m == Mode.STREAM;
         ts.add(new TargetResult(scenario.targets().get(t).name(), r.requests, r.ok, r.non200,
             r.errors + unfinished, Map.copyOf(kinds), achieved, Percentiles.ofMicros(r.latency),
-            m == Mode.STREAM ? Percentiles.ofMicros(r.total) : Percentiles.EMPTY));
+            stream ? Percentiles.ofMicros(r.total) : Percentiles.EMPTY, r.byRound(false),
+            stream ? r.byRound(true) : List.of()));
       }
-      modes.add(new ModeResult(m, List.copyOf(ts), Result.compare(ts, false),
-          m == Mode.STREAM ? Result.compare(ts, true) : List.of(),
-          Percentiles.ofMicros(lag[m.ordinal()]), lateSends[m.ordinal()]));
+      List<String> baselines = new ArrayList<>();
+      for (int t = 0; t < requestOptions.length; t++) {
+        baselines.add(scenario.baselineOf(t));
+      }
+      List<Result.OverheadCheck> checks = new ArrayList<>();
+      for (Scenario.OverheadSpec spec : scenario.overheadChecks()) {
+        checks.add(Result.OverheadCheck.of(spec, ts, baselines, m == Mode.STREAM));
+      }
+      modes.add(new ModeResult(m, List.copyOf(ts), Result.compare(ts, baselines, false),
+          m == Mode.STREAM ? Result.compare(ts, baselines, true) : List.of(),
+          Percentiles.ofMicros(lag[m.ordinal()]), lateSends[m.ordinal()], List.copyOf(checks)));
     }
     return new Result(scenario.rate(), scenario.duration().toNanos() / 1e9, scenario.rounds(), List.copyOf(modes));
   }
@@ -358,13 +389,15 @@ final class GeneratorVerticle extends VerticleBase {
     private final Recorder r;
     private final Mode mode;
     private final long intended;
+    private final int round;
     private boolean done;
     private long ttft = -1;
 
-    Call(Recorder r, Mode mode, long intended) {
+    Call(Recorder r, Mode mode, long intended, int round) {
       this.r = r;
       this.mode = mode;
       this.intended = intended;
+      this.round = round;
     }
 
     @Override
@@ -392,24 +425,35 @@ final class GeneratorVerticle extends VerticleBase {
             resp.request().reset();
           }
         });
-        resp.endHandler(v -> fail("stream ended without [DONE]"));
+        resp.endHandler(v -> fail(STREAM_CUT));
       }
     }
 
+    /**
+     * One SSE event of either dialect. OpenAI: content in {@code choices[0].delta.content}, end at
+     * {@code data: [DONE]}. Anthropic: content in a {@code content_block_delta}'s {@code delta.text}, end at
+     * {@code message_stop}. Errors: an {@code error} event, or an {@code "error"} member in the data.
+     */
     private void event(SseEvent e) {
       if (done) {
         return;
       }
       String data = e.data();
-      if ("[DONE]".equals(data)) {
+      String name = e.event();
+      if ("[DONE]".equals(data) || "message_stop".equals(name)) {
         if (ttft < 0) {
-          fail("no content event before [DONE]");
+          fail("no content event before the end of the stream");
         } else {
           succeed(ttft, System.nanoTime() - intended);
         }
         return;
       }
-      boolean maybeContent = ttft < 0 && data.contains("\"content\"");
+      if ("error".equals(name)) {
+        fail("in-band error event");
+        return;
+      }
+      boolean anthropicDelta = "content_block_delta".equals(name);
+      boolean maybeContent = ttft < 0 && (anthropicDelta ? data.contains("\"text\"") : data.contains("\"content\""));
       boolean maybeError = data.contains("\"error\"");
       if (!maybeContent && !maybeError) {
         return;
@@ -426,7 +470,7 @@ final class GeneratorVerticle extends VerticleBase {
         fail("in-band error event");
         return;
       }
-      if (maybeContent && hasContent(json)) {
+      if (maybeContent && (anthropicDelta ? hasAnthropicText(json) : hasContent(json))) {
         ttft = now - intended;
       }
     }
@@ -441,8 +485,10 @@ final class GeneratorVerticle extends VerticleBase {
         r.inFlight--;
         r.ok++;
         r.latency.recordValue(micros(latencyNanos));
+        r.roundLatency[round].recordValue(micros(latencyNanos));
         if (mode == Mode.STREAM) {
           r.total.recordValue(micros(totalNanos));
+          r.roundTotal[round].recordValue(micros(totalNanos));
         }
       }
       checkDone();
@@ -485,6 +531,11 @@ final class GeneratorVerticle extends VerticleBase {
     }
     Object delta = c0.getValue("delta");
     return delta instanceof JsonObject d && d.getValue("content") instanceof String s && !s.isEmpty();
+  }
+
+  /** True when an Anthropic {@code content_block_delta}'s {@code delta.text} is a non-empty string. */
+  static boolean hasAnthropicText(JsonObject event) {
+    return event.getValue("delta") instanceof JsonObject d && d.getValue("text") instanceof String s && !s.isEmpty();
   }
 
   private static String kind(Throwable t) {

@@ -36,18 +36,34 @@ import picocli.CommandLine.Option;
  *   --rate 1000 --duration 20 --warmup 15 --mode both --json target/bench.json
  * </pre>
  *
- * Exit status: 0 all requests succeeded, 3 some requests failed or were not 200 (numbers are still printed),
- * 1 the run itself failed, 2 bad options.
+ * Exit status: 0 all requests succeeded (and every --overhead-ratio check passed or was inconclusive), 3 some
+ * requests failed or were not 200 (numbers are still printed), 4 an --overhead-ratio check failed, 1 the run
+ * itself failed, 2 bad options.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Open-loop load generator: latency a gateway adds over its upstream, at a fixed rate.",
         "Latency is measured from each request's intended send time (no coordinated omission).",
-        "The first --target is the baseline; every other target gets 'added' and 'ratio' rows against it."})
+        "The first --target is the default baseline; every other target (and every target given one with",
+        "--compare) gets 'added' and 'ratio' rows against its baseline."})
 public final class LoadGenerator implements Callable<Integer> {
 
-  @Option(names = "--target", required = true, paramLabel = "NAME=URL",
-      description = "Endpoint to measure (repeatable); the first is the baseline, e.g. direct=http://127.0.0.1:9099/v1/chat/completions")
+  @Option(names = "--target", required = true, paramLabel = "NAME=URL[@MODEL]",
+      description = "Endpoint to measure (repeatable); the first is the default baseline, e.g. "
+          + "direct=http://127.0.0.1:9099/v1/chat/completions. @MODEL sends that model to this target (else --model).")
   List<String> targets = new ArrayList<>();
+
+  @Option(names = "--compare", paramLabel = "TARGET=BASELINE",
+      description = "Compare TARGET against BASELINE instead of the first target (repeatable)")
+  List<String> compare = new ArrayList<>();
+
+  @Option(names = "--overhead-ratio", paramLabel = "[LABEL=]CANDIDATE/REFERENCE",
+      description = "Check that what CANDIDATE adds over its baseline is at most --max-overhead-ratio times what "
+          + "REFERENCE adds over its own (repeatable), e.g. 'cross-dialect translation=gateway-anthropic/gateway-openai'")
+  List<String> overheadRatios = new ArrayList<>();
+
+  @Option(names = "--max-overhead-ratio", defaultValue = "1.2",
+      description = "Limit for --overhead-ratio (default ${DEFAULT-VALUE})")
+  double maxOverheadRatio;
 
   @Option(names = "--rate", paramLabel = "REQ/S", defaultValue = "1000",
       description = "Intended requests per second, for every target (default ${DEFAULT-VALUE})")
@@ -107,7 +123,24 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /** Builds the scenario from the options; throws IllegalArgumentException naming the bad option. */
   public Scenario toScenario() throws java.io.IOException {
-    List<Target> ts = targets.stream().map(Target::parse).toList();
+    List<Target> ts = new ArrayList<>(targets.stream().map(Target::parse).toList());
+    for (String c : compare) {
+      int eq = c.indexOf('=');
+      if (eq <= 0 || eq == c.length() - 1) {
+        throw new IllegalArgumentException("--compare must look like TARGET=BASELINE, got '" + c + "'");
+      }
+      String name = c.substring(0, eq).trim();
+      String base = c.substring(eq + 1).trim();
+      int i = ts.stream().map(Target::name).toList().indexOf(name);
+      if (i < 0) {
+        throw new IllegalArgumentException("--compare " + c + ": no target named '" + name + "'");
+      }
+      ts.set(i, ts.get(i).withBaseline(base));
+    }
+    List<Scenario.OverheadSpec> checks = new ArrayList<>();
+    for (String o : overheadRatios) {
+      checks.add(Scenario.OverheadSpec.parse(o, maxOverheadRatio));
+    }
     JsonObject body = null;
     if (bodyFile != null) {
       try {
@@ -131,7 +164,7 @@ public final class LoadGenerator implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--scheduler must be park, spin or timer, got '" + scheduler + "'");
     };
     return new Scenario(ts, rate, seconds(duration, "--duration"), seconds(warmup, "--warmup"), rounds,
-        Mode.parseSet(mode), model, body, connections, kind, hs, seconds(drainTimeout, "--drain-timeout"));
+        Mode.parseSet(mode), model, body, connections, kind, hs, seconds(drainTimeout, "--drain-timeout"), checks);
   }
 
   @Override
@@ -165,6 +198,10 @@ public final class LoadGenerator implements Callable<Integer> {
       if (result.hasErrors()) {
         System.err.println("bench: some requests failed; percentiles cover successful requests only");
         return 3;
+      }
+      if (result.hasFailedChecks()) {
+        System.err.println("bench: an --overhead-ratio check failed (see above)");
+        return 4;
       }
       return 0;
     } catch (java.util.concurrent.ExecutionException e) {

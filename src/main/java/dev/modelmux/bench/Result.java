@@ -18,11 +18,17 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
   /**
    * One mode's numbers. {@code latency} in each target is the full response time (plain) or the time to
    * first content token (stream); {@code total} is the time until {@code data: [DONE]} (stream only).
-   * {@code added} compares every non-baseline target's {@code latency} with the baseline's (first target);
-   * {@code addedTotal} does the same for stream totals.
+   * {@code added} compares every target but the first (and any target given a baseline) with its baseline's
+   * {@code latency}; {@code addedTotal} does the same for stream totals. {@code overheadChecks} compare what
+   * two targets add over their baselines.
    */
   public record ModeResult(Mode mode, List<TargetResult> targets, List<Comparison> added,
-      List<Comparison> addedTotal, Percentiles schedulingLag, long lateSends) {
+      List<Comparison> addedTotal, Percentiles schedulingLag, long lateSends, List<OverheadCheck> overheadChecks) {
+
+    public ModeResult(Mode mode, List<TargetResult> targets, List<Comparison> added, List<Comparison> addedTotal,
+        Percentiles schedulingLag, long lateSends) {
+      this(mode, targets, added, addedTotal, schedulingLag, lateSends, List.of());
+    }
 
     public String latencyLabel() {
       return mode == Mode.STREAM ? "TTFT" : "latency";
@@ -36,9 +42,18 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
    * @param errors      connection errors, resets, timeouts, broken streams
    * @param errorKinds  errors (and non-200 statuses) by kind
    * @param achievedRate how fast sends actually went out while this target was measured (req/s)
+   * @param latencyByRound {@code latency} of each measured round (phase) alone, to estimate the noise
+   * @param totalByRound   {@code total} of each round (stream only)
    */
   public record TargetResult(String name, long requests, long ok, long non200, long errors,
-      Map<String, Long> errorKinds, double achievedRate, Percentiles latency, Percentiles total) { }
+      Map<String, Long> errorKinds, double achievedRate, Percentiles latency, Percentiles total,
+      List<Percentiles> latencyByRound, List<Percentiles> totalByRound) {
+
+    public TargetResult(String name, long requests, long ok, long non200, long errors, Map<String, Long> errorKinds,
+        double achievedRate, Percentiles latency, Percentiles total) {
+      this(name, requests, ok, non200, errors, errorKinds, achievedRate, latency, total, List.of(), List.of());
+    }
+  }
 
   /** Percentiles in milliseconds. */
   public record Percentiles(long count, double p50, double p90, double p99, double p999, double max, double mean) {
@@ -57,6 +72,16 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
 
     private static double ms(long micros) {
       return micros / 1000.0;
+    }
+
+    /** p50, p90 or p99. */
+    public double at(int percentile) {
+      return switch (percentile) {
+        case 50 -> p50;
+        case 90 -> p90;
+        case 99 -> p99;
+        default -> throw new IllegalArgumentException("p" + percentile);
+      };
     }
 
     JsonObject toJson() {
@@ -91,12 +116,21 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
 
   /** Builds the comparison rows: every target after the first against the first. */
   public static List<Comparison> compare(List<TargetResult> targets, boolean totals) {
+    return compare(targets, null, totals);
+  }
+
+  /**
+   * Builds the comparison rows: target i against the target named {@code baselines.get(i)} (null, or no
+   * list, means the first target); a target whose baseline is itself (the first, by default) gets no row.
+   */
+  public static List<Comparison> compare(List<TargetResult> targets, List<String> baselines, boolean totals) {
     List<Comparison> out = new ArrayList<>();
-    if (targets.isEmpty()) {
-      return out;
-    }
-    TargetResult base = targets.get(0);
-    for (TargetResult t : targets.subList(1, targets.size())) {
+    for (int i = 0; i < targets.size(); i++) {
+      TargetResult t = targets.get(i);
+      TargetResult base = baselineOf(targets, baselines, i);
+      if (base == t) {
+        continue;
+      }
       out.add(totals
           ? Comparison.of(base.name(), base.total(), t.name(), t.total())
           : Comparison.of(base.name(), base.latency(), t.name(), t.latency()));
@@ -104,8 +138,157 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
     return out;
   }
 
+  private static TargetResult baselineOf(List<TargetResult> targets, List<String> baselines, int i) {
+    String name = baselines == null ? null : baselines.get(i);
+    if (name == null) {
+      return targets.get(0);
+    }
+    return byName(targets, name);
+  }
+
+  private static TargetResult byName(List<TargetResult> targets, String name) {
+    return targets.stream().filter(t -> t.name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no target named '" + name + "'"));
+  }
+
+  /**
+   * One percentile of an overhead check. {@code candidateAdded} and {@code referenceAdded} are what the two
+   * targets add over their baselines (ms); {@code ratio} = candidateAdded / referenceAdded (NaN when the
+   * reference adds nothing measurable); {@code difference} = candidateAdded - referenceAdded; {@code margin} =
+   * limit x referenceAdded - candidateAdded (>= 0 passes); {@code marginStderr} is the standard error of the
+   * margin estimated from the rounds taken one by one ({@code rounds} of them; NaN with fewer than 2).
+   */
+  public record OverheadRow(String metric, int percentile, double candidateAdded, double referenceAdded,
+      double ratio, double difference, double margin, double marginStderr, int rounds) {
+
+    /** True/false when decided; null when the reference adds nothing (ratio undefined). */
+    public Boolean pass() {
+      return referenceAdded > 0 ? margin >= 0 : null;
+    }
+
+    /** The margin is less than two standard errors from 0: another run could well give the other verdict. */
+    public boolean withinNoise() {
+      return !Double.isNaN(marginStderr) && Math.abs(margin) < 2 * marginStderr;
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("metric", metric).put("percentile", percentile)
+          .put("candidate_added_ms", num(candidateAdded)).put("reference_added_ms", num(referenceAdded))
+          .put("ratio", num(ratio)).put("difference_ms", num(difference)).put("margin_ms", num(margin))
+          .put("margin_stderr_ms", num(marginStderr)).put("rounds", rounds).put("pass", pass())
+          .put("within_noise", withinNoise());
+    }
+  }
+
+  /**
+   * What {@code candidate} adds over its baseline, against {@code limit} x what {@code reference} adds over
+   * its own, at p50/p90/p99 of each metric. The verdict uses p50 and p90 only (p99 of a short run is noise).
+   */
+  public record OverheadCheck(String label, String candidate, String candidateBaseline, String reference,
+      String referenceBaseline, double limit, List<OverheadRow> rows) {
+
+    static final int[] PERCENTILES = {50, 90, 99};
+
+    public static OverheadCheck of(Scenario.OverheadSpec spec, List<TargetResult> targets, List<String> baselines,
+        boolean stream) {
+      int ci = indexOf(targets, spec.candidate());
+      int ri = indexOf(targets, spec.reference());
+      TargetResult c = targets.get(ci);
+      TargetResult cb = baselineOf(targets, baselines, ci);
+      TargetResult r = targets.get(ri);
+      TargetResult rb = baselineOf(targets, baselines, ri);
+      List<OverheadRow> rows = new ArrayList<>();
+      for (boolean totals : stream ? new boolean[] {false, true} : new boolean[] {false}) {
+        String metric = totals ? "total" : stream ? "TTFT" : "latency";
+        for (int q : PERCENTILES) {
+          rows.add(row(metric, q, spec.limit(), pick(c, totals), pick(cb, totals), pick(r, totals), pick(rb, totals),
+              rounds(c, totals), rounds(cb, totals), rounds(r, totals), rounds(rb, totals)));
+        }
+      }
+      return new OverheadCheck(spec.label(), c.name(), cb.name(), r.name(), rb.name(), spec.limit(), List.copyOf(rows));
+    }
+
+    static OverheadRow row(String metric, int q, double limit, Percentiles c, Percentiles cb, Percentiles r,
+        Percentiles rb, List<Percentiles> cr, List<Percentiles> cbr, List<Percentiles> rr, List<Percentiles> rbr) {
+      double candAdded = c.at(q) - cb.at(q);
+      double refAdded = r.at(q) - rb.at(q);
+      double ratio = refAdded > 0 ? candAdded / refAdded : Double.NaN;
+      List<Double> margins = new ArrayList<>();
+      int n = Math.min(Math.min(cr.size(), cbr.size()), Math.min(rr.size(), rbr.size()));
+      for (int k = 0; k < n; k++) {
+        if (cr.get(k).count() > 0 && cbr.get(k).count() > 0 && rr.get(k).count() > 0 && rbr.get(k).count() > 0) {
+          margins.add(limit * (rr.get(k).at(q) - rbr.get(k).at(q)) - (cr.get(k).at(q) - cbr.get(k).at(q)));
+        }
+      }
+      return new OverheadRow(metric, q, candAdded, refAdded, ratio, candAdded - refAdded,
+          limit * refAdded - candAdded, stderr(margins), margins.size());
+    }
+
+    static double stderr(List<Double> xs) {
+      int n = xs.size();
+      if (n < 2) {
+        return Double.NaN;
+      }
+      double mean = xs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      double ss = xs.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum();
+      return Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
+    }
+
+    private static Percentiles pick(TargetResult t, boolean totals) {
+      return totals ? t.total() : t.latency();
+    }
+
+    private static List<Percentiles> rounds(TargetResult t, boolean totals) {
+      return totals ? t.totalByRound() : t.latencyByRound();
+    }
+
+    private static int indexOf(List<TargetResult> targets, String name) {
+      for (int i = 0; i < targets.size(); i++) {
+        if (targets.get(i).name().equals(name)) {
+          return i;
+        }
+      }
+      throw new IllegalArgumentException("no target named '" + name + "'");
+    }
+
+    /** PASS when every p50/p90 row passes, FAIL when one fails, INCONCLUSIVE when a reference adds nothing. */
+    public String verdict() {
+      boolean undecided = false;
+      for (OverheadRow row : rows) {
+        if (row.percentile() == 99) {
+          continue;
+        }
+        Boolean p = row.pass();
+        if (p == null) {
+          undecided = true;
+        } else if (!p) {
+          return "FAIL";
+        }
+      }
+      return undecided ? "INCONCLUSIVE" : "PASS";
+    }
+
+    /** True when some p50/p90 row's margin is within two standard errors of 0. */
+    public boolean verdictWithinNoise() {
+      return rows.stream().filter(r -> r.percentile() != 99).anyMatch(OverheadRow::withinNoise);
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("label", label).put("candidate", candidate)
+          .put("candidate_baseline", candidateBaseline).put("reference", reference)
+          .put("reference_baseline", referenceBaseline).put("limit", limit).put("verdict", verdict())
+          .put("verdict_within_noise", verdictWithinNoise())
+          .put("rows", new JsonArray(rows.stream().map(OverheadRow::toJson).toList()));
+    }
+  }
+
   public ModeResult mode(Mode m) {
     return modes.stream().filter(r -> r.mode() == m).findFirst().orElse(null);
+  }
+
+  /** True when an overhead check has the verdict FAIL. */
+  public boolean hasFailedChecks() {
+    return modes.stream().flatMap(m -> m.overheadChecks().stream()).anyMatch(c -> "FAIL".equals(c.verdict()));
   }
 
   /** True when any measured request failed or returned a status other than 200. */
@@ -135,25 +318,67 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
       if (lag.p99() > 1.0) {
         sb.append("  WARNING: the generator itself fell behind (lag p99 > 1 ms); latencies include its delay\n");
       }
+      for (OverheadCheck c : m.overheadChecks()) {
+        overhead(sb, m, c);
+      }
     }
     return sb.toString();
   }
 
+  /** "1.17x", or "n/a" when the reference adds nothing (or less than nothing) and no ratio exists. */
+  private static String ratio(double r) {
+    return Double.isNaN(r) ? "n/a" : String.format(Locale.ROOT, "%.2fx", r);
+  }
+
+  private static void overhead(StringBuilder sb, ModeResult m, OverheadCheck c) {
+    sb.append(String.format(Locale.ROOT, "%n  %s (%s): (%s - %s) / (%s - %s), limit %.2f%n", c.label(),
+        m.mode().label(), c.candidate(), c.candidateBaseline(), c.reference(), c.referenceBaseline(), c.limit()));
+    sb.append(String.format(Locale.ROOT, "  %-10s %12s %12s %8s %12s %12s %14s %6s%n", "(ms)", "reference+",
+        "candidate+", "ratio", "difference", "allowance", "margin+-2se", "ok"));
+    for (OverheadRow r : c.rows()) {
+      Boolean pass = r.pass();
+      sb.append(String.format(Locale.ROOT, "  %-10s %+12.3f %+12.3f %8s %+12.3f %12.3f %+7.3f+-%-6.3f %6s%n",
+          r.metric() + " p" + r.percentile(), r.referenceAdded(), r.candidateAdded(), ratio(r.ratio()), r.difference(),
+          (c.limit() - 1) * r.referenceAdded(), r.margin(), 2 * r.marginStderr(),
+          pass == null ? "n/a" : (pass ? "yes" : "NO") + (r.withinNoise() ? "~" : "")));
+    }
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s: %s", c.label(), c.verdict()));
+    for (OverheadRow r : c.rows()) {
+      if (r.metric().equals(c.rows().get(0).metric())) {
+        line.append(String.format(Locale.ROOT, "; p%d ratio %s (%+.3f ms)", r.percentile(), ratio(r.ratio()).trim(),
+            r.difference()));
+      }
+    }
+    sb.append(line).append(String.format(Locale.ROOT, " [limit %.2f, verdict on p50/p90 of every metric]%n", c.limit()));
+    if (c.verdictWithinNoise()) {
+      sb.append("  NOTE: at p50/p90 some margin is within 2 standard errors (over rounds) of 0 (marked ~):\n"
+          + "        the overheads are too small or too noisy here for this verdict to be reliable; repeat the run.\n");
+    }
+  }
+
   private static void table(StringBuilder sb, String what, List<TargetResult> targets, boolean totals,
       List<Comparison> added) {
-    sb.append(String.format(Locale.ROOT, "  %-22s %8s %8s %7s %7s %9s %9s %9s %9s %9s%n",
+    int w = 22;
+    for (Comparison c : added) {
+      w = Math.max(w, ("ratio " + c.target() + " / " + c.baseline()).length());
+    }
+    for (TargetResult t : targets) {
+      w = Math.max(w, t.name().length());
+    }
+    String name = "  %-" + w + "s";
+    sb.append(String.format(Locale.ROOT, name + " %8s %8s %7s %7s %9s %9s %9s %9s %9s%n",
         what + " (ms)", "requests", "ok", "non200", "errors", "rate/s", "p50", "p90", "p99", "max"));
     for (TargetResult t : targets) {
       Percentiles p = totals ? t.total() : t.latency();
-      sb.append(String.format(Locale.ROOT, "  %-22s %8d %8d %7d %7d %9.1f %9.3f %9.3f %9.3f %9.3f%n",
+      sb.append(String.format(Locale.ROOT, name + " %8d %8d %7d %7d %9.1f %9.3f %9.3f %9.3f %9.3f%n",
           t.name(), t.requests(), t.ok(), t.non200(), t.errors(), t.achievedRate(),
           p.p50(), p.p90(), p.p99(), p.max()));
     }
     for (Comparison c : added) {
       String label = c.target() + " - " + c.baseline();
-      sb.append(String.format(Locale.ROOT, "  %-22s %8s %8s %7s %7s %9s %+9.3f %+9.3f %+9.3f%n",
+      sb.append(String.format(Locale.ROOT, name + " %8s %8s %7s %7s %9s %+9.3f %+9.3f %+9.3f%n",
           "added " + label, "", "", "", "", "", c.addedP50(), c.addedP90(), c.addedP99()));
-      sb.append(String.format(Locale.ROOT, "  %-22s %8s %8s %7s %7s %9s %8.2fx %8.2fx %8.2fx%n",
+      sb.append(String.format(Locale.ROOT, name + " %8s %8s %7s %7s %9s %8.2fx %8.2fx %8.2fx%n",
           "ratio " + c.target() + " / " + c.baseline(), "", "", "", "", "", c.ratioP50(), c.ratioP90(), c.ratioP99()));
     }
   }
@@ -176,6 +401,9 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
       JsonObject mo = new JsonObject().put("mode", m.mode().label()).put("targets", ts)
           .put("added", new JsonArray(m.added().stream().map(Comparison::toJson).toList()))
           .put("scheduling_lag_ms", m.schedulingLag().toJson()).put("late_sends", m.lateSends());
+      if (!m.overheadChecks().isEmpty()) {
+        mo.put("overhead_checks", new JsonArray(m.overheadChecks().stream().map(OverheadCheck::toJson).toList()));
+      }
       if (m.mode() == Mode.STREAM) {
         mo.put("added_total", new JsonArray(m.addedTotal().stream().map(Comparison::toJson).toList()));
       }

@@ -15,6 +15,13 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -128,8 +135,70 @@ class LoadGeneratorTest {
         .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
           TargetResult t = r.mode(Mode.STREAM).targets().get(0);
           assertThat(t.errors()).isEqualTo(10);
-          assertThat(t.errorKinds()).containsEntry("stream ended without [DONE]", 10L);
+          assertThat(t.errorKinds()).containsEntry(GeneratorVerticle.STREAM_CUT, 10L);
           ctx.completeNow();
         })));
+  }
+
+  private static String sse(String event, String data) {
+    return "event: " + event + "\ndata: " + data + "\n\n";
+  }
+
+  /**
+   * A tiny Anthropic Messages stream: message_start, content_block_start, ping, then after {@code delayMs} the
+   * deltas and the end events (no [DONE]). A path ending in /error sends an error event instead of content.
+   * Counts the models it was asked for.
+   */
+  private static Future<HttpServer> anthropicServer(io.vertx.core.Vertx vertx, long delayMs,
+      Map<String, AtomicLong> models) {
+    String head = sse("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"content\":[],\"model\":\"claude-2.1\",\"stop_reason\":null,"
+        + "\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}")
+        + sse("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+        + sse("ping", "{\"type\": \"ping\"}");
+    String rest = sse("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}")
+        + sse("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" there\"}}")
+        + sse("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
+        + sse("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+        + "\"usage\":{\"output_tokens\":3}}")
+        + sse("message_stop", "{\"type\":\"message_stop\"}");
+    String error = sse("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+    return vertx.createHttpServer().requestHandler((HttpServerRequest req) -> req.body().onSuccess(body -> {
+      models.computeIfAbsent(new JsonObject(body).getString("model"), m -> new AtomicLong()).incrementAndGet();
+      req.response().setChunked(true).putHeader("content-type", "text/event-stream").write(head);
+      String tail = req.path().endsWith("/error") ? error : rest;
+      vertx.setTimer(delayMs, id -> req.response().end(tail));
+    })).listen(0);
+  }
+
+  @Test
+  void anthropicStreamsGiveTtftAtTheFirstTextDeltaAndEndAtMessageStop(Vertx vertx, VertxTestContext ctx) {
+    long delay = 30;
+    Map<String, AtomicLong> models = new ConcurrentHashMap<>();
+    anthropicServer(vertx, delay, models).compose(server -> {
+      String base = "http://127.0.0.1:" + server.actualPort();
+      Scenario s = scenario(List.of(Target.parse("direct-openai=" + url("/v1/chat/completions")),
+          Target.parse("direct-anthropic=" + base + "/v1/messages@claude-2"),
+          Target.parse("broken-anthropic=" + base + "/v1/messages/error@claude-x")
+              .withBaseline("direct-anthropic")), 200, Duration.ofMillis(500), 2, Mode.STREAM);
+      return LoadGenerator.run(vertx, s);
+    }).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      ModeResult m = r.mode(Mode.STREAM);
+      TargetResult anthropic = m.targets().get(1);
+      assertThat(anthropic.ok()).as(anthropic.errorKinds().toString()).isEqualTo(100);
+      // TTFT is the first content_block_delta, after the delay, not message_start/content_block_start/ping
+      assertThat(anthropic.latency().p50()).isGreaterThanOrEqualTo(delay);
+      assertThat(anthropic.latency().p50()).isLessThan(delay + 100);
+      assertThat(anthropic.total().count()).isEqualTo(100);
+      assertThat(anthropic.latencyByRound()).hasSize(2).allSatisfy(p -> assertThat(p.count()).isEqualTo(50));
+      TargetResult broken = m.targets().get(2);
+      assertThat(broken.errors()).isEqualTo(100);
+      assertThat(broken.errorKinds()).containsEntry("in-band error event", 100L);
+      assertThat(models.get("claude-2").get()).isEqualTo(100);
+      assertThat(models.get("claude-x").get()).isEqualTo(100);
+      assertThat(m.added()).extracting(c -> c.target() + "-" + c.baseline())
+          .containsExactly("direct-anthropic-direct-openai", "broken-anthropic-direct-anthropic");
+      ctx.completeNow();
+    })));
   }
 }

@@ -85,4 +85,96 @@ class ResultTest {
     assertThat(added.getDouble("ratio_p99")).isCloseTo(1.9 / 0.9, within(1e-6));
     assertThat(r.hasErrors()).isFalse();
   }
+
+  private static TargetResult target(String name, Percentiles latency, List<Percentiles> rounds) {
+    return new TargetResult(name, 100, 100, 0, 0, Map.of(), 1000, latency, latency, rounds, rounds);
+  }
+
+  @Test
+  void eachTargetIsComparedWithItsOwnBaseline() {
+    List<TargetResult> ts = List.of(target("direct-openai", p(1, 2, 3)), target("gateway-openai", p(1.3, 2.4, 4)),
+        target("direct-anthropic", p(1.1, 2.1, 3.1)), target("gateway-anthropic", p(1.5, 2.6, 5)));
+    List<Comparison> cs = Result.compare(ts, java.util.Arrays.asList(null, null, null, "direct-anthropic"), false);
+    assertThat(cs).extracting(Comparison::target)
+        .containsExactly("gateway-openai", "direct-anthropic", "gateway-anthropic");
+    assertThat(cs).extracting(Comparison::baseline)
+        .containsExactly("direct-openai", "direct-openai", "direct-anthropic");
+    assertThat(cs.get(2).addedP50()).isCloseTo(0.4, within(1e-9));
+    assertThat(cs.get(2).addedP99()).isCloseTo(1.9, within(1e-9));
+    // the first target gets a row too when it is given a baseline of its own
+    List<Comparison> first = Result.compare(ts.subList(0, 2), List.of("gateway-openai", "direct-openai"), false);
+    assertThat(first).extracting(Comparison::target).containsExactly("direct-openai", "gateway-openai");
+    assertThat(first.get(0).addedP50()).isCloseTo(-0.3, within(1e-9));
+  }
+
+  @Test
+  void overheadCheckIsTheRatioOfWhatTwoTargetsAddOverTheirBaselines() {
+    // openai: gateway adds 0.30/0.40/1.0 ms; cross: 0.33/0.60/3.0 ms
+    List<TargetResult> ts = List.of(target("direct-openai", p(1, 2, 3), List.of()),
+        target("gateway-openai", p(1.3, 2.4, 4), List.of()), target("direct-anthropic", p(2, 3, 4), List.of()),
+        target("gateway-anthropic", p(2.33, 3.6, 7), List.of()));
+    List<String> baselines = java.util.Arrays.asList(null, null, null, "direct-anthropic");
+    Result.OverheadCheck c = Result.OverheadCheck.of(new Scenario.OverheadSpec("cross-dialect translation",
+        "gateway-anthropic", "gateway-openai", 1.2), ts, baselines, true);
+    assertThat(c.candidateBaseline()).isEqualTo("direct-anthropic");
+    assertThat(c.referenceBaseline()).isEqualTo("direct-openai");
+    assertThat(c.rows()).hasSize(6).extracting(Result.OverheadRow::metric)
+        .containsExactly("TTFT", "TTFT", "TTFT", "total", "total", "total");
+    Result.OverheadRow p50 = c.rows().get(0);
+    assertThat(p50.referenceAdded()).isCloseTo(0.30, within(1e-9));
+    assertThat(p50.candidateAdded()).isCloseTo(0.33, within(1e-9));
+    assertThat(p50.ratio()).isCloseTo(1.1, within(1e-9));
+    assertThat(p50.difference()).isCloseTo(0.03, within(1e-9));
+    assertThat(p50.margin()).isCloseTo(0.36 - 0.33, within(1e-9));
+    assertThat(p50.pass()).isTrue();
+    Result.OverheadRow p90 = c.rows().get(1);
+    assertThat(p90.ratio()).isCloseTo(1.5, within(1e-9));
+    assertThat(p90.pass()).isFalse();
+    assertThat(c.verdict()).isEqualTo("FAIL");
+    // p99 alone failing (3.0 vs 1.0) does not decide the verdict
+    List<TargetResult> okExceptP99 = List.of(ts.get(0), ts.get(1), ts.get(2), target("gateway-anthropic", p(2.33, 3.4, 7), List.of()));
+    assertThat(Result.OverheadCheck.of(new Scenario.OverheadSpec(null, "gateway-anthropic", "gateway-openai", 1.2),
+        okExceptP99, baselines, true).verdict()).isEqualTo("PASS");
+    // a reference that adds nothing gives no ratio and no verdict
+    List<TargetResult> free = List.of(ts.get(0), target("gateway-openai", p(1, 2, 3), List.of()), ts.get(2), ts.get(3));
+    Result.OverheadCheck none = Result.OverheadCheck.of(new Scenario.OverheadSpec(null, "gateway-anthropic",
+        "gateway-openai", 1.2), free, baselines, false);
+    assertThat(none.rows()).hasSize(3);
+    assertThat(none.rows().get(0).ratio()).isNaN();
+    assertThat(none.verdict()).isEqualTo("INCONCLUSIVE");
+
+    ModeResult m = new ModeResult(Mode.STREAM, ts, Result.compare(ts, baselines, false),
+        Result.compare(ts, baselines, true), p(0.05, 0.07, 0.1), 0, List.of(c));
+    Result r = new Result(1000, 10, 10, List.of(m));
+    assertThat(r.hasFailedChecks()).isTrue();
+    assertThat(r.format()).contains("cross-dialect translation: FAIL").contains("p50 ratio 1.10x (+0.030 ms)")
+        .contains("added gateway-anthropic - direct-anthropic");
+    JsonObject check = r.toJson().getJsonArray("modes").getJsonObject(0).getJsonArray("overhead_checks")
+        .getJsonObject(0);
+    assertThat(check.getString("verdict")).isEqualTo("FAIL");
+    assertThat(check.getJsonArray("rows").getJsonObject(0).getDouble("ratio")).isCloseTo(1.1, within(1e-9));
+  }
+
+  @Test
+  void theNoiseOfAnOverheadCheckComesFromTheRoundsTakenOneByOne() {
+    // four rounds; the margin 1.2 x (gw-openai - direct-openai) - (gw-anthropic - direct-anthropic) at p50 per
+    // round is 0.2, 0.0, 0.4, -0.2 ms: mean 0.1, sample sd 0.2582, stderr 0.1291
+    List<Percentiles> base = List.of(p(1, 1, 1), p(1, 1, 1), p(1, 1, 1), p(1, 1, 1));
+    List<Percentiles> gwOpenai = List.of(p(2, 2, 2), p(2, 2, 2), p(2, 2, 2), p(2, 2, 2));
+    List<Percentiles> gwCross = List.of(p(2.0, 2, 2), p(2.2, 2, 2), p(1.8, 2, 2), p(2.4, 2, 2));
+    List<TargetResult> ts = List.of(target("do", p(1, 1, 1), base), target("go", p(2, 2, 2), gwOpenai),
+        target("da", p(1, 1, 1), base), target("ga", p(2.1, 2, 2), gwCross));
+    Result.OverheadCheck c = Result.OverheadCheck.of(new Scenario.OverheadSpec(null, "ga", "go", 1.2), ts,
+        java.util.Arrays.asList(null, null, null, "da"), false);
+    Result.OverheadRow p50 = c.rows().get(0);
+    assertThat(p50.rounds()).isEqualTo(4);
+    assertThat(p50.marginStderr()).isCloseTo(0.2582 / 2, within(1e-4));
+    assertThat(p50.margin()).isCloseTo(0.1, within(1e-9));
+    assertThat(p50.pass()).isTrue();
+    assertThat(p50.withinNoise()).isTrue(); // 0.1 < 2 x 0.129
+    assertThat(c.verdict()).isEqualTo("PASS");
+    assertThat(c.verdictWithinNoise()).isTrue();
+    assertThat(new Result(1000, 10, 4, List.of(new ModeResult(Mode.PLAIN, ts, List.of(), List.of(), p(0, 0, 0), 0,
+        List.of(c)))).format()).contains("NOTE").contains("yes~");
+  }
 }

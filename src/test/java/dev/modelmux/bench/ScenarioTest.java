@@ -99,4 +99,84 @@ class ScenarioTest {
     assertThat(GeneratorVerticle.hasContent(new JsonObject(
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}"))).isTrue();
   }
+
+  @Test
+  void targetsCarryTheirOwnModelAndBaseline() {
+    Target plain = Target.parse("direct=http://127.0.0.1:9199/v1/chat/completions");
+    assertThat(plain.model()).isNull();
+    Target withModel = Target.parse("direct-anthropic=http://127.0.0.1:9199/v1/messages@claude-2");
+    assertThat(withModel.url().toString()).isEqualTo("http://127.0.0.1:9199/v1/messages");
+    assertThat(withModel.model()).isEqualTo("claude-2");
+    Target userInfo = Target.parse("x=http://user@127.0.0.1:9199/v1/messages");
+    assertThat(userInfo.model()).isNull();
+    assertThat(userInfo.url().getHost()).isEqualTo("127.0.0.1");
+    assertThatThrownBy(() -> Target.parse("x=http://127.0.0.1/v1@")).hasMessageContaining("empty model");
+
+    JsonObject template = new JsonObject().put("messages", new io.vertx.core.json.JsonArray());
+    Scenario s = new Scenario(List.of(plain, withModel), 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, null,
+        template, 4, null, null, null);
+    assertThat(s.bodyFor(Mode.STREAM, 0).getString("model")).isEqualTo("gpt-4");
+    assertThat(s.bodyFor(Mode.STREAM, 1).getString("model")).isEqualTo("claude-2");
+    assertThat(s.bodyFor(Mode.STREAM, 1).getBoolean("stream")).isTrue();
+    // Anthropic refuses a request without max_tokens: a template without one gets the default
+    assertThat(s.bodyFor(Mode.STREAM, 1).getInteger("max_tokens")).isEqualTo(Scenario.DEFAULT_MAX_TOKENS);
+    Scenario keepsMax = new Scenario(List.of(plain), 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, null,
+        template.copy().put("max_tokens", 64), 4, null, null, null);
+    assertThat(keepsMax.bodyFor(Mode.PLAIN, 0).getInteger("max_tokens")).isEqualTo(64);
+  }
+
+  @Test
+  void compareAndOverheadRatioOptionsParse() throws Exception {
+    LoadGenerator cmd = new LoadGenerator();
+    new CommandLine(cmd).parseArgs(
+        "--target", "direct-openai=http://127.0.0.1:9199/v1/chat/completions@gpt-4",
+        "--target", "gateway-openai=http://127.0.0.1:8180/v1/chat/completions@bench",
+        "--target", "direct-anthropic=http://127.0.0.1:9199/v1/messages@claude-2",
+        "--target", "gateway-anthropic=http://127.0.0.1:8180/v1/chat/completions@bench-claude",
+        "--compare", "gateway-anthropic=direct-anthropic",
+        "--overhead-ratio", "cross-dialect translation=gateway-anthropic/gateway-openai",
+        "--max-overhead-ratio", "1.25", "--mode", "stream");
+    Scenario s = cmd.toScenario();
+    assertThat(s.targets()).extracting(Target::model).containsExactly("gpt-4", "bench", "claude-2", "bench-claude");
+    assertThat(s.baselineOf(0)).isEqualTo("direct-openai");
+    assertThat(s.baselineOf(1)).isEqualTo("direct-openai");
+    assertThat(s.baselineOf(2)).isEqualTo("direct-openai");
+    assertThat(s.baselineOf(3)).isEqualTo("direct-anthropic");
+    assertThat(s.overheadChecks()).containsExactly(new Scenario.OverheadSpec("cross-dialect translation",
+        "gateway-anthropic", "gateway-openai", 1.25));
+    assertThat(Scenario.OverheadSpec.parse("a/b", 1.2).label()).isEqualTo("overhead a / b");
+
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--compare", "b=a").toScenario())
+        .hasMessageContaining("--compare b=a").hasMessageContaining("no target named 'b'");
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--target", "b=http://h/y", "--compare", "b=c")
+        .toScenario()).hasMessageContaining("--compare b=c").hasMessageContaining("'c'");
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--compare", "a=a").toScenario())
+        .hasMessageContaining("own baseline");
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--compare", "nope").toScenario())
+        .hasMessageContaining("TARGET=BASELINE");
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--overhead-ratio", "a").toScenario())
+        .hasMessageContaining("CANDIDATE/REFERENCE");
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--overhead-ratio", "a/z").toScenario())
+        .hasMessageContaining("no target named 'z'");
+    assertThatThrownBy(() -> options("--target", "a=http://h/x", "--target", "b=http://h/y",
+        "--overhead-ratio", "a/b", "--max-overhead-ratio", "0").toScenario())
+        .hasMessageContaining("--max-overhead-ratio");
+  }
+
+  private static LoadGenerator options(String... args) {
+    LoadGenerator cmd = new LoadGenerator();
+    new CommandLine(cmd).parseArgs(args);
+    return cmd;
+  }
+
+  @Test
+  void anthropicContentDetectionNeedsANonEmptyDeltaText() {
+    assertThat(GeneratorVerticle.hasAnthropicText(new JsonObject(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}"))).isTrue();
+    assertThat(GeneratorVerticle.hasAnthropicText(new JsonObject(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}"))).isFalse();
+    assertThat(GeneratorVerticle.hasAnthropicText(new JsonObject(
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\"}}")))
+        .isFalse();
+  }
 }

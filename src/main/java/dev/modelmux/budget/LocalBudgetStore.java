@@ -1,0 +1,302 @@
+package dev.modelmux.budget;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * In-process budgets: the embedded default (one replica, no Redis) and the fallback while Redis is away.
+ *
+ * <p>Same semantics as the Redis scripts: per deployment, a sliding window of {@code windowMs} made of one-second
+ * slots (slot = epoch second). Usage = sum of the slots of the last {@code ceil(windowMs / 1000)} seconds,
+ * including the current one, so the window slides one second at a time and never resets all at once. A slot
+ * recorded at second {@code s} leaves the window at {@code (s + slots) * 1000} ms.
+ *
+ * <p>{@code share} (0..1] scales every deployment's limits (each replica's share while Redis is unreachable).
+ * Thread-safe: each deployment's window is guarded by its own lock; calls never block on I/O and complete
+ * synchronously.
+ */
+public final class LocalBudgetStore implements BudgetStore {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalBudgetStore.class);
+
+  private final long windowMs;
+  private final int slots;
+  private final double share;
+  private final LongSupplier clock;
+  private final Map<String, Window> windows = new ConcurrentHashMap<>();
+  private final List<Handler<String>> freedHandlers = new CopyOnWriteArrayList<>();
+
+  public LocalBudgetStore(long windowMs) {
+    this(windowMs, 1.0, System::currentTimeMillis);
+  }
+
+  /**
+   * @param windowMs the sliding window (60 000 in production), rounded up to whole seconds
+   * @param share the fraction (0..1] of each deployment's limits this store grants
+   * @param clock epoch milliseconds (injectable for tests)
+   */
+  public LocalBudgetStore(long windowMs, double share, LongSupplier clock) {
+    if (windowMs < 1000) {
+      throw new IllegalArgumentException("windowMs must be at least 1000, got " + windowMs);
+    }
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("share must be in (0, 1], got " + share);
+    }
+    this.windowMs = windowMs;
+    this.slots = (int) ((windowMs + 999) / 1000);
+    this.share = share;
+    this.clock = clock;
+  }
+
+  public long windowMs() {
+    return windowMs;
+  }
+
+  public double share() {
+    return share;
+  }
+
+  /** The limits this store enforces: {@code limits} scaled by the share (at least 1 request, so a share never blocks all). */
+  public BudgetLimits effective(BudgetLimits limits) {
+    if (share >= 1) {
+      return limits;
+    }
+    return new BudgetLimits((long) Math.floor(limits.tpm() * share), Math.max(1, (long) Math.floor(limits.rpm() * share)));
+  }
+
+  @Override
+  public Future<ReserveResult> reserve(String deploymentId, BudgetLimits limits, long tokens) {
+    return Future.succeededFuture(reserveNow(deploymentId, limits, tokens));
+  }
+
+  /** Synchronous form of {@link #reserve}. */
+  public ReserveResult reserveNow(String deploymentId, BudgetLimits limits, long tokens) {
+    BudgetLimits eff = effective(limits);
+    long tokensToTake = Math.max(0, tokens);
+    Window w = window(deploymentId);
+    long now = clock.getAsLong();
+    long nowSec = Math.floorDiv(now, 1000);
+    synchronized (w) {
+      long tUsed = w.sum(w.tokens, nowSec);
+      long rUsed = w.sum(w.requests, nowSec);
+      long pausedFor = Math.max(0, w.pausedUntil - now);
+      if (tokensToTake > eff.tpm()) {
+        return new ReserveResult.Denied(0, headroom(tUsed, rUsed, eff, pausedFor), ReserveResult.Reason.TOO_LARGE);
+      }
+      if (pausedFor > 0) {
+        return new ReserveResult.Denied(pausedFor, headroom(tUsed, rUsed, eff, pausedFor), ReserveResult.Reason.PAUSED);
+      }
+      boolean tokensFit = tUsed + tokensToTake <= eff.tpm();
+      boolean requestFits = rUsed + 1 <= eff.rpm();
+      if (!tokensFit || !requestFits) {
+        long wait = 0;
+        if (!tokensFit) {
+          wait = Math.max(wait, w.waitToFree(w.tokens, tUsed + tokensToTake - eff.tpm(), now));
+        }
+        if (!requestFits) {
+          wait = Math.max(wait, w.waitToFree(w.requests, rUsed + 1 - eff.rpm(), now));
+        }
+        return new ReserveResult.Denied(wait, headroom(tUsed, rUsed, eff, 0),
+            tokensFit ? ReserveResult.Reason.REQUESTS : ReserveResult.Reason.TOKENS);
+      }
+      int i = w.slotFor(nowSec);
+      w.tokens[i] += tokensToTake;
+      w.requests[i] += 1;
+      Reservation reservation = new Reservation(deploymentId, tokensToTake, nowSec, true);
+      return new ReserveResult.Granted(reservation, headroom(tUsed + tokensToTake, rUsed + 1, eff, 0));
+    }
+  }
+
+  @Override
+  public Future<Void> settle(Reservation reservation, long actualTokens) {
+    settleNow(reservation, actualTokens);
+    return Future.succeededFuture();
+  }
+
+  /** Synchronous form of {@link #settle}; returns the tokens given back (negative when more was used than reserved). */
+  public long settleNow(Reservation reservation, long actualTokens) {
+    long delta = Math.max(0, actualTokens) - reservation.tokens();
+    if (delta == 0) {
+      return 0;
+    }
+    Window w = windows.get(reservation.deploymentId());
+    if (w == null) {
+      return 0;
+    }
+    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
+    long freed;
+    synchronized (w) {
+      long slot = reservation.slot();
+      int i = (int) Math.floorMod(slot, (long) slots);
+      if (!w.live(slot, nowSec) || w.slotSec[i] != slot) {
+        return 0; // already out of the window: everything it held is free anyway
+      }
+      long before = w.tokens[i];
+      w.tokens[i] = Math.max(0, before + delta);
+      freed = before - w.tokens[i];
+    }
+    if (freed > 0) {
+      fireFreed(reservation.deploymentId());
+    }
+    return freed;
+  }
+
+  @Override
+  public Future<Void> pause(String deploymentId, long millis) {
+    if (millis > 0) {
+      Window w = window(deploymentId);
+      long until = clock.getAsLong() + millis;
+      synchronized (w) {
+        w.pausedUntil = Math.max(w.pausedUntil, until);
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Clamps the budget to what the provider says is left. A negative {@code remaining*} means "not reported".
+   * With a share below 1 the provider's usage (limit − remaining, for every replica together) is scaled by the
+   * share, like the limits.
+   */
+  @Override
+  public Future<Void> observeRemaining(String deploymentId, BudgetLimits limits, long remainingTokens, long remainingRequests) {
+    Window w = window(deploymentId);
+    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
+    synchronized (w) {
+      int i = -1;
+      if (remainingTokens >= 0) {
+        long providerUsed = (long) Math.ceil(Math.max(0, limits.tpm() - remainingTokens) * share);
+        long diff = providerUsed - w.sum(w.tokens, nowSec);
+        if (diff > 0) {
+          i = w.slotFor(nowSec);
+          w.tokens[i] += diff;
+        }
+      }
+      if (remainingRequests >= 0) {
+        long providerUsed = (long) Math.ceil(Math.max(0, limits.rpm() - remainingRequests) * share);
+        long diff = providerUsed - w.sum(w.requests, nowSec);
+        if (diff > 0) {
+          i = w.slotFor(nowSec);
+          w.requests[i] += diff;
+        }
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Headroom> headroom(String deploymentId, BudgetLimits limits) {
+    return Future.succeededFuture(headroomNow(deploymentId, limits));
+  }
+
+  public Headroom headroomNow(String deploymentId, BudgetLimits limits) {
+    BudgetLimits eff = effective(limits);
+    Window w = windows.get(deploymentId);
+    if (w == null) {
+      return headroom(0, 0, eff, 0);
+    }
+    long now = clock.getAsLong();
+    long nowSec = Math.floorDiv(now, 1000);
+    synchronized (w) {
+      return headroom(w.sum(w.tokens, nowSec), w.sum(w.requests, nowSec), eff, Math.max(0, w.pausedUntil - now));
+    }
+  }
+
+  @Override
+  public void onFreed(Handler<String> handler) {
+    freedHandlers.add(handler);
+  }
+
+  @Override
+  public JsonObject status() {
+    return new JsonObject().put("mode", "local").put("share", share).put("windowMs", windowMs);
+  }
+
+  @Override
+  public Future<Void> close() {
+    return Future.succeededFuture();
+  }
+
+  void fireFreed(String deploymentId) {
+    for (Handler<String> h : freedHandlers) {
+      try {
+        h.handle(deploymentId);
+      } catch (RuntimeException e) {
+        LOG.warn("budget freed handler failed for deployment {}", deploymentId, e);
+      }
+    }
+  }
+
+  private Window window(String deploymentId) {
+    return windows.computeIfAbsent(deploymentId, id -> new Window(slots));
+  }
+
+  private static Headroom headroom(long tUsed, long rUsed, BudgetLimits eff, long pausedFor) {
+    return new Headroom(tUsed, rUsed, eff.tpm(), eff.rpm(), pausedFor);
+  }
+
+  /** A ring of one-second slots; {@code slotSec[i]} says which second slot {@code i} currently holds. */
+  private static final class Window {
+    final int n;
+    final long[] slotSec;
+    final long[] tokens;
+    final long[] requests;
+    long pausedUntil;
+
+    Window(int n) {
+      this.n = n;
+      this.slotSec = new long[n];
+      java.util.Arrays.fill(slotSec, Long.MIN_VALUE);
+      this.tokens = new long[n];
+      this.requests = new long[n];
+    }
+
+    boolean live(long sec, long nowSec) {
+      return sec > nowSec - n && sec <= nowSec;
+    }
+
+    long sum(long[] values, long nowSec) {
+      long total = 0;
+      for (int i = 0; i < n; i++) {
+        if (live(slotSec[i], nowSec)) {
+          total += values[i];
+        }
+      }
+      return total;
+    }
+
+    /** The index of {@code nowSec}'s slot, recycling the stale second it held. */
+    int slotFor(long nowSec) {
+      int i = (int) Math.floorMod(nowSec, (long) n);
+      if (slotSec[i] != nowSec) {
+        slotSec[i] = nowSec;
+        tokens[i] = 0;
+        requests[i] = 0;
+      }
+      return i;
+    }
+
+    /** Milliseconds until the oldest slots leaving the window have freed at least {@code need}. */
+    long waitToFree(long[] values, long need, long now) {
+      long nowSec = Math.floorDiv(now, 1000);
+      long freed = 0;
+      for (long sec = nowSec - n + 1; sec <= nowSec; sec++) {
+        int i = (int) Math.floorMod(sec, (long) n);
+        if (slotSec[i] == sec) {
+          freed += values[i];
+          if (freed >= need) {
+            return Math.max(1, (sec + n) * 1000 - now);
+          }
+        }
+      }
+      return Math.max(1, (nowSec + n) * 1000 - now); // cannot happen when need <= used; be safe
+    }
+  }
+}

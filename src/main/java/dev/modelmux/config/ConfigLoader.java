@@ -172,7 +172,7 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     List<RouteConfig> routes = new ArrayList<>();
     for (ConfigNode r : root.list("routes")) {
-      r.allowOnly(Set.of("name", "tiers"));
+      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms"));
       String name = r.string("name");
       if (!names.add(name)) {
         throw new ConfigException(r.field("name"), "duplicate route '" + name + "'");
@@ -194,7 +194,10 @@ public final class ConfigLoader {
         }
         tiers.add(List.copyOf(members));
       }
-      routes.add(new RouteConfig(name, List.copyOf(tiers)));
+      routes.add(new RouteConfig(name, List.copyOf(tiers),
+          r.choice("order", RouteConfig.Order.TIERS, v -> RouteConfig.Order.valueOf(v.toUpperCase(java.util.Locale.ROOT)), "tiers, cost"),
+          r.bool("degrade", true),
+          r.number("max_wait_ms", 0, 0, 600_000)));
     }
     return List.copyOf(routes);
   }

@@ -2,5 +2,17 @@ package dev.modelmux.config;
 
 import java.util.List;
 
-/** What a client names in "model": ordered tiers, each a list of interchangeable deployment ids. */
-public record RouteConfig(String name, List<List<String>> tiers) {}
+/**
+ * What a client names in "model": ordered tiers, each a list of interchangeable deployment ids.
+ *
+ * @param order TIERS tries tiers in order; COST tries the cheapest deployment whose window fits first
+ * @param degrade false keeps the route on its first tier (requests that need the strongest model)
+ * @param maxWaitMs how long a request may wait for capacity when every candidate is at its limit
+ */
+public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs) {
+  public enum Order { TIERS, COST }
+
+  public static RouteConfig tiersOnly(String name, List<List<String>> tiers) {
+    return new RouteConfig(name, tiers, Order.TIERS, true, 0);
+  }
+}

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
  * it needs); the fields every stage uses are lifted out once.
  *
  * @param maxOutputTokens the client's output cap, or null when it set none
+ * @param bodyBytes the size of the body as received (large prompts are counted off the event loop)
  */
 public record ChatRequest(
     String requestId,
@@ -16,4 +17,5 @@ public record ChatRequest(
     String model,
     boolean stream,
     boolean includeUsage,
-    Integer maxOutputTokens) {}
+    Integer maxOutputTokens,
+    int bodyBytes) {}

@@ -1,25 +1,36 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.routing.Deployment;
+import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.routing.CandidatePlanner;
+import dev.modelmux.routing.CandidatePlanner.Plan;
 import dev.modelmux.routing.Route;
 import dev.modelmux.routing.RouteTable;
-import dev.modelmux.translate.Translators;
+import dev.modelmux.tokens.PromptTokens;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.List;
 
-/** Serves one validated request: resolve the route, try its candidates in order until one answers, log it. */
+/** Serves one validated request: resolve the route, plan its candidates by size and headroom, dispatch, log. */
 public final class ChatService {
+  /** Bodies larger than this have their tokens counted on a worker thread, never on the event loop. */
+  private static final int COUNT_OFF_LOOP_BYTES = 64 * 1024;
+
   private final Vertx vertx;
   private final HttpClient http;
   private final RouteTable routes;
+  private final BudgetStore budgets;
+  private final CapacityWaiter waiter;
 
-  public ChatService(Vertx vertx, HttpClient http, RouteTable routes) {
+  /** @param context the front verticle's context: waiting requests are woken on it */
+  public ChatService(Vertx vertx, Context context, HttpClient http, RouteTable routes, BudgetStore budgets) {
     this.vertx = vertx;
     this.http = http;
     this.routes = routes;
+    this.budgets = budgets;
+    this.waiter = new CapacityWaiter(vertx, context);
+    budgets.onFreed(waiter::freed);
   }
 
   public void serve(ChatRequest request, HttpServerResponse response, long startNanos) {
@@ -33,7 +44,12 @@ public final class ChatService {
       return;
     }
     client.route(route.name());
-    tryFrom(routes.candidates(route), 0, client, null).onComplete(done -> {
+    plan(route, request).compose(plan -> {
+      if (plan.tooLarge()) {
+        return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
+      }
+      return new Dispatch(vertx, http, budgets, waiter, client, route, plan.candidates()).run();
+    }).onComplete(done -> {
       if (done.succeeded()) {
         AttemptResult result = done.result();
         boolean clean = result.errorAfterCommit() == null;
@@ -42,31 +58,27 @@ public final class ChatService {
         GatewayError error = done.cause() instanceof GatewayException e ? e.error()
             : GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request.");
         client.fail(error);
-        AccessLog.log(client, error.status(), Usage.UNKNOWN, elapsedMs(startNanos), client.gone() ? "client_gone" : "error");
+        AccessLog.log(client, request.dialect().status(error), Usage.UNKNOWN, elapsedMs(startNanos),
+            client.gone() ? "client_gone" : "error");
       }
     });
   }
 
-  private Future<AttemptResult> tryFrom(List<Deployment> candidates, int index, ClientChannel client, GatewayError last) {
-    if (index >= candidates.size()) {
-      return Future.failedFuture(new GatewayException(last));
+  private Future<Plan> plan(Route route, ChatRequest request) {
+    PromptTokens tokens = new PromptTokens(request);
+    int rotation = routes.nextRotation();
+    if (request.bodyBytes() < COUNT_OFF_LOOP_BYTES) {
+      return Future.succeededFuture(CandidatePlanner.plan(route, tokens, request.maxOutputTokens(), rotation));
     }
-    Deployment deployment = candidates.get(index);
-    Translator translator;
-    try {
-      translator = Translators.create(client.request(), deployment.config());
-    } catch (GatewayException untranslatable) {
-      // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
-      return tryFrom(candidates, index + 1, client, untranslatable.error());
-    }
-    return new UpstreamAttempt(vertx, http, client, deployment, translator).run().recover(failure -> {
-      GatewayError error = failure instanceof GatewayException e ? e.error()
-          : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
-      if (client.gone() || client.committed() || !Failover.worthTryingNext(error)) {
-        return Future.failedFuture(new GatewayException(error));
-      }
-      return tryFrom(candidates, index + 1, client, error);
-    });
+    return vertx.executeBlocking(() -> CandidatePlanner.plan(route, tokens, request.maxOutputTokens(), rotation), false);
+  }
+
+  private static GatewayError tooLarge(Route route, Plan plan, ChatRequest request) {
+    String output = request.maxOutputTokens() == null ? "" : " plus " + request.maxOutputTokens() + " requested for the completion";
+    return new GatewayError(400, ErrorKind.CONTEXT_LENGTH_EXCEEDED,
+        "This model's maximum context length is " + plan.largestWindow() + " tokens. However, your messages resulted in "
+            + plan.promptTokens() + " tokens" + output + " (route '" + route.name() + "'). Please reduce the length of the messages or completion.",
+        "messages", "context_length_exceeded", 0);
   }
 
   private static long elapsedMs(long startNanos) {

@@ -5,6 +5,8 @@ import dev.modelmux.routing.Deployment;
 import dev.modelmux.stream.SseParser;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,6 +28,9 @@ final class UpstreamAttempt {
   private final Translator translator;
   private final boolean stream;
   private final Timeouts timeouts;
+  private final Handler<MultiMap> onHeaders;
+  private long startNanos;
+  private int contentEvents;
   private final Promise<AttemptResult> result = Promise.promise();
   private final Buffer held = Buffer.buffer();
   private HttpClientRequest upstream;
@@ -37,7 +42,9 @@ final class UpstreamAttempt {
   private long deadlineTimer = -1;
   private long totalTimer = -1;
 
-  UpstreamAttempt(Vertx vertx, HttpClient http, ClientChannel client, Deployment deployment, Translator translator) {
+  /** @param onHeaders sees every upstream response's headers (rate-limit signals), errors included */
+  UpstreamAttempt(Vertx vertx, HttpClient http, ClientChannel client, Deployment deployment, Translator translator,
+      Handler<MultiMap> onHeaders) {
     this.vertx = vertx;
     this.http = http;
     this.client = client;
@@ -45,9 +52,11 @@ final class UpstreamAttempt {
     this.translator = translator;
     this.stream = client.request().stream();
     this.timeouts = deployment.config().timeouts();
+    this.onHeaders = onHeaders;
   }
 
   Future<AttemptResult> run() {
+    startNanos = System.nanoTime();
     client.attempting(deployment);
     client.onGone(this::cancel);
     RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(timeouts.connectMs());
@@ -83,6 +92,7 @@ final class UpstreamAttempt {
     }
     response = ar.result();
     response.end().onComplete(v -> upstreamEnded = true);
+    onHeaders.handle(response.headers());
     if (done) {
       return;
     }
@@ -105,7 +115,7 @@ final class UpstreamAttempt {
           fail(e.error());
           return;
         }
-        client.commit(false);
+        commit(false);
         finish(answer);
       });
     }
@@ -124,10 +134,11 @@ final class UpstreamAttempt {
           held.appendBuffer(out);
           return;
         }
-        client.commit(true);
+        commit(true);
         watchIdleGaps();
         out = held.appendBuffer(out);
       }
+      contentEvents++;
       if (step == StreamStep.COMPLETE) {
         finish(out);
         return;
@@ -161,11 +172,21 @@ final class UpstreamAttempt {
         return;
       }
       if (!client.committed()) {
-        client.commit(true);
+        commit(true);
         out = held.appendBuffer(out);
       }
       finish(out);
     });
+  }
+
+  /** Stream events relayed after commit: roughly the completion tokens sent, when the provider never said. */
+  int contentEvents() {
+    return contentEvents;
+  }
+
+  private void commit(boolean stream) {
+    client.commit(stream);
+    deployment.state().recordTtft((System.nanoTime() - startNanos) / 1_000_000);
   }
 
   /** One timer for the idle deadline, re-armed for the remaining time instead of per chunk. */

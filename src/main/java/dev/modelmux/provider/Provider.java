@@ -15,6 +15,11 @@ public interface Provider {
   /** An upstream error response in canonical form; the message never contains the deployment's key. */
   GatewayError error(DeploymentConfig deployment, int status, MultiMap headers, Buffer body);
 
+  /** The provider's own view of what is left of its limits, read from any response's headers. */
+  default RemainingLimits remaining(MultiMap headers) {
+    return RemainingLimits.from(headers, "x-ratelimit-remaining-tokens", "x-ratelimit-remaining-requests");
+  }
+
   /** base_url and a path, with exactly one slash between them. */
   static String join(URI base, String path) {
     String root = base.toString();

@@ -1,11 +1,25 @@
 package dev.modelmux.routing;
 
+import dev.modelmux.budget.BudgetLimits;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.provider.Provider;
 
-/** A configured deployment together with the provider that knows how to call it. */
-public record Deployment(DeploymentConfig config, Provider provider) {
+/** A configured deployment, the provider that knows how to call it, and what routing has learnt about it. */
+public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state) {
+  public Deployment(DeploymentConfig config, Provider provider) {
+    this(config, provider, new DeploymentState());
+  }
+
   public String id() {
     return config.id();
+  }
+
+  public BudgetLimits limits() {
+    return new BudgetLimits(config.limits().tpm(), config.limits().rpm());
+  }
+
+  /** Blended US dollars for a request of this size. */
+  public double cost(long promptTokens, long outputTokens) {
+    return (config.price().inputPerMtok() * promptTokens + config.price().outputPerMtok() * outputTokens) / 1_000_000;
   }
 }

@@ -1,6 +1,7 @@
 package dev.modelmux.routing;
 
+import dev.modelmux.config.RouteConfig;
 import java.util.List;
 
-/** A resolved route: its name and its ordered tiers of interchangeable deployments. */
-public record Route(String name, List<List<Deployment>> tiers) {}
+/** A resolved route: its name, its ordered tiers of interchangeable deployments, and how to walk them. */
+public record Route(String name, List<List<Deployment>> tiers, RouteConfig.Order order, boolean degrade, long maxWaitMs) {}

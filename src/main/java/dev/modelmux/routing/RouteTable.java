@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RouteTable {
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final AtomicInteger rotation = new AtomicInteger();
+  private final List<Deployment> deployments;
 
   public RouteTable(GatewayConfig config) {
     Map<String, Deployment> byId = new LinkedHashMap<>();
@@ -27,12 +28,18 @@ public final class RouteTable {
       for (List<String> tier : r.tiers()) {
         tiers.add(tier.stream().map(byId::get).toList());
       }
-      routes.put(r.name(), new Route(r.name(), List.copyOf(tiers)));
+      routes.put(r.name(), new Route(r.name(), List.copyOf(tiers), r.order(), r.degrade(), r.maxWaitMs()));
     }
     // A model name no route claims is served by every deployment of that model, as one tier.
     Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
     byId.values().forEach(d -> byModel.computeIfAbsent(d.config().model(), m -> new ArrayList<>()).add(d));
-    byModel.forEach((model, deployments) -> routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)))));
+    byModel.forEach((model, deployments) ->
+        routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)), RouteConfig.Order.TIERS, true, 0)));
+    this.deployments = List.copyOf(byId.values());
+  }
+
+  public List<Deployment> deployments() {
+    return deployments;
   }
 
   public Optional<Route> resolve(String model) {
@@ -44,16 +51,9 @@ public final class RouteTable {
     return List.copyOf(new LinkedHashSet<>(routes.keySet()));
   }
 
-  /** Candidates for one request: tiers in order; within a tier, rotated so load spreads across accounts. */
-  public List<Deployment> candidates(Route route) {
-    int turn = rotation.getAndIncrement() & Integer.MAX_VALUE;
-    List<Deployment> ordered = new ArrayList<>();
-    for (List<Deployment> tier : route.tiers()) {
-      int size = tier.size();
-      for (int i = 0; i < size; i++) {
-        ordered.add(tier.get((turn + i) % size));
-      }
-    }
-    return ordered;
+  /** A fresh rotation offset, so equal deployments of a tier take turns being first. */
+  public int nextRotation() {
+    return rotation.getAndIncrement() & Integer.MAX_VALUE;
   }
+
 }

@@ -8,6 +8,7 @@ import dev.modelmux.api.anthropic.AnthropicDialect;
 import dev.modelmux.api.anthropic.AnthropicRequestParser;
 import dev.modelmux.api.openai.OpenAiDialect;
 import dev.modelmux.api.openai.OpenAiRequestParser;
+import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.ErrorKind;
@@ -26,6 +27,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +38,14 @@ public final class GatewayVerticle extends VerticleBase {
 
   private final GatewayConfig config;
   private final RouteTable routes;
+  private final BudgetStore budgets;
   private HttpClient upstream;
   private HttpServer server;
 
-  public GatewayVerticle(GatewayConfig config, RouteTable routes) {
+  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets) {
     this.config = config;
     this.routes = routes;
+    this.budgets = budgets;
   }
 
   @Override
@@ -49,7 +53,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
-    ChatService chat = new ChatService(vertx, upstream, routes);
+    ChatService chat = new ChatService(vertx, context, upstream, routes, budgets);
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -60,6 +64,7 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
+    router.get("/admin/deployments").handler(this::deployments);
 
     router.errorHandler(413, ctx -> {
       // The rest of the body is still on its way: close the connection rather than leave it half-read.
@@ -97,9 +102,39 @@ public final class GatewayVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("object", "list").put("data", data));
   }
 
+  /** Ready while serving; a Redis outage degrades budgets to local shares but does not stop traffic, so it is a detail. */
   private void ready(RoutingContext ctx) {
     ctx.json(new JsonObject().put("status", "UP")
-        .put("checks", new JsonObject().put("deployments", config.deployments().size()).put("routes", routes.names().size())));
+        .put("checks", new JsonObject()
+            .put("deployments", config.deployments().size())
+            .put("routes", routes.names().size())
+            .put("budgets", budgets.status())));
+  }
+
+  /** Each deployment's limits, headroom, in-flight requests, pause and recent latency, as the budget store sees them. */
+  private void deployments(RoutingContext ctx) {
+    List<Future<JsonObject>> rows = routes.deployments().stream()
+        .map(d -> budgets.headroom(d.id(), d.limits()).map(h -> new JsonObject()
+            .put("id", d.id())
+            .put("provider", d.config().provider().wireName())
+            .put("model", d.config().model())
+            .put("context_window", d.config().contextWindow())
+            .put("limits", new JsonObject().put("tpm", h.tpm()).put("rpm", h.rpm()))
+            .put("headroom", new JsonObject().put("tokens", h.tokensLeft()).put("requests", h.requestsLeft()))
+            .put("used", new JsonObject().put("tokens", h.tokensUsed()).put("requests", h.requestsUsed()))
+            .put("in_flight", d.state().inFlight())
+            .put("paused_for_ms", h.pausedForMs())
+            .put("ttft_ms_ewma", Math.round(d.state().ttftMs()))))
+        .toList();
+    Future.all(rows).onComplete(all -> {
+      if (all.failed()) {
+        error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "Budgets are unavailable: " + all.cause().getMessage()));
+        return;
+      }
+      JsonArray data = new JsonArray();
+      rows.forEach(row -> data.add(row.result()));
+      ctx.json(new JsonObject().put("budgets", budgets.status()).put("deployments", data));
+    });
   }
 
   /** Errors the router raises itself (unknown path, body too large) in the dialect of the path asked for. */

@@ -1,5 +1,7 @@
 package dev.modelmux.server;
 
+import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.budget.BudgetStores;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.routing.RouteTable;
@@ -17,12 +19,14 @@ public final class ModelMux {
   private static final Logger LOG = LoggerFactory.getLogger(ModelMux.class);
 
   private final Vertx vertx;
+  private final BudgetStore budgets;
   private final Emulator emulator;
   private final List<GatewayVerticle> fronts;
   private final String deploymentId;
 
-  private ModelMux(Vertx vertx, Emulator emulator, List<GatewayVerticle> fronts, String deploymentId) {
+  private ModelMux(Vertx vertx, BudgetStore budgets, Emulator emulator, List<GatewayVerticle> fronts, String deploymentId) {
     this.vertx = vertx;
+    this.budgets = budgets;
     this.emulator = emulator;
     this.fronts = fronts;
     this.deploymentId = deploymentId;
@@ -39,17 +43,17 @@ public final class ModelMux {
           return null;
         })
         .compose(v -> emulator)
-        .compose(emu -> vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes);
+        .compose(emu -> BudgetStores.create(vertx, config.redis(), BudgetStores.WINDOW_MS).compose(budgets -> vertx.deployVerticle(() -> {
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
             .map(id -> {
-              ModelMux mux = new ModelMux(vertx, emu, fronts, id);
+              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id);
               LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
               return mux;
-            }));
+            })));
   }
 
   public int port() {
@@ -61,8 +65,12 @@ public final class ModelMux {
     return emulator;
   }
 
+  public BudgetStore budgets() {
+    return budgets;
+  }
+
   public Future<Void> close() {
-    Future<Void> undeployed = vertx.undeploy(deploymentId);
+    Future<Void> undeployed = vertx.undeploy(deploymentId).compose(v -> budgets.close());
     return emulator == null ? undeployed : undeployed.compose(v -> emulator.close());
   }
 }

@@ -50,7 +50,7 @@ class ConfigLoaderTest {
     assertThat(a.price()).isEqualTo(new Price(30.0, 60.0));
     assertThat(a.timeouts().firstTokenMs()).isEqualTo(1500);
     assertThat(a.timeouts().idleMs()).isEqualTo(Timeouts.DEFAULT.idleMs());
-    assertThat(config.routes()).containsExactly(new RouteConfig("code-reasoning", java.util.List.of(
+    assertThat(config.routes()).containsExactly(RouteConfig.tiersOnly("code-reasoning", java.util.List.of(
         java.util.List.of("a-gpt4"), java.util.List.of("b-gpt35"))));
   }
 

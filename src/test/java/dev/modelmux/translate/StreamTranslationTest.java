@@ -92,13 +92,13 @@ class StreamTranslationTest {
   private static ChatRequest openAiRequest(boolean includeUsage) {
     JsonObject body = new JsonObject().put("model", "route").put("stream", true)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
-    return new ChatRequest("req_1", OpenAiDialect.INSTANCE, body, "route", true, includeUsage, null);
+    return new ChatRequest("req_1", OpenAiDialect.INSTANCE, body, "route", true, includeUsage, null, 0);
   }
 
   private static ChatRequest anthropicRequest() {
     JsonObject body = new JsonObject().put("model", "route").put("stream", true).put("max_tokens", 100)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
-    return new ChatRequest("req_1", AnthropicDialect.INSTANCE, body, "route", true, true, 100);
+    return new ChatRequest("req_1", AnthropicDialect.INSTANCE, body, "route", true, true, 100, 0);
   }
 
   private static Translator openAiClientOnAnthropic() {

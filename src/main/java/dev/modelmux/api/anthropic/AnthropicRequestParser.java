@@ -57,7 +57,7 @@ public final class AnthropicRequestParser {
       throw invalid("tool_choice: Input should be a valid dictionary", "tool_choice");
     }
     return new ChatRequest(requestId, AnthropicDialect.INSTANCE, body, name, Boolean.TRUE.equals(stream), true,
-        ((Number) maxTokens).intValue());
+        ((Number) maxTokens).intValue(), raw.length());
   }
 
   private static void messages(Object value) {

@@ -46,7 +46,7 @@ public final class OpenAiRequestParser {
       throw wrongType("tool_choice", "a string or an object", toolChoice);
     }
     return new ChatRequest(requestId, OpenAiDialect.INSTANCE, body, model, stream, includeUsage,
-        maxTokens != null ? maxTokens : legacyMax);
+        maxTokens != null ? maxTokens : legacyMax, raw.length());
   }
 
   private static JsonObject json(Buffer raw) {

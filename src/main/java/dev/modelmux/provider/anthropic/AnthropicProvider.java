@@ -3,6 +3,7 @@ package dev.modelmux.provider.anthropic;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.gateway.GatewayError;
 import dev.modelmux.provider.Provider;
+import dev.modelmux.provider.RemainingLimits;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -22,6 +23,11 @@ public final class AnthropicProvider implements Provider {
         .putHeader("anthropic-version", deployment.apiVersion() == null ? DEFAULT_VERSION : deployment.apiVersion())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.ACCEPT, stream ? "text/event-stream" : "application/json");
+  }
+
+  @Override
+  public RemainingLimits remaining(MultiMap headers) {
+    return RemainingLimits.from(headers, "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-requests-remaining");
   }
 
   @Override

@@ -1,0 +1,69 @@
+package dev.modelmux.tokens;
+
+import com.knuddels.jtokkit.api.Encoding;
+import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.config.ProviderKind;
+import dev.modelmux.gateway.ChatRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Prompt tokens of one request as each deployment will count them: jtokkit with the deployment's encoding
+ * (cl100k_base or o200k_base). Anthropic publishes no tokenizer, so Claude prompts are counted with
+ * cl100k_base and raised by {@link #ANTHROPIC_MARGIN}; settling with the usage Anthropic reports corrects it.
+ * One instance per request: each encoding is counted at most once.
+ */
+public final class PromptTokens {
+  /** Claude tokenizers yield more tokens than cl100k_base for the same text; 15% keeps the estimate on the safe side. */
+  public static final double ANTHROPIC_MARGIN = 1.15;
+
+  private final ChatRequest request;
+  private final Map<Encoding, Integer> counted = new IdentityHashMap<>();
+
+  public PromptTokens(ChatRequest request) {
+    this.request = request;
+  }
+
+  public int estimate(DeploymentConfig deployment) {
+    Encoding encoding = TokenCounter.encodingFor(deployment.provider() == ProviderKind.ANTHROPIC ? "claude" : deployment.model());
+    int tokens = counted.computeIfAbsent(encoding, this::count);
+    return deployment.provider() == ProviderKind.ANTHROPIC ? (int) Math.ceil(tokens * ANTHROPIC_MARGIN) : tokens;
+  }
+
+  private int count(Encoding encoding) {
+    JsonObject body = request.body();
+    if (request.dialect().name().equals("openai")) {
+      return TokenCounter.countChat(encoding, body.getJsonArray("messages"), body.getJsonArray("tools"));
+    }
+    JsonArray messages = new JsonArray();
+    Object system = body.getValue("system");
+    if (system != null) {
+      messages.add(new JsonObject().put("role", "system").put("content", system));
+    }
+    JsonArray turns = body.getJsonArray("messages");
+    for (int i = 0; i < turns.size(); i++) {
+      JsonObject turn = turns.getJsonObject(i);
+      messages.add(new JsonObject().put("role", turn.getString("role")).put("content", blocksAsText(turn.getValue("content"))));
+    }
+    return TokenCounter.countChat(encoding, messages, body.getJsonArray("tools"));
+  }
+
+  /** Anthropic content: text blocks as text, tool calls and results as their JSON. */
+  private static Object blocksAsText(Object content) {
+    if (!(content instanceof JsonArray blocks)) {
+      return content;
+    }
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < blocks.size(); i++) {
+      JsonObject block = blocks.getJsonObject(i);
+      if (block.getValue("text") instanceof String t) {
+        text.append(t).append('\n');
+      } else if (!"image".equals(block.getString("type"))) {
+        text.append(block.encode()).append('\n');
+      }
+    }
+    return text.toString();
+  }
+}

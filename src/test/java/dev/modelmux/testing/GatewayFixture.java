@@ -111,12 +111,16 @@ public final class GatewayFixture {
 
   /** @param extra YAML appended to the generated config (for example a server section) */
   public static Future<GatewayFixture> start(Vertx vertx, List<EmulatedModel> models, String deployments, String extra) {
-    return Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models)).compose(emulator -> {
-      String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
-          + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
-      GatewayConfig config = new ConfigLoader(KEYS::get).parse(yaml);
-      return ModelMux.start(vertx, config).map(mux -> new GatewayFixture(emulator, mux));
-    });
+    return Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models))
+        .compose(emulator -> gateway(vertx, emulator, deployments, extra).map(mux -> new GatewayFixture(emulator, mux)));
+  }
+
+  /** Another gateway (a second replica, say) in front of an emulator that is already running. */
+  public static Future<ModelMux> gateway(Vertx vertx, Emulator emulator, String deployments, String extra) {
+    String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
+        + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
+    GatewayConfig config = new ConfigLoader(KEYS::get).parse(yaml);
+    return ModelMux.start(vertx, config);
   }
 
   public int port() {

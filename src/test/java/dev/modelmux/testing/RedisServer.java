@@ -1,0 +1,153 @@
+package dev.modelmux.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} child process on a free port, with no persistence, so a test can also kill it and
+ * bring it back (empty) on the same port. Use one per test class: {@code start()} in @BeforeAll, {@code stop()}
+ * in @AfterAll.
+ */
+public final class RedisServer implements AutoCloseable {
+  private final int port;
+  private final File log;
+  private volatile Process process;
+  private final Thread shutdownHook = new Thread(this::kill);
+
+  private RedisServer(int port) throws IOException {
+    this.port = port;
+    this.log = File.createTempFile("redis-" + port + "-", ".log");
+    this.log.deleteOnExit();
+  }
+
+  public static RedisServer start() {
+    try {
+      RedisServer server = new RedisServer(freePort());
+      server.launch();
+      Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start redis-server", e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public URI url() {
+    return URI.create("redis://127.0.0.1:" + port);
+  }
+
+  public boolean running() {
+    Process p = process;
+    return p != null && p.isAlive();
+  }
+
+  /** SIGKILL: no goodbye to clients, every key and loaded script is lost. */
+  public void kill() {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process = null;
+  }
+
+  /** Starts a fresh (empty) server on the same port; kills the running one first if needed. */
+  public void restart() {
+    kill();
+    try {
+      launch();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot restart redis-server on port " + port, e);
+    }
+  }
+
+  public void stop() {
+    kill();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException ignored) {
+      // shutting down already
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** Sends one inline command and returns the first reply line (e.g. "+PONG"). */
+  public String command(String inline) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      s.setSoTimeout(2000);
+      OutputStream out = s.getOutputStream();
+      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) >= 0 && c != '\n') {
+        if (c != '\r') {
+          line.append((char) c);
+        }
+      }
+      return line.toString();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void launch() throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--save", "",
+        "--appendonly", "no", "--bind", "127.0.0.1"));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+    Process p = pb.start();
+    process = p;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new IOException("redis-server exited with " + p.exitValue() + " (log: " + log + ")");
+      }
+      try {
+        if ("+PONG".equals(command("PING"))) {
+          return;
+        }
+      } catch (IllegalStateException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+    p.destroyForcibly();
+    throw new IOException("redis-server did not answer PING on port " + port + " within 10 s (log: " + log + ")");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+}

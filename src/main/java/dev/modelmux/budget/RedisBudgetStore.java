@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class RedisBudgetStore implements BudgetStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisBudgetStore.class);
   public static final String DEFAULT_PREFIX = "mm:";
+  /** The least time {@link #start()} waits for Redis. */
+  public static final long START_TIMEOUT_MS = 2_000;
 
   private final Vertx vertx;
   private final String redactedUrl;
@@ -81,8 +83,9 @@ public final class RedisBudgetStore implements BudgetStore {
 
   /**
    * Loads every script and subscribes to the freed channel. Safe to call again (after Redis came back): the
-   * scripts are reloaded and the subscription is re-established if it was lost. Fails within the timeout when
-   * Redis cannot be reached.
+   * scripts are reloaded and the subscription is re-established if it was lost. Opening the first connections
+   * (TLS, HELLO, AUTH) can take longer than one call, so start is bounded by {@link #START_TIMEOUT_MS} or the call
+   * timeout, whichever is larger; an unreachable Redis (connection refused) fails it at once.
    */
   public Future<Void> start() {
     List<Future<?>> loads = new ArrayList<>();
@@ -91,7 +94,7 @@ public final class RedisBudgetStore implements BudgetStore {
     }
     return Future.all(loads)
         .compose(v -> subscribe())
-        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .timeout(Math.max(START_TIMEOUT_MS, timeoutMs), TimeUnit.MILLISECONDS)
         .mapEmpty();
   }
 

@@ -68,6 +68,29 @@ public final class RedisServer implements AutoCloseable {
     process = null;
   }
 
+  /** SIGSTOP: the port stays open but nothing answers (a hung server); {@link #thaw()} resumes it. */
+  public void freeze() {
+    signal("-STOP");
+  }
+
+  public void thaw() {
+    signal("-CONT");
+  }
+
+  private void signal(String sig) {
+    Process p = process;
+    if (p == null) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    try {
+      new ProcessBuilder("kill", sig, String.valueOf(p.pid())).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Starts a fresh (empty) server on the same port; kills the running one first if needed. */
   public void restart() {
     kill();
@@ -79,6 +102,9 @@ public final class RedisServer implements AutoCloseable {
   }
 
   public void stop() {
+    if (process != null) {
+      signal("-CONT"); // a frozen server cannot be left behind
+    }
     kill();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -49,6 +49,8 @@ public final class RedisBudgetStore implements BudgetStore {
   private final List<Handler<String>> freedHandlers = new CopyOnWriteArrayList<>();
   private final AtomicBoolean resubscribeScheduled = new AtomicBoolean();
   private volatile RedisConnection subscriber;
+  /** The subscribe in progress, so a probe and the resubscribe timer never open two subscriptions. */
+  private Future<Void> subscribing;
   private volatile boolean closed;
 
   public RedisBudgetStore(Vertx vertx, RedisConfig config, long windowMs) {
@@ -251,11 +253,14 @@ public final class RedisBudgetStore implements BudgetStore {
 
   // --- freed channel ---
 
-  private Future<Void> subscribe() {
+  private synchronized Future<Void> subscribe() {
     if (subscriber != null || closed) {
       return Future.succeededFuture();
     }
-    return subscriberClient.connect().compose(conn -> {
+    if (subscribing != null && !subscribing.isComplete()) {
+      return subscribing;
+    }
+    subscribing = subscriberClient.connect().compose(conn -> {
       conn.handler(this::onPush);
       conn.exceptionHandler(e -> lost(conn));
       conn.endHandler(v -> lost(conn));
@@ -269,6 +274,7 @@ public final class RedisBudgetStore implements BudgetStore {
           .onFailure(e -> conn.close())
           .mapEmpty();
     });
+    return subscribing;
   }
 
   private void onPush(Response r) {

@@ -19,19 +19,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisServer implements AutoCloseable {
   private final int port;
+  private final String password;
   private final File log;
   private volatile Process process;
   private final Thread shutdownHook = new Thread(this::kill);
 
-  private RedisServer(int port) throws IOException {
+  private RedisServer(int port, String password) throws IOException {
     this.port = port;
+    this.password = password;
     this.log = File.createTempFile("redis-" + port + "-", ".log");
     this.log.deleteOnExit();
   }
 
   public static RedisServer start() {
+    return start(null);
+  }
+
+  /** A server that requires {@code password} ({@code requirepass}); {@link #url()} carries it. */
+  public static RedisServer start(String password) {
     try {
-      RedisServer server = new RedisServer(freePort());
+      RedisServer server = new RedisServer(freePort(), password);
       server.launch();
       Runtime.getRuntime().addShutdownHook(server.shutdownHook);
       return server;
@@ -45,7 +52,7 @@ public final class RedisServer implements AutoCloseable {
   }
 
   public URI url() {
-    return URI.create("redis://127.0.0.1:" + port);
+    return URI.create("redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port);
   }
 
   public boolean running() {
@@ -124,9 +131,21 @@ public final class RedisServer implements AutoCloseable {
       s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
       s.setSoTimeout(2000);
       OutputStream out = s.getOutputStream();
-      out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+      String auth = password == null ? "" : "AUTH " + password + "\r\n";
+      out.write((auth + inline + "\r\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
       InputStream in = s.getInputStream();
+      if (password != null) {
+        readLine(in); // +OK
+      }
+      return readLine(in);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    {
       StringBuilder line = new StringBuilder();
       int c;
       while ((c = in.read()) >= 0 && c != '\n') {
@@ -135,14 +154,16 @@ public final class RedisServer implements AutoCloseable {
         }
       }
       return line.toString();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
     }
   }
 
   private void launch() throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--save", "",
+    List<String> cmd = new java.util.ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--save", "",
         "--appendonly", "no", "--bind", "127.0.0.1"));
+    if (password != null) {
+      cmd.addAll(List.of("--requirepass", password));
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log));
     Process p = pb.start();

@@ -21,7 +21,8 @@ public interface BudgetStore {
 
   /**
    * The provider reported how much is left in its own window (x-ratelimit-remaining-*): if that is less than
-   * the store believes, take the difference out of the shared budget so every replica slows down.
+   * the store believes, take the difference out of the shared budget so every replica slows down. A negative
+   * {@code remainingTokens} or {@code remainingRequests} means the provider did not report it.
    */
   Future<Void> observeRemaining(String deploymentId, BudgetLimits limits, long remainingTokens, long remainingRequests);
 

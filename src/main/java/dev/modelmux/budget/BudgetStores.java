@@ -5,16 +5,25 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Optional;
 
-/** Builds the budget store the config asks for (placeholder until the Redis store lands: local only). */
+/** Picks the budget store for a configuration. */
 public final class BudgetStores {
-  public static final long WINDOW_MS = 60_000;
+  public static final long DEFAULT_WINDOW_MS = 60_000;
 
   private BudgetStores() {}
 
+  public static Future<BudgetStore> create(Vertx vertx, Optional<RedisConfig> redis) {
+    return create(vertx, redis, DEFAULT_WINDOW_MS);
+  }
+
+  /**
+   * No Redis configured: an in-process {@link LocalBudgetStore} (the embedded default, one replica). Redis
+   * configured: a {@link FailoverBudgetStore}, which starts even when Redis is down (in local-fallback mode, probing
+   * until it returns). The future never fails on Redis' account.
+   */
   public static Future<BudgetStore> create(Vertx vertx, Optional<RedisConfig> redis, long windowMs) {
-    if (redis.isPresent()) {
-      return Future.failedFuture("redis: shared budgets are not available in this build yet");
+    if (redis.isEmpty()) {
+      return Future.succeededFuture(new LocalBudgetStore(windowMs));
     }
-    return Future.succeededFuture(new LocalBudgetStore(windowMs));
+    return FailoverBudgetStore.start(vertx, redis.get(), windowMs).map(s -> s);
   }
 }

@@ -1,0 +1,37 @@
+-- reserve: atomically check and take `tokens` of TPM and one request of RPM.
+-- KEYS[1] window hash, KEYS[2] pause key
+-- ARGV[1] tokens, ARGV[2] tpm, ARGV[3] rpm, ARGV[4] windowMs
+-- Reply {code, slot, retryAfterMs, tokensUsed, requestsUsed, pausedForMs}
+--   code 0 granted (usage after the grant), 1 denied: tokens, 2 denied: requests, 3 paused, 4 too large
+local tokens, tpm, rpm = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = slots(ARGV[4])
+local now_sec, now_ms = clock()
+local t_used, r_used, t_by, r_by = load_window(KEYS[1], now_sec, n, true)
+local paused = paused_for(KEYS[2])
+
+if tokens > tpm then
+  return {4, now_sec, 0, t_used, r_used, paused}
+end
+if paused > 0 then
+  return {3, now_sec, paused, t_used, r_used, paused}
+end
+local tokens_fit = t_used + tokens <= tpm
+local request_fits = r_used + 1 <= rpm
+if not (tokens_fit and request_fits) then
+  local wait, code = 0, 1
+  if not tokens_fit then
+    wait = math.max(wait, wait_to_free(t_by, t_used + tokens - tpm, now_sec, now_ms, n))
+  end
+  if not request_fits then
+    wait = math.max(wait, wait_to_free(r_by, r_used + 1 - rpm, now_sec, now_ms, n))
+    if tokens_fit then
+      code = 2
+    end
+  end
+  return {code, now_sec, wait, t_used, r_used, 0}
+end
+
+redis.call('HINCRBY', KEYS[1], 't:' .. now_sec, int(tokens))
+redis.call('HINCRBY', KEYS[1], 'r:' .. now_sec, 1)
+touch(KEYS[1], n)
+return {0, now_sec, 0, t_used + tokens, r_used + 1, 0}

@@ -3,7 +3,8 @@
 # Starts the emulator and the gateway in their own JVMs, then the load generator in a third.
 # Two runs per rate: OpenAI -> OpenAI, plain and streamed (direct vs gateway); then the cross-dialect case,
 # streamed, four targets in one run (OpenAI and Anthropic, each direct and through the gateway), with the
-# check "translation adds at most 20% to the gateway's own OpenAI -> OpenAI overhead".
+# check "translation adds at most 20% to the gateway's own OpenAI -> OpenAI overhead"; then budgets shared in
+# Redis: the same gateway config with a redis section, against the gateway on in-process budgets, in one run.
 #   RATES="1000" DURATION=20 WARMUP=15 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,8 @@ DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-15}"
 EMULATOR_PORT=9199
 GATEWAY_PORT=8180
+REDIS_GATEWAY_PORT=8181
+REDIS_PORT=6399
 out="target/bench"
 mkdir -p "$out"
 
@@ -43,6 +46,20 @@ MODELMUX_BENCH_KEY=bench-key $JVM -jar "$jar" serve --config conf/bench.yaml --p
 pids+=($!)
 wait_for "http://127.0.0.1:$EMULATOR_PORT/_emulator/stats"
 wait_for "http://127.0.0.1:$GATEWAY_PORT/health/ready"
+
+redis_ready=false
+if command -v redis-server >/dev/null 2>&1; then
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$out/redis.log" 2>&1 &
+  pids+=($!)
+  { cat conf/bench.yaml; echo "redis: { url: redis://127.0.0.1:$REDIS_PORT }"; } >"$out/bench-redis.yaml"
+  MODELMUX_BENCH_KEY=bench-key $JVM -jar "$jar" serve --config "$out/bench-redis.yaml" --port "$REDIS_GATEWAY_PORT" \
+    >"$out/gateway-redis.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$REDIS_GATEWAY_PORT/health/ready" && redis_ready=true
+  curl -fs "http://127.0.0.1:$REDIS_GATEWAY_PORT/health/ready" | grep -q '"mode":"redis"' || redis_ready=false
+else
+  echo "bench.sh: redis-server not installed (scripts/test.sh installs it): skipping the Redis budget run"
+fi
 
 # One body for both dialects: Anthropic needs max_tokens; the model is set per target.
 cat >"$out/cross-body.json" <<'JSON'
@@ -79,6 +96,17 @@ for rate in $RATES; do
     4) echo "bench.sh: cross-dialect overhead check FAILED at ${rate} req/s (see above)"; status=4 ;;
     *) echo "bench.sh: cross-dialect run at ${rate} req/s exited $rc (see above)"; status=$rc ;;
   esac
+
+  if $redis_ready; then
+    echo "== ${rate} req/s, streamed and plain: budgets in Redis (one round trip per request) vs in-process budgets =="
+    $JVM -jar "$jar" bench \
+      --target "direct=$E/v1/chat/completions@gpt-4" \
+      --target "gateway=$G/v1/chat/completions@bench" \
+      --target "gateway-redis=http://127.0.0.1:$REDIS_GATEWAY_PORT/v1/chat/completions@bench" \
+      --header "Authorization: Bearer bench-key" \
+      --rate "$rate" --duration "$DURATION" --warmup "$WARMUP" --mode both \
+      --json "$out/redis-${rate}.json" || { echo "bench.sh: some requests failed in the Redis run at ${rate} req/s"; status=3; }
+  fi
 done
 echo "JSON results in $out/"
 exit $status

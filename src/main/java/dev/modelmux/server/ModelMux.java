@@ -43,7 +43,7 @@ public final class ModelMux {
           return null;
         })
         .compose(v -> emulator)
-        .compose(emu -> BudgetStores.create(vertx, config.redis(), BudgetStores.WINDOW_MS).compose(budgets -> vertx.deployVerticle(() -> {
+        .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets);
               fronts.add(front);
               return front;

@@ -48,13 +48,14 @@ public final class ConfigLoader {
     if (tree == null || !tree.isObject()) {
       throw new ConfigException("config", "must be a YAML mapping");
     }
-    ConfigNode root = new ConfigNode(tree, "").allowOnly(Set.of("server", "redis", "emulator", "deployments", "routes"));
+    ConfigNode root = new ConfigNode(tree, "").allowOnly(Set.of("server", "redis", "emulator", "resilience", "deployments", "routes"));
     ServerConfig server = server(root.optionalObject("server"));
     Optional<RedisConfig> redis = root.has("redis") ? Optional.of(redis(root.object("redis"))) : Optional.empty();
     Optional<EmulatorConfig> emulator = root.has("emulator") ? Optional.of(emulator(root.object("emulator"))) : Optional.empty();
+    ResilienceConfig resilience = resilience(root.optionalObject("resilience"));
     List<DeploymentConfig> deployments = deployments(root);
     List<RouteConfig> routes = routes(root, deployments);
-    return new GatewayConfig(server, redis, emulator, deployments, routes);
+    return new GatewayConfig(server, redis, emulator, resilience, deployments, routes);
   }
 
   private static ServerConfig server(ConfigNode node) {
@@ -65,6 +66,15 @@ public final class ConfigLoader {
         (int) node.number("port", 8080, 0, 65535),
         node.number("max_body_bytes", 8L * 1024 * 1024, 1024, 1L << 31),
         (int) node.number("instances", cores, 1, 256));
+  }
+
+  private static ResilienceConfig resilience(ConfigNode node) {
+    node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "retry_backoff_ms"));
+    ResilienceConfig d = ResilienceConfig.DEFAULT;
+    return new ResilienceConfig(
+        (int) node.number("breaker_failures", d.breakerFailures(), 1, 1000),
+        node.number("breaker_reset_ms", d.breakerResetMs(), 100, 3_600_000),
+        node.number("retry_backoff_ms", d.retryBackoffMs(), 0, 60_000));
   }
 
   private static RedisConfig redis(ConfigNode node) {

@@ -9,11 +9,12 @@ public record GatewayConfig(
     ServerConfig server,
     Optional<RedisConfig> redis,
     Optional<EmulatorConfig> emulator,
+    ResilienceConfig resilience,
     List<DeploymentConfig> deployments,
     List<RouteConfig> routes) {
 
   public GatewayConfig withPort(int port) {
     ServerConfig s = new ServerConfig(server.host(), port, server.maxBodyBytes(), server.instances());
-    return new GatewayConfig(s, redis, emulator, deployments, routes);
+    return new GatewayConfig(s, redis, emulator, resilience, deployments, routes);
   }
 }

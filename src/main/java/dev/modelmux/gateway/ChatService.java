@@ -1,6 +1,7 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner;
 import dev.modelmux.routing.CandidatePlanner.Plan;
 import dev.modelmux.routing.Route;
@@ -21,14 +22,19 @@ public final class ChatService {
   private final HttpClient http;
   private final RouteTable routes;
   private final BudgetStore budgets;
+  private final Breakers breakers;
+  private final long retryBackoffMs;
   private final CapacityWaiter waiter;
 
   /** @param context the front verticle's context: waiting requests are woken on it */
-  public ChatService(Vertx vertx, Context context, HttpClient http, RouteTable routes, BudgetStore budgets) {
+  public ChatService(Vertx vertx, Context context, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
+      long retryBackoffMs) {
     this.vertx = vertx;
     this.http = http;
     this.routes = routes;
     this.budgets = budgets;
+    this.breakers = breakers;
+    this.retryBackoffMs = retryBackoffMs;
     this.waiter = new CapacityWaiter(vertx, context);
     budgets.onFreed(waiter::freed);
   }
@@ -48,7 +54,7 @@ public final class ChatService {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
-      return new Dispatch(vertx, http, budgets, waiter, client, route, plan.candidates()).run();
+      return new Dispatch(vertx, http, budgets, breakers, retryBackoffMs, waiter, client, route, plan.candidates()).run();
     }).onComplete(done -> {
       if (done.succeeded()) {
         AttemptResult result = done.result();

@@ -1,6 +1,7 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.api.ClientDialect;
+import dev.modelmux.resilience.ContextTrimmer;
 import dev.modelmux.routing.Deployment;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -19,6 +20,9 @@ public final class ClientChannel {
   private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
   private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-modelmux-route");
   private static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-modelmux-deployment");
+  private static final CharSequence TRIMMED = HttpHeaders.createOptimized(ContextTrimmer.HEADER);
+  private static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-modelmux-attempts");
+  private static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-modelmux-fallbacks");
 
   private final HttpServerResponse response;
   private final ChatRequest request;
@@ -28,6 +32,9 @@ public final class ClientChannel {
   private boolean committed;
   private boolean gone;
   private long firstContentNanos = -1;
+  private int tokensTrimmed;
+  private int attempts;
+  private int fallbacks;
   private Runnable cancelInFlight = () -> { };
 
   public ClientChannel(HttpServerResponse response, ChatRequest request, long startNanos) {
@@ -79,7 +86,16 @@ public final class ClientChannel {
     return firstContentNanos < 0 ? -1 : (firstContentNanos - startNanos) / 1_000_000;
   }
 
+  /** The attempt about to run sends a context trimmed by this many tokens (0: the client's context as is). */
+  public void contextTrimmed(int tokens) {
+    this.tokensTrimmed = tokens;
+  }
+
   public void attempting(Deployment candidate) {
+    if (deployment != null && !deployment.equals(candidate.id())) {
+      fallbacks++;
+    }
+    attempts++;
     this.deployment = candidate.id();
   }
 
@@ -135,5 +151,12 @@ public final class ClientChannel {
       headers.set(ROUTE, route);
     }
     headers.set(DEPLOYMENT, deployment == null ? "none" : deployment);
+    if (tokensTrimmed > 0) {
+      headers.set(TRIMMED, Integer.toString(tokensTrimmed));
+    }
+    if (attempts > 0) {
+      headers.set(ATTEMPTS, Integer.toString(attempts));
+      headers.set(FALLBACKS, Integer.toString(fallbacks));
+    }
   }
 }

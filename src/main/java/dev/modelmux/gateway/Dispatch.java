@@ -3,6 +3,7 @@ package dev.modelmux.gateway;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.provider.RemainingLimits;
+import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
@@ -11,10 +12,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One request's way through its candidates: reserve budget on a deployment (no headroom: the next one), call it,
- * settle with what it really used, fail over while nothing has reached the client. When every candidate is at its
+ * One request's way through its candidates: skip deployments whose breaker is open, reserve budget (no headroom: the
+ * next one), call it under its breaker, settle with what it really used, retry a transient error once on the same
+ * deployment after a jittered backoff, fail over while nothing has reached the client. When every candidate is at its
  * limit, wait for capacity up to the route's max_wait_ms, then answer 429 with the time the window needs.
  */
 final class Dispatch {
@@ -23,6 +26,8 @@ final class Dispatch {
   private final Vertx vertx;
   private final HttpClient http;
   private final BudgetStore budgets;
+  private final Breakers breakers;
+  private final long retryBackoffMs;
   private final CapacityWaiter waiter;
   private final ClientChannel client;
   private final Route route;
@@ -34,11 +39,13 @@ final class Dispatch {
   private long soonestRetryMs;
   private ReserveResult.Reason denial;
 
-  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, CapacityWaiter waiter, ClientChannel client, Route route,
-      List<Candidate> candidates) {
+  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, long retryBackoffMs, CapacityWaiter waiter,
+      ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.http = http;
     this.budgets = budgets;
+    this.breakers = breakers;
+    this.retryBackoffMs = retryBackoffMs;
     this.waiter = waiter;
     this.client = client;
     this.route = route;
@@ -54,6 +61,11 @@ final class Dispatch {
   }
 
   private Future<AttemptResult> tryFrom(int index) {
+    return tryCandidate(index, false);
+  }
+
+  /** @param isRetry this candidate already failed once with a transient error; it gets no second retry */
+  private Future<AttemptResult> tryCandidate(int index, boolean isRetry) {
     if (client.gone()) {
       return Future.failedFuture(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
     }
@@ -62,9 +74,13 @@ final class Dispatch {
     }
     Candidate candidate = candidates.get(index);
     Deployment deployment = candidate.deployment();
+    if (!breakers.allows(deployment.id())) {
+      lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is failing; its breaker is open.");
+      return tryFrom(index + 1);
+    }
     Translator translator;
     try {
-      translator = Translators.create(client.request(), deployment.config());
+      translator = Translators.create(candidate.request(), deployment.config());
     } catch (GatewayException untranslatable) {
       // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
       lastError = untranslatable.error();
@@ -78,7 +94,13 @@ final class Dispatch {
       }
       ReserveResult.Granted granted = (ReserveResult.Granted) answer;
       deployment.state().headroom(granted.after());
-      return attempt(candidate, translator, granted).recover(failure -> {
+      return breakers.guard(deployment.id(), () -> attempt(candidate, translator, granted)).recover(failure -> {
+        if (Breakers.isOpenCircuit(failure)) {
+          // A half-open probe is already out on this deployment: leave it alone.
+          budgets.settle(granted.reservation(), 0);
+          lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is being probed after failures.");
+          return tryFrom(index + 1);
+        }
         GatewayError error = failure instanceof GatewayException e ? e.error()
             : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
         if (error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS) {
@@ -86,6 +108,10 @@ final class Dispatch {
         }
         if (client.gone() || client.committed() || !Failover.worthTryingNext(error)) {
           return Future.failedFuture(new GatewayException(error));
+        }
+        if (!isRetry && worthRetrying(error)) {
+          long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
+          return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
         }
         lastError = error;
         return tryFrom(index + 1);
@@ -96,9 +122,10 @@ final class Dispatch {
   private Future<AttemptResult> attempt(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
     Deployment deployment = candidate.deployment();
     deployment.state().started();
+    client.contextTrimmed(candidate.tokensTrimmed());
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
       RemainingLimits remaining = deployment.provider().remaining(headers);
-      if (remaining.known()) {
+      if (remaining.tighterThan(granted.after())) {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
       }
     });
@@ -106,6 +133,11 @@ final class Dispatch {
       deployment.state().finished();
       return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
     });
+  }
+
+  /** A 500 or a connection that broke before any answer: worth one more try on the same deployment. Silence is not. */
+  private static boolean worthRetrying(GatewayError error) {
+    return error.kind() == ErrorKind.UPSTREAM_UNREACHABLE || (error.kind() == ErrorKind.UPSTREAM_ERROR && error.status() == 500);
   }
 
   /**

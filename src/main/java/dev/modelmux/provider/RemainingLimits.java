@@ -1,5 +1,6 @@
 package dev.modelmux.provider;
 
+import dev.modelmux.budget.Headroom;
 import io.vertx.core.MultiMap;
 
 /** What a provider says is left of its own rate limits (-1 when it did not say, or said nonsense like Azure's -1). */
@@ -8,6 +9,11 @@ public record RemainingLimits(long tokens, long requests) {
 
   public boolean known() {
     return tokens >= 0 || requests >= 0;
+  }
+
+  /** Whether the provider has less left than the budget store believed: only then is it worth telling the store. */
+  public boolean tighterThan(Headroom believed) {
+    return (tokens >= 0 && tokens < believed.tokensLeft()) || (requests >= 0 && requests < believed.requestsLeft());
   }
 
   public static RemainingLimits from(MultiMap headers, String tokensHeader, String requestsHeader) {

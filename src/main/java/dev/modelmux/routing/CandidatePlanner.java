@@ -2,14 +2,18 @@ package dev.modelmux.routing;
 
 import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.RouteConfig;
+import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.resilience.ContextTrimmer;
 import dev.modelmux.tokens.PromptTokens;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * Orders a route's deployments for one request. Deployments whose window cannot hold the prompt and the requested
- * output are skipped; a route with {@code degrade: false} keeps to its first tier. Tiers are walked in order and,
+ * Orders a route's deployments for one request. Deployments whose window holds the prompt and the requested output
+ * come first; those whose window is smaller follow with the context trimmed to fit (oldest turns first, never the
+ * system prompt or the last user turn), and are skipped when it cannot be; a route with {@code degrade: false}
+ * keeps to its first tier. Tiers are walked in order and,
  * within a tier, deployments go by headroom, then recent time to first token, then price; {@code order: cost}
  * puts the cheapest fitting deployment first.
  */
@@ -19,8 +23,11 @@ public final class CandidatePlanner {
   /** Latencies within this many milliseconds count as equal. */
   private static final double LATENCY_STEP_MS = 50;
 
-  /** One deployment to try, with the tokens to reserve on it (prompt as it counts them + the output it may produce). */
-  public record Candidate(Deployment deployment, int promptTokens, int reserveTokens) {}
+  /**
+   * One deployment to try, with the request to send it (trimmed when its window is smaller) and the tokens to
+   * reserve on it (prompt as it counts them + the output it may produce).
+   */
+  public record Candidate(Deployment deployment, ChatRequest request, int promptTokens, int reserveTokens, int tokensTrimmed) {}
 
   /** @param candidates ordered; empty when nothing fits, then {@code largestWindow} says what the best would hold */
   public record Plan(List<Candidate> candidates, int promptTokens, int largestWindow) {
@@ -35,6 +42,7 @@ public final class CandidatePlanner {
   public static Plan plan(Route route, PromptTokens tokens, Integer clientMax, int rotation) {
     List<List<Deployment>> tiers = route.degrade() ? route.tiers() : route.tiers().subList(0, 1);
     List<Candidate> ordered = new ArrayList<>();
+    List<Candidate> trimmed = new ArrayList<>();
     int largestWindow = 0;
     int smallestPrompt = Integer.MAX_VALUE;
     for (List<Deployment> tier : tiers) {
@@ -45,11 +53,13 @@ public final class CandidatePlanner {
         int window = deployment.config().contextWindow();
         largestWindow = Math.max(largestWindow, window);
         smallestPrompt = Math.min(smallestPrompt, prompt);
-        int maxOutput = deployment.config().maxOutputTokens();
-        int needed = prompt + (clientMax == null ? 1 : Math.min(clientMax, maxOutput));
+        int needed = prompt + (clientMax == null ? 1 : Math.min(clientMax, deployment.config().maxOutputTokens()));
         if (needed <= window) {
-          int output = clientMax != null ? Math.min(clientMax, maxOutput) : Math.min(deployment.config().defaultMaxTokens(), window - prompt);
-          fitting.add(new Candidate(deployment, prompt, prompt + output));
+          fitting.add(new Candidate(deployment, tokens.request(), prompt, prompt + output(deployment, clientMax, prompt), 0));
+        } else {
+          ContextTrimmer.trim(tokens.request(), deployment.config(), ContextTrimmer.promptBudget(deployment.config(), clientMax))
+              .ifPresent(t -> trimmed.add(new Candidate(deployment, t.request(), t.promptTokens(),
+                  t.promptTokens() + output(deployment, clientMax, t.promptTokens()), t.tokensDropped())));
         }
       }
       if (route.order() == RouteConfig.Order.TIERS) {
@@ -59,8 +69,15 @@ public final class CandidatePlanner {
     }
     if (route.order() == RouteConfig.Order.COST) {
       ordered.sort(Comparator.comparingDouble(CandidatePlanner::cost).thenComparing(WITHIN_TIER));
+      trimmed.sort(Comparator.comparingDouble(CandidatePlanner::cost).thenComparing(WITHIN_TIER));
     }
+    ordered.addAll(trimmed);
     return new Plan(ordered, smallestPrompt == Integer.MAX_VALUE ? 0 : smallestPrompt, largestWindow);
+  }
+
+  private static int output(Deployment deployment, Integer clientMax, int prompt) {
+    int maxOutput = deployment.config().maxOutputTokens();
+    return clientMax != null ? Math.min(clientMax, maxOutput) : Math.min(deployment.config().defaultMaxTokens(), deployment.config().contextWindow() - prompt);
   }
 
   private static final Comparator<Candidate> WITHIN_TIER = Comparator

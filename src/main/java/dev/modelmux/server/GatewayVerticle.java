@@ -13,6 +13,7 @@ import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -39,13 +40,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final RouteTable routes;
   private final BudgetStore budgets;
+  private final Breakers breakers;
   private HttpClient upstream;
   private HttpServer server;
 
-  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets) {
+  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, Breakers breakers) {
     this.config = config;
     this.routes = routes;
     this.budgets = budgets;
+    this.breakers = breakers;
   }
 
   @Override
@@ -53,7 +56,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
-    ChatService chat = new ChatService(vertx, context, upstream, routes, budgets);
+    ChatService chat = new ChatService(vertx, context, upstream, routes, budgets, breakers, config.resilience().retryBackoffMs());
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -124,6 +127,7 @@ public final class GatewayVerticle extends VerticleBase {
             .put("used", new JsonObject().put("tokens", h.tokensUsed()).put("requests", h.requestsUsed()))
             .put("in_flight", d.state().inFlight())
             .put("paused_for_ms", h.pausedForMs())
+            .put("breaker", breakers.state(d.id()).name().toLowerCase(java.util.Locale.ROOT))
             .put("ttft_ms_ewma", Math.round(d.state().ttftMs()))))
         .toList();
     Future.all(rows).onComplete(all -> {

@@ -4,6 +4,7 @@ import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.BudgetStores;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.DeploymentOptions;
@@ -43,8 +44,10 @@ public final class ModelMux {
           return null;
         })
         .compose(v -> emulator)
-        .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets);
+        .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
+          Breakers breakers = new Breakers(vertx, routes.deployments(), budgets, config.resilience());
+          return vertx.deployVerticle(() -> {
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, breakers);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
@@ -53,7 +56,8 @@ public final class ModelMux {
               LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
               return mux;
-            })));
+            });
+        }));
   }
 
   public int port() {

@@ -26,6 +26,10 @@ public final class PromptTokens {
     this.request = request;
   }
 
+  public ChatRequest request() {
+    return request;
+  }
+
   public int estimate(DeploymentConfig deployment) {
     Encoding encoding = TokenCounter.encodingFor(deployment.provider() == ProviderKind.ANTHROPIC ? "claude" : deployment.model());
     int tokens = counted.computeIfAbsent(encoding, this::count);

@@ -90,18 +90,25 @@ final class Http {
     if (key != null) {
       options.putHeader("authorization", "Bearer " + key);
     }
-    return client.request(options)
+    return onContext(() -> client.request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
   }
 
   /** POSTs {@code body} to {@code path} with exactly {@code headers} (other dialects' auth and version headers). */
   Future<Reply> post(String path, MultiMap headers, JsonObject body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path)
         .setHeaders(headers);
-    return client.request(options)
+    return onContext(() -> client.request(options)
         .compose(req -> req.send(body.toBuffer()))
-        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)));
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
+  }
+
+  /** Runs an exchange on the event-loop context, so a fast response cannot arrive before its body handler is set. */
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> exchange) {
+    io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> exchange.get().onComplete(done));
+    return done.future();
   }
 
   /** Streams {@code body} (stream:true is added) to {@code path} with {@code headers}, calling {@code onEvent} for each event. */

@@ -78,7 +78,8 @@ class SharedBudgetTest {
   @BeforeEach
   void start(Vertx vertx) {
     redis = RedisServer.start();
-    String redisSection = "redis: { url: " + redis.url() + ", timeout_ms: 200 }\n";
+    String redisSection = "redis: { url: " + redis.url() + ", timeout_ms: 200 }\n"
+        + "resilience: { breaker_failures: 2, breaker_reset_ms: 5000 }\n";
     first = await(GatewayFixture.start(vertx, MODELS, CONFIG, redisSection));
     second = await(GatewayFixture.gateway(vertx, first.emulator, CONFIG, redisSection));
     toFirst = new TestClient(vertx, first.port());
@@ -132,6 +133,23 @@ class SharedBudgetTest {
     Map<String, Long> served = servedBy(replies);
     assertThat(served.get("small-tpm")).isBetween(10L, 39L);
     assertThat(served.get("fallback")).isPositive();
+  }
+
+  @Test
+  void aBreakerOpenedOnOneReplicaIsHonouredByTheOther() {
+    first.emulator.setFault("gpt-4", Fault.status(503));
+    for (int i = 0; i < 2; i++) {
+      List<Reply> viaFirst = List.of(await(toFirst.postJson("/v1/chat/completions", new JsonObject().put("model", "rpm-route")
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))))));
+      assertThat(viaFirst.get(0).headers().get("x-modelmux-deployment")).isEqualTo("fallback");
+    }
+    long callsBefore = first.emulator.stats("gpt-4").requests();
+    Reply viaSecond = await(toSecond.postJson("/v1/chat/completions", new JsonObject().put("model", "rpm-route")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))));
+    assertThat(viaSecond.status()).isEqualTo(200);
+    assertThat(viaSecond.headers().get("x-modelmux-deployment")).isEqualTo("fallback");
+    assertThat(first.emulator.stats("gpt-4").requests()).as("the second replica never called the dead deployment")
+        .isEqualTo(callsBefore);
   }
 
   @Test

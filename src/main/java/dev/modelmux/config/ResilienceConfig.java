@@ -1,0 +1,12 @@
+package dev.modelmux.config;
+
+/**
+ * How deployments are protected from each other's failures.
+ *
+ * @param breakerFailures provider failures in a row that open a deployment's breaker
+ * @param breakerResetMs how long an open breaker (and the shared pause that goes with it) lasts before a probe
+ * @param retryBackoffMs base of the jittered wait before the one retry of a transient error on the same deployment
+ */
+public record ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs) {
+  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100);
+}

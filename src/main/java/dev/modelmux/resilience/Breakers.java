@@ -1,0 +1,83 @@
+package dev.modelmux.resilience;
+
+import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.config.ResilienceConfig;
+import dev.modelmux.gateway.AttemptResult;
+import dev.modelmux.gateway.ErrorKind;
+import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.routing.Deployment;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One circuit breaker per deployment (vertx-circuit-breaker, half-open probes), counting only failures that say
+ * something about the provider: 5xx, overload, timeouts, connection errors, streams that die. A breaker that opens
+ * also pauses its deployment in the budget store, so every replica skips it until the probe.
+ */
+public final class Breakers {
+  private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
+
+  private final Map<String, CircuitBreaker> byDeployment = new HashMap<>();
+
+  public Breakers(Vertx vertx, List<Deployment> deployments, BudgetStore budgets, ResilienceConfig settings) {
+    CircuitBreakerOptions options = new CircuitBreakerOptions()
+        .setMaxFailures(settings.breakerFailures())
+        .setResetTimeout(settings.breakerResetMs())
+        .setTimeout(-1) // deadlines are the attempt's own (connect, first token, idle, total)
+        .setFallbackOnFailure(false);
+    for (Deployment deployment : deployments) {
+      String id = deployment.id();
+      CircuitBreaker breaker = CircuitBreaker.create("modelmux-" + id, vertx, options);
+      breaker.<AttemptResult>failurePolicy(Breakers::providerFailure);
+      breaker.openHandler(v -> {
+        LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms", id, settings.breakerResetMs());
+        budgets.pause(id, settings.breakerResetMs());
+      });
+      breaker.halfOpenHandler(v -> LOG.info("breaker half-open for deployment {}: the next request probes it", id));
+      breaker.closeHandler(v -> LOG.info("breaker closed for deployment {}", id));
+      byDeployment.put(id, breaker);
+    }
+  }
+
+  /** False while the deployment's breaker is open: do not even reserve budget on it. */
+  public boolean allows(String deploymentId) {
+    return state(deploymentId) != CircuitBreakerState.OPEN;
+  }
+
+  public CircuitBreakerState state(String deploymentId) {
+    return byDeployment.get(deploymentId).state();
+  }
+
+  /** Runs an attempt under the deployment's breaker; fails with {@link #isOpenCircuit} when a half-open probe is already out. */
+  public Future<AttemptResult> guard(String deploymentId, Supplier<Future<AttemptResult>> attempt) {
+    return byDeployment.get(deploymentId).execute(attempt);
+  }
+
+  public static boolean isOpenCircuit(Throwable failure) {
+    return failure instanceof io.vertx.circuitbreaker.OpenCircuitException;
+  }
+
+  static boolean providerFailure(Future<AttemptResult> outcome) {
+    if (outcome.succeeded()) {
+      return outcome.result() != null && outcome.result().errorAfterCommit() != null && saysProviderIsUnwell(outcome.result().errorAfterCommit());
+    }
+    return outcome.cause() instanceof GatewayException e && saysProviderIsUnwell(e.error());
+  }
+
+  /** The client's own mistakes (4xx, content filter, context length) and rate limits (paused separately) do not count. */
+  public static boolean saysProviderIsUnwell(GatewayError error) {
+    ErrorKind kind = error.kind();
+    return kind == ErrorKind.UPSTREAM_ERROR || kind == ErrorKind.UPSTREAM_UNREACHABLE || kind == ErrorKind.TIMEOUT
+        || kind == ErrorKind.OVERLOADED;
+  }
+}

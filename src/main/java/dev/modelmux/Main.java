@@ -7,7 +7,12 @@ import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.server.ModelMux;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -43,7 +48,13 @@ public final class Main {
         return 2;
       }
       GatewayConfig effective = port == null ? loaded : loaded.withPort(port);
-      return runUntilStopped(vertx -> ModelMux.start(vertx, effective).map(mux -> null));
+      // One registry for Vert.x's own HTTP and pool metrics and the gateway's, scraped at GET /metrics.
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      Vertx vertx = Vertx.builder()
+          .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+          .withMetrics(new MicrometerMetricsFactory(registry))
+          .build();
+      return runUntilStopped(vertx, v -> ModelMux.start(v, effective, registry).map(mux -> null));
     }
   }
 
@@ -71,15 +82,14 @@ public final class Main {
         }
       }
       EmulatorConfig settings = emulator;
-      return runUntilStopped(vertx -> Emulator.start(vertx, settings).map(emu -> {
+      return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).map(emu -> {
         System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
         return null;
       }));
     }
   }
 
-  private static int runUntilStopped(java.util.function.Function<Vertx, io.vertx.core.Future<Void>> starter) throws Exception {
-    Vertx vertx = Vertx.vertx();
+  private static int runUntilStopped(Vertx vertx, java.util.function.Function<Vertx, io.vertx.core.Future<Void>> starter) throws Exception {
     CompletableFuture<Void> started = starter.apply(vertx).toCompletionStage().toCompletableFuture();
     try {
       started.get();

@@ -56,5 +56,6 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
     LOG.debug("request_id={} rejected param={} reason={}", requestId, error.param(), error.message());
     ErrorResponses.send(ctx.response(), dialect, requestId, error);
     AccessLog.rejected(requestId, dialect.status(error), (System.nanoTime() - start) / 1_000_000);
+    service.rejected();
   }
 }

@@ -1,6 +1,7 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner;
 import dev.modelmux.routing.CandidatePlanner.Plan;
@@ -23,12 +24,14 @@ public final class ChatService {
   private final RouteTable routes;
   private final BudgetStore budgets;
   private final Breakers breakers;
+  private final GatewayMetrics metrics;
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
 
   /** @param context the front verticle's context: waiting requests are woken on it */
   public ChatService(Vertx vertx, Context context, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      long retryBackoffMs) {
+      GatewayMetrics metrics, long retryBackoffMs) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.http = http;
     this.routes = routes;
@@ -47,6 +50,7 @@ public final class ChatService {
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
       client.fail(notFound);
       AccessLog.log(client, 404, Usage.UNKNOWN, elapsedMs(startNanos), "unknown_model");
+      metrics.request(null, "unknown_model");
       return;
     }
     client.route(route.name());
@@ -54,20 +58,28 @@ public final class ChatService {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
-      return new Dispatch(vertx, http, budgets, breakers, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+      return new Dispatch(vertx, http, budgets, breakers, metrics, retryBackoffMs, waiter, client, route, plan.candidates()).run();
     }).onComplete(done -> {
+      metrics.fallbacks(route.name(), client.fallbacks());
       if (done.succeeded()) {
         AttemptResult result = done.result();
-        boolean clean = result.errorAfterCommit() == null;
-        AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), clean ? "ok" : "failed_mid_stream");
+        String outcome = result.errorAfterCommit() == null ? "ok" : "failed_mid_stream";
+        AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
+        metrics.request(route.name(), outcome);
       } else {
         GatewayError error = done.cause() instanceof GatewayException e ? e.error()
             : GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request.");
         client.fail(error);
-        AccessLog.log(client, request.dialect().status(error), Usage.UNKNOWN, elapsedMs(startNanos),
-            client.gone() ? "client_gone" : "error");
+        String outcome = client.gone() ? "client_gone" : "error";
+        AccessLog.log(client, request.dialect().status(error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
+        metrics.request(route.name(), outcome);
       }
     });
+  }
+
+  /** A request refused before routing (bad input), for the metrics. */
+  public void rejected() {
+    metrics.request(null, "rejected");
   }
 
   private Future<Plan> plan(Route route, ChatRequest request) {

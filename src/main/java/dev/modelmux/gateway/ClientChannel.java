@@ -91,6 +91,10 @@ public final class ClientChannel {
     this.tokensTrimmed = tokens;
   }
 
+  public int fallbacks() {
+    return fallbacks;
+  }
+
   public void attempting(Deployment candidate) {
     if (deployment != null && !deployment.equals(candidate.id())) {
       fallbacks++;

@@ -3,6 +3,7 @@ package dev.modelmux.gateway;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.provider.RemainingLimits;
+import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
@@ -27,6 +28,7 @@ final class Dispatch {
   private final HttpClient http;
   private final BudgetStore budgets;
   private final Breakers breakers;
+  private final GatewayMetrics metrics;
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
   private final ClientChannel client;
@@ -39,12 +41,13 @@ final class Dispatch {
   private long soonestRetryMs;
   private ReserveResult.Reason denial;
 
-  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, long retryBackoffMs, CapacityWaiter waiter,
-      ClientChannel client, Route route, List<Candidate> candidates) {
+  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics, long retryBackoffMs,
+      CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.http = http;
     this.budgets = budgets;
     this.breakers = breakers;
+    this.metrics = metrics;
     this.retryBackoffMs = retryBackoffMs;
     this.waiter = waiter;
     this.client = client;
@@ -105,6 +108,7 @@ final class Dispatch {
             : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
         if (error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS) {
           budgets.pause(deployment.id(), error.retryAfterMs() > 0 ? error.retryAfterMs() : DEFAULT_PAUSE_MS);
+          metrics.pause(deployment.id(), "rate_limit");
         }
         if (client.gone() || client.committed() || !Failover.worthTryingNext(error)) {
           return Future.failedFuture(new GatewayException(error));
@@ -129,7 +133,17 @@ final class Dispatch {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
       }
     });
-    return attempt.run().eventually(() -> {
+    return attempt.run().andThen(outcome -> {
+      ErrorKind failure = outcome.succeeded()
+          ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
+          : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);
+      metrics.attempt(deployment.id(), failure);
+      if (attempt.ttftMs() >= 0) {
+        metrics.ttft(deployment.id(), attempt.ttftMs());
+      }
+      metrics.duration(deployment.id(), attempt.elapsedMs());
+      metrics.tokens(deployment.id(), translator.usage().promptTokens(), translator.usage().completionTokens());
+    }).eventually(() -> {
       deployment.state().finished();
       return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
     });

@@ -30,6 +30,7 @@ final class UpstreamAttempt {
   private final Timeouts timeouts;
   private final Handler<MultiMap> onHeaders;
   private long startNanos;
+  private long ttftMs = -1;
   private int contentEvents;
   private final Promise<AttemptResult> result = Promise.promise();
   private final Buffer held = Buffer.buffer();
@@ -186,7 +187,17 @@ final class UpstreamAttempt {
 
   private void commit(boolean stream) {
     client.commit(stream);
-    deployment.state().recordTtft((System.nanoTime() - startNanos) / 1_000_000);
+    ttftMs = (System.nanoTime() - startNanos) / 1_000_000;
+    deployment.state().recordTtft(ttftMs);
+  }
+
+  /** Milliseconds from the attempt's start to its first content, -1 if it produced none. */
+  long ttftMs() {
+    return ttftMs;
+  }
+
+  long elapsedMs() {
+    return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
   /** One timer for the idle deadline, re-armed for the remaining time instead of per chunk. */

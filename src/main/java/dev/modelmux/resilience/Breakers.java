@@ -6,6 +6,7 @@ import dev.modelmux.gateway.AttemptResult;
 import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
 import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.routing.Deployment;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
@@ -29,7 +30,7 @@ public final class Breakers {
 
   private final Map<String, CircuitBreaker> byDeployment = new HashMap<>();
 
-  public Breakers(Vertx vertx, List<Deployment> deployments, BudgetStore budgets, ResilienceConfig settings) {
+  public Breakers(Vertx vertx, List<Deployment> deployments, BudgetStore budgets, GatewayMetrics metrics, ResilienceConfig settings) {
     CircuitBreakerOptions options = new CircuitBreakerOptions()
         .setMaxFailures(settings.breakerFailures())
         .setResetTimeout(settings.breakerResetMs())
@@ -42,6 +43,7 @@ public final class Breakers {
       breaker.openHandler(v -> {
         LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms", id, settings.breakerResetMs());
         budgets.pause(id, settings.breakerResetMs());
+        metrics.pause(id, "breaker_open");
       });
       breaker.halfOpenHandler(v -> LOG.info("breaker half-open for deployment {}: the next request probes it", id));
       breaker.closeHandler(v -> LOG.info("breaker closed for deployment {}", id));

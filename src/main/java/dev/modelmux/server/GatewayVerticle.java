@@ -13,6 +13,7 @@ import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
@@ -41,10 +42,12 @@ public final class GatewayVerticle extends VerticleBase {
   private final RouteTable routes;
   private final BudgetStore budgets;
   private final Breakers breakers;
+  private final GatewayMetrics metrics;
   private HttpClient upstream;
   private HttpServer server;
 
-  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, Breakers breakers) {
+  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.routes = routes;
     this.budgets = budgets;
@@ -56,7 +59,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
-    ChatService chat = new ChatService(vertx, context, upstream, routes, budgets, breakers, config.resilience().retryBackoffMs());
+    ChatService chat = new ChatService(vertx, context, upstream, routes, budgets, breakers, metrics, config.resilience().retryBackoffMs());
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -68,6 +71,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     router.get("/admin/deployments").handler(this::deployments);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
 
     router.errorHandler(413, ctx -> {
       // The rest of the body is still on its way: close the connection rather than leave it half-read.

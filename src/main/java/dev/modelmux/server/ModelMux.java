@@ -4,6 +4,8 @@ import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.BudgetStores;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.metrics.GatewayMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.TokenCounter;
@@ -34,6 +36,12 @@ public final class ModelMux {
   }
 
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config) {
+    return start(vertx, config, null);
+  }
+
+  /** @param registry the registry Vert.x's own metrics go to (the serve command's), or null for a fresh one */
+  public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry) {
+    GatewayMetrics metrics = new GatewayMetrics(registry);
     RouteTable routes = new RouteTable(config);
     List<GatewayVerticle> fronts = new CopyOnWriteArrayList<>();
     Future<Emulator> emulator = config.emulator().isPresent()
@@ -45,9 +53,10 @@ public final class ModelMux {
         })
         .compose(v -> emulator)
         .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
-          Breakers breakers = new Breakers(vertx, routes.deployments(), budgets, config.resilience());
+          Breakers breakers = new Breakers(vertx, routes.deployments(), budgets, metrics, config.resilience());
+          metrics.watch(routes.deployments(), breakers, budgets);
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, breakers);
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, breakers, metrics);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))

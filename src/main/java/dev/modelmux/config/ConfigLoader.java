@@ -68,6 +68,17 @@ public final class ConfigLoader {
         (int) node.number("instances", cores, 1, 256));
   }
 
+  /** A number of milliseconds, or "auto" for the deployment's recent p95 time to first token. */
+  private static long hedgeAfter(ConfigNode route) {
+    if (route.has("hedge_after_ms") && route.raw().get("hedge_after_ms").isTextual()) {
+      if (!route.string("hedge_after_ms").equals("auto")) {
+        throw new ConfigException(route.field("hedge_after_ms"), "must be a number of milliseconds or \"auto\"");
+      }
+      return RouteConfig.HEDGE_AUTO;
+    }
+    return route.number("hedge_after_ms", 0, 0, 600_000);
+  }
+
   private static ResilienceConfig resilience(ConfigNode node) {
     node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "retry_backoff_ms"));
     ResilienceConfig d = ResilienceConfig.DEFAULT;
@@ -182,7 +193,7 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     List<RouteConfig> routes = new ArrayList<>();
     for (ConfigNode r : root.list("routes")) {
-      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms"));
+      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms", "hedge_after_ms"));
       String name = r.string("name");
       if (!names.add(name)) {
         throw new ConfigException(r.field("name"), "duplicate route '" + name + "'");
@@ -207,7 +218,8 @@ public final class ConfigLoader {
       routes.add(new RouteConfig(name, List.copyOf(tiers),
           r.choice("order", RouteConfig.Order.TIERS, v -> RouteConfig.Order.valueOf(v.toUpperCase(java.util.Locale.ROOT)), "tiers, cost"),
           r.bool("degrade", true),
-          r.number("max_wait_ms", 0, 0, 600_000)));
+          r.number("max_wait_ms", 0, 0, 600_000),
+          hedgeAfter(r)));
     }
     return List.copyOf(routes);
   }

@@ -8,11 +8,15 @@ import java.util.List;
  * @param order TIERS tries tiers in order; COST tries the cheapest deployment whose window fits first
  * @param degrade false keeps the route on its first tier (requests that need the strongest model)
  * @param maxWaitMs how long a request may wait for capacity when every candidate is at its limit
+ * @param hedgeAfterMs start the next candidate too when the first token is later than this (0: never hedge;
+ *     {@link #HEDGE_AUTO}: after the deployment's recent p95 time to first token)
  */
-public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs) {
+public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs) {
+  public static final long HEDGE_AUTO = -1;
+
   public enum Order { TIERS, COST }
 
   public static RouteConfig tiersOnly(String name, List<List<String>> tiers) {
-    return new RouteConfig(name, tiers, Order.TIERS, true, 0);
+    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0);
   }
 }

@@ -35,7 +35,8 @@ public final class ClientChannel {
   private int tokensTrimmed;
   private int attempts;
   private int fallbacks;
-  private Runnable cancelInFlight = () -> { };
+  private final java.util.List<Runnable> cancelInFlight = new java.util.ArrayList<>(2);
+  private Object owner;
 
   public ClientChannel(HttpServerResponse response, ChatRequest request, long startNanos) {
     this.response = response;
@@ -44,7 +45,7 @@ public final class ClientChannel {
     response.closeHandler(v -> {
       if (!response.ended()) {
         gone = true;
-        cancelInFlight.run();
+        java.util.List.copyOf(cancelInFlight).forEach(Runnable::run);
       }
     });
   }
@@ -67,10 +68,27 @@ public final class ClientChannel {
 
   /** What to do if the client goes away now; registered before any upstream byte is read. */
   public void onGone(Runnable cancel) {
-    this.cancelInFlight = cancel;
+    cancelInFlight.add(cancel);
     if (gone) {
       cancel.run();
     }
+  }
+
+  public void noLongerInFlight(Runnable cancel) {
+    cancelInFlight.remove(cancel);
+  }
+
+  /**
+   * Takes the response for one attempt. With a hedge two attempts race; the first to have content wins and the
+   * other must stop. Returns false to the loser.
+   */
+  public boolean claim(Object attempt, Deployment deployment) {
+    if (owner != null && owner != attempt) {
+      return false;
+    }
+    owner = attempt;
+    this.deployment = deployment.id();
+    return true;
   }
 
   public boolean gone() {

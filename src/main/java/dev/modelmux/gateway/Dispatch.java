@@ -10,6 +10,7 @@ import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
 import dev.modelmux.translate.Translators;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.List;
@@ -97,43 +98,166 @@ final class Dispatch {
       }
       ReserveResult.Granted granted = (ReserveResult.Granted) answer;
       deployment.state().headroom(granted.after());
-      return breakers.guard(deployment.id(), () -> attempt(candidate, translator, granted)).recover(failure -> {
-        if (Breakers.isOpenCircuit(failure)) {
-          // A half-open probe is already out on this deployment: leave it alone.
-          budgets.settle(granted.reservation(), 0);
-          lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is being probed after failures.");
-          return tryFrom(index + 1);
-        }
+      Hedge hedge = new Hedge();
+      Running primary = start(candidate, translator, granted, () -> {
+        client.contextTrimmed(candidate.tokensTrimmed());
+        hedge.primaryCommitted();
+      });
+      long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
+      Future<AttemptResult> outcome = hedgeAfter > 0 ? race(primary, candidates.get(index + 1), hedgeAfter, hedge) : primary.result();
+      return outcome.recover(failure -> {
         GatewayError error = failure instanceof GatewayException e ? e.error()
             : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
-        if (error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS) {
-          budgets.pause(deployment.id(), error.retryAfterMs() > 0 ? error.retryAfterMs() : DEFAULT_PAUSE_MS);
-          metrics.pause(deployment.id(), "rate_limit");
-        }
         if (client.gone() || client.committed() || !Failover.worthTryingNext(error)) {
           return Future.failedFuture(new GatewayException(error));
         }
-        if (!isRetry && worthRetrying(error)) {
+        if (!isRetry && !hedge.started() && worthRetrying(error)) {
           long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
           return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
         }
         lastError = error;
-        return tryFrom(index + 1);
+        return tryFrom(index + (hedge.started() ? 2 : 1));
       });
     });
   }
 
-  private Future<AttemptResult> attempt(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
+  /** An attempt in flight: the call (so a faster hedge can stop it) and its outcome (settled, measured). */
+  private record Running(UpstreamAttempt attempt, Future<AttemptResult> result) {}
+
+  /** The two sides of a hedged request; whichever commits first makes the other lose. */
+  private static final class Hedge {
+    private Running primary;
+    private Running secondary;
+    private long timer = -1;
+
+    boolean started() {
+      return secondary != null;
+    }
+
+    void primaryCommitted() {
+      if (secondary != null) {
+        secondary.attempt().lose();
+      }
+    }
+
+    void secondaryCommitted() {
+      primary.attempt().lose();
+    }
+  }
+
+  /**
+   * Starts an attempt under its deployment's breaker. A 429 pauses the deployment for every replica; a half-open
+   * breaker that already has its probe out sends the request elsewhere and gives the reservation back.
+   */
+  private Running start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
     Deployment deployment = candidate.deployment();
-    deployment.state().started();
-    client.contextTrimmed(candidate.tokensTrimmed());
-    UpstreamAttempt attempt = new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
+    UpstreamAttempt attempt = newAttempt(candidate, translator, granted).onCommit(onCommit);
+    Future<AttemptResult> result = breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt))
+        .recover(failure -> {
+          if (Breakers.isOpenCircuit(failure)) {
+            budgets.settle(granted.reservation(), 0);
+            return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
+                "Deployment '" + deployment.id() + "' is being probed after failures.")));
+          }
+          if (failure instanceof GatewayException e
+              && (e.error().kind() == ErrorKind.RATE_LIMIT_REQUESTS || e.error().kind() == ErrorKind.RATE_LIMIT_TOKENS)) {
+            budgets.pause(deployment.id(), e.error().retryAfterMs() > 0 ? e.error().retryAfterMs() : DEFAULT_PAUSE_MS);
+            metrics.pause(deployment.id(), "rate_limit");
+          }
+          return Future.failedFuture(failure);
+        });
+    return new Running(attempt, result);
+  }
+
+  /**
+   * Hedging: if the primary has no content after {@code delayMs}, start the next candidate too (only if its
+   * breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
+   */
+  private Future<AttemptResult> race(Running primary, Candidate next, long delayMs, Hedge hedge) {
+    Promise<AttemptResult> outcome = Promise.promise();
+    hedge.primary = primary;
+    hedge.timer = vertx.setTimer(delayMs, id -> startHedge(primary, next, hedge, outcome));
+    primary.result().onComplete(ar -> {
+      vertx.cancelTimer(hedge.timer);
+      settleRace(ar, hedge.secondary, outcome);
+    });
+    return outcome.future();
+  }
+
+  private void startHedge(Running primary, Candidate next, Hedge hedge, Promise<AttemptResult> outcome) {
+    Deployment deployment = next.deployment();
+    if (client.committed() || client.gone() || primary.result().isComplete() || !breakers.allows(deployment.id())) {
+      return;
+    }
+    Translator translator;
+    try {
+      translator = Translators.create(next.request(), deployment.config());
+    } catch (GatewayException untranslatable) {
+      return;
+    }
+    budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
+      if (!(answer instanceof ReserveResult.Granted granted)) {
+        return; // never hedge without headroom for the second request
+      }
+      if (client.committed() || client.gone() || primary.result().isComplete()) {
+        budgets.settle(granted.reservation(), 0);
+        return;
+      }
+      deployment.state().headroom(granted.after());
+      hedge.secondary = start(next, translator, granted, () -> {
+        client.contextTrimmed(next.tokensTrimmed());
+        hedge.secondaryCommitted();
+      });
+      hedge.secondary.result().onComplete(ar -> {
+        metrics.hedge(deployment.id(), ar.succeeded());
+        settleRace(ar, primary, outcome);
+      });
+    });
+  }
+
+  /** One side of a race finished: a success wins; a loss steps aside; a failure waits for the other side if it still runs. */
+  private static void settleRace(io.vertx.core.AsyncResult<AttemptResult> finished, Running other, Promise<AttemptResult> outcome) {
+    if (finished.succeeded()) {
+      outcome.tryComplete(finished.result());
+    } else if (finished.cause() instanceof UpstreamAttempt.HedgeLost) {
+      return;
+    } else if (other == null || other.result().isComplete() && other.result().failed()) {
+      outcome.tryFail(finished.cause());
+    } else if (!other.result().isComplete()) {
+      other.result().onComplete(ar -> {
+        if (ar.failed()) {
+          outcome.tryFail(finished.cause());
+        }
+      });
+    }
+  }
+
+  /** The route's fixed hedge delay, or with "auto" the deployment's recent p95 time to first token. */
+  private long hedgeDelayMs(Deployment deployment) {
+    long configured = route.hedgeAfterMs();
+    if (configured == Route.HEDGE_AUTO) {
+      return deployment.state().ttftP95Ms();
+    }
+    return Math.max(0, configured);
+  }
+
+  private UpstreamAttempt newAttempt(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
+    Deployment deployment = candidate.deployment();
+    return new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
       RemainingLimits remaining = deployment.provider().remaining(headers);
       if (remaining.tighterThan(granted.after())) {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
       }
     });
+  }
+
+  private Future<AttemptResult> run(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {
+    Deployment deployment = candidate.deployment();
+    deployment.state().started();
     return attempt.run().andThen(outcome -> {
+      if (outcome.failed() && outcome.cause() instanceof UpstreamAttempt.HedgeLost) {
+        return;
+      }
       ErrorKind failure = outcome.succeeded()
           ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
           : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);

@@ -29,6 +29,8 @@ final class UpstreamAttempt {
   private final boolean stream;
   private final Timeouts timeouts;
   private final Handler<MultiMap> onHeaders;
+  private final Runnable cancelOnGone = this::cancel;
+  private Runnable onCommit = () -> { };
   private long startNanos;
   private long ttftMs = -1;
   private int contentEvents;
@@ -37,6 +39,7 @@ final class UpstreamAttempt {
   private HttpClientRequest upstream;
   private HttpClientResponse response;
   private boolean done;
+  private boolean committedHere;
   /** The upstream exchange finished on its own: resetting it now would only kill a reusable connection. */
   private boolean upstreamEnded;
   private long lastActivityNanos;
@@ -56,15 +59,21 @@ final class UpstreamAttempt {
     this.onHeaders = onHeaders;
   }
 
+  /** Called once, when this attempt takes the client's response, just before its headers go out. */
+  UpstreamAttempt onCommit(Runnable action) {
+    this.onCommit = action;
+    return this;
+  }
+
   Future<AttemptResult> run() {
     startNanos = System.nanoTime();
     client.attempting(deployment);
-    client.onGone(this::cancel);
+    client.onGone(cancelOnGone);
     RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(timeouts.connectMs());
     totalTimer = vertx.setTimer(timeouts.totalMs(), id -> fail(timeout("did not finish within " + timeouts.totalMs() + " ms")));
     if (stream) {
       deadlineTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> {
-        if (!client.committed()) {
+        if (!committedHere) {
           fail(timeout("sent no first token within " + timeouts.firstTokenMs() + " ms"));
         }
       });
@@ -116,8 +125,9 @@ final class UpstreamAttempt {
           fail(e.error());
           return;
         }
-        commit(false);
-        finish(answer);
+        if (commit(false)) {
+          finish(answer);
+        }
       });
     }
   }
@@ -130,12 +140,14 @@ final class UpstreamAttempt {
       lastActivityNanos = System.nanoTime();
       Buffer out = Buffer.buffer();
       StreamStep step = translator.onEvent(event, out);
-      if (!client.committed()) {
+      if (!committedHere) {
         if (step == StreamStep.HOLD) {
           held.appendBuffer(out);
           return;
         }
-        commit(true);
+        if (!commit(true)) {
+          return;
+        }
         watchIdleGaps();
         out = held.appendBuffer(out);
       }
@@ -172,8 +184,10 @@ final class UpstreamAttempt {
         fail(e.error());
         return;
       }
-      if (!client.committed()) {
-        commit(true);
+      if (!committedHere) {
+        if (!commit(true)) {
+          return;
+        }
         out = held.appendBuffer(out);
       }
       finish(out);
@@ -185,10 +199,39 @@ final class UpstreamAttempt {
     return contentEvents;
   }
 
-  private void commit(boolean stream) {
+  /** Commits the client's response to this attempt, unless a racing attempt (a hedge) already has it. */
+  private boolean commit(boolean stream) {
+    if (!client.claim(this, deployment)) {
+      lose();
+      return false;
+    }
+    committedHere = true;
+    onCommit.run();
     client.commit(stream);
     ttftMs = (System.nanoTime() - startNanos) / 1_000_000;
     deployment.state().recordTtft(ttftMs);
+    return true;
+  }
+
+  /** Another attempt won the race: stop the provider and step aside without touching the client. */
+  void lose() {
+    if (done) {
+      return;
+    }
+    done = true;
+    stopTimers();
+    client.noLongerInFlight(cancelOnGone);
+    if (upstream != null && !upstreamEnded) {
+      upstream.reset();
+    }
+    result.fail(new HedgeLost());
+  }
+
+  /** The failure of an attempt that was overtaken by a faster one. */
+  static final class HedgeLost extends RuntimeException {
+    HedgeLost() {
+      super("overtaken by a hedged attempt", null, false, false);
+    }
   }
 
   /** Milliseconds from the attempt's start to its first content, -1 if it produced none. */
@@ -224,6 +267,7 @@ final class UpstreamAttempt {
     }
     done = true;
     stopTimers();
+    client.noLongerInFlight(cancelOnGone);
     client.end(last);
     releaseUpstream();
     result.complete(new AttemptResult(deployment, translator.usage(), null));
@@ -235,10 +279,11 @@ final class UpstreamAttempt {
     }
     done = true;
     stopTimers();
+    client.noLongerInFlight(cancelOnGone);
     if (upstream != null && !upstreamEnded) {
       upstream.reset();
     }
-    if (!client.committed()) {
+    if (!committedHere) {
       result.fail(new GatewayException(error));
       return;
     }

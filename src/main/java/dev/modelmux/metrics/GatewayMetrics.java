@@ -87,6 +87,12 @@ public final class GatewayMetrics {
         .tag("deployment", deployment).tag("outcome", outcome).register(registry).increment();
   }
 
+  /** A hedged attempt finished: won (it answered) or lost (the primary was faster, or it failed). */
+  public void hedge(String deployment, boolean won) {
+    Counter.builder("modelmux_hedges_total").description("Hedged attempts by result")
+        .tag("deployment", deployment).tag("result", won ? "won" : "lost").register(registry).increment();
+  }
+
   public void pause(String deployment, String reason) {
     Counter.builder("modelmux_pauses_total").description("Deployments paused for every replica (429 retry-after, open breaker)")
         .tag("deployment", deployment).tag("reason", reason).register(registry).increment();

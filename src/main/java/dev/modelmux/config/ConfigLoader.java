@@ -193,7 +193,7 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     List<RouteConfig> routes = new ArrayList<>();
     for (ConfigNode r : root.list("routes")) {
-      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms", "hedge_after_ms"));
+      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms", "hedge_after_ms", "failover_on_content_filter"));
       String name = r.string("name");
       if (!names.add(name)) {
         throw new ConfigException(r.field("name"), "duplicate route '" + name + "'");
@@ -219,7 +219,8 @@ public final class ConfigLoader {
           r.choice("order", RouteConfig.Order.TIERS, v -> RouteConfig.Order.valueOf(v.toUpperCase(java.util.Locale.ROOT)), "tiers, cost"),
           r.bool("degrade", true),
           r.number("max_wait_ms", 0, 0, 600_000),
-          hedgeAfter(r)));
+          hedgeAfter(r),
+          r.bool("failover_on_content_filter", false)));
     }
     return List.copyOf(routes);
   }

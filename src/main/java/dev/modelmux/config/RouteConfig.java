@@ -10,13 +10,15 @@ import java.util.List;
  * @param maxWaitMs how long a request may wait for capacity when every candidate is at its limit
  * @param hedgeAfterMs start the next candidate too when the first token is later than this (0: never hedge;
  *     {@link #HEDGE_AUTO}: after the deployment's recent p95 time to first token)
+ * @param failoverOnContentFilter whether a content-policy refusal tries the next candidate (off: the refusal is the answer)
  */
-public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs) {
+public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs,
+    boolean failoverOnContentFilter) {
   public static final long HEDGE_AUTO = -1;
 
   public enum Order { TIERS, COST }
 
   public static RouteConfig tiersOnly(String name, List<List<String>> tiers) {
-    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0);
+    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0, false);
   }
 }

@@ -108,7 +108,7 @@ final class Dispatch {
       return outcome.recover(failure -> {
         GatewayError error = failure instanceof GatewayException e ? e.error()
             : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
-        if (client.gone() || client.committed() || !Failover.worthTryingNext(error)) {
+        if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
           return Future.failedFuture(new GatewayException(error));
         }
         if (!isRetry && !hedge.started() && worthRetrying(error)) {

@@ -4,7 +4,10 @@ package dev.modelmux.gateway;
 final class Failover {
   private Failover() {}
 
-  static boolean worthTryingNext(GatewayError error) {
+  static boolean worthTryingNext(GatewayError error, boolean contentFilterFailsOver) {
+    if (error.kind() == ErrorKind.CONTENT_FILTER) {
+      return contentFilterFailsOver;
+    }
     return switch (error.kind()) {
       case RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS, QUOTA_EXCEEDED, OVERLOADED, UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, TIMEOUT,
           CONTEXT_LENGTH_EXCEEDED -> true;

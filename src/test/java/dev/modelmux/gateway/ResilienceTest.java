@@ -27,6 +27,9 @@ class ResilienceTest {
   static final String ROUTES = """
         - name: primary-then-small
           tiers: [[a-gpt4], [c-gpt35]]
+        - name: filter-fails-over
+          failover_on_content_filter: true
+          tiers: [[a-gpt4], [c-gpt35]]
       """;
 
   private GatewayFixture fixture;
@@ -121,6 +124,20 @@ class ResilienceTest {
     assertThat(probe.headers().get("x-modelmux-deployment")).isEqualTo("a-gpt4");
     assertThat(admin("a-gpt4").getString("breaker")).isEqualTo("closed");
     assertThat(ask("primary-then-small", "hi").headers().get("x-modelmux-deployment")).isEqualTo("a-gpt4");
+  }
+
+  @Test
+  void aContentFilterRefusalIsTheAnswerUnlessTheRouteSaysOtherwise() {
+    fixture.emulator.setFault("gpt-4", Fault.of(Kind.CONTENT_FILTER));
+    Reply refused = ask("primary-then-small", "hi");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().getJsonObject("error").getString("code")).isEqualTo("content_filter");
+    assertThat(gpt4Requests()).as("never retried on the same model").isEqualTo(1);
+    assertThat(fixture.emulator.stats("gpt-3.5-turbo").requests()).isZero();
+
+    Reply served = ask("filter-fails-over", "hi");
+    assertThat(served.status()).isEqualTo(200);
+    assertThat(served.headers().get("x-modelmux-deployment")).isEqualTo("c-gpt35");
   }
 
   @Test

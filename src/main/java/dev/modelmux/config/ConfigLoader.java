@@ -193,7 +193,8 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     List<RouteConfig> routes = new ArrayList<>();
     for (ConfigNode r : root.list("routes")) {
-      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms", "hedge_after_ms", "failover_on_content_filter"));
+      r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms", "hedge_after_ms", "failover_on_content_filter",
+          "continue_on_failure"));
       String name = r.string("name");
       if (!names.add(name)) {
         throw new ConfigException(r.field("name"), "duplicate route '" + name + "'");
@@ -220,7 +221,8 @@ public final class ConfigLoader {
           r.bool("degrade", true),
           r.number("max_wait_ms", 0, 0, 600_000),
           hedgeAfter(r),
-          r.bool("failover_on_content_filter", false)));
+          r.bool("failover_on_content_filter", false),
+          r.bool("continue_on_failure", false)));
     }
     return List.copyOf(routes);
   }

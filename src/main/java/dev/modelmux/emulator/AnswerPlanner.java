@@ -23,7 +23,7 @@ public final class AnswerPlanner {
       int completion = TokenCounter.count(encoding, call.name()) + TokenCounter.count(encoding, call.arguments());
       return new AnswerPlan(List.of(), call, FinishReason.TOOL_CALLS, promptTokens, completion);
     }
-    String text = AnswerText.of(request.turns());
+    String text = answerText(request.turns());
     FinishReason reason = FinishReason.STOP;
     int cut = text.length();
     String stopSequence = null;
@@ -48,6 +48,19 @@ public final class AnswerPlanner {
       }
     }
     return new AnswerPlan(AnswerText.pieces(text), null, reason, promptTokens, TokenCounter.count(encoding, text), stopSequence);
+  }
+
+  /**
+   * A conversation that ends with an assistant turn is a prefill: the answer continues it, so it is the answer to
+   * the conversation before that turn, minus the prefilled part (whole answer if the prefill is not its start).
+   */
+  static String answerText(List<Turn> turns) {
+    if (turns.isEmpty() || !"assistant".equals(turns.get(turns.size() - 1).role())) {
+      return AnswerText.of(turns);
+    }
+    String prefill = turns.get(turns.size() - 1).text();
+    String whole = AnswerText.of(turns.subList(0, turns.size() - 1));
+    return whole.startsWith(prefill) ? whole.substring(prefill.length()) : whole;
   }
 
   /** The forced call for a request: {@code call_} + 24 hex digits of the conversation and tool name. */

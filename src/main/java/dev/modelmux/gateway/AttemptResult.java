@@ -5,6 +5,12 @@ import dev.modelmux.routing.Deployment;
 /**
  * How an attempt that reached the client ended.
  *
- * @param errorAfterCommit the failure reported in-band after the stream began, or null for a complete answer
+ * @param errorAfterCommit the failure after the stream began, or null for a complete answer
+ * @param continueFrom when the route continues failed streams: the text the client already has, the stream
+ *     still open for another deployment to continue; null when the attempt ended the client's stream itself
  */
-public record AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit) {}
+public record AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit, String continueFrom) {
+  public AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit) {
+    this(deployment, usage, errorAfterCommit, null);
+  }
+}

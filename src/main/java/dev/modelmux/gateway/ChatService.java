@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerResponse;
 
 /** Serves one validated request: resolve the route, plan its candidates by size and headroom, dispatch, log. */
 public final class ChatService {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatService.class);
   /** Bodies larger than this have their tokens counted on a worker thread, never on the event loop. */
   private static final int COUNT_OFF_LOOP_BYTES = 64 * 1024;
 
@@ -67,9 +68,18 @@ public final class ChatService {
         AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
         metrics.request(route.name(), outcome);
       } else {
-        GatewayError error = done.cause() instanceof GatewayException e ? e.error()
-            : GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request.");
-        client.fail(error);
+        GatewayError error;
+        if (done.cause() instanceof GatewayException e) {
+          error = e.error();
+        } else {
+          LOG.error("request_id={} failed unexpectedly", request.requestId(), done.cause());
+          error = GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request.");
+        }
+        if (client.committed()) {
+          client.end(request.dialect().streamError(error)); // never leave a started stream open
+        } else {
+          client.fail(error);
+        }
         String outcome = client.gone() ? "client_gone" : "error";
         AccessLog.log(client, request.dialect().status(error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
         metrics.request(route.name(), outcome);

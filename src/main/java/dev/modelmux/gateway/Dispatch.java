@@ -8,6 +8,7 @@ import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
+import dev.modelmux.translate.ContinuationTranslator;
 import dev.modelmux.translate.Translators;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -105,7 +106,8 @@ final class Dispatch {
       });
       long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
       Future<AttemptResult> outcome = hedgeAfter > 0 ? race(primary, candidates.get(index + 1), hedgeAfter, hedge) : primary.result();
-      return outcome.recover(failure -> {
+      return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)
+          : continueStream(index + (hedge.started() ? 2 : 1), result)).recover(failure -> {
         GatewayError error = failure instanceof GatewayException e ? e.error()
             : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
         if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
@@ -248,7 +250,47 @@ final class Dispatch {
       if (remaining.tighterThan(granted.after())) {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
       }
+    }).continuable(route.continueOnFailure());
+  }
+
+  /**
+   * A text stream broke after the client had part of it and the route continues failed streams: the next candidate
+   * that has room continues it into the same client stream. If it cannot (rejects the prefill, diverges, fails),
+   * the stream ends with the original error, never with the continuation's.
+   */
+  private Future<AttemptResult> continueStream(int index, AttemptResult broken) {
+    GatewayError original = broken.errorAfterCommit();
+    if (index >= candidates.size() || client.gone()) {
+      return endWith(original, broken);
+    }
+    Candidate candidate = candidates.get(index);
+    Deployment deployment = candidate.deployment();
+    if (!breakers.allows(deployment.id())) {
+      return continueStream(index + 1, broken);
+    }
+    ContinuationTranslator translator;
+    try {
+      translator = ContinuationTranslator.create(candidate.request(), deployment.config(), broken.continueFrom(), original);
+    } catch (GatewayException untranslatable) {
+      return continueStream(index + 1, broken);
+    }
+    return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {
+      if (!(answer instanceof ReserveResult.Granted granted)) {
+        return continueStream(index + 1, broken);
+      }
+      UpstreamAttempt attempt = newAttempt(candidate, translator, granted).continuing();
+      return breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt)).recover(failure -> {
+        if (Breakers.isOpenCircuit(failure)) {
+          budgets.settle(granted.reservation(), 0);
+        }
+        return endWith(original, broken);
+      });
     });
+  }
+
+  private Future<AttemptResult> endWith(GatewayError original, AttemptResult broken) {
+    client.end(client.request().dialect().streamError(original));
+    return Future.succeededFuture(new AttemptResult(broken.deployment(), broken.usage(), original));
   }
 
   private Future<AttemptResult> run(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {

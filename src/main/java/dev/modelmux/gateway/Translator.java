@@ -23,4 +23,10 @@ public interface Translator {
 
   /** Usage the provider reported so far. */
   Usage usage();
+
+  /** The answer text relayed to the client so far (what a continuation must not repeat). */
+  String textSoFar();
+
+  /** Whether the answer carried tool calls (those cannot be continued by another model). */
+  boolean toolsSeen();
 }

@@ -1,6 +1,7 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.config.Timeouts;
+import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.stream.SseParser;
 import io.vertx.core.AsyncResult;
@@ -31,6 +32,10 @@ final class UpstreamAttempt {
   private final Handler<MultiMap> onHeaders;
   private final Runnable cancelOnGone = this::cancel;
   private Runnable onCommit = () -> { };
+  /** Continues a stream another attempt broke: the client's response is already committed and stays open on failure. */
+  private boolean continuing;
+  /** On a provider failure after commit, leave the client's stream open for a continuation instead of ending it. */
+  private boolean continuable;
   private long startNanos;
   private long ttftMs = -1;
   private int contentEvents;
@@ -59,6 +64,16 @@ final class UpstreamAttempt {
     this.onHeaders = onHeaders;
   }
 
+  UpstreamAttempt continuing() {
+    this.continuing = true;
+    return this;
+  }
+
+  UpstreamAttempt continuable(boolean allowed) {
+    this.continuable = allowed;
+    return this;
+  }
+
   /** Called once, when this attempt takes the client's response, just before its headers go out. */
   UpstreamAttempt onCommit(Runnable action) {
     this.onCommit = action;
@@ -67,6 +82,7 @@ final class UpstreamAttempt {
 
   Future<AttemptResult> run() {
     startNanos = System.nanoTime();
+    committedHere = continuing;
     client.attempting(deployment);
     client.onGone(cancelOnGone);
     RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(timeouts.connectMs());
@@ -111,6 +127,10 @@ final class UpstreamAttempt {
           ? deployment.provider().error(deployment.config(), response.statusCode(), response.headers(), body.result())
           : unreachable(body.cause())));
     } else if (stream) {
+      if (continuing) {
+        lastActivityNanos = System.nanoTime();
+        watchIdleGaps();
+      }
       relay();
     } else {
       response.body().onComplete(body -> {
@@ -283,8 +303,12 @@ final class UpstreamAttempt {
     if (upstream != null && !upstreamEnded) {
       upstream.reset();
     }
-    if (!committedHere) {
-      result.fail(new GatewayException(error));
+    if (!committedHere || continuing) {
+      result.fail(new GatewayException(error)); // a continuation that fails ends with the original error, written by its caller
+      return;
+    }
+    if (continuable && stream && Breakers.saysProviderIsUnwell(error) && !translator.toolsSeen()) {
+      result.complete(new AttemptResult(deployment, translator.usage(), error, translator.textSoFar()));
       return;
     }
     client.end(client.request().dialect().streamError(error));

@@ -62,7 +62,12 @@ public final class Breakers {
 
   /** Runs an attempt under the deployment's breaker; fails with {@link #isOpenCircuit} when a half-open probe is already out. */
   public Future<AttemptResult> guard(String deploymentId, Supplier<Future<AttemptResult>> attempt) {
-    return byDeployment.get(deploymentId).execute(attempt);
+    // A stream that died after reaching the client is a provider failure too, but still the attempt's result:
+    // it passes the breaker as a failure and comes back out as the result.
+    return byDeployment.get(deploymentId).<AttemptResult>execute(() -> attempt.get().compose(result ->
+            result.errorAfterCommit() != null && saysProviderIsUnwell(result.errorAfterCommit())
+                ? Future.failedFuture(new BrokenStream(result)) : Future.succeededFuture(result)))
+        .recover(failure -> failure instanceof BrokenStream broken ? Future.succeededFuture(broken.result) : Future.failedFuture(failure));
   }
 
   public static boolean isOpenCircuit(Throwable failure) {
@@ -71,9 +76,20 @@ public final class Breakers {
 
   static boolean providerFailure(Future<AttemptResult> outcome) {
     if (outcome.succeeded()) {
-      return outcome.result() != null && outcome.result().errorAfterCommit() != null && saysProviderIsUnwell(outcome.result().errorAfterCommit());
+      return false;
     }
-    return outcome.cause() instanceof GatewayException e && saysProviderIsUnwell(e.error());
+    Throwable cause = outcome.cause();
+    return cause instanceof BrokenStream || (cause instanceof GatewayException e && saysProviderIsUnwell(e.error()));
+  }
+
+  /** Carries a mid-stream failure through the breaker, which only counts failed futures. */
+  private static final class BrokenStream extends RuntimeException {
+    private final AttemptResult result;
+
+    BrokenStream(AttemptResult result) {
+      super("stream broke after commit", null, false, false);
+      this.result = result;
+    }
   }
 
   /** The client's own mistakes (4xx, content filter, context length) and rate limits (paused separately) do not count. */

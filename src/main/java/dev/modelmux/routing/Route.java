@@ -5,7 +5,7 @@ import java.util.List;
 
 /** A resolved route: its name, its ordered tiers of interchangeable deployments, and how to walk them. */
 public record Route(String name, List<List<Deployment>> tiers, RouteConfig.Order order, boolean degrade, long maxWaitMs,
-    long hedgeAfterMs, boolean failoverOnContentFilter) {
+    long hedgeAfterMs, boolean failoverOnContentFilter, boolean continueOnFailure) {
   /** hedgeAfterMs meaning "after the deployment's recent p95 time to first token". */
   public static final long HEDGE_AUTO = RouteConfig.HEDGE_AUTO;
 }

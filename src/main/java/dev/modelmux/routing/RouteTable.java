@@ -29,13 +29,13 @@ public final class RouteTable {
         tiers.add(tier.stream().map(byId::get).toList());
       }
       routes.put(r.name(), new Route(r.name(), List.copyOf(tiers), r.order(), r.degrade(), r.maxWaitMs(), r.hedgeAfterMs(),
-          r.failoverOnContentFilter()));
+          r.failoverOnContentFilter(), r.continueOnFailure()));
     }
     // A model name no route claims is served by every deployment of that model, as one tier.
     Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
     byId.values().forEach(d -> byModel.computeIfAbsent(d.config().model(), m -> new ArrayList<>()).add(d));
     byModel.forEach((model, deployments) ->
-        routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)), RouteConfig.Order.TIERS, true, 0, 0, false)));
+        routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)), RouteConfig.Order.TIERS, true, 0, 0, false, false)));
     this.deployments = List.copyOf(byId.values());
   }
 

@@ -23,6 +23,13 @@ final class AnthropicEventEncoder implements StreamEncoder {
     this.deployment = deployment;
   }
 
+  /** For a continuation: the client already has message_start and an open text block at index 0. */
+  AnthropicEventEncoder resumingTextBlock() {
+    blockOpen = true;
+    textOpen = true;
+    return this;
+  }
+
   @Override
   public StreamStep encode(StreamPart part, Buffer out) {
     if (part instanceof StreamPart.Start start) {

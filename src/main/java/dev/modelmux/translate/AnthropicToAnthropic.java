@@ -21,6 +21,8 @@ final class AnthropicToAnthropic implements Translator {
   private int inputTokens = -1;
   private int outputTokens = -1;
   private boolean finished;
+  private final StringBuilder text = new StringBuilder();
+  private boolean toolsSeen;
 
   AnthropicToAnthropic(ChatRequest request, DeploymentConfig deployment) {
     this.request = request;
@@ -73,6 +75,13 @@ final class AnthropicToAnthropic implements Translator {
         return StreamStep.COMPLETE;
       }
       case "content_block_start", "content_block_delta" -> {
+        JsonObject delta = data.getJsonObject("delta", new JsonObject());
+        if ("text_delta".equals(delta.getString("type"))) {
+          text.append(delta.getString("text", ""));
+        }
+        if ("tool_use".equals(data.getJsonObject("content_block", new JsonObject()).getString("type"))) {
+          toolsSeen = true;
+        }
         return StreamStep.CONTENT;
       }
       default -> {
@@ -92,5 +101,15 @@ final class AnthropicToAnthropic implements Translator {
   @Override
   public Usage usage() {
     return new Usage(inputTokens, outputTokens);
+  }
+
+  @Override
+  public String textSoFar() {
+    return text.toString();
+  }
+
+  @Override
+  public boolean toolsSeen() {
+    return toolsSeen;
   }
 }

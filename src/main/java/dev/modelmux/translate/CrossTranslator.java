@@ -20,6 +20,8 @@ final class CrossTranslator implements Translator {
   private final StreamEncoder encoder;
   private final List<StreamPart> parts = new ArrayList<>(4);
   private Usage answerUsage = Usage.UNKNOWN;
+  private final StringBuilder text = new StringBuilder();
+  private boolean toolsSeen;
 
   CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder) {
     this.upstreamBody = upstreamBody;
@@ -46,6 +48,11 @@ final class CrossTranslator implements Translator {
     decoder.decode(event, parts);
     StreamStep step = StreamStep.HOLD;
     for (StreamPart part : parts) {
+      if (part instanceof StreamPart.Text t) {
+        text.append(t.text());
+      } else if (part instanceof StreamPart.ToolStart) {
+        toolsSeen = true;
+      }
       StreamStep next = encoder.encode(part, out);
       if (next == StreamStep.COMPLETE) {
         return next;
@@ -60,6 +67,16 @@ final class CrossTranslator implements Translator {
   @Override
   public void onUpstreamEnd(Buffer out) {
     encoder.endWithoutTerminator(out);
+  }
+
+  @Override
+  public String textSoFar() {
+    return text.toString();
+  }
+
+  @Override
+  public boolean toolsSeen() {
+    return toolsSeen;
   }
 
   @Override

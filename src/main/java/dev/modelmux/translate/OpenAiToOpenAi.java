@@ -28,6 +28,8 @@ public final class OpenAiToOpenAi implements Translator {
   private final DeploymentConfig deployment;
   private Usage usage = Usage.UNKNOWN;
   private boolean finished;
+  private final StringBuilder text = new StringBuilder();
+  private boolean toolsSeen;
 
   public OpenAiToOpenAi(ChatRequest request, DeploymentConfig deployment) {
     this.request = request;
@@ -107,6 +109,16 @@ public final class OpenAiToOpenAi implements Translator {
     return usage;
   }
 
+  @Override
+  public String textSoFar() {
+    return text.toString();
+  }
+
+  @Override
+  public boolean toolsSeen() {
+    return toolsSeen;
+  }
+
   private boolean carriesContent(JsonArray choices) {
     boolean content = false;
     for (int i = 0; i < choices.size(); i++) {
@@ -118,8 +130,14 @@ public final class OpenAiToOpenAi implements Translator {
         content = true;
       }
       if (choice.getValue("delta") instanceof JsonObject delta) {
-        Object text = delta.getValue("content");
-        if ((text instanceof String s && !s.isEmpty()) || delta.getValue("tool_calls") != null
+        Object piece = delta.getValue("content");
+        if (piece instanceof String s && !s.isEmpty() && choice.getInteger("index", 0) == 0) {
+          text.append(s);
+        }
+        if (delta.getValue("tool_calls") != null || delta.getValue("function_call") != null) {
+          toolsSeen = true;
+        }
+        if ((piece instanceof String s && !s.isEmpty()) || delta.getValue("tool_calls") != null
             || delta.getValue("refusal") instanceof String || delta.getValue("function_call") != null) {
           content = true;
         }

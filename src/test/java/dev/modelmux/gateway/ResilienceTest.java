@@ -141,6 +141,17 @@ class ResilienceTest {
   }
 
   @Test
+  void streamsThatDieMidAnswerCountAgainstTheBreaker() {
+    fixture.emulator.setFault("gpt-4", Fault.of(Kind.CUT).afterTokens(3));
+    for (int i = 0; i < 3; i++) {
+      StreamReply reply = await(client.stream(new JsonObject().put("model", "primary-then-small").put("stream", true)
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "words: 20")))));
+      assertThat(new JsonObject(reply.last().data()).getJsonObject("error")).isNotNull();
+    }
+    assertThat(admin("a-gpt4").getString("breaker")).isEqualTo("open");
+  }
+
+  @Test
   void clientErrorsDoNotOpenTheBreaker() {
     fixture.emulator.setFault("gpt-4", Fault.status(400));
     for (int i = 0; i < 5; i++) {

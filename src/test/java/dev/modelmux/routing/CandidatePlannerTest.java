@@ -71,7 +71,7 @@ class CandidatePlannerTest {
 
   @Test
   void costOrderPicksTheCheapestDeploymentWhoseWindowFits() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.COST, true, 0, 0, false);
+    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.COST, true, 0, 0, false, false);
     Plan small = CandidatePlanner.plan(route, new PromptTokens(request("Explain this line.", 256)), 256, 0);
     assertThat(ids(small)).containsExactly("gpt35", "claude", "gpt4");
 
@@ -85,7 +85,7 @@ class CandidatePlannerTest {
 
   @Test
   void tiersStayInOrderAndTheRequestedOutputMustFitToo() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false);
+    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false);
     assertThat(ids(CandidatePlanner.plan(route, new PromptTokens(request("hi", null)), null, 0))).containsExactly("gpt4", "claude", "gpt35");
     // A 3,000-token prompt with 2,000 tokens of output does not fit 4k, but fits 8k and 100k.
     String prompt = "word ".repeat(3000);
@@ -97,13 +97,13 @@ class CandidatePlannerTest {
 
   @Test
   void aRouteThatMustNotDegradeKeepsToItsFirstTier() {
-    Route strong = new Route("r", List.of(List.of(GPT4_8K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, false, 0, 0, false);
+    Route strong = new Route("r", List.of(List.of(GPT4_8K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, false, 0, 0, false, false);
     assertThat(ids(CandidatePlanner.plan(strong, new PromptTokens(request("hi", null)), null, 0))).containsExactly("gpt4");
   }
 
   @Test
   void nothingFitsSaysTooLargeWithTheLargestWindow() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K, GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false);
+    Route route = new Route("r", List.of(List.of(GPT4_8K, GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false);
     Plan plan = CandidatePlanner.plan(route, new PromptTokens(request("word ".repeat(9000), null)), null, 0);
     assertThat(plan.tooLarge()).isTrue();
     assertThat(plan.largestWindow()).isEqualTo(8192);
@@ -114,7 +114,7 @@ class CandidatePlannerTest {
     Deployment a = deployment("a", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
     Deployment b = deployment("b", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
     Deployment cheap = deployment("cheap", ProviderKind.OPENAI, "gpt-4", 8192, 10, 20);
-    Route route = new Route("r", List.of(List.of(a, b, cheap)), RouteConfig.Order.TIERS, true, 0, 0, false);
+    Route route = new Route("r", List.of(List.of(a, b, cheap)), RouteConfig.Order.TIERS, true, 0, 0, false, false);
     PromptTokens tokens = new PromptTokens(request("hi", 10));
     assertThat(ids(CandidatePlanner.plan(route, tokens, 10, 0)).get(0)).as("equal headroom and latency: price").isEqualTo("cheap");
 

@@ -201,6 +201,33 @@ class StreamTranslationTest {
     assertThatThrownBy(() -> translator.onUpstreamEnd(Buffer.buffer())).isInstanceOf(GatewayException.class);
   }
 
+  @Test
+  void aReplayedContinuationThatDivergesEndsWithTheOriginalError() {
+    dev.modelmux.gateway.GatewayError original = dev.modelmux.gateway.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "the first stream broke");
+    Translator continuation = ContinuationTranslator.create(openAiRequest(false),
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – 世界 and something else", original);
+    assertThatThrownBy(() -> relay(continuation, whole(OPENAI_STREAM)))
+        .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.error()).isSameAs(original));
+  }
+
+  @Test
+  void aReplayedContinuationSendsOnlyWhatTheClientHasNotSeen() {
+    String stream = OPENAI_STREAM.replace("Héllo – 世界", "Héllo – 世界, and more");
+    Translator continuation = ContinuationTranslator.create(openAiRequest(false),
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.gateway.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
+    // The replay turns to a tool call after the text: a continuation may only carry text.
+    assertThatThrownBy(() -> relay(continuation, whole(stream))).isInstanceOf(GatewayException.class);
+    Translator textOnly = ContinuationTranslator.create(openAiRequest(false),
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.gateway.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
+    String withoutTools = stream.lines().filter(l -> !l.contains("tool_calls")).map(l -> l + "\n").reduce("", String::concat);
+    List<SseEvent> out = events(relay(textOnly, whole(withoutTools)).output());
+    StringBuilder text = new StringBuilder();
+    out.stream().filter(e -> e.data().startsWith("{")).forEach(e -> new JsonObject(e.data()).getJsonArray("choices")
+        .forEach(c -> text.append(((JsonObject) c).getJsonObject("delta").getString("content", ""))));
+    assertThat(text.toString()).isEqualTo("世界, and more");
+    assertThat(out).noneMatch(e -> e.data().contains("\"role\""));
+  }
+
   /** Chunk ids carry the upstream id; created is the translation time, which may tick between two runs. */
   private static String normalise(String output) {
     return output.replaceAll("\"created\":\\d+", "\"created\":0");

@@ -1,0 +1,130 @@
+package dev.modelmux.gateway;
+
+import static dev.modelmux.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelmux.emulator.AnswerText;
+import dev.modelmux.emulator.EmulatedModel;
+import dev.modelmux.emulator.Fault;
+import dev.modelmux.emulator.Fault.Kind;
+import dev.modelmux.stream.SseEvent;
+import dev.modelmux.testing.GatewayFixture;
+import dev.modelmux.testing.TestClient;
+import dev.modelmux.testing.TestClient.StreamReply;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** continue_on_failure: a text stream cut mid-answer goes on seamlessly on the next candidate, or ends with the original error. */
+@ExtendWith(VertxExtension.class)
+class ContinuationTest {
+  private static final List<EmulatedModel> MODELS = List.of(
+      new EmulatedModel("gpt-4", 0, 0, 8192, 0, 0, Fault.NONE),
+      new EmulatedModel("gpt-3.5-turbo", 0, 0, 16385, 0, 0, Fault.NONE),
+      new EmulatedModel("claude-2", 0, 0, 100000, 0, 0, Fault.NONE));
+
+  private static final String CONFIG = GatewayFixture.CROSS.substring(0, GatewayFixture.CROSS.indexOf("routes:")) + """
+        - id: oa-gpt35
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_B
+          model: gpt-3.5-turbo
+          context_window: 16385
+          limits: { tpm: 1000000, rpm: 10000 }
+      routes:
+        - name: continue-with-prefill
+          continue_on_failure: true
+          tiers: [[oa-gpt4], [an-claude]]
+        - name: continue-by-replay
+          continue_on_failure: true
+          tiers: [[oa-gpt4], [oa-gpt35]]
+        - name: no-continuation
+          tiers: [[oa-gpt4], [an-claude]]
+      """;
+
+  private GatewayFixture fixture;
+  private TestClient client;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    fixture = await(GatewayFixture.start(vertx, MODELS, CONFIG, ""));
+    client = new TestClient(vertx, fixture.port());
+    fixture.emulator.setFault("gpt-4", Fault.of(Kind.CUT).afterTokens(6));
+  }
+
+  @AfterEach
+  void stop() {
+    await(client.close());
+    await(fixture.close());
+  }
+
+  private static final String ASK = "words: 40";
+
+  private static String expected() {
+    return AnswerText.of(new JsonArray().add(new JsonObject().put("role", "user").put("content", ASK)));
+  }
+
+  private StreamReply openAi(String route) {
+    return await(client.stream(new JsonObject().put("model", route).put("stream", true)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", ASK)))));
+  }
+
+  private static String anthropicText(StreamReply reply) {
+    StringBuilder text = new StringBuilder();
+    for (SseEvent e : reply.events()) {
+      if (e.event().equals("content_block_delta")) {
+        text.append(new JsonObject(e.data()).getJsonObject("delta").getString("text", ""));
+      }
+    }
+    return text.toString();
+  }
+
+  @Test
+  void aCutStreamContinuesOnAPrefillProviderAsOneSeamlessStream() {
+    StreamReply reply = openAi("continue-with-prefill");
+    assertThat(reply.text()).isEqualTo(expected());
+    assertThat(reply.last().data()).isEqualTo("[DONE]");
+    assertThat(reply.events()).noneMatch(e -> e.data().contains("\"error\""));
+    assertThat(fixture.emulator.stats("claude-2").requests()).isEqualTo(1);
+  }
+
+  @Test
+  void aCutStreamContinuesByReplayOnAProviderWithoutPrefill() {
+    StreamReply reply = openAi("continue-by-replay");
+    assertThat(reply.text()).isEqualTo(expected());
+    assertThat(reply.last().data()).isEqualTo("[DONE]");
+    assertThat(fixture.emulator.stats("gpt-3.5-turbo").requests()).isEqualTo(1);
+  }
+
+  @Test
+  void anAnthropicClientSeesOneMessageToo() {
+    StreamReply reply = await(client.stream("/v1/messages", new JsonObject().put("model", "continue-by-replay").put("stream", true)
+        .put("max_tokens", 500).put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", ASK)))));
+    assertThat(anthropicText(reply)).isEqualTo(expected());
+    assertThat(reply.events()).extracting(SseEvent::event).containsOnlyOnce("message_start", "content_block_start", "message_stop");
+    assertThat(reply.last().event()).isEqualTo("message_stop");
+  }
+
+  @Test
+  void aContinuationThatIsRejectedEndsWithTheOriginalError() {
+    fixture.emulator.setFault("claude-2", Fault.status(400));
+    StreamReply reply = openAi("continue-with-prefill");
+    JsonObject error = new JsonObject(reply.last().data()).getJsonObject("error");
+    assertThat(error.getString("message")).contains("oa-gpt4").contains("broke off");
+    assertThat(expected()).startsWith(reply.text());
+    assertThat(fixture.emulator.stats("claude-2").requests()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutTheOptionACutStreamEndsWithAnInBandError() {
+    StreamReply reply = openAi("no-continuation");
+    assertThat(new JsonObject(reply.last().data()).getJsonObject("error")).isNotNull();
+    assertThat(fixture.emulator.stats("claude-2").requests()).isZero();
+  }
+}

@@ -25,6 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Dispatch {
   private static final long DEFAULT_PAUSE_MS = 1000;
+  /** A provider 429 asking for no more than this is waited out on the last candidate instead of returned. */
+  private static final long SHORT_RETRY_AFTER_MS = 2000;
+  private static final long RETRY_AFTER_SLACK_MS = 20;
 
   private final Vertx vertx;
   private final HttpClient http;
@@ -116,6 +119,10 @@ final class Dispatch {
         if (!isRetry && !hedge.started() && worthRetrying(error)) {
           long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
           return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
+        }
+        if (!isRetry && !hedge.started() && index + 1 >= candidates.size() && shortRateLimit(error)) {
+          // The last candidate asked for a short wait: wait it out (once) rather than answer 429.
+          return vertx.timer(error.retryAfterMs() + RETRY_AFTER_SLACK_MS).compose(v -> tryCandidate(index, true));
         }
         lastError = error;
         return tryFrom(index + (hedge.started() ? 2 : 1));
@@ -313,6 +320,11 @@ final class Dispatch {
       deployment.state().finished();
       return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
     });
+  }
+
+  private static boolean shortRateLimit(GatewayError error) {
+    boolean rateLimited = error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS;
+    return rateLimited && error.retryAfterMs() > 0 && error.retryAfterMs() <= SHORT_RETRY_AFTER_MS;
   }
 
   /** A 500 or a connection that broke before any answer: worth one more try on the same deployment. Silence is not. */

@@ -51,7 +51,7 @@ final class UpstreamAttempt {
   private long deadlineTimer = -1;
   private long totalTimer = -1;
 
-  /** @param onHeaders sees every upstream response's headers (rate-limit signals), errors included */
+  /** @param onHeaders sees each successful upstream response's headers (rate-limit signals) */
   UpstreamAttempt(Vertx vertx, HttpClient http, ClientChannel client, Deployment deployment, Translator translator,
       Handler<MultiMap> onHeaders) {
     this.vertx = vertx;
@@ -118,7 +118,9 @@ final class UpstreamAttempt {
     }
     response = ar.result();
     response.end().onComplete(v -> upstreamEnded = true);
-    onHeaders.handle(response.headers());
+    if (response.statusCode() == 200) {
+      onHeaders.handle(response.headers()); // a 429's own headers are covered by the pause it causes
+    }
     if (done) {
       return;
     }

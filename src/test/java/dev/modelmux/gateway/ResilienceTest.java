@@ -73,6 +73,35 @@ class ResilienceTest {
   }
 
   @Test
+  void aShort429OnTheLastCandidateIsWaitedOut() {
+    fixture.emulator.setFault("gpt-4", Fault.status(429).times(1)); // the emulator asks for retry-after: 1
+    long start = System.nanoTime();
+    Reply reply = ask("solo", "hi");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.headers().get("x-modelmux-attempts")).isEqualTo("2");
+    assertThat(ms).isBetween(900L, 4000L);
+  }
+
+  @Test
+  void a429ForeverIsWaitedOutOnceThenReturnedWithRetryAfter() {
+    fixture.emulator.setFault("gpt-4", Fault.status(429));
+    Reply reply = ask("solo", "hi");
+    assertThat(reply.status()).isEqualTo(429);
+    assertThat(reply.headers().get("retry-after")).isNotBlank();
+    assertThat(gpt4Requests()).as("one wait, never a tight loop").isEqualTo(2);
+  }
+
+  @Test
+  void a429WithAnotherCandidateFailsOverAtOnce() {
+    fixture.emulator.setFault("gpt-4", Fault.status(429));
+    long start = System.nanoTime();
+    Reply reply = ask("primary-then-small", "hi");
+    assertThat(reply.headers().get("x-modelmux-deployment")).isEqualTo("c-gpt35");
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(800);
+  }
+
+  @Test
   void aResetBeforeHeadersIsRetriedOnce() {
     fixture.emulator.setFault("gpt-4", Fault.of(Kind.RESET_BEFORE_HEADERS).times(1));
     Reply reply = ask("solo", "hi");

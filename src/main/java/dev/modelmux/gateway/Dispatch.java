@@ -11,7 +11,6 @@ import dev.modelmux.routing.Route;
 import dev.modelmux.translate.ContinuationTranslator;
 import dev.modelmux.translate.Translators;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.List;
@@ -102,13 +101,13 @@ final class Dispatch {
       }
       ReserveResult.Granted granted = (ReserveResult.Granted) answer;
       deployment.state().headroom(granted.after());
-      Hedge hedge = new Hedge();
-      Running primary = start(candidate, translator, granted, () -> {
+      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, metrics, this::start);
+      RunningAttempt primary = start(candidate, translator, granted, () -> {
         client.contextTrimmed(candidate.tokensTrimmed());
         hedge.primaryCommitted();
       });
       long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
-      Future<AttemptResult> outcome = hedgeAfter > 0 ? race(primary, candidates.get(index + 1), hedgeAfter, hedge) : primary.result();
+      Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
       return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)
           : continueStream(index + (hedge.started() ? 2 : 1), result)).recover(failure -> {
         GatewayError error = failure instanceof GatewayException e ? e.error()
@@ -130,35 +129,11 @@ final class Dispatch {
     });
   }
 
-  /** An attempt in flight: the call (so a faster hedge can stop it) and its outcome (settled, measured). */
-  private record Running(UpstreamAttempt attempt, Future<AttemptResult> result) {}
-
-  /** The two sides of a hedged request; whichever commits first makes the other lose. */
-  private static final class Hedge {
-    private Running primary;
-    private Running secondary;
-    private long timer = -1;
-
-    boolean started() {
-      return secondary != null;
-    }
-
-    void primaryCommitted() {
-      if (secondary != null) {
-        secondary.attempt().lose();
-      }
-    }
-
-    void secondaryCommitted() {
-      primary.attempt().lose();
-    }
-  }
-
   /**
    * Starts an attempt under its deployment's breaker. A 429 pauses the deployment for every replica; a half-open
    * breaker that already has its probe out sends the request elsewhere and gives the reservation back.
    */
-  private Running start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
+  private RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
     Deployment deployment = candidate.deployment();
     UpstreamAttempt attempt = newAttempt(candidate, translator, granted).onCommit(onCommit);
     Future<AttemptResult> result = breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt))
@@ -175,70 +150,7 @@ final class Dispatch {
           }
           return Future.failedFuture(failure);
         });
-    return new Running(attempt, result);
-  }
-
-  /**
-   * Hedging: if the primary has no content after {@code delayMs}, start the next candidate too (only if its
-   * breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
-   */
-  private Future<AttemptResult> race(Running primary, Candidate next, long delayMs, Hedge hedge) {
-    Promise<AttemptResult> outcome = Promise.promise();
-    hedge.primary = primary;
-    hedge.timer = vertx.setTimer(delayMs, id -> startHedge(primary, next, hedge, outcome));
-    primary.result().onComplete(ar -> {
-      vertx.cancelTimer(hedge.timer);
-      settleRace(ar, hedge.secondary, outcome);
-    });
-    return outcome.future();
-  }
-
-  private void startHedge(Running primary, Candidate next, Hedge hedge, Promise<AttemptResult> outcome) {
-    Deployment deployment = next.deployment();
-    if (client.committed() || client.gone() || primary.result().isComplete() || !breakers.allows(deployment.id())) {
-      return;
-    }
-    Translator translator;
-    try {
-      translator = Translators.create(next.request(), deployment.config());
-    } catch (GatewayException untranslatable) {
-      return;
-    }
-    budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
-      if (!(answer instanceof ReserveResult.Granted granted)) {
-        return; // never hedge without headroom for the second request
-      }
-      if (client.committed() || client.gone() || primary.result().isComplete()) {
-        budgets.settle(granted.reservation(), 0);
-        return;
-      }
-      deployment.state().headroom(granted.after());
-      hedge.secondary = start(next, translator, granted, () -> {
-        client.contextTrimmed(next.tokensTrimmed());
-        hedge.secondaryCommitted();
-      });
-      hedge.secondary.result().onComplete(ar -> {
-        metrics.hedge(deployment.id(), ar.succeeded());
-        settleRace(ar, primary, outcome);
-      });
-    });
-  }
-
-  /** One side of a race finished: a success wins; a loss steps aside; a failure waits for the other side if it still runs. */
-  private static void settleRace(io.vertx.core.AsyncResult<AttemptResult> finished, Running other, Promise<AttemptResult> outcome) {
-    if (finished.succeeded()) {
-      outcome.tryComplete(finished.result());
-    } else if (finished.cause() instanceof UpstreamAttempt.HedgeLost) {
-      return;
-    } else if (other == null || other.result().isComplete() && other.result().failed()) {
-      outcome.tryFail(finished.cause());
-    } else if (!other.result().isComplete()) {
-      other.result().onComplete(ar -> {
-        if (ar.failed()) {
-          outcome.tryFail(finished.cause());
-        }
-      });
-    }
+    return new RunningAttempt(attempt, result);
   }
 
   /** The route's fixed hedge delay, or with "auto" the deployment's recent p95 time to first token. */

@@ -1,0 +1,113 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.budget.ReserveResult;
+import dev.modelmux.metrics.GatewayMetrics;
+import dev.modelmux.resilience.Breakers;
+import dev.modelmux.routing.CandidatePlanner.Candidate;
+import dev.modelmux.routing.Deployment;
+import dev.modelmux.translate.Translators;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+/**
+ * Hedging for one request: if the primary has no content after a delay, the next candidate starts too (only if its
+ * breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
+ */
+final class HedgedRace {
+  /** Starts an attempt on a candidate; {@code onCommit} runs when it takes the client's response. */
+  interface Starter {
+    RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit);
+  }
+
+  private final Vertx vertx;
+  private final ClientChannel client;
+  private final BudgetStore budgets;
+  private final Breakers breakers;
+  private final GatewayMetrics metrics;
+  private final Starter starter;
+  private RunningAttempt primary;
+  private RunningAttempt secondary;
+  private long timer = -1;
+
+  HedgedRace(Vertx vertx, ClientChannel client, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics, Starter starter) {
+    this.vertx = vertx;
+    this.client = client;
+    this.budgets = budgets;
+    this.breakers = breakers;
+    this.metrics = metrics;
+    this.starter = starter;
+  }
+
+  /** Whether the second attempt was started (the failover that follows then skips its candidate). */
+  boolean started() {
+    return secondary != null;
+  }
+
+  void primaryCommitted() {
+    if (secondary != null) {
+      secondary.attempt().lose();
+    }
+  }
+
+  Future<AttemptResult> race(RunningAttempt first, Candidate next, long delayMs) {
+    Promise<AttemptResult> outcome = Promise.promise();
+    primary = first;
+    timer = vertx.setTimer(delayMs, id -> startSecond(next, outcome));
+    first.result().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      settle(ar, secondary, outcome);
+    });
+    return outcome.future();
+  }
+
+  private void startSecond(Candidate next, Promise<AttemptResult> outcome) {
+    Deployment deployment = next.deployment();
+    if (client.committed() || client.gone() || primary.result().isComplete() || !breakers.allows(deployment.id())) {
+      return;
+    }
+    Translator translator;
+    try {
+      translator = Translators.create(next.request(), deployment.config());
+    } catch (GatewayException untranslatable) {
+      return;
+    }
+    budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
+      if (!(answer instanceof ReserveResult.Granted granted)) {
+        return; // never hedge without headroom for the second request
+      }
+      if (client.committed() || client.gone() || primary.result().isComplete()) {
+        budgets.settle(granted.reservation(), 0);
+        return;
+      }
+      deployment.state().headroom(granted.after());
+      secondary = starter.start(next, translator, granted, () -> {
+        client.contextTrimmed(next.tokensTrimmed());
+        primary.attempt().lose();
+      });
+      secondary.result().onComplete(ar -> {
+        metrics.hedge(deployment.id(), ar.succeeded());
+        settle(ar, primary, outcome);
+      });
+    });
+  }
+
+  /** One side finished: a success wins; a loss steps aside; a failure waits for the other side if it still runs. */
+  private static void settle(AsyncResult<AttemptResult> finished, RunningAttempt other, Promise<AttemptResult> outcome) {
+    if (finished.succeeded()) {
+      outcome.tryComplete(finished.result());
+    } else if (finished.cause() instanceof UpstreamAttempt.HedgeLost) {
+      return;
+    } else if (other == null || other.result().isComplete() && other.result().failed()) {
+      outcome.tryFail(finished.cause());
+    } else if (!other.result().isComplete()) {
+      other.result().onComplete(ar -> {
+        if (ar.failed()) {
+          outcome.tryFail(finished.cause());
+        }
+      });
+    }
+  }
+}

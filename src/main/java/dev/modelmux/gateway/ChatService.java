@@ -13,10 +13,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Serves one validated request: resolve the route, plan its candidates by size and headroom, dispatch, log. */
 public final class ChatService {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatService.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
   /** Bodies larger than this have their tokens counted on a worker thread, never on the event loop. */
   private static final int COUNT_OFF_LOOP_BYTES = 64 * 1024;
 

@@ -1,6 +1,6 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.api.ClientDialect;
+import dev.modelmux.api.ErrorResponses;
 import dev.modelmux.resilience.ContextTrimmer;
 import dev.modelmux.routing.Deployment;
 import io.vertx.core.Handler;
@@ -159,12 +159,7 @@ public final class ClientChannel {
       return;
     }
     committed = true;
-    ClientDialect dialect = request.dialect();
-    MultiMap headers = response.setStatusCode(dialect.status(error)).headers();
-    headers.set(HttpHeaders.CONTENT_TYPE, JSON);
-    dialect.errorHeaders(error, headers);
-    identify(headers);
-    response.end(dialect.errorBody(error));
+    ErrorResponses.send(response, request.dialect(), error, this::identify);
   }
 
   private void identify(MultiMap headers) {

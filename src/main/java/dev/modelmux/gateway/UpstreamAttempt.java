@@ -237,16 +237,27 @@ final class UpstreamAttempt {
 
   /** Another attempt won the race: stop the provider and step aside without touching the client. */
   void lose() {
+    if (stop(true)) {
+      result.fail(new HedgeLost());
+    }
+  }
+
+  /**
+   * Ends this attempt's part in the request once: deadlines off, no longer cancelled by the client leaving, and
+   * with {@code dropUpstream} the provider call reset unless it already finished on its own. False if already ended.
+   */
+  private boolean stop(boolean dropUpstream) {
     if (done) {
-      return;
+      return false;
     }
     done = true;
-    stopTimers();
+    vertx.cancelTimer(deadlineTimer);
+    vertx.cancelTimer(totalTimer);
     client.noLongerInFlight(cancelOnGone);
-    if (upstream != null && !upstreamEnded) {
+    if (dropUpstream && upstream != null && !upstreamEnded) {
       upstream.reset();
     }
-    result.fail(new HedgeLost());
+    return true;
   }
 
   /** The failure of an attempt that was overtaken by a faster one. */
@@ -284,26 +295,17 @@ final class UpstreamAttempt {
   }
 
   private void finish(Buffer last) {
-    if (done) {
+    if (!stop(false)) {
       return;
     }
-    done = true;
-    stopTimers();
-    client.noLongerInFlight(cancelOnGone);
     client.end(last);
     releaseUpstream();
     result.complete(new AttemptResult(deployment, translator.usage(), null));
   }
 
   private void fail(GatewayError error) {
-    if (done) {
+    if (!stop(true)) {
       return;
-    }
-    done = true;
-    stopTimers();
-    client.noLongerInFlight(cancelOnGone);
-    if (upstream != null && !upstreamEnded) {
-      upstream.reset();
     }
     if (!committedHere || continuing) {
       result.fail(new GatewayException(error)); // a continuation that fails ends with the original error, written by its caller
@@ -319,13 +321,8 @@ final class UpstreamAttempt {
 
   /** The client left: drop the upstream call at once so the provider stops generating (and billing). */
   private void cancel() {
-    if (done) {
+    if (!stop(true)) {
       return;
-    }
-    done = true;
-    stopTimers();
-    if (upstream != null) {
-      upstream.reset();
     }
     result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
   }
@@ -343,11 +340,6 @@ final class UpstreamAttempt {
     long guard = vertx.setTimer(timeouts.idleMs(), id -> upstream.reset());
     response.endHandler(v -> vertx.cancelTimer(guard));
     response.exceptionHandler(e -> vertx.cancelTimer(guard));
-  }
-
-  private void stopTimers() {
-    vertx.cancelTimer(deadlineTimer);
-    vertx.cancelTimer(totalTimer);
   }
 
   private GatewayError timeout(String what) {

@@ -24,8 +24,13 @@ public final class TokenCounter {
   public static Encoding encodingFor(String model) {
     String m = model.toLowerCase(Locale.ROOT);
     boolean o200k = m.startsWith("gpt-4o") || m.startsWith("gpt-4.1") || m.startsWith("gpt-4.5") || m.startsWith("gpt-5")
-        || m.matches("^o\\d.*") || m.startsWith("chatgpt-4o");
+        || isOSeries(m) || m.startsWith("chatgpt-4o");
     return REGISTRY.getEncoding(o200k ? EncodingType.O200K_BASE : EncodingType.CL100K_BASE);
+  }
+
+  /** o1, o3, o4-mini and the like: an "o" followed by a digit. */
+  public static boolean isOSeries(String model) {
+    return model.length() > 1 && model.charAt(0) == 'o' && Character.isDigit(model.charAt(1));
   }
 
   /** Loads both encodings now, so the first request does not pay for it. */

@@ -10,7 +10,6 @@ import dev.modelmux.gateway.Translator;
 import dev.modelmux.gateway.Usage;
 import dev.modelmux.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
 import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.provider.Redaction;
 import io.vertx.core.json.JsonObject;
 
 /** Parsing what a provider sent, where anything but a JSON object is that provider's fault. */
@@ -22,6 +23,13 @@ final class Json {
   /** A count that providers may send as a number, as null, or not at all. */
   static int intOr(JsonObject object, String field, int fallback) {
     return object.getValue(field) instanceof Number n ? n.intValue() : fallback;
+  }
+
+  /** An error the provider sent inside a stream it had started ({"error":{...}} in OpenAI's shape). */
+  static GatewayException inBandError(JsonObject error, DeploymentConfig deployment) {
+    String message = error.getString("message", "The provider reported an error mid-stream.");
+    return new GatewayException(new GatewayError(502, ErrorKind.UPSTREAM_ERROR,
+        Redaction.redact(message, deployment.apiKey()), null, error.getString("code"), 0));
   }
 
   static GatewayException incomplete(DeploymentConfig deployment) {

@@ -1,11 +1,7 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
 import dev.modelmux.gateway.Usage;
-import dev.modelmux.provider.Redaction;
 import dev.modelmux.stream.SseEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,9 +25,7 @@ final class OpenAiChunkDecoder implements StreamDecoder {
     }
     JsonObject chunk = Json.upstream(event.data(), deployment);
     if (chunk.getValue("error") instanceof JsonObject error) {
-      throw new GatewayException(new GatewayError(502, ErrorKind.UPSTREAM_ERROR,
-          Redaction.redact(error.getString("message", "The provider reported an error mid-stream."), deployment.apiKey()),
-          null, error.getString("code"), 0));
+      throw Json.inBandError(error, deployment);
     }
     String id = chunk.getString("id", "");
     if (!started && !id.isEmpty()) {

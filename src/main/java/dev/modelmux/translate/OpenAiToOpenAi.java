@@ -3,13 +3,9 @@ package dev.modelmux.translate;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
 import dev.modelmux.gateway.StreamStep;
 import dev.modelmux.gateway.Translator;
 import dev.modelmux.gateway.Usage;
-import dev.modelmux.provider.Redaction;
 import dev.modelmux.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -53,7 +49,7 @@ public final class OpenAiToOpenAi implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    JsonObject answer = parse(upstreamBody.toString());
+    JsonObject answer = Json.upstream(upstreamBody.toString(), deployment);
     readUsage(answer.getValue("usage"));
     return upstreamBody;
   }
@@ -65,9 +61,9 @@ public final class OpenAiToOpenAi implements Translator {
       out.appendBuffer(DONE);
       return StreamStep.COMPLETE;
     }
-    JsonObject chunk = parse(data);
-    if (chunk.getValue("error") instanceof JsonObject error || "error".equals(event.event())) {
-      throw upstreamStreamError(chunk.getJsonObject("error", new JsonObject()));
+    JsonObject chunk = Json.upstream(data, deployment);
+    if (chunk.getValue("error") instanceof JsonObject || "error".equals(event.event())) {
+      throw Json.inBandError(chunk.getJsonObject("error", new JsonObject()), deployment);
     }
     JsonArray choices = chunk.getJsonArray("choices", new JsonArray());
     Object reportedUsage = chunk.getValue("usage");
@@ -98,8 +94,7 @@ public final class OpenAiToOpenAi implements Translator {
   @Override
   public void onUpstreamEnd(Buffer out) {
     if (!finished) {
-      throw new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-          "Deployment '" + deployment.id() + "' ended the stream before the answer was complete."));
+      throw Json.incomplete(deployment);
     }
     out.appendBuffer(DONE);
   }
@@ -150,21 +145,6 @@ public final class OpenAiToOpenAi implements Translator {
     if (value instanceof JsonObject u) {
       usage = new Usage(Json.intOr(u, "prompt_tokens", -1), Json.intOr(u, "completion_tokens", -1));
     }
-  }
-
-  private JsonObject parse(String json) {
-    try {
-      return new JsonObject(json);
-    } catch (RuntimeException e) {
-      throw new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-          "Deployment '" + deployment.id() + "' sent a malformed answer (not a JSON object)."));
-    }
-  }
-
-  private GatewayException upstreamStreamError(JsonObject error) {
-    String message = error.getString("message", "The provider reported an error mid-stream.");
-    return new GatewayException(new GatewayError(502, ErrorKind.UPSTREAM_ERROR,
-        Redaction.redact(message, deployment.apiKey()), null, error.getString("code"), 0));
   }
 
   private static void appendEvent(Buffer out, String data) {

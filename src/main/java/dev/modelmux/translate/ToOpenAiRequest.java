@@ -2,6 +2,7 @@ package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
+import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
@@ -69,7 +70,7 @@ final class ToOpenAiRequest {
 
   /** o-series and gpt-5 reasoning models refuse max_tokens. */
   private static boolean usesCompletionTokens(String model) {
-    return model.matches("^o\\d.*") || model.startsWith("gpt-5");
+    return TokenCounter.isOSeries(model) || model.startsWith("gpt-5");
   }
 
   static String systemText(Object system) {

@@ -5,6 +5,7 @@ import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
 import dev.modelmux.provider.Redaction;
 import dev.modelmux.provider.RetryAfter;
+import dev.modelmux.provider.UpstreamErrorBody;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -15,15 +16,12 @@ public final class AnthropicErrors {
   private AnthropicErrors() {}
 
   public static GatewayError fromResponse(DeploymentConfig deployment, int status, MultiMap headers, Buffer body) {
-    JsonObject error = errorObject(body);
-    String type = error == null ? "" : error.getString("type", "");
-    String upstream = error == null ? null : Redaction.redact(error.getString("message"), deployment.apiKey());
-    String message = upstream != null ? upstream
-        : "Deployment '" + deployment.id() + "' answered HTTP " + status + (body.length() == 0 ? " with no body." : " with a non-JSON body.");
+    UpstreamErrorBody read = UpstreamErrorBody.read(deployment, status, body);
+    String type = read.field("type") == null ? "" : read.field("type");
+    String message = read.message();
     long retryAfterMs = RetryAfter.millis(headers, Instant.now());
     if (status == 401 || status == 403 || status == 404 || type.equals("authentication_error") || type.equals("permission_error")) {
-      return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-          "Deployment '" + deployment.id() + "' was refused by its provider (HTTP " + status + "); check its api_key_env, base_url and model.");
+      return UpstreamErrorBody.refused(deployment, status);
     }
     return switch (status) {
       case 400 -> new GatewayError(400, message.startsWith("prompt is too long") ? ErrorKind.CONTEXT_LENGTH_EXCEEDED : ErrorKind.INVALID_REQUEST,
@@ -48,13 +46,5 @@ public final class AnthropicErrors {
       case "timeout_error" -> GatewayError.of(504, ErrorKind.TIMEOUT, message);
       default -> GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, message);
     };
-  }
-
-  private static JsonObject errorObject(Buffer body) {
-    try {
-      return new JsonObject(body).getValue("error") instanceof JsonObject e ? e : null;
-    } catch (RuntimeException notJson) {
-      return null;
-    }
   }
 }

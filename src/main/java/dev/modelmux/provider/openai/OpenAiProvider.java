@@ -4,14 +4,13 @@ import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.gateway.ErrorKind;
 import dev.modelmux.gateway.GatewayError;
 import dev.modelmux.provider.Provider;
-import dev.modelmux.provider.Redaction;
+import dev.modelmux.provider.UpstreamErrorBody;
 import dev.modelmux.provider.RetryAfter;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
 /** api.openai.com and anything that speaks its Chat Completions API: {base_url}/chat/completions with a Bearer key. */
@@ -30,22 +29,19 @@ public final class OpenAiProvider implements Provider {
 
   @Override
   public GatewayError error(DeploymentConfig deployment, int status, MultiMap headers, Buffer body) {
-    JsonObject error = errorObject(body);
-    String code = error == null ? null : error.getString("code");
-    String type = error == null ? null : error.getString("type");
-    String upstreamMessage = error == null ? null : Redaction.redact(error.getString("message"), deployment.apiKey());
-    String message = upstreamMessage != null ? upstreamMessage
-        : "Deployment '" + deployment.id() + "' answered HTTP " + status + (body.length() == 0 ? " with no body." : " with a non-JSON body.");
+    UpstreamErrorBody read = UpstreamErrorBody.read(deployment, status, body);
+    String code = read.field("code");
+    String type = read.field("type");
+    String param = read.field("param");
+    String message = read.message();
     long retryAfterMs = RetryAfter.millis(headers, Instant.now());
     if (status == 400) {
       ErrorKind kind = "context_length_exceeded".equals(code) ? ErrorKind.CONTEXT_LENGTH_EXCEEDED
           : "content_filter".equals(code) ? ErrorKind.CONTENT_FILTER : ErrorKind.INVALID_REQUEST;
-      return new GatewayError(400, kind, message, error == null ? null : error.getString("param"), code, 0);
+      return new GatewayError(400, kind, message, param, code, 0);
     }
     if (status == 401 || status == 403 || status == 404) {
-      // The client's request was fine; the deployment is misconfigured. Never echo the provider's text: it quotes key fragments.
-      return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-          "Deployment '" + deployment.id() + "' was refused by its provider (HTTP " + status + "); check its api_key_env, base_url and model.");
+      return UpstreamErrorBody.refused(deployment, status);
     }
     if (status == 429) {
       ErrorKind kind = "insufficient_quota".equals(code) || "insufficient_quota".equals(type) ? ErrorKind.QUOTA_EXCEEDED
@@ -64,15 +60,6 @@ public final class OpenAiProvider implements Provider {
     if (status >= 500) {
       return new GatewayError(status, ErrorKind.UPSTREAM_ERROR, message, null, null, retryAfterMs);
     }
-    return new GatewayError(status, ErrorKind.INVALID_REQUEST, message, error == null ? null : error.getString("param"), code, 0);
-  }
-
-  private static JsonObject errorObject(Buffer body) {
-    try {
-      Object error = new JsonObject(body).getValue("error");
-      return error instanceof JsonObject e ? e : null;
-    } catch (RuntimeException notJson) {
-      return null;
-    }
+    return new GatewayError(status, ErrorKind.INVALID_REQUEST, message, param, code, 0);
   }
 }

@@ -1,0 +1,45 @@
+package dev.modelmux.provider;
+
+import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.gateway.ErrorKind;
+import dev.modelmux.gateway.GatewayError;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A provider's error response as far as it can be read: the {"error":{...}} object when the body is JSON (OpenAI,
+ * Azure and Anthropic all nest it there), and a message safe to show — the provider's own with the key removed,
+ * or a description of the status when the body was empty or not JSON (a proxy's HTML page, say).
+ */
+public record UpstreamErrorBody(JsonObject error, String message) {
+
+  public static UpstreamErrorBody read(DeploymentConfig deployment, int status, Buffer body) {
+    JsonObject error = errorObject(body);
+    String upstream = error == null ? null : Redaction.redact(error.getString("message"), deployment.apiKey());
+    String message = upstream != null ? upstream
+        : "Deployment '" + deployment.id() + "' answered HTTP " + status + (body.length() == 0 ? " with no body." : " with a non-JSON body.");
+    return new UpstreamErrorBody(error, message);
+  }
+
+  /** A field of the error object, or null. */
+  public String field(String name) {
+    return error == null ? null : error.getString(name);
+  }
+
+  /**
+   * The provider refused the gateway itself (key, endpoint or model wrong): the client's request was fine, so a 502
+   * naming the deployment — never the provider's text, which quotes key fragments.
+   */
+  public static GatewayError refused(DeploymentConfig deployment, int status) {
+    return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
+        "Deployment '" + deployment.id() + "' was refused by its provider (HTTP " + status + "); check its api_key_env, base_url and model.");
+  }
+
+  private static JsonObject errorObject(Buffer body) {
+    try {
+      return new JsonObject(body).getValue("error") instanceof JsonObject e ? e : null;
+    } catch (RuntimeException notJson) {
+      return null;
+    }
+  }
+}

@@ -1,8 +1,12 @@
 -- modelmux budgets: shared prelude, prepended to every budget script before it is loaded.
 --
--- One deployment = two keys with the same hash tag (so a cluster keeps them on one node):
---   <prefix>{<deployment>}:w      hash, one field per second-slot: "t:<epoch-second>" tokens, "r:<epoch-second>" requests
---   <prefix>{<deployment>}:pause  present (with a PX expiry) while a provider 429 pauses the deployment
+-- Every key of one deployment carries the same hash tag, so a cluster keeps them in one slot and every script
+-- touches one slot only:
+--   <prefix>{<deployment>}:w        hash, one field per second-slot: "t:<epoch-second>" tokens, "r:<epoch-second>" requests
+--   <prefix>{<deployment>}:pause    present (with a PX expiry) while a provider 429 pauses the deployment
+--   <prefix>{<deployment>}:epoch    never expires; its absence means Redis lost the window (restarted empty)
+--   <prefix>{<deployment>}:r:<id>   one reservation: "<slot> <tokens>", or "x" once settled or released (PX window)
+--   <prefix>{<deployment>}:waiting  sorted set: replicas with requests waiting for budget, scored by expiry (ms)
 -- The window is the last n = ceil(windowMs / 1000) seconds of Redis server time, the current one included, so it
 -- slides one second at a time. A slot recorded at second s leaves the window at (s + n) * 1000 ms. Every write
 -- sets PEXPIRE (window + 1 s) on the hash, so the budget of a replica that dies mid-request simply ages out.
@@ -78,3 +82,7 @@ local function touch(key, n)
   redis.call('PEXPIRE', key, (n + 1) * 1000)
 end
 
+
+local function reservation_ttl(n)
+  return (n + 1) * 1000
+end

@@ -1,7 +1,7 @@
 -- headroom: what the deployment has used in the window, and how long it is paused for. Read-only.
 -- KEYS[1] window hash, KEYS[2] pause key; ARGV[1] windowMs
--- Reply {tokensUsed, requestsUsed, pausedForMs}
+-- Reply {tokensUsed, requestsUsed, pausedForMs, nowSec}
 local n = slots(ARGV[1])
 local now_sec = clock()
 local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
-return {t_used, r_used, paused_for(KEYS[2])}
+return {t_used, r_used, paused_for(KEYS[2]), now_sec}

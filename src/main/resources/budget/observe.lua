@@ -3,7 +3,7 @@
 -- KEYS[1] window hash
 -- ARGV[1] remaining tokens, ARGV[2] remaining requests (negative: not reported), ARGV[3] tpm, ARGV[4] rpm,
 -- ARGV[5] windowMs
--- Reply {tokensUsed, requestsUsed} after the adjustment.
+-- Reply {tokensUsed, requestsUsed, nowSec} after the adjustment.
 local rem_t, rem_r = tonumber(ARGV[1]), tonumber(ARGV[2])
 local tpm, rpm = tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = slots(ARGV[5])
@@ -29,4 +29,4 @@ end
 if wrote then
   touch(KEYS[1], n)
 end
-return {t_used, r_used}
+return {t_used, r_used, now_sec}

@@ -1,27 +1,55 @@
--- settle: replace a reservation's tokens by what the request really used, if its slot is still in the window.
--- KEYS[1] window hash
--- ARGV[1] slot (epoch second), ARGV[2] delta (actual - reserved), ARGV[3] windowMs,
--- ARGV[4] freed channel, ARGV[5] freed message
--- Reply: tokens given back (negative when more was taken), 0 when the slot already left the window.
--- The slot never goes below zero. When tokens come back, the freed message is published.
-local slot, delta = tonumber(ARGV[1]), tonumber(ARGV[2])
-local n = slots(ARGV[3])
-local now_sec = clock()
-if slot <= now_sec - n or slot > now_sec or delta == 0 then
-  return 0
+-- settle: replace a reservation's tokens by what the request really used; idempotent per reservation id.
+-- KEYS[1] window hash, KEYS[2] reservation key, KEYS[3] waiting set
+-- ARGV[1] tokens really used, ARGV[2] windowMs, ARGV[3] 1 to release (the request was never sent: its request is
+-- given back too), ARGV[4] freed channel, ARGV[5] deployment id, ARGV[6] the caller's replica id
+-- Reply {tokensFreed, tokensUsed, requestsUsed, nowSec, wakeReplica}
+-- An unknown id (its reserve timed out and may still arrive, or Redis lost it) leaves a tombstone, so a late
+-- reserve with that id grants nothing. When tokens come back and some replica has requests waiting, one waiting
+-- replica is told (on the freed channel, or by wakeReplica when it is the caller itself); nobody waits: no publish.
+local actual = tonumber(ARGV[1])
+local n = slots(ARGV[2])
+local now_sec, now_ms = clock()
+local rec = redis.call('GET', KEYS[2])
+if rec == 'x' then
+  local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
+  return {0, t_used, r_used, now_sec, ''}
 end
-local field = 't:' .. ARGV[1]
-local cur = tonumber(redis.call('HGET', KEYS[1], field) or '0')
-local new = cur + delta
-if new < 0 then
-  new = 0
+redis.call('SET', KEYS[2], 'x', 'PX', reservation_ttl(n))
+if not rec then
+  local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
+  return {0, t_used, r_used, now_sec, ''}
 end
-if new == cur then
-  return 0
+local slot, reserved = string.match(rec, '^(%d+) (%d+)$')
+slot, reserved = tonumber(slot), tonumber(reserved)
+local freed = 0
+if slot > now_sec - n and slot <= now_sec then
+  local field = 't:' .. slot
+  local cur = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+  local new = math.max(0, cur + actual - reserved)
+  if new ~= cur then
+    redis.call('HSET', KEYS[1], field, int(new))
+  end
+  freed = cur - new
+  if ARGV[3] == '1' then
+    local rf = 'r:' .. slot
+    local r = tonumber(redis.call('HGET', KEYS[1], rf) or '0')
+    if r > 0 then
+      redis.call('HSET', KEYS[1], rf, int(r - 1))
+    end
+  end
+  touch(KEYS[1], n)
 end
-redis.call('HSET', KEYS[1], field, int(new))
-touch(KEYS[1], n)
-if new < cur then
-  redis.call('PUBLISH', ARGV[4], ARGV[5])
+local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
+local wake = ''
+if freed > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now_ms)
+  local chosen = redis.call('ZRANDMEMBER', KEYS[3])
+  if chosen then
+    if chosen == ARGV[6] then
+      wake = chosen
+    else
+      redis.call('PUBLISH', ARGV[4], chosen .. ' ' .. ARGV[5] .. ' ' .. int(freed))
+    end
+  end
 end
-return cur - new
+return {freed, t_used, r_used, now_sec, wake}

@@ -14,7 +14,10 @@ enum BudgetScript {
   SETTLE("settle"),
   PAUSE("pause"),
   OBSERVE("observe"),
-  HEADROOM("headroom");
+  HEADROOM("headroom"),
+  MERGE("merge"),
+  HEARTBEAT("heartbeat"),
+  WAITING("waiting");
 
   final String source;
   /** SHA-1 of the source, as Redis computes it in SCRIPT LOAD. */

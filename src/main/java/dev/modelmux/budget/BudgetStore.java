@@ -1,7 +1,6 @@
 package dev.modelmux.budget;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -28,8 +27,22 @@ public interface BudgetStore {
 
   Future<Headroom> headroom(String deploymentId, BudgetLimits limits);
 
-  /** Called when budget is given back anywhere (this replica or, through Redis, another), to wake waiting requests. */
-  void onFreed(Handler<String> deploymentId);
+  /**
+   * Called when budget is given back and this replica has requests waiting for it (see {@link #waiting}): given back
+   * here, or on another replica when Redis chose this one to wake. Never called for a deployment nobody waits on.
+   */
+  void onFreed(FreedListener listener);
+
+  /**
+   * This replica starts ({@code true}) or stops having requests that wait for budget on the deployment, so that freed
+   * budget wakes only replicas with waiters, and only as many waiters as it can serve.
+   */
+  default void waiting(String deploymentId, boolean waiting) {}
+
+  /** Opens what the calling event loop needs to answer its first request without delay (a Redis connection). */
+  default Future<Void> warm() {
+    return Future.succeededFuture();
+  }
 
   /** For /health/ready and /admin: the mode ("local", "redis", "local-fallback"), and Redis details. */
   JsonObject status();

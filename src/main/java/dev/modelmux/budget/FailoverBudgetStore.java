@@ -1,54 +1,93 @@
 package dev.modelmux.budget;
 
 import dev.modelmux.config.RedisConfig;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the gateway uses when Redis is configured: shared budgets in Redis while it answers, this replica's share of
- * every deployment's limits (a {@link LocalBudgetStore} scaled by {@code localShare}) while it does not.
+ * what is left while it does not.
  *
- * <p>The first failed or timed-out call marks Redis unavailable (one WARN per transition, the URL redacted) and is
- * answered locally, like every later call; a background probe (PING, then script reload and resubscribe, every
- * second, each bounded by the timeout) switches back when Redis returns and logs the recovery. Reservations taken
- * locally settle locally ({@link Reservation#local()}); settling a Redis reservation while Redis is away is dropped,
- * as the reservation ages out of the shared window on its own. Pauses and provider-reported remaining budgets are
- * recorded in the local store too, so a fallback starts from what the providers last said.
+ * <ul>
+ *   <li><b>A breaker on Redis.</b> Redis is declared unavailable after {@code failures_to_down} consecutive failed
+ *       calls (each bounded by {@code timeout_ms} from its write), not by one slow call. A single failed call falls
+ *       back for that call only: a reservation from the local share (or a refusal with {@code fail_closed}).</li>
+ *   <li><b>No double booking.</b> A reservation whose Redis call failed may still have run there: when its late
+ *       answer says it was granted, or when the answer never comes, it is released by id (idempotent in Redis), so
+ *       only the local grant counts. Settlements Redis could not take are kept and retried by id.</li>
+ *   <li><b>The local share continues the shared window.</b> Every Redis reply mirrors the deployment's window usage
+ *       into the {@link LocalBudgetStore}; the share is 1/N of the live replicas (each announces itself every second)
+ *       unless {@code local_share} is set. What a replica grants on its own is written back to Redis when it
+ *       answers again, before the store switches back. A Redis that lost the window is restored from the mirrors
+ *       (see {@link RedisBudgetStore}).</li>
+ * </ul>
  */
 public final class FailoverBudgetStore implements BudgetStore {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverBudgetStore.class);
   public static final long DEFAULT_PROBE_INTERVAL_MS = 1_000;
+  private static final int MAX_PENDING = 100_000;
+
+  /** A settlement or release Redis has not confirmed; applied once (by id) when it answers again. */
+  private record Pending(Reservation reservation, long actualTokens, boolean release, long sinceMs) {}
 
   private final Vertx vertx;
+  private final RedisConfig config;
   private final RedisBudgetStore redis;
   private final LocalBudgetStore local;
   private final String redactedUrl;
   private final String secret;
   private final long probeIntervalMs;
+  private final long windowMs;
   private final AtomicBoolean available = new AtomicBoolean(true);
   private final AtomicBoolean probing = new AtomicBoolean();
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicLong replicas = new AtomicLong(1);
+  private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger pendingCount = new AtomicInteger();
+  private final AtomicBoolean reconciling = new AtomicBoolean();
   private final List<Handler<Boolean>> availabilityHandlers = new CopyOnWriteArrayList<>();
   private volatile long since = System.currentTimeMillis();
   private volatile long probeTimer = -1;
+  private volatile long tickTimer = -1;
   private volatile boolean closed;
 
   FailoverBudgetStore(Vertx vertx, RedisConfig config, RedisBudgetStore redis, LocalBudgetStore local, long probeIntervalMs) {
     this.vertx = vertx;
+    this.config = config;
     this.redis = redis;
     this.local = local;
     this.redactedUrl = RedisUrls.redact(config.url());
     this.secret = config.url() == null ? null : config.url().getRawUserInfo();
     this.probeIntervalMs = probeIntervalMs;
+    this.windowMs = redis.windowMs();
+    redis.knowledge(new RedisBudgetStore.Knowledge() {
+      @Override
+      public void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed) {
+        local.observed(deploymentId, nowSec, tokensUsed, requestsUsed);
+      }
+
+      @Override
+      public List<long[]> window(String deploymentId) {
+        return local.mirrored(deploymentId);
+      }
+    });
   }
 
   /** Starts on Redis, or in local-fallback mode (probing) when Redis cannot be reached now: never fails. */
@@ -59,17 +98,19 @@ public final class FailoverBudgetStore implements BudgetStore {
   public static Future<FailoverBudgetStore> start(Vertx vertx, RedisConfig config, long windowMs, String keyPrefix,
       long probeIntervalMs) {
     RedisBudgetStore redis = new RedisBudgetStore(vertx, config, windowMs, keyPrefix);
-    LocalBudgetStore local = new LocalBudgetStore(windowMs, config.localShare(), System::currentTimeMillis);
+    LocalBudgetStore local = new LocalBudgetStore(windowMs, config.localShare().orElse(1.0), System::currentTimeMillis);
     FailoverBudgetStore store = new FailoverBudgetStore(vertx, config, redis, local, probeIntervalMs);
     return redis.start()
+        .compose(v -> store.heartbeat().otherwiseEmpty())
         .map(v -> {
-          LOG.info("Budget store: shared budgets in Redis at {}", store.redactedUrl);
+          LOG.info("Budget store: shared budgets in Redis ({}) at {}", config.type().name().toLowerCase(), store.redactedUrl);
           return store;
         })
         .recover(err -> {
           store.markDown(err);
           return Future.succeededFuture(store);
-        });
+        })
+        .onSuccess(s -> s.tickTimer = vertx.setPeriodic(probeIntervalMs, id -> s.tick()));
   }
 
   /** True while budgets are shared through Redis (for metrics and readiness). */
@@ -92,19 +133,61 @@ public final class FailoverBudgetStore implements BudgetStore {
     return failures.get();
   }
 
+  /** Calls answered locally (or refused) because Redis failed them or was unavailable. */
+  public long fallbacks() {
+    return fallbacks.get();
+  }
+
+  /** Settlements and releases waiting for Redis to confirm them. */
+  public int pendingReconciliations() {
+    return pendingCount.get();
+  }
+
   public LocalBudgetStore local() {
     return local;
+  }
+
+  public RedisBudgetStore redis() {
+    return redis;
+  }
+
+  @Override
+  public Future<Void> warm() {
+    return redis.warm().otherwiseEmpty();
   }
 
   @Override
   public Future<ReserveResult> reserve(String deploymentId, BudgetLimits limits, long tokens) {
     if (!available.get()) {
-      return local.reserve(deploymentId, limits, tokens);
+      return Future.succeededFuture(fallback(deploymentId, limits, tokens));
     }
-    return redis.reserve(deploymentId, limits, tokens).recover(err -> {
-      markDown(err);
-      return local.reserve(deploymentId, limits, tokens);
+    String id = RedisBudgetStore.newReservationId();
+    Future<ReserveResult> call = redis.reserve(deploymentId, limits, tokens, id);
+    return bounded(call).recover(err -> {
+      call.onComplete(late -> reconcileLate(deploymentId, id, tokens, late));
+      return Future.succeededFuture(fallback(deploymentId, limits, tokens));
     });
+  }
+
+  /** A reservation this replica answered locally may also have been granted in Redis: release that copy. */
+  private void reconcileLate(String deploymentId, String id, long tokens, AsyncResult<ReserveResult> late) {
+    if (late.succeeded()) {
+      if (late.result() instanceof ReserveResult.Granted g) {
+        queue(new Pending(g.reservation(), 0, true, System.currentTimeMillis()));
+        reconcile();
+      }
+      return;
+    }
+    // Unknown: it may have run. A release by id is harmless if it did not (it leaves a tombstone).
+    queue(new Pending(new Reservation(deploymentId, id, tokens, 0, false), 0, true, System.currentTimeMillis()));
+  }
+
+  private ReserveResult fallback(String deploymentId, BudgetLimits limits, long tokens) {
+    fallbacks.incrementAndGet();
+    if (config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED) {
+      return new ReserveResult.Denied(probeIntervalMs, local.headroomNow(deploymentId, limits), ReserveResult.Reason.UNAVAILABLE);
+    }
+    return local.reserveNow(deploymentId, limits, tokens);
   }
 
   @Override
@@ -112,11 +195,13 @@ public final class FailoverBudgetStore implements BudgetStore {
     if (reservation.local()) {
       return local.settle(reservation, actualTokens);
     }
+    Pending p = new Pending(reservation, actualTokens, false, System.currentTimeMillis());
     if (!available.get()) {
-      return Future.succeededFuture(); // ages out of the shared window by itself
+      queue(p);
+      return Future.succeededFuture();
     }
-    return redis.settle(reservation, actualTokens).recover(err -> {
-      markDown(err);
+    return bounded(redis.settle(reservation, actualTokens)).recover(err -> {
+      queue(p);
       return Future.succeededFuture();
     });
   }
@@ -127,10 +212,7 @@ public final class FailoverBudgetStore implements BudgetStore {
     if (!available.get()) {
       return Future.succeededFuture();
     }
-    return redis.pause(deploymentId, millis).recover(err -> {
-      markDown(err);
-      return Future.succeededFuture();
-    });
+    return bounded(redis.pause(deploymentId, millis)).otherwiseEmpty();
   }
 
   @Override
@@ -139,10 +221,7 @@ public final class FailoverBudgetStore implements BudgetStore {
     if (!available.get()) {
       return Future.succeededFuture();
     }
-    return redis.observeRemaining(deploymentId, limits, remainingTokens, remainingRequests).recover(err -> {
-      markDown(err);
-      return Future.succeededFuture();
-    });
+    return bounded(redis.observeRemaining(deploymentId, limits, remainingTokens, remainingRequests)).otherwiseEmpty();
   }
 
   @Override
@@ -150,16 +229,21 @@ public final class FailoverBudgetStore implements BudgetStore {
     if (!available.get()) {
       return local.headroom(deploymentId, limits);
     }
-    return redis.headroom(deploymentId, limits).recover(err -> {
-      markDown(err);
-      return local.headroom(deploymentId, limits);
-    });
+    return bounded(redis.headroom(deploymentId, limits)).recover(err -> local.headroom(deploymentId, limits));
   }
 
   @Override
-  public void onFreed(Handler<String> handler) {
-    redis.onFreed(handler);
-    local.onFreed(handler);
+  public void onFreed(FreedListener listener) {
+    redis.onFreed(listener);
+    local.onFreed(listener);
+  }
+
+  @Override
+  public void waiting(String deploymentId, boolean waiting) {
+    local.waiting(deploymentId, waiting);
+    if (available.get()) {
+      redis.waiting(deploymentId, waiting);
+    }
   }
 
   @Override
@@ -167,31 +251,55 @@ public final class FailoverBudgetStore implements BudgetStore {
     return new JsonObject()
         .put("mode", mode())
         .put("localShare", local.share())
-        .put("redis", new JsonObject()
+        .put("replicas", replicas.get())
+        .put("onUnavailable", config.onUnavailable().name().toLowerCase())
+        .put("redis", redis.status().getJsonObject("redis")
             .put("available", available.get())
             .put("since", Instant.ofEpochMilli(since).toString())
             .put("failures", failures.get())
-            .put("url", redactedUrl)
-            .put("subscribed", redis.subscribed()));
+            .put("fallbacks", fallbacks.get())
+            .put("pendingReconciliations", pendingCount.get()));
   }
 
   @Override
   public Future<Void> close() {
     closed = true;
     cancelProbe();
+    if (tickTimer >= 0) {
+      vertx.cancelTimer(tickTimer);
+    }
     return redis.close().compose(v -> local.close());
   }
 
-  // --- transitions ---
+  // --- the breaker on Redis ---
+
+  /** The call within the command timeout, its outcome counted for the breaker. */
+  private <T> Future<T> bounded(Future<T> call) {
+    return call.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).andThen(ar -> {
+      if (ar.succeeded()) {
+        consecutiveFailures.set(0);
+      } else {
+        failed(ar.cause());
+      }
+    });
+  }
+
+  private void failed(Throwable err) {
+    failures.incrementAndGet();
+    if (consecutiveFailures.incrementAndGet() >= config.failuresToDown()) {
+      markDown(err);
+    }
+  }
 
   private void markDown(Throwable err) {
-    failures.incrementAndGet();
     if (closed || !available.compareAndSet(true, false)) {
       return;
     }
     since = System.currentTimeMillis();
-    LOG.warn("Budget store: Redis at {} is unavailable ({}); answering from this replica's local share ({}% of each "
-        + "deployment's limits) until it returns", redactedUrl, describe(err), Math.round(local.share() * 100));
+    LOG.warn("Budget store: Redis at {} is unavailable after {} consecutive failed calls (last: {}); answering from this "
+        + "replica's local share ({}% of what is left of each deployment's limits{}) until it returns", redactedUrl,
+        consecutiveFailures.get(), describe(err), Math.round(local.share() * 100),
+        config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED ? "; on_unavailable: fail_closed refuses instead" : "");
     fire(false);
     startProbe();
   }
@@ -200,10 +308,12 @@ public final class FailoverBudgetStore implements BudgetStore {
     if (closed || !available.compareAndSet(false, true)) {
       return;
     }
+    consecutiveFailures.set(0);
     long downFor = System.currentTimeMillis() - since;
     since = System.currentTimeMillis();
     cancelProbe();
-    LOG.info("Budget store: Redis at {} is available again after {} ms; budgets are shared again", redactedUrl, downFor);
+    LOG.info("Budget store: Redis at {} is available again after {} ms; local grants written back, budgets are shared again",
+        redactedUrl, downFor);
     fire(true);
   }
 
@@ -220,20 +330,93 @@ public final class FailoverBudgetStore implements BudgetStore {
     }
   }
 
+  /** Redis answers again: reload scripts, write back what was granted locally, apply pending settles, then switch. */
   private void probe() {
     if (available.get() || closed || !probing.compareAndSet(false, true)) {
       return;
     }
-    redis.ping()
+    redis.ping().timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
         .compose(v -> redis.start())
+        .compose(v -> writeBack())
+        .compose(v -> heartbeat())
         .onComplete(ar -> {
           probing.set(false);
           if (ar.succeeded()) {
             markUp();
+            reconcile();
           } else {
             LOG.debug("Budget store: Redis at {} still unavailable: {}", redactedUrl, describe(ar.cause()));
           }
         });
+  }
+
+  /** Every second: announce this replica (and learn N), and write back whatever a single failed call left behind. */
+  private void tick() {
+    if (closed || !available.get()) {
+      return;
+    }
+    heartbeat().onFailure(this::failed);
+    reconcile();
+  }
+
+  private Future<Void> heartbeat() {
+    return redis.heartbeat().timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).map(n -> {
+      replicas.set(Math.max(1, n));
+      if (config.localShare().isEmpty()) {
+        local.share(1.0 / Math.max(1, n));
+      }
+      return null;
+    });
+  }
+
+  private Future<Void> writeBack() {
+    List<Future<Void>> writes = new ArrayList<>();
+    for (String id : local.withUnsynced()) {
+      List<long[]> own = local.unsynced(id);
+      writes.add(redis.merge(id, "add", own).timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+          .onSuccess(v -> local.synced(id, own)));
+    }
+    return Future.all(writes).mapEmpty();
+  }
+
+  /** Applies pending settlements and releases (idempotent by reservation id) and writes back local grants. */
+  private void reconcile() {
+    if (closed || !available.get() || !reconciling.compareAndSet(false, true)) {
+      return;
+    }
+    List<Future<Void>> calls = new ArrayList<>();
+    long oldest = System.currentTimeMillis() - windowMs;
+    Pending p;
+    List<Pending> retry = new ArrayList<>();
+    while ((p = pending.poll()) != null) {
+      pendingCount.decrementAndGet();
+      if (p.sinceMs() < oldest) {
+        continue; // out of the window: nothing left to correct
+      }
+      Pending item = p;
+      Future<Void> call = item.release() ? redis.release(item.reservation()) : redis.settle(item.reservation(), item.actualTokens());
+      calls.add(call.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).onFailure(e -> {
+        synchronized (retry) {
+          retry.add(item);
+        }
+      }));
+    }
+    calls.add(writeBack());
+    Future.join(calls).onComplete(ar -> {
+      synchronized (retry) {
+        retry.forEach(this::queue);
+      }
+      reconciling.set(false);
+    });
+  }
+
+  private void queue(Pending p) {
+    if (pendingCount.incrementAndGet() > MAX_PENDING) {
+      pendingCount.decrementAndGet();
+      LOG.warn("Budget store: more than {} settlements wait for Redis; dropping one (its reservation ages out)", MAX_PENDING);
+      return;
+    }
+    pending.add(p);
   }
 
   private void fire(boolean nowAvailable) {

@@ -1,8 +1,8 @@
 package dev.modelmux.budget;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,18 +20,23 @@ import org.slf4j.LoggerFactory;
  * recorded at second {@code s} leaves the window at {@code (s + slots) * 1000} ms.
  *
  * <p>{@code share} (0..1] scales every deployment's limits (each replica's share while Redis is unreachable).
- * Thread-safe: each deployment's window is guarded by its own lock; calls never block on I/O and complete
- * synchronously.
+ * Behind a {@link FailoverBudgetStore} each window also mirrors the shared window as Redis last reported it
+ * ({@link #observed}): while Redis is away the local store continues that window rather than start from zero, so a
+ * replica grants {@code share} of what is left of the shared budget, and it keeps what it granted on its own apart
+ * ({@link #unsynced}) to write it back when Redis returns. Thread-safe: each deployment's window is guarded by its own
+ * lock; calls never block on I/O and complete synchronously.
  */
 public final class LocalBudgetStore implements BudgetStore {
   private static final Logger LOG = LoggerFactory.getLogger(LocalBudgetStore.class);
 
   private final long windowMs;
   private final int slots;
-  private final double share;
+  private volatile double share;
   private final LongSupplier clock;
   private final Map<String, Window> windows = new ConcurrentHashMap<>();
-  private final List<Handler<String>> freedHandlers = new CopyOnWriteArrayList<>();
+  private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
+  /** Deployments this replica has requests waiting on: only those hear of freed budget. */
+  private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
 
   public LocalBudgetStore(long windowMs) {
     this(windowMs, 1.0, System::currentTimeMillis);
@@ -63,8 +68,17 @@ public final class LocalBudgetStore implements BudgetStore {
     return share;
   }
 
+  /** Changes this replica's share (1/N of the live replicas, as they announce themselves). */
+  public void share(double share) {
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("share must be in (0, 1], got " + share);
+    }
+    this.share = share;
+  }
+
   /** The limits this store enforces: {@code limits} scaled by the share (at least 1 request, so a share never blocks all). */
   public BudgetLimits effective(BudgetLimits limits) {
+    double share = this.share;
     if (share >= 1) {
       return limits;
     }
@@ -84,8 +98,9 @@ public final class LocalBudgetStore implements BudgetStore {
     long now = clock.getAsLong();
     long nowSec = Math.floorDiv(now, 1000);
     synchronized (w) {
-      long tUsed = w.sum(w.tokens, nowSec);
-      long rUsed = w.sum(w.requests, nowSec);
+      double share = this.share;
+      long tUsed = w.used(w.tokens, w.mirrorTokens, share, nowSec);
+      long rUsed = w.used(w.requests, w.mirrorRequests, share, nowSec);
       long pausedFor = Math.max(0, w.pausedUntil - now);
       if (tokensToTake > eff.tpm()) {
         return new ReserveResult.Denied(0, headroom(tUsed, rUsed, eff, pausedFor), ReserveResult.Reason.TOO_LARGE);
@@ -98,10 +113,10 @@ public final class LocalBudgetStore implements BudgetStore {
       if (!tokensFit || !requestFits) {
         long wait = 0;
         if (!tokensFit) {
-          wait = Math.max(wait, w.waitToFree(w.tokens, tUsed + tokensToTake - eff.tpm(), now));
+          wait = Math.max(wait, w.waitToFree(w.tokens, w.mirrorTokens, share, tUsed + tokensToTake - eff.tpm(), now));
         }
         if (!requestFits) {
-          wait = Math.max(wait, w.waitToFree(w.requests, rUsed + 1 - eff.rpm(), now));
+          wait = Math.max(wait, w.waitToFree(w.requests, w.mirrorRequests, share, rUsed + 1 - eff.rpm(), now));
         }
         return new ReserveResult.Denied(wait, headroom(tUsed, rUsed, eff, 0),
             tokensFit ? ReserveResult.Reason.REQUESTS : ReserveResult.Reason.TOKENS);
@@ -109,7 +124,7 @@ public final class LocalBudgetStore implements BudgetStore {
       int i = w.slotFor(nowSec);
       w.tokens[i] += tokensToTake;
       w.requests[i] += 1;
-      Reservation reservation = new Reservation(deploymentId, tokensToTake, nowSec, true);
+      Reservation reservation = new Reservation(deploymentId, RedisBudgetStore.newReservationId(), tokensToTake, nowSec, true);
       return new ReserveResult.Granted(reservation, headroom(tUsed + tokensToTake, rUsed + 1, eff, 0));
     }
   }
@@ -141,9 +156,17 @@ public final class LocalBudgetStore implements BudgetStore {
       long before = w.tokens[i];
       w.tokens[i] = Math.max(0, before + delta);
       freed = before - w.tokens[i];
+      long rest = -delta - freed;
+      if (rest > 0 && w.mirrorTokens[i] > 0) {
+        // This grant was already written back to Redis: give the rest back there on the next write-back.
+        long owed = Math.min(rest, w.mirrorTokens[i]);
+        w.mirrorTokens[i] -= owed;
+        w.owedTokens[i] += owed;
+        freed += owed;
+      }
     }
-    if (freed > 0) {
-      fireFreed(reservation.deploymentId());
+    if (freed > 0 && waiting.getOrDefault(reservation.deploymentId(), false)) {
+      fireFreed(reservation.deploymentId(), freed);
     }
     return freed;
   }
@@ -170,10 +193,11 @@ public final class LocalBudgetStore implements BudgetStore {
     Window w = window(deploymentId);
     long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
     synchronized (w) {
+      double share = this.share;
       int i = -1;
       if (remainingTokens >= 0) {
         long providerUsed = (long) Math.ceil(Math.max(0, limits.tpm() - remainingTokens) * share);
-        long diff = providerUsed - w.sum(w.tokens, nowSec);
+        long diff = providerUsed - w.used(w.tokens, w.mirrorTokens, share, nowSec);
         if (diff > 0) {
           i = w.slotFor(nowSec);
           w.tokens[i] += diff;
@@ -181,7 +205,7 @@ public final class LocalBudgetStore implements BudgetStore {
       }
       if (remainingRequests >= 0) {
         long providerUsed = (long) Math.ceil(Math.max(0, limits.rpm() - remainingRequests) * share);
-        long diff = providerUsed - w.sum(w.requests, nowSec);
+        long diff = providerUsed - w.used(w.requests, w.mirrorRequests, share, nowSec);
         if (diff > 0) {
           i = w.slotFor(nowSec);
           w.requests[i] += diff;
@@ -205,13 +229,112 @@ public final class LocalBudgetStore implements BudgetStore {
     long now = clock.getAsLong();
     long nowSec = Math.floorDiv(now, 1000);
     synchronized (w) {
-      return headroom(w.sum(w.tokens, nowSec), w.sum(w.requests, nowSec), eff, Math.max(0, w.pausedUntil - now));
+      double share = this.share;
+      return headroom(w.used(w.tokens, w.mirrorTokens, share, nowSec), w.used(w.requests, w.mirrorRequests, share, nowSec), eff,
+          Math.max(0, w.pausedUntil - now));
     }
   }
 
+  /**
+   * Redis reported the shared window's usage at {@code nowSec}: make the mirror agree, adding an increase to that
+   * second and taking a decrease (budget given back) from the newest seconds first.
+   */
+  public void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed) {
+    Window w = window(deploymentId);
+    synchronized (w) {
+      w.mirror(w.mirrorTokens, nowSec, tokensUsed);
+      w.mirror(w.mirrorRequests, nowSec, requestsUsed);
+    }
+  }
+
+  /** The shared window as Redis last reported it, per live second: {second, tokens, requests}. */
+  public List<long[]> mirrored(String deploymentId) {
+    Window w = windows.get(deploymentId);
+    if (w == null) {
+      return List.of();
+    }
+    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
+    synchronized (w) {
+      List<long[]> out = new ArrayList<>();
+      for (int i = 0; i < w.n; i++) {
+        long t = w.mirrorTokens[i];
+        long r = w.mirrorRequests[i];
+        if (w.live(w.slotSec[i], nowSec) && (t > 0 || r > 0)) {
+          out.add(new long[] {w.slotSec[i], t, r});
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * What this store granted on its own and Redis does not know yet, per live second: {second, tokens, requests};
+   * tokens are negative where reservations already written back settled for less.
+   */
+  public List<long[]> unsynced(String deploymentId) {
+    Window w = windows.get(deploymentId);
+    if (w == null) {
+      return List.of();
+    }
+    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
+    synchronized (w) {
+      List<long[]> out = new ArrayList<>();
+      for (int i = 0; i < w.n; i++) {
+        long t = w.tokens[i] - w.owedTokens[i];
+        if (w.live(w.slotSec[i], nowSec) && (t != 0 || w.requests[i] != 0)) {
+          out.add(new long[] {w.slotSec[i], t, w.requests[i]});
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Deployments that have usage Redis does not know yet. */
+  public List<String> withUnsynced() {
+    return windows.keySet().stream().filter(id -> !unsynced(id).isEmpty()).toList();
+  }
+
+  /**
+   * {@code written} (from {@link #unsynced}) reached Redis: it is part of the shared window now, so it moves from this
+   * store's own grants to the mirror.
+   */
+  public void synced(String deploymentId, List<long[]> written) {
+    Window w = windows.get(deploymentId);
+    if (w == null) {
+      return;
+    }
+    synchronized (w) {
+      for (long[] s : written) {
+        int i = (int) Math.floorMod(s[0], (long) w.n);
+        if (w.slotSec[i] == s[0]) {
+          if (s[1] < 0) {
+            w.owedTokens[i] = Math.max(0, w.owedTokens[i] + s[1]);
+          } else {
+            long t = Math.min(w.tokens[i], s[1]);
+            w.tokens[i] -= t;
+            w.mirrorTokens[i] += t;
+          }
+          long r = Math.min(w.requests[i], s[2]);
+          w.requests[i] -= r;
+          w.mirrorRequests[i] += r;
+        }
+      }
+    }
+  }
+
+  /** Deployments this store has a window for. */
+  public List<String> deployments() {
+    return List.copyOf(windows.keySet());
+  }
+
   @Override
-  public void onFreed(Handler<String> handler) {
-    freedHandlers.add(handler);
+  public void onFreed(FreedListener listener) {
+    freedListeners.add(listener);
+  }
+
+  @Override
+  public void waiting(String deploymentId, boolean waiting) {
+    this.waiting.put(deploymentId, waiting);
   }
 
   @Override
@@ -224,10 +347,10 @@ public final class LocalBudgetStore implements BudgetStore {
     return Future.succeededFuture();
   }
 
-  void fireFreed(String deploymentId) {
-    for (Handler<String> h : freedHandlers) {
+  void fireFreed(String deploymentId, long tokens) {
+    for (FreedListener l : freedListeners) {
       try {
-        h.handle(deploymentId);
+        l.freed(deploymentId, tokens);
       } catch (RuntimeException e) {
         LOG.warn("budget freed handler failed for deployment {}", deploymentId, e);
       }
@@ -242,12 +365,19 @@ public final class LocalBudgetStore implements BudgetStore {
     return new Headroom(tUsed, rUsed, eff.tpm(), eff.rpm(), pausedFor);
   }
 
-  /** A ring of one-second slots; {@code slotSec[i]} says which second slot {@code i} currently holds. */
+  /**
+   * A ring of one-second slots; {@code slotSec[i]} says which second slot {@code i} currently holds. {@code tokens} and
+   * {@code requests} are what this store granted itself; {@code mirror*} the shared window as Redis last reported it.
+   */
   private static final class Window {
     final int n;
     final long[] slotSec;
     final long[] tokens;
     final long[] requests;
+    final long[] mirrorTokens;
+    final long[] mirrorRequests;
+    /** Tokens Redis holds for reservations of this store that settled for less after they were written back. */
+    final long[] owedTokens;
     long pausedUntil;
 
     Window(int n) {
@@ -256,6 +386,9 @@ public final class LocalBudgetStore implements BudgetStore {
       java.util.Arrays.fill(slotSec, Long.MIN_VALUE);
       this.tokens = new long[n];
       this.requests = new long[n];
+      this.mirrorTokens = new long[n];
+      this.mirrorRequests = new long[n];
+      this.owedTokens = new long[n];
     }
 
     boolean live(long sec, long nowSec) {
@@ -272,6 +405,12 @@ public final class LocalBudgetStore implements BudgetStore {
       return total;
     }
 
+    /** Own grants plus the share of the mirrored shared usage that falls to this replica. */
+    long used(long[] own, long[] mirror, double share, long nowSec) {
+      long m = sum(mirror, nowSec);
+      return sum(own, nowSec) + (m == 0 ? 0 : (long) Math.ceil(m * share));
+    }
+
     /** The index of {@code nowSec}'s slot, recycling the stale second it held. */
     int slotFor(long nowSec) {
       int i = (int) Math.floorMod(nowSec, (long) n);
@@ -279,18 +418,37 @@ public final class LocalBudgetStore implements BudgetStore {
         slotSec[i] = nowSec;
         tokens[i] = 0;
         requests[i] = 0;
+        mirrorTokens[i] = 0;
+        mirrorRequests[i] = 0;
+        owedTokens[i] = 0;
       }
       return i;
     }
 
+    void mirror(long[] mirror, long nowSec, long reported) {
+      long diff = reported - sum(mirror, nowSec);
+      if (diff > 0) {
+        mirror[slotFor(nowSec)] += diff;
+        return;
+      }
+      for (long sec = nowSec; diff < 0 && sec > nowSec - n; sec--) {
+        int i = (int) Math.floorMod(sec, (long) n);
+        if (slotSec[i] == sec) {
+          long take = Math.min(mirror[i], -diff);
+          mirror[i] -= take;
+          diff += take;
+        }
+      }
+    }
+
     /** Milliseconds until the oldest slots leaving the window have freed at least {@code need}. */
-    long waitToFree(long[] values, long need, long now) {
+    long waitToFree(long[] own, long[] mirror, double share, long need, long now) {
       long nowSec = Math.floorDiv(now, 1000);
-      long freed = 0;
+      double freed = 0;
       for (long sec = nowSec - n + 1; sec <= nowSec; sec++) {
         int i = (int) Math.floorMod(sec, (long) n);
         if (slotSec[i] == sec) {
-          freed += values[i];
+          freed += own[i] + mirror[i] * share;
           if (freed >= need) {
             return Math.max(1, (sec + n) * 1000 - now);
           }

@@ -2,52 +2,87 @@ package dev.modelmux.budget;
 
 import dev.modelmux.config.RedisConfig;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Budgets shared by every replica through Redis. Each call is one round trip: an {@code EVALSHA} of a Lua script
- * (see {@code src/main/resources/budget/}) that uses Redis server time, so replicas' clocks do not matter. Scripts are
- * loaded once by {@link #start()} and reloaded (then retried once) when Redis answers {@code NOSCRIPT} after a restart.
+ * Budgets shared by every replica through Redis (standalone, Cluster or Sentinel). Each call is one round trip on a
+ * pipelined connection ({@link RedisLink}): an {@code EVALSHA} of a Lua script (see {@code src/main/resources/budget/})
+ * that uses Redis server time, so replicas' clocks do not matter, and touches the keys of one deployment only (one
+ * hash tag: one cluster slot). A script Redis does not know ({@code NOSCRIPT}: a restart, a failover, a cluster node
+ * that never saw it) is sent once as {@code EVAL}, which also caches it there.
  *
- * <p>Every call fails (never hangs) within {@code timeoutMs}; {@link FailoverBudgetStore} turns such failures into
- * answers from a local share. Tokens given back by {@link #settle} are published on {@code <prefix>freed}; a
- * dedicated subscriber connection relays other replicas' messages to {@link #onFreed} handlers (this replica's own
- * settles call them directly).
+ * <p>Every reservation has an id and Redis applies each id once: a repeated reserve returns the same grant, a settle
+ * or release of an id Redis never saw leaves a tombstone so that a late reserve with that id grants nothing. Every
+ * reply carries the deployment's window usage, passed to the {@link Knowledge}, which also supplies what this
+ * replica knows of the window when Redis lost it (an epoch key that never expires is missing or has changed): the
+ * replica restores it, merged by maximum per slot, before it takes a grant there again.
+ *
+ * <p>The futures returned here are the commands' own, with no deadline: {@link FailoverBudgetStore} bounds them and
+ * reconciles what a late answer granted. Freed budget is announced only to a replica that has waiters (the settle
+ * script picks one from the deployment's waiting set), on {@code <prefix>freed}, or returned directly when it is this
+ * replica.
  */
 public final class RedisBudgetStore implements BudgetStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisBudgetStore.class);
   public static final String DEFAULT_PREFIX = "mm:";
   /** The least time {@link #start()} waits for Redis. */
   public static final long START_TIMEOUT_MS = 2_000;
+  /** How long a replica's announcement of itself (and of its waiters) lives without a refresh. */
+  public static final long PRESENCE_TTL_MS = 3_000;
+  /** A waiting flag outlives the longest wait a route may set; a replica that dies with waiters leaves it to expire. */
+  private static final long WAITING_TTL_MS = 120_000;
+
+  /** What this replica knows of each deployment's shared window. */
+  public interface Knowledge {
+    /** Redis reported the window's usage at {@code nowSec} (its clock). */
+    void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed);
+
+    /** This replica's picture of the shared window, per live second: {second, tokens, requests}. */
+    List<long[]> window(String deploymentId);
+  }
 
   private final Vertx vertx;
+  private final RedisConfig config;
   private final String redactedUrl;
-  private final long timeoutMs;
   private final long windowMs;
   private final String prefix;
   private final String channel;
   private final String instanceId = UUID.randomUUID().toString();
-  private final Redis client;
-  private final Redis subscriberClient;
-  private final List<Handler<String>> freedHandlers = new CopyOnWriteArrayList<>();
+  private final RedisLink link;
+  private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
+  private final Map<String, String> epochs = new ConcurrentHashMap<>();
   private final AtomicBoolean resubscribeScheduled = new AtomicBoolean();
+  private final AtomicLong reserveCalls = new AtomicLong();
+  private final AtomicLong restores = new AtomicLong();
+  private volatile Knowledge knowledge = new Knowledge() {
+    @Override
+    public void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed) {}
+
+    @Override
+    public List<long[]> window(String deploymentId) {
+      return List.of();
+    }
+  };
+  private Redis subscriberClient;
+  private int subscriberEndpoint;
   private volatile RedisConnection subscriber;
   /** The subscribe in progress, so a probe and the resubscribe timer never open two subscriptions. */
   private Future<Void> subscribing;
@@ -68,49 +103,70 @@ public final class RedisBudgetStore implements BudgetStore {
       throw new IllegalArgumentException("windowMs must be at least 1000, got " + windowMs);
     }
     this.vertx = vertx;
+    this.config = config;
     this.redactedUrl = RedisUrls.redact(config.url());
-    this.timeoutMs = config.timeoutMs();
     this.windowMs = windowMs;
     this.prefix = keyPrefix;
     this.channel = keyPrefix + "freed";
-    RedisOptions options = new RedisOptions()
-        .setConnectionString(config.url().toString())
-        .setMaxPoolSize(32)
-        .setMaxPoolWaiting(4096)
-        .setMaxWaitingHandlers(4096);
-    options.getNetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutMs)));
-    this.client = Redis.createClient(vertx, options);
-    this.subscriberClient = Redis.createClient(vertx, new RedisOptions(options).setMaxPoolSize(1).setMaxPoolWaiting(8));
+    this.link = new RedisLink(vertx, config);
   }
 
   /**
-   * Loads every script and subscribes to the freed channel. Safe to call again (after Redis came back): the
-   * scripts are reloaded and the subscription is re-established if it was lost. Opening the first connections
-   * (TLS, HELLO, AUTH) can take longer than one call, so start is bounded by {@link #START_TIMEOUT_MS} or the call
-   * timeout, whichever is larger; an unreachable Redis (connection refused) fails it at once.
+   * Opens the shared connection, loads every script and subscribes to the freed channel. Safe to call again (after
+   * Redis came back). Bounded by {@link #START_TIMEOUT_MS} or the connect timeout, whichever is larger; an
+   * unreachable Redis (connection refused) fails it at once.
    */
   public Future<Void> start() {
-    List<Future<?>> loads = new ArrayList<>();
-    for (BudgetScript script : BudgetScript.values()) {
-      loads.add(load(script));
-    }
-    return Future.all(loads)
+    return link.warm()
+        .compose(v -> {
+          List<Future<?>> loads = new ArrayList<>();
+          if (config.type() != RedisConfig.Type.CLUSTER) { // a cluster node learns a script from its first EVAL
+            for (BudgetScript script : BudgetScript.values()) {
+              loads.add(load(script));
+            }
+          }
+          return Future.all(loads);
+        })
         .compose(v -> subscribe())
-        .timeout(Math.max(START_TIMEOUT_MS, timeoutMs), TimeUnit.MILLISECONDS)
+        .timeout(Math.max(START_TIMEOUT_MS, config.connectTimeoutMs()), TimeUnit.MILLISECONDS)
         .mapEmpty();
   }
 
-  /** One PING, within the timeout. */
+  /** Opens the calling event loop's pipelined connection. */
+  @Override
+  public Future<Void> warm() {
+    return link.warm();
+  }
+
+  public void knowledge(Knowledge knowledge) {
+    this.knowledge = knowledge;
+  }
+
+  /** One PING. */
   public Future<Void> ping() {
-    return client.send(Request.cmd(Command.PING)).timeout(timeoutMs, TimeUnit.MILLISECONDS).mapEmpty();
+    return link.send(Request.cmd(Command.PING)).mapEmpty();
   }
 
   public long timeoutMs() {
-    return timeoutMs;
+    return config.timeoutMs();
   }
 
   public long windowMs() {
     return windowMs;
+  }
+
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** Reserve script calls sent by this replica (each a round trip; the wake-one tests count them). */
+  public long reserveCalls() {
+    return reserveCalls.get();
+  }
+
+  /** Times this replica restored a window Redis had lost. */
+  public long restores() {
+    return restores.get();
   }
 
   /** Whether the freed-channel subscription is currently established. */
@@ -126,39 +182,124 @@ public final class RedisBudgetStore implements BudgetStore {
     return prefix + "{" + deploymentId + "}:pause";
   }
 
+  private String epochKey(String deploymentId) {
+    return prefix + "{" + deploymentId + "}:epoch";
+  }
+
+  private String reservationKey(String deploymentId, String id) {
+    return prefix + "{" + deploymentId + "}:r:" + id;
+  }
+
+  private String waitingKey(String deploymentId) {
+    return prefix + "{" + deploymentId + "}:waiting";
+  }
+
+  private String replicasKey() {
+    return prefix + "{replicas}";
+  }
+
+  public static String newReservationId() {
+    return UUID.randomUUID().toString();
+  }
+
   @Override
   public Future<ReserveResult> reserve(String deploymentId, BudgetLimits limits, long tokens) {
-    long take = Math.max(0, tokens);
-    return eval(BudgetScript.RESERVE, List.of(windowKey(deploymentId), pauseKey(deploymentId)),
-        List.of(take, limits.tpm(), limits.rpm(), windowMs))
+    return reserve(deploymentId, limits, tokens, newReservationId());
+  }
+
+  /** Reserves under {@code id}: asking again with the same id never grants twice. */
+  public Future<ReserveResult> reserve(String deploymentId, BudgetLimits limits, long tokens, String id) {
+    return reserveOnce(deploymentId, limits, Math.max(0, tokens), id).compose(answer -> {
+      if (answer != null) {
+        return Future.succeededFuture(answer);
+      }
+      // Redis lost the window since this replica last saw it: restore what we know, then ask again (once).
+      return restore(deploymentId)
+          .compose(v -> reserveOnce(deploymentId, limits, Math.max(0, tokens), id))
+          .map(again -> again != null ? again
+              : new ReserveResult.Denied(50, new Headroom(0, 0, limits.tpm(), limits.rpm(), 0), ReserveResult.Reason.UNAVAILABLE));
+    });
+  }
+
+  /** The answer, or null when the window must be restored first. */
+  private Future<ReserveResult> reserveOnce(String deploymentId, BudgetLimits limits, long take, String id) {
+    reserveCalls.incrementAndGet();
+    String known = epochs.getOrDefault(deploymentId, "");
+    return eval(BudgetScript.RESERVE,
+        List.of(windowKey(deploymentId), pauseKey(deploymentId), epochKey(deploymentId), reservationKey(deploymentId, id)),
+        List.of(take, limits.tpm(), limits.rpm(), windowMs, known, UUID.randomUUID().toString()))
         .map(r -> {
           int code = r.get(0).toInteger();
           long slot = r.get(1).toLong();
           long retryAfter = r.get(2).toLong();
-          Headroom h = new Headroom(r.get(3).toLong(), r.get(4).toLong(), limits.tpm(), limits.rpm(), r.get(5).toLong());
+          long tUsed = r.get(3).toLong();
+          long rUsed = r.get(4).toLong();
+          Headroom h = new Headroom(tUsed, rUsed, limits.tpm(), limits.rpm(), r.get(5).toLong());
+          String epoch = r.get(6).toString();
+          if (code == 5) {
+            epochs.put(deploymentId, epoch);
+            return null;
+          }
+          epochs.put(deploymentId, epoch);
+          knowledge.observed(deploymentId, r.get(7).toLong(), tUsed, rUsed);
           return switch (code) {
-            case 0 -> new ReserveResult.Granted(new Reservation(deploymentId, take, slot, false), h);
+            case 0 -> new ReserveResult.Granted(new Reservation(deploymentId, id, take, slot, false), h);
             case 1 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.TOKENS);
             case 2 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.REQUESTS);
             case 3 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.PAUSED);
             case 4 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.TOO_LARGE);
+            case 6 -> new ReserveResult.Denied(1, h, ReserveResult.Reason.UNAVAILABLE);
             default -> throw new IllegalStateException("unexpected reserve reply " + r);
           };
         });
   }
 
+  /** Redis lost this deployment's window: write back what this replica knew of it, slot by slot, by maximum. */
+  private Future<Void> restore(String deploymentId) {
+    restores.incrementAndGet();
+    List<long[]> known = knowledge.window(deploymentId);
+    LOG.warn("Budget store: Redis at {} lost the window of deployment {} (restarted empty?); restoring it from what this "
+        + "replica knew ({} slots)", redactedUrl, deploymentId, known.size());
+    return merge(deploymentId, "max", known).mapEmpty();
+  }
+
+  /**
+   * Adds ({@code "add"}: usage granted locally while Redis was away) or restores by maximum ({@code "max"}) per-second
+   * usage {second, tokens, requests} into the shared window.
+   */
+  public Future<Void> merge(String deploymentId, String mode, List<long[]> slots) {
+    List<Object> args = new ArrayList<>(List.of(windowMs, mode, UUID.randomUUID().toString()));
+    for (long[] s : slots) {
+      args.add(s[0]);
+      args.add(s[1]);
+      args.add(s[2]);
+    }
+    return eval(BudgetScript.MERGE, List.of(windowKey(deploymentId), epochKey(deploymentId)), args).map(r -> {
+      epochs.put(deploymentId, r.get(2).toString());
+      knowledge.observed(deploymentId, r.get(3).toLong(), r.get(0).toLong(), r.get(1).toLong());
+      return null;
+    });
+  }
+
   @Override
   public Future<Void> settle(Reservation reservation, long actualTokens) {
-    long delta = Math.max(0, actualTokens) - reservation.tokens();
-    if (delta == 0) {
-      return Future.succeededFuture();
-    }
+    return settle(reservation, actualTokens, false);
+  }
+
+  /** The request was never sent (or its reservation was booked twice): give back its tokens and its request. */
+  public Future<Void> release(Reservation reservation) {
+    return settle(reservation, 0, true);
+  }
+
+  private Future<Void> settle(Reservation reservation, long actualTokens, boolean release) {
     String id = reservation.deploymentId();
-    return eval(BudgetScript.SETTLE, List.of(windowKey(id)),
-        List.of(reservation.slot(), delta, windowMs, channel, instanceId + ":" + id))
+    return eval(BudgetScript.SETTLE, List.of(windowKey(id), reservationKey(id, reservation.id()), waitingKey(id)),
+        List.of(Math.max(0, actualTokens), windowMs, release ? "1" : "0", channel, id, instanceId))
         .map(r -> {
-          if (r.toLong() > 0) {
-            fireFreed(id);
+          long freed = r.get(0).toLong();
+          knowledge.observed(id, r.get(3).toLong(), r.get(1).toLong(), r.get(2).toLong());
+          if (freed > 0 && instanceId.equals(r.get(4).toString())) {
+            fireFreed(id, freed);
           }
           return null;
         });
@@ -180,24 +321,48 @@ public final class RedisBudgetStore implements BudgetStore {
     }
     return eval(BudgetScript.OBSERVE, List.of(windowKey(deploymentId)),
         List.of(remainingTokens, remainingRequests, limits.tpm(), limits.rpm(), windowMs))
-        .mapEmpty();
+        .map(r -> {
+          knowledge.observed(deploymentId, r.get(2).toLong(), r.get(0).toLong(), r.get(1).toLong());
+          return null;
+        });
   }
 
   @Override
   public Future<Headroom> headroom(String deploymentId, BudgetLimits limits) {
     return eval(BudgetScript.HEADROOM, List.of(windowKey(deploymentId), pauseKey(deploymentId)), List.of(windowMs))
-        .map(r -> new Headroom(r.get(0).toLong(), r.get(1).toLong(), limits.tpm(), limits.rpm(), r.get(2).toLong()));
+        .map(r -> {
+          knowledge.observed(deploymentId, r.get(3).toLong(), r.get(0).toLong(), r.get(1).toLong());
+          return new Headroom(r.get(0).toLong(), r.get(1).toLong(), limits.tpm(), limits.rpm(), r.get(2).toLong());
+        });
+  }
+
+  /** Announces this replica as alive; the answer is the number of live replicas. */
+  public Future<Long> heartbeat() {
+    return eval(BudgetScript.HEARTBEAT, List.of(replicasKey()), List.of(instanceId, PRESENCE_TTL_MS)).map(Response::toLong);
   }
 
   @Override
-  public void onFreed(Handler<String> handler) {
-    freedHandlers.add(handler);
+  public void waiting(String deploymentId, boolean waiting) {
+    markWaiting(deploymentId, waiting)
+        .onFailure(e -> LOG.debug("budget waiting flag for {} not recorded: {}", deploymentId, e.toString()));
+  }
+
+  /** Records (or clears) this replica in the deployment's waiting set; the answer is how many replicas wait there. */
+  Future<Long> markWaiting(String deploymentId, boolean waiting) {
+    return eval(BudgetScript.WAITING, List.of(waitingKey(deploymentId)),
+        List.of(instanceId, WAITING_TTL_MS, waiting ? "1" : "0")).map(Response::toLong);
+  }
+
+  @Override
+  public void onFreed(FreedListener listener) {
+    freedListeners.add(listener);
   }
 
   @Override
   public JsonObject status() {
     return new JsonObject().put("mode", "redis")
-        .put("redis", new JsonObject().put("url", redactedUrl).put("subscribed", subscribed()));
+        .put("redis", new JsonObject().put("type", config.type().name().toLowerCase()).put("url", redactedUrl)
+            .put("subscribed", subscribed()).put("connections", link.openConnections()));
   }
 
   @Override
@@ -205,40 +370,41 @@ public final class RedisBudgetStore implements BudgetStore {
     closed = true;
     RedisConnection sub = subscriber;
     subscriber = null;
-    Future<Void> subClosed = sub == null ? Future.succeededFuture() : sub.close().otherwiseEmpty();
-    return subClosed
-        .compose(v -> subscriberClient.close().otherwiseEmpty())
-        .compose(v -> client.close().otherwiseEmpty());
+    Future<Void> leave = link.send(Request.cmd(Command.ZREM).arg(replicasKey()).arg(instanceId))
+        .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).<Void>mapEmpty().otherwiseEmpty();
+    return leave
+        .compose(v -> sub == null ? Future.<Void>succeededFuture() : sub.close().otherwiseEmpty())
+        .compose(v -> subscriberClient == null ? Future.<Void>succeededFuture() : subscriberClient.close().otherwiseEmpty())
+        .compose(v -> link.close());
   }
 
   // --- scripts ---
 
   private Future<Response> eval(BudgetScript script, List<String> keys, List<Object> args) {
-    Supplier<Request> request = () -> {
-      Request r = Request.cmd(Command.EVALSHA).arg(script.sha).arg(keys.size());
-      keys.forEach(r::arg);
-      for (Object a : args) {
-        if (a instanceof Long l) {
-          r.arg(l.longValue());
-        } else {
-          r.arg(String.valueOf(a));
-        }
+    return link.send(request(Command.EVALSHA, script.sha, keys, args)).recover(err -> {
+      if (isNoScript(err)) {
+        LOG.debug("Redis does not know the {} budget script (restart, failover or a new cluster node): sending it", script);
+        return link.send(request(Command.EVAL, script.source, keys, args));
       }
-      return r;
-    };
-    return client.send(request.get())
-        .recover(err -> {
-          if (isNoScript(err)) {
-            LOG.info("Redis lost the budget scripts (restart?): reloading {}", script.name().toLowerCase());
-            return load(script).compose(v -> client.send(request.get()));
-          }
-          return Future.failedFuture(err);
-        })
-        .timeout(timeoutMs, TimeUnit.MILLISECONDS);
+      return Future.failedFuture(err);
+    });
+  }
+
+  private static Request request(Command command, String script, List<String> keys, List<Object> args) {
+    Request r = Request.cmd(command).arg(script).arg(keys.size());
+    keys.forEach(r::arg);
+    for (Object a : args) {
+      if (a instanceof Long l) {
+        r.arg(l.longValue());
+      } else {
+        r.arg(String.valueOf(a));
+      }
+    }
+    return r;
   }
 
   private Future<Void> load(BudgetScript script) {
-    return client.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source)).map(r -> {
+    return link.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source)).map(r -> {
       if (!script.sha.equals(r.toString())) {
         throw new IllegalStateException("Redis hashed the " + script.name() + " script to " + r + ", expected " + script.sha);
       }
@@ -253,6 +419,23 @@ public final class RedisBudgetStore implements BudgetStore {
 
   // --- freed channel ---
 
+  /**
+   * Pub/sub needs a connection of its own. In a cluster a PUBLISH reaches every node, so any one endpoint will do
+   * (the next one after a failure).
+   */
+  private synchronized Redis subscriberClient() {
+    if (subscriberClient == null) {
+      RedisConfig sub = config;
+      if (config.type() == RedisConfig.Type.CLUSTER) {
+        URI node = config.endpoints().get(subscriberEndpoint % config.endpoints().size());
+        sub = new RedisConfig(RedisConfig.Type.STANDALONE, List.of(node), null, config.timeoutMs(), config.connectTimeoutMs(),
+            config.localShare(), config.failuresToDown(), config.onUnavailable());
+      }
+      subscriberClient = RedisLink.createClient(vertx, sub, 1);
+    }
+    return subscriberClient;
+  }
+
   private synchronized Future<Void> subscribe() {
     if (subscriber != null || closed) {
       return Future.succeededFuture();
@@ -260,7 +443,7 @@ public final class RedisBudgetStore implements BudgetStore {
     if (subscribing != null && !subscribing.isComplete()) {
       return subscribing;
     }
-    subscribing = subscriberClient.connect().compose(conn -> {
+    subscribing = subscriberClient().connect().compose(conn -> {
       conn.handler(this::onPush);
       conn.exceptionHandler(e -> lost(conn));
       conn.endHandler(v -> lost(conn));
@@ -272,21 +455,33 @@ public final class RedisBudgetStore implements BudgetStore {
             }
           })
           .onFailure(e -> conn.close())
-          .mapEmpty();
-    });
+          .<Void>mapEmpty();
+    }).onFailure(e -> rotateSubscriberEndpoint());
     return subscribing;
   }
 
+  private synchronized void rotateSubscriberEndpoint() {
+    if (config.type() == RedisConfig.Type.CLUSTER && subscriberClient != null) {
+      subscriberClient.close();
+      subscriberClient = null;
+      subscriberEndpoint++;
+    }
+  }
+
+  /** "{@code <replica> <deployment> <tokens>}": budget freed for this replica's waiters. */
   private void onPush(Response r) {
     if (r == null || r.size() < 3 || !"message".equals(r.get(0).toString())) {
       return;
     }
-    String payload = r.get(2).toString();
-    int colon = payload.indexOf(':');
-    if (colon < 0 || payload.substring(0, colon).equals(instanceId)) {
-      return; // ours: the handlers already ran when the settle returned
+    String[] parts = r.get(2).toString().split(" ");
+    if (parts.length != 3 || !parts[0].equals(instanceId)) {
+      return;
     }
-    fireFreed(payload.substring(colon + 1));
+    try {
+      fireFreed(parts[1], Long.parseLong(parts[2]));
+    } catch (NumberFormatException ignored) {
+      // not ours
+    }
   }
 
   private void lost(RedisConnection conn) {
@@ -294,6 +489,7 @@ public final class RedisBudgetStore implements BudgetStore {
       subscriber = null;
       conn.close();
     }
+    rotateSubscriberEndpoint();
     scheduleResubscribe();
   }
 
@@ -306,19 +502,19 @@ public final class RedisBudgetStore implements BudgetStore {
       if (closed || subscriber != null) {
         return;
       }
-      subscribe().timeout(timeoutMs, TimeUnit.MILLISECONDS).onFailure(e -> {
+      subscribe().timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS).onFailure(e -> {
         LOG.debug("budget freed channel: resubscribe to {} failed: {}", redactedUrl, e.toString());
         scheduleResubscribe();
       });
     });
   }
 
-  private void fireFreed(String deploymentId) {
-    for (Handler<String> h : freedHandlers) {
+  private void fireFreed(String deploymentId, long tokens) {
+    for (FreedListener l : freedListeners) {
       try {
-        h.handle(deploymentId);
+        l.freed(deploymentId, tokens);
       } catch (RuntimeException e) {
-        LOG.warn("budget freed handler failed for deployment {}", deploymentId, e);
+        LOG.warn("budget freed listener failed for deployment {}", deploymentId, e);
       }
     }
   }

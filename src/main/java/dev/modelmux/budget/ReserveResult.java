@@ -7,5 +7,6 @@ public sealed interface ReserveResult {
   /** @param retryAfterMs when enough of the window will have slid by (or the pause ends) for this request to fit */
   record Denied(long retryAfterMs, Headroom now, Reason reason) implements ReserveResult {}
 
-  enum Reason { TOKENS, REQUESTS, PAUSED, TOO_LARGE }
+  /** UNAVAILABLE: the shared budget cannot be reached and the store is configured to refuse rather than guess. */
+  enum Reason { TOKENS, REQUESTS, PAUSED, TOO_LARGE, UNAVAILABLE }
 }

@@ -151,17 +151,22 @@ final class ConfigNode {
   }
 
   URI url(String name) {
-    String raw = string(name);
+    string(name);
+    return new ConfigNode(node.get(name), field(name)).asUrl();
+  }
+
+  URI asUrl() {
+    String raw = asString();
     try {
       URI uri = new URI(raw);
       String scheme = uri.getScheme();
       if (scheme == null || !(scheme.equals("http") || scheme.equals("https") || scheme.equals("redis") || scheme.equals("rediss"))
           || uri.getHost() == null) {
-        throw new ConfigException(field(name), "not a valid URL: " + raw);
+        throw new ConfigException(path, "not a valid URL: " + raw);
       }
       return uri;
     } catch (java.net.URISyntaxException e) {
-      throw new ConfigException(field(name), "not a valid URL: " + raw);
+      throw new ConfigException(path, "not a valid URL: " + raw);
     }
   }
 

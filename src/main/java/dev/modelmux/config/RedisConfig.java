@@ -1,11 +1,58 @@
 package dev.modelmux.config;
 
 import java.net.URI;
+import java.util.List;
+import java.util.OptionalDouble;
 
 /**
- * Where the shared budgets live.
+ * Where the shared budgets live, and what a replica does while Redis cannot answer.
  *
- * @param timeoutMs how long one budget call may wait on Redis before the replica answers from its local share
- * @param localShare the fraction of each deployment's limits this replica may use on its own while Redis is away
+ * @param type standalone (one server), cluster (Redis Cluster: {@code endpoints} are seed nodes) or sentinel
+ *     ({@code endpoints} are sentinels, {@code masterName} the monitored master)
+ * @param endpoints at least one; for standalone the first is the server
+ * @param timeoutMs how long one budget command may wait for its reply, counted from the write
+ * @param connectTimeoutMs how long opening a connection may take (separate from the command timeout)
+ * @param localShare an explicit fraction of each deployment's limits this replica may use on its own while Redis is
+ *     away; empty: 1/N of the live replicas, as they announce themselves in Redis
+ * @param failuresToDown consecutive failed calls that declare Redis unavailable (a single failure falls back for
+ *     that call only)
+ * @param onUnavailable serve on the local share, or refuse (503/529 with retry-after) rather than risk an account
  */
-public record RedisConfig(URI url, long timeoutMs, double localShare) {}
+public record RedisConfig(Type type, List<URI> endpoints, String masterName, long timeoutMs, long connectTimeoutMs,
+    OptionalDouble localShare, int failuresToDown, OnUnavailable onUnavailable) {
+
+  public enum Type { STANDALONE, CLUSTER, SENTINEL }
+
+  public enum OnUnavailable { LOCAL_SHARE, FAIL_CLOSED }
+
+  public static final long DEFAULT_TIMEOUT_MS = 250;
+  public static final long DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+  public static final int DEFAULT_FAILURES_TO_DOWN = 3;
+
+  public RedisConfig {
+    endpoints = List.copyOf(endpoints);
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("at least one Redis endpoint");
+    }
+  }
+
+  /** A standalone server with the defaults (tests and the shorthand {@code redis: { url: ... }}). */
+  public static RedisConfig standalone(URI url, long timeoutMs) {
+    return new RedisConfig(Type.STANDALONE, List.of(url), null, timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS,
+        OptionalDouble.empty(), DEFAULT_FAILURES_TO_DOWN, OnUnavailable.LOCAL_SHARE);
+  }
+
+  /** The first endpoint (the standalone server; a seed node or sentinel otherwise). */
+  public URI url() {
+    return endpoints.get(0);
+  }
+
+  public RedisConfig withLocalShare(double share) {
+    return new RedisConfig(type, endpoints, masterName, timeoutMs, connectTimeoutMs, OptionalDouble.of(share), failuresToDown,
+        onUnavailable);
+  }
+
+  public RedisConfig withOnUnavailable(OnUnavailable mode) {
+    return new RedisConfig(type, endpoints, masterName, timeoutMs, connectTimeoutMs, localShare, failuresToDown, mode);
+  }
+}

@@ -1,52 +1,130 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.budget.BudgetStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Requests that found every candidate at its limit wait here until budget is given back on one of their
- * deployments (on this replica or, through the budget store, another) or until the window frees it by itself.
- * One per front verticle; everything runs on that verticle's event loop.
+ * Requests that found every candidate at its limit wait here, first come first served, until budget is given back on
+ * one of their deployments or the window frees it by itself. One per process (all event loops): freed budget wakes
+ * only as many waiters as it can serve (their reservations add up to what was freed; at least one), each on its own
+ * event loop. The budget store hears when this replica starts and stops having waiters on a deployment, so freed
+ * budget is announced only where somebody waits.
  */
-final class CapacityWaiter {
-  private record Waiter(Collection<String> deployments, Promise<Void> wake, long timer) {}
+public final class CapacityWaiter {
+  /** {@code needs}: the tokens the request would reserve on each deployment it waits for. */
+  private static final class Waiter {
+    final Context context;
+    final Map<String, Long> needs;
+    final Promise<String> wake = Promise.promise();
+    volatile long timer = -1;
+
+    Waiter(Context context, Map<String, Long> needs) {
+      this.context = context;
+      this.needs = Map.copyOf(needs);
+    }
+
+    Context context() {
+      return context;
+    }
+
+    Map<String, Long> needs() {
+      return needs;
+    }
+
+    Promise<String> wake() {
+      return wake;
+    }
+  }
 
   private final Vertx vertx;
-  private final Context context;
-  private final List<Waiter> waiters = new ArrayList<>();
+  private final BudgetStore budgets;
+  private final List<Waiter> queue = new ArrayList<>();
+  private final Map<String, Integer> waitingOn = new HashMap<>();
 
-  CapacityWaiter(Vertx vertx, Context context) {
+  public CapacityWaiter(Vertx vertx, BudgetStore budgets) {
     this.vertx = vertx;
-    this.context = context;
+    this.budgets = budgets;
+    budgets.onFreed(this::freed);
   }
 
-  /** Completes when one of the deployments frees budget, or after {@code maxMs}, whichever comes first. */
-  Future<Void> await(Collection<String> deployments, long maxMs) {
-    Promise<Void> wake = Promise.promise();
-    Waiter[] self = new Waiter[1];
-    long timer = vertx.setTimer(Math.max(1, maxMs), id -> {
-      waiters.remove(self[0]);
-      wake.tryComplete();
-    });
-    self[0] = new Waiter(deployments, wake, timer);
-    waiters.add(self[0]);
-    return wake.future();
-  }
-
-  /** Budget came back on a deployment: wake everyone waiting for it. Safe to call from any thread. */
-  void freed(String deploymentId) {
-    context.runOnContext(v -> waiters.removeIf(w -> {
-      if (!w.deployments().contains(deploymentId)) {
-        return false;
+  /**
+   * Completes with the deployment that freed budget for this request, or with null after {@code maxMs}. Call it on
+   * the request's event loop: it is woken there.
+   */
+  Future<String> await(Map<String, Long> needs, long maxMs) {
+    Waiter w = new Waiter(vertx.getOrCreateContext(), needs);
+    synchronized (this) {
+      queue.add(w);
+      w.needs().keySet().forEach(this::startWaiting);
+    }
+    w.timer = vertx.setTimer(Math.max(1, maxMs), id -> {
+      if (remove(w)) {
+        w.wake().tryComplete(null);
       }
-      vertx.cancelTimer(w.timer());
-      w.wake().tryComplete();
-      return true;
-    }));
+    });
+    return w.wake().future();
+  }
+
+  /** Requests waiting now, on every event loop. */
+  public synchronized int waiting() {
+    return queue.size();
+  }
+
+  /** {@code tokens} came back on a deployment (0: not known): wake the first waiters that fit in it. */
+  void freed(String deploymentId, long tokens) {
+    List<Waiter> woken = new ArrayList<>();
+    synchronized (this) {
+      long left = tokens;
+      for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
+        Waiter w = it.next();
+        Long need = w.needs().get(deploymentId);
+        if (need == null) {
+          continue;
+        }
+        if (!woken.isEmpty() && need > left) {
+          break;
+        }
+        it.remove();
+        w.needs().keySet().forEach(this::stopWaiting);
+        woken.add(w);
+        left -= need;
+        if (left <= 0) {
+          break;
+        }
+      }
+    }
+    for (Waiter w : woken) {
+      vertx.cancelTimer(w.timer);
+      w.context().runOnContext(v -> w.wake().tryComplete(deploymentId));
+    }
+  }
+
+  private synchronized boolean remove(Waiter w) {
+    if (!queue.remove(w)) {
+      return false;
+    }
+    w.needs().keySet().forEach(this::stopWaiting);
+    return true;
+  }
+
+  private void startWaiting(String deploymentId) {
+    if (waitingOn.merge(deploymentId, 1, Integer::sum) == 1) {
+      budgets.waiting(deploymentId, true);
+    }
+  }
+
+  private void stopWaiting(String deploymentId) {
+    if (waitingOn.merge(deploymentId, -1, Integer::sum) <= 0) {
+      waitingOn.remove(deploymentId);
+      budgets.waiting(deploymentId, false);
+    }
   }
 }

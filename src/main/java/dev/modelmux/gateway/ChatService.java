@@ -8,7 +8,6 @@ import dev.modelmux.routing.CandidatePlanner.Plan;
 import dev.modelmux.routing.Route;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.PromptTokens;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -31,8 +30,8 @@ public final class ChatService {
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
 
-  /** @param context the front verticle's context: waiting requests are woken on it */
-  public ChatService(Vertx vertx, Context context, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
+  /** @param waiter the process's waiting room for requests that found no capacity */
+  public ChatService(Vertx vertx, CapacityWaiter waiter, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
       GatewayMetrics metrics, long retryBackoffMs) {
     this.metrics = metrics;
     this.vertx = vertx;
@@ -41,8 +40,7 @@ public final class ChatService {
     this.budgets = budgets;
     this.breakers = breakers;
     this.retryBackoffMs = retryBackoffMs;
-    this.waiter = new CapacityWaiter(vertx, context);
-    budgets.onFreed(waiter::freed);
+    this.waiter = waiter;
   }
 
   public void serve(ChatRequest request, HttpServerResponse response, long startNanos) {

@@ -13,7 +13,9 @@ import dev.modelmux.translate.Translators;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -44,6 +46,10 @@ final class Dispatch {
   private GatewayError lastError;
   private long soonestRetryMs;
   private ReserveResult.Reason denial;
+  /** Per candidate: until when its last denial said it has no room (System.nanoTime), so a woken pass skips it. */
+  private final long[] deniedUntilNanos;
+  /** The deployment whose freed budget woke this pass, or null. */
+  private String wokenBy;
 
   Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics, long retryBackoffMs,
       CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
@@ -58,9 +64,15 @@ final class Dispatch {
     this.route = route;
     this.candidates = candidates;
     this.waitDeadlineNanos = System.nanoTime() + route.maxWaitMs() * 1_000_000;
+    this.deniedUntilNanos = new long[candidates.size()];
   }
 
   Future<AttemptResult> run() {
+    return run(null);
+  }
+
+  private Future<AttemptResult> run(String wokenBy) {
+    this.wokenBy = wokenBy;
     lastError = null;
     soonestRetryMs = Long.MAX_VALUE;
     denial = null;
@@ -85,6 +97,11 @@ final class Dispatch {
       lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is failing; its breaker is open.");
       return tryFrom(index + 1);
     }
+    if (wokenBy != null && !wokenBy.equals(deployment.id()) && deniedUntilNanos[index] - System.nanoTime() > 0) {
+      // Woken by budget freed elsewhere: this one said it has no room yet, so do not ask it again.
+      noteDenial(index, ReserveResult.Reason.TOKENS, (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
+      return tryFrom(index + 1);
+    }
     Translator translator;
     try {
       translator = Translators.create(candidate.request(), deployment.config());
@@ -96,7 +113,7 @@ final class Dispatch {
     return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {
       if (answer instanceof ReserveResult.Denied denied) {
         deployment.state().headroom(denied.now());
-        noteDenial(denied);
+        noteDenial(index, denied.reason(), denied.retryAfterMs());
         return tryFrom(index + 1);
       }
       ReserveResult.Granted granted = (ReserveResult.Granted) answer;
@@ -255,13 +272,16 @@ final class Dispatch {
     return client.committed() ? Math.min(candidate.reserveTokens(), candidate.promptTokens() + relayedEvents) : 0;
   }
 
-  private void noteDenial(ReserveResult.Denied denied) {
-    if (denied.reason() == ReserveResult.Reason.TOO_LARGE) {
-      denial = denial == null ? denied.reason() : denial;
+  private void noteDenial(int index, ReserveResult.Reason reason, long retryAfterMs) {
+    if (reason == ReserveResult.Reason.TOO_LARGE) {
+      denial = denial == null ? reason : denial;
       return;
     }
-    denial = denied.reason();
-    soonestRetryMs = Math.min(soonestRetryMs, Math.max(1, denied.retryAfterMs()));
+    if (denial != ReserveResult.Reason.UNAVAILABLE) {
+      denial = reason;
+    }
+    soonestRetryMs = Math.min(soonestRetryMs, Math.max(1, retryAfterMs));
+    deniedUntilNanos[index] = System.nanoTime() + Math.max(1, retryAfterMs) * 1_000_000;
   }
 
   /** Every candidate said no. Wait for capacity if the route allows and a wait could help; otherwise say why. */
@@ -270,11 +290,19 @@ final class Dispatch {
       return Future.failedFuture(new GatewayException(lastError != null ? lastError
           : GatewayError.of(503, ErrorKind.OVERLOADED, "No deployment of route '" + route.name() + "' could take the request.")));
     }
+    if (denial == ReserveResult.Reason.UNAVAILABLE) {
+      return Future.failedFuture(new GatewayException(new GatewayError(503, ErrorKind.OVERLOADED,
+          "The shared rate-limit budget of route '" + route.name() + "' is unavailable; please try again shortly.", null, null,
+          Math.max(1000, soonestRetryMs))));
+    }
     boolean canWait = soonestRetryMs != Long.MAX_VALUE;
     long waitLeftMs = (waitDeadlineNanos - System.nanoTime()) / 1_000_000;
     if (canWait && waitLeftMs > 0) {
-      List<String> ids = candidates.stream().map(c -> c.deployment().id()).toList();
-      return waiter.await(ids, Math.min(waitLeftMs, soonestRetryMs)).compose(v -> run());
+      Map<String, Long> needs = new HashMap<>();
+      for (Candidate c : candidates) {
+        needs.merge(c.deployment().id(), (long) c.reserveTokens(), Math::min);
+      }
+      return waiter.await(needs, Math.min(waitLeftMs, soonestRetryMs)).compose(this::run);
     }
     if (!canWait) {
       return Future.failedFuture(new GatewayException(new GatewayError(429, ErrorKind.RATE_LIMIT_TOKENS,

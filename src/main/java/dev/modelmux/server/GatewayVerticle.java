@@ -9,6 +9,7 @@ import dev.modelmux.api.anthropic.AnthropicRequestParser;
 import dev.modelmux.api.openai.OpenAiDialect;
 import dev.modelmux.api.openai.OpenAiRequestParser;
 import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.ErrorKind;
@@ -41,12 +42,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final RouteTable routes;
   private final BudgetStore budgets;
+  private final CapacityWaiter waiter;
   private final Breakers breakers;
   private final GatewayMetrics metrics;
   private HttpClient upstream;
   private HttpServer server;
 
-  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics) {
+  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
+      GatewayMetrics metrics) {
+    this.waiter = waiter;
     this.metrics = metrics;
     this.config = config;
     this.routes = routes;
@@ -59,7 +63,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
-    ChatService chat = new ChatService(vertx, context, upstream, routes, budgets, breakers, metrics, config.resilience().retryBackoffMs());
+    ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics, config.resilience().retryBackoffMs());
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -96,7 +100,8 @@ public final class GatewayVerticle extends VerticleBase {
         .setPort(config.server().port())
         .setTcpNoDelay(true)
         .setMaxInitialLineLength(8192));
-    return server.requestHandler(router).listen();
+    // This event loop's Redis connection is opened before the first request, so a burst never waits for one.
+    return budgets.warm().compose(v -> server.requestHandler(router).listen());
   }
 
   public int actualPort() {

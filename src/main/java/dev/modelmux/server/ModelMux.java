@@ -4,6 +4,7 @@ import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.BudgetStores;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.metrics.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.modelmux.resilience.Breakers;
@@ -55,8 +56,9 @@ public final class ModelMux {
         .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
           Breakers breakers = new Breakers(vertx, routes.deployments(), budgets, metrics, config.resilience());
           metrics.watch(routes.deployments(), breakers, budgets);
+          CapacityWaiter waiter = new CapacityWaiter(vertx, budgets);
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, breakers, metrics);
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))

@@ -93,12 +93,13 @@ class LocalBudgetStoreTest {
   @Test
   void settleGivesBackTheDifferenceAndFiresFreed() {
     List<String> freed = new ArrayList<>();
-    store.onFreed(freed::add);
+    store.onFreed((id, tokens) -> freed.add(id + ":" + tokens));
+    store.waiting(DEP, true);
     Reservation r = granted(800);
     now.addAndGet(5_000);
     assertThat(reserve(300)).isInstanceOf(Denied.class);
     store.settle(r, 150);
-    assertThat(freed).containsExactly(DEP);
+    assertThat(freed).containsExactly(DEP + ":650");
     assertThat(store.headroomNow(DEP, LIMITS).tokensUsed()).isEqualTo(150);
     assertThat(reserve(300)).isInstanceOf(Granted.class);
   }
@@ -106,13 +107,14 @@ class LocalBudgetStoreTest {
   @Test
   void settleAboveTheReservationTakesMoreAndNeverGoesBelowZero() {
     List<String> freed = new ArrayList<>();
-    store.onFreed(freed::add);
+    store.onFreed((id, tokens) -> freed.add(id));
+    store.waiting(DEP, true);
     Reservation r = granted(100);
     store.settle(r, 250);
     assertThat(store.headroomNow(DEP, LIMITS).tokensUsed()).isEqualTo(250);
     assertThat(freed).isEmpty();
     // a reservation whose slot was partly cleared by an earlier settle cannot push the slot below zero
-    Reservation other = new Reservation(DEP, 1000, r.slot(), true);
+    Reservation other = new Reservation(DEP, "other", 1000, r.slot(), true);
     store.settle(other, 0);
     assertThat(store.headroomNow(DEP, LIMITS).tokensUsed()).isZero();
   }

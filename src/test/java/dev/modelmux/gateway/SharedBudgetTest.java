@@ -155,6 +155,11 @@ class SharedBudgetTest {
   @Test
   void withRedisKilledBothReplicasKeepServingOnTheirLocalShareAndShareAgainWhenItReturns() {
     assertThat(await(toFirst.get("/health/ready")).json().getJsonObject("checks").getJsonObject("budgets").getString("mode")).isEqualTo("redis");
+    Function<TestClient, Long> replicas = c -> await(c.get("/health/ready")).json().getJsonObject("checks").getJsonObject("budgets").getLong("replicas");
+    assertEventually(() -> {
+      assertThat(replicas.apply(toFirst)).as("each replica knows how many share the budget").isEqualTo(2);
+      assertThat(replicas.apply(toSecond)).isEqualTo(2);
+    });
     redis.kill();
     List<Reply> during = burst("rpm-route", 20, null, "words: 3");
     assertThat(during).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));

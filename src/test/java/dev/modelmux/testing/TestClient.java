@@ -28,7 +28,13 @@ public final class TestClient {
   private final int port;
 
   public TestClient(Vertx vertx, int port) {
-    this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    this(vertx, port, 5);
+  }
+
+  /** @param connections how many requests may be in flight at once (Vert.x' default pool holds 5) */
+  public TestClient(Vertx vertx, int port, int connections) {
+    this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections));
     this.context = vertx.getOrCreateContext();
     this.port = port;
   }

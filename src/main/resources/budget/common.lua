@@ -6,6 +6,8 @@
 --   <prefix>{<deployment>}:pause    present (with a PX expiry) while a provider 429 pauses the deployment
 --   <prefix>{<deployment>}:epoch    never expires; its absence means Redis lost the window (restarted empty)
 --   <prefix>{<deployment>}:r:<id>   one reservation: "<slot> <tokens>", or "x" once settled or released (PX window)
+--   <prefix>{<deployment>}:barrier  after a loss: how many replicas must restore the window before grants continue
+--   <prefix>{<deployment>}:restored the replicas that have restored it (both expire with the barrier)
 --   <prefix>{<deployment>}:waiting  sorted set: replicas with requests waiting for budget, scored by expiry (ms)
 -- The window is the last n = ceil(windowMs / 1000) seconds of Redis server time, the current one included, so it
 -- slides one second at a time. A slot recorded at second s leaves the window at (s + n) * 1000 ms. Every write
@@ -85,4 +87,18 @@ end
 
 local function reservation_ttl(n)
   return (n + 1) * 1000
+end
+
+-- The deployment's epoch; a missing one is created. A caller that knew an epoch means the window was lost, not new:
+-- a barrier then holds grants back until the replicas that knew the window have restored it (or it expires).
+local function ensure_epoch(epoch_key, barrier_key, known, fresh, replicas, barrier_ms)
+  local epoch = redis.call('GET', epoch_key)
+  if not epoch then
+    epoch = fresh
+    redis.call('SET', epoch_key, epoch)
+    if known ~= '' then
+      redis.call('SET', barrier_key, replicas, 'PX', barrier_ms)
+    end
+  end
+  return epoch
 end

@@ -1,9 +1,9 @@
 package dev.modelmux.budget;
 
 import dev.modelmux.config.RedisConfig;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>A breaker on Redis.</b> Redis is declared unavailable after {@code failures_to_down} consecutive failed
  *       calls (each bounded by {@code timeout_ms} from its write), not by one slow call. A single failed call falls
- *       back for that call only: a reservation from the local share (or a refusal with {@code fail_closed}).</li>
+ *       back for that call only, conservatively: it is refused (the next candidate is tried), since the other
+ *       replicas still grant from Redis.</li>
  *   <li><b>No double booking.</b> A reservation whose Redis call failed may still have run there: when its late
  *       answer says it was granted, or when the answer never comes, it is released by id (idempotent in Redis), so
  *       only the local grant counts. Settlements Redis could not take are kept and retried by id.</li>
@@ -41,6 +43,7 @@ public final class FailoverBudgetStore implements BudgetStore {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverBudgetStore.class);
   public static final long DEFAULT_PROBE_INTERVAL_MS = 1_000;
   private static final int MAX_PENDING = 100_000;
+  private static final long SINGLE_FAILURE_RETRY_MS = 50;
 
   /** A settlement or release Redis has not confirmed; applied once (by id) when it answers again. */
   private record Pending(Reservation reservation, long actualTokens, boolean release, long sinceMs) {}
@@ -162,24 +165,22 @@ public final class FailoverBudgetStore implements BudgetStore {
       return Future.succeededFuture(fallback(deploymentId, limits, tokens));
     }
     String id = RedisBudgetStore.newReservationId();
-    Future<ReserveResult> call = redis.reserve(deploymentId, limits, tokens, id);
-    return bounded(call).recover(err -> {
-      call.onComplete(late -> reconcileLate(deploymentId, id, tokens, late));
-      return Future.succeededFuture(fallback(deploymentId, limits, tokens));
-    });
-  }
-
-  /** A reservation this replica answered locally may also have been granted in Redis: release that copy. */
-  private void reconcileLate(String deploymentId, String id, long tokens, AsyncResult<ReserveResult> late) {
-    if (late.succeeded()) {
-      if (late.result() instanceof ReserveResult.Granted g) {
-        queue(new Pending(g.reservation(), 0, true, System.currentTimeMillis()));
-        reconcile();
-      }
-      return;
-    }
-    // Unknown: it may have run. A release by id is harmless if it did not (it leaves a tombstone).
-    queue(new Pending(new Reservation(deploymentId, id, tokens, 0, false), 0, true, System.currentTimeMillis()));
+    // A failed call is asked once more under the same id: Redis grants an id once, so a call that did run answers
+    // with its grant, never a second one.
+    return bounded(redis.reserve(deploymentId, limits, tokens, id))
+        .recover(err -> available.get() ? bounded(redis.reserve(deploymentId, limits, tokens, id)) : Future.failedFuture(err))
+        .recover(err -> {
+          // It may still run (or have run) in Redis: release it by id; a release that arrives first leaves a tombstone.
+          queue(new Pending(new Reservation(deploymentId, id, tokens, 0, false), 0, true, System.currentTimeMillis()));
+          if (!available.get()) {
+            return Future.succeededFuture(fallback(deploymentId, limits, tokens));
+          }
+          // Failed twice while the other replicas still grant from Redis: a local grant would come on top of theirs,
+          // so this call is refused (the next candidate is tried) rather than risk the account.
+          fallbacks.incrementAndGet();
+          return Future.succeededFuture(new ReserveResult.Denied(SINGLE_FAILURE_RETRY_MS, local.headroomNow(deploymentId, limits),
+              ReserveResult.Reason.UNAVAILABLE));
+        });
   }
 
   private ReserveResult fallback(String deploymentId, BudgetLimits limits, long tokens) {
@@ -273,9 +274,31 @@ public final class FailoverBudgetStore implements BudgetStore {
 
   // --- the breaker on Redis ---
 
-  /** The call within the command timeout, its outcome counted for the breaker. */
+  /**
+   * The call within the command timeout, its outcome counted for the breaker. The deadline is a timer on the calling
+   * event loop (not a global one), so an event loop too busy to read a reply that has already arrived does not
+   * count it as Redis being slow.
+   */
   private <T> Future<T> bounded(Future<T> call) {
-    return call.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).andThen(ar -> {
+    if (call.isComplete()) {
+      return counted(call);
+    }
+    Promise<T> bounded = Promise.promise();
+    long timer = vertx.setTimer(config.timeoutMs(), id -> bounded.tryFail(
+        new TimeoutException("no answer from Redis within " + config.timeoutMs() + " ms")));
+    call.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        bounded.tryComplete(ar.result());
+      } else {
+        bounded.tryFail(ar.cause());
+      }
+    });
+    return counted(bounded.future());
+  }
+
+  private <T> Future<T> counted(Future<T> call) {
+    return call.andThen(ar -> {
       if (ar.succeeded()) {
         consecutiveFailures.set(0);
       } else {

@@ -49,6 +49,8 @@ public final class RedisBudgetStore implements BudgetStore {
   public static final long PRESENCE_TTL_MS = 3_000;
   /** A waiting flag outlives the longest wait a route may set; a replica that dies with waiters leaves it to expire. */
   private static final long WAITING_TTL_MS = 120_000;
+  /** After Redis lost a window, grants wait at most this long for every replica that knew it to restore it. */
+  static final long RESTORE_BARRIER_MS = 2_000;
 
   /** What this replica knows of each deployment's shared window. */
   public interface Knowledge {
@@ -69,9 +71,11 @@ public final class RedisBudgetStore implements BudgetStore {
   private final RedisLink link;
   private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
   private final Map<String, String> epochs = new ConcurrentHashMap<>();
+  private final Map<String, Future<Void>> restoring = new ConcurrentHashMap<>();
   private final AtomicBoolean resubscribeScheduled = new AtomicBoolean();
   private final AtomicLong reserveCalls = new AtomicLong();
   private final AtomicLong restores = new AtomicLong();
+  private volatile long liveReplicas = 1;
   private volatile Knowledge knowledge = new Knowledge() {
     @Override
     public void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed) {}
@@ -190,6 +194,14 @@ public final class RedisBudgetStore implements BudgetStore {
     return prefix + "{" + deploymentId + "}:r:" + id;
   }
 
+  private String barrierKey(String deploymentId) {
+    return prefix + "{" + deploymentId + "}:barrier";
+  }
+
+  private String restoredKey(String deploymentId) {
+    return prefix + "{" + deploymentId + "}:restored";
+  }
+
   private String waitingKey(String deploymentId) {
     return prefix + "{" + deploymentId + "}:waiting";
   }
@@ -226,8 +238,9 @@ public final class RedisBudgetStore implements BudgetStore {
     reserveCalls.incrementAndGet();
     String known = epochs.getOrDefault(deploymentId, "");
     return eval(BudgetScript.RESERVE,
-        List.of(windowKey(deploymentId), pauseKey(deploymentId), epochKey(deploymentId), reservationKey(deploymentId, id)),
-        List.of(take, limits.tpm(), limits.rpm(), windowMs, known, UUID.randomUUID().toString()))
+        List.of(windowKey(deploymentId), pauseKey(deploymentId), epochKey(deploymentId), reservationKey(deploymentId, id),
+            barrierKey(deploymentId), restoredKey(deploymentId)),
+        List.of(take, limits.tpm(), limits.rpm(), windowMs, known, UUID.randomUUID().toString(), liveReplicas, RESTORE_BARRIER_MS))
         .map(r -> {
           int code = r.get(0).toInteger();
           long slot = r.get(1).toLong();
@@ -249,6 +262,7 @@ public final class RedisBudgetStore implements BudgetStore {
             case 3 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.PAUSED);
             case 4 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.TOO_LARGE);
             case 6 -> new ReserveResult.Denied(1, h, ReserveResult.Reason.UNAVAILABLE);
+            case 7 -> new ReserveResult.Denied(retryAfter, h, ReserveResult.Reason.UNAVAILABLE);
             default -> throw new IllegalStateException("unexpected reserve reply " + r);
           };
         });
@@ -256,6 +270,21 @@ public final class RedisBudgetStore implements BudgetStore {
 
   /** Redis lost this deployment's window: write back what this replica knew of it, slot by slot, by maximum. */
   private Future<Void> restore(String deploymentId) {
+    Future<Void>[] mine = new Future[1];
+    Future<Void> running = restoring.compute(deploymentId, (id, current) -> {
+      if (current != null && !current.isComplete()) {
+        return current; // concurrent reserves that saw the loss share one restore
+      }
+      mine[0] = restoreNow(deploymentId);
+      return mine[0];
+    });
+    if (mine[0] != null) {
+      running.onComplete(ar -> restoring.remove(deploymentId, running));
+    }
+    return running;
+  }
+
+  private Future<Void> restoreNow(String deploymentId) {
     restores.incrementAndGet();
     List<long[]> known = knowledge.window(deploymentId);
     LOG.warn("Budget store: Redis at {} lost the window of deployment {} (restarted empty?); restoring it from what this "
@@ -268,17 +297,27 @@ public final class RedisBudgetStore implements BudgetStore {
    * usage {second, tokens, requests} into the shared window.
    */
   public Future<Void> merge(String deploymentId, String mode, List<long[]> slots) {
-    List<Object> args = new ArrayList<>(List.of(windowMs, mode, UUID.randomUUID().toString()));
+    List<Object> args = new ArrayList<>(List.of(windowMs, mode, UUID.randomUUID().toString(), instanceId, RESTORE_BARRIER_MS,
+        epochs.getOrDefault(deploymentId, ""), liveReplicas));
     for (long[] s : slots) {
       args.add(s[0]);
       args.add(s[1]);
       args.add(s[2]);
     }
-    return eval(BudgetScript.MERGE, List.of(windowKey(deploymentId), epochKey(deploymentId)), args).map(r -> {
-      epochs.put(deploymentId, r.get(2).toString());
-      knowledge.observed(deploymentId, r.get(3).toLong(), r.get(0).toLong(), r.get(1).toLong());
-      return null;
-    });
+    return eval(BudgetScript.MERGE,
+        List.of(windowKey(deploymentId), epochKey(deploymentId), restoredKey(deploymentId), barrierKey(deploymentId)), args)
+        .compose(r -> {
+          String known = epochs.getOrDefault(deploymentId, "");
+          if (r.get(4).toInteger() == 1) {
+            // Redis lost the window since we last saw it: restore it first, then add our own grants on top.
+            return restore(deploymentId).compose(v -> merge(deploymentId, mode, slots));
+          }
+          if (known.isEmpty() || "max".equals(mode)) {
+            epochs.put(deploymentId, r.get(2).toString());
+          }
+          knowledge.observed(deploymentId, r.get(3).toLong(), r.get(0).toLong(), r.get(1).toLong());
+          return Future.<Void>succeededFuture();
+        });
   }
 
   @Override
@@ -338,7 +377,10 @@ public final class RedisBudgetStore implements BudgetStore {
 
   /** Announces this replica as alive; the answer is the number of live replicas. */
   public Future<Long> heartbeat() {
-    return eval(BudgetScript.HEARTBEAT, List.of(replicasKey()), List.of(instanceId, PRESENCE_TTL_MS)).map(Response::toLong);
+    return eval(BudgetScript.HEARTBEAT, List.of(replicasKey()), List.of(instanceId, PRESENCE_TTL_MS)).map(r -> {
+      liveReplicas = Math.max(1, r.toLong());
+      return liveReplicas;
+    });
   }
 
   @Override

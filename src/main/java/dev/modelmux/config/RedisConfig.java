@@ -25,7 +25,7 @@ public record RedisConfig(Type type, List<URI> endpoints, String masterName, lon
 
   public enum OnUnavailable { LOCAL_SHARE, FAIL_CLOSED }
 
-  public static final long DEFAULT_TIMEOUT_MS = 250;
+  public static final long DEFAULT_TIMEOUT_MS = 500;
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
   public static final int DEFAULT_FAILURES_TO_DOWN = 3;
 

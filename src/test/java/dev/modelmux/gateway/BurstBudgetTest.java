@@ -1,0 +1,188 @@
+package dev.modelmux.gateway;
+
+import static dev.modelmux.testing.Await.await;
+import static dev.modelmux.testing.Eventually.assertEventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelmux.emulator.EmulatedModel;
+import dev.modelmux.emulator.Emulator;
+import dev.modelmux.emulator.EmulatorConfig;
+import dev.modelmux.emulator.Fault;
+import dev.modelmux.emulator.ModelStats;
+import dev.modelmux.server.ModelMux;
+import dev.modelmux.testing.GatewayFixture;
+import dev.modelmux.testing.RedisServer;
+import dev.modelmux.testing.TestClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Three replicas, each on its own Vert.x instance, started fresh on one real redis-server; 300 requests at once per
+ * route (half streamed) against a deployment with {@code rpm: 40} and one with {@code tpm: 4000} (realistic
+ * {@code max_tokens}; every answer uses all of it, so admitted tokens are spent tokens). The emulated accounts
+ * enforce the limit × 1.02, so any overshoot past the margin shows as a provider 429. Each test measures and asserts:
+ * the account saw at most limit × 1.02, at least 90 % of the limit was used, the rest went to the next tier, no
+ * request failed. The same while Redis is frozen for 5 s.
+ */
+class BurstBudgetTest {
+  private static final Logger LOG = LoggerFactory.getLogger(BurstBudgetTest.class);
+  private static final int BURST = 300;
+  private static final int RPM = 40;
+  private static final int TPM = 4000;
+  private static final int MAX_TOKENS = 100;
+
+  private static final List<EmulatedModel> MODELS = List.of(
+      new EmulatedModel("gpt-4", 0, 1, 8192, 0, (long) Math.floor(RPM * 1.02), Fault.NONE),
+      new EmulatedModel("gpt-4-32k", 0, 1, 32768, (long) Math.floor(TPM * 1.02), 0, Fault.NONE),
+      new EmulatedModel("gpt-3.5-turbo", 0, 0, 16385, 0, 0, Fault.NONE));
+
+  private static final String CONFIG = """
+      deployments:
+        - id: small-rpm
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_A
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 100000000, rpm: 40 }
+        - id: small-tpm
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_A
+          model: gpt-4-32k
+          context_window: 32768
+          limits: { tpm: 4000, rpm: 100000 }
+        - id: next-tier
+          provider: openai
+          base_url: ${EMU}/v1
+          api_key_env: KEY_B
+          model: gpt-3.5-turbo
+          context_window: 16385
+          limits: { tpm: 100000000, rpm: 1000000 }
+      routes:
+        - name: rpm-route
+          tiers: [[small-rpm], [next-tier]]
+        - name: tpm-route
+          tiers: [[small-tpm], [next-tier]]
+      """;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final List<Vertx> replicaVertx = new ArrayList<>();
+  private final List<ModelMux> replicas = new ArrayList<>();
+  private final List<TestClient> clients = new ArrayList<>();
+  private RedisServer redis;
+  private Emulator emulator;
+
+  @BeforeEach
+  void start() {
+    long t0 = System.nanoTime();
+    redis = RedisServer.start();
+    emulator = await(Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, MODELS)));
+    String redisSection = "redis: { url: " + redis.url() + " }\n";
+    for (int i = 0; i < 3; i++) {
+      Vertx v = Vertx.vertx();
+      replicaVertx.add(v);
+      ModelMux mux = await(GatewayFixture.gateway(v, emulator, CONFIG, redisSection));
+      replicas.add(mux);
+      clients.add(new TestClient(vertx, mux.port(), BURST));
+    }
+    // Every replica knows how many share the budget before the burst (they announce themselves every second).
+    assertEventually(() -> clients.forEach(c -> assertThat(budgets(c).getLong("replicas")).isEqualTo(3)));
+    LOG.info("three replicas up in {} ms", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(c -> await(c.close().otherwiseEmpty()));
+    for (int i = 0; i < replicas.size(); i++) {
+      await(replicas.get(i).close().otherwiseEmpty());
+      await(replicaVertx.get(i).close().otherwiseEmpty());
+    }
+    await(emulator.close());
+    await(vertx.close());
+    redis.stop();
+  }
+
+  private static JsonObject budgets(TestClient c) {
+    return await(c.get("/health/ready")).json().getJsonObject("checks").getJsonObject("budgets");
+  }
+
+  /** 300 requests on each route, all sent at once, spread over the replicas, every other one streamed. */
+  private List<Future<Served>> burst() {
+    List<Future<Served>> all = new ArrayList<>();
+    for (String route : List.of("rpm-route", "tpm-route")) {
+      for (int i = 0; i < BURST; i++) {
+        TestClient c = clients.get(i % clients.size());
+        JsonObject body = new JsonObject().put("model", route).put("max_tokens", MAX_TOKENS)
+            .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "words: 200 #" + i)));
+        if (i % 2 == 0) {
+          all.add(c.postJson("/v1/chat/completions", body).map(r -> new Served(route, r.status(), r.headers().get("x-modelmux-deployment"))));
+        } else {
+          all.add(c.stream(body.copy().put("stream", true))
+              .map(r -> new Served(route, r.ended() && r.status() == 200 && !r.raw().toString().contains("\"error\"") ? 200 : 599,
+                  r.headers().get("x-modelmux-deployment"))));
+        }
+      }
+    }
+    return all;
+  }
+
+  private record Served(String route, int status, String deployment) {}
+
+  /** What the two limited accounts saw, asserted against the limits. */
+  private void assertHeld(List<Served> served, String scenario) {
+    ModelStats rpmAccount = emulator.stats("gpt-4");
+    ModelStats tpmAccount = emulator.stats("gpt-4-32k");
+    long rpmServed = served.stream().filter(s -> "small-rpm".equals(s.deployment())).count();
+    long tpmServed = served.stream().filter(s -> "small-tpm".equals(s.deployment())).count();
+    LOG.info("{}: rpm account received {} requests (limit {}), served {}; tpm account admitted {} tokens (limit {}), "
+        + "served {}; provider 429s {} / {}", scenario, rpmAccount.requests(), RPM, rpmServed, tpmAccount.maxTokensInWindow(),
+        TPM, tpmServed, rpmAccount.rateLimited(), tpmAccount.rateLimited());
+    assertThat(served).as("every request answered").allSatisfy(s -> assertThat(s.status()).isEqualTo(200));
+    assertThat(rpmAccount.requests()).as("requests the rpm account received").isLessThanOrEqualTo((long) (RPM * 1.02));
+    assertThat(rpmAccount.rateLimited()).as("provider 429s (rpm)").isZero();
+    assertThat(rpmServed).as("share of the rpm limit used").isGreaterThanOrEqualTo((long) Math.ceil(RPM * 0.9));
+    assertThat(tpmAccount.maxTokensInWindow()).as("tokens the tpm account admitted").isLessThanOrEqualTo((long) (TPM * 1.02));
+    assertThat(tpmAccount.rateLimited()).as("provider 429s (tpm)").isZero();
+    assertThat(tpmAccount.maxTokensInWindow()).as("share of the tpm limit used").isGreaterThanOrEqualTo((long) (TPM * 0.9));
+    assertThat(served.stream().filter(s -> "next-tier".equals(s.deployment())).count()).as("overflow to the next tier")
+        .isEqualTo(served.size() - rpmServed - tpmServed);
+  }
+
+  private static List<Served> all(List<Future<Served>> burst) {
+    return burst.stream().map(f -> await(f)).toList();
+  }
+
+  @Test
+  void aBurstOverThreeFreshReplicasStaysWithinTheLimits() {
+    long t0 = System.nanoTime();
+    List<Served> served = all(burst());
+    LOG.info("burst of {} requests took {} ms", 2 * BURST, (System.nanoTime() - t0) / 1_000_000);
+    assertHeld(served, "burst");
+  }
+
+  @Test
+  void aBurstWhileRedisIsFrozenForFiveSecondsStaysWithinTheLimits() {
+    List<Future<Served>> burst = burst();
+    redis.freeze();
+    Future<Void> thawed = vertx.timer(5_000).map(v -> {
+      redis.thaw();
+      return null;
+    });
+    List<Served> served = all(burst);
+    await(thawed);
+    assertHeld(served, "frozen 5 s");
+    Function<TestClient, String> mode = c -> budgets(c).getString("mode");
+    assertEventually(() -> clients.forEach(c -> assertThat(mode.apply(c)).isEqualTo("redis")));
+  }
+}

@@ -31,7 +31,8 @@ final class RedisLink {
 
   private final RedisConfig config;
   private final Redis client;
-  private final Map<Object, Lane> lanes = new ConcurrentHashMap<>();
+  /** Keyed by event-loop thread, not by context: every context on one event loop shares its connection. */
+  private final Map<Thread, Lane> lanes = new ConcurrentHashMap<>();
   /** For calls made off any event loop (tests, the start itself). */
   private final Lane shared = new Lane();
   private volatile boolean closed;
@@ -101,11 +102,10 @@ final class RedisLink {
   }
 
   private Lane lane() {
-    Context ctx = Vertx.currentContext();
-    if (ctx == null || !ctx.isEventLoopContext()) {
+    if (!Context.isOnEventLoopThread()) {
       return shared;
     }
-    return lanes.computeIfAbsent(ctx, k -> new Lane());
+    return lanes.computeIfAbsent(Thread.currentThread(), k -> new Lane());
   }
 
   /** One event loop's pipelined connection. */

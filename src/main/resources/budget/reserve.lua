@@ -10,7 +10,8 @@
 --   6 this reservation id was already released (a late duplicate: nothing granted),
 --   7 the window is being restored: nothing is granted until every replica that knew it has written it back (or the
 --     barrier expires)
--- A repeated call with an id already granted returns that grant again, never a second one.
+-- A repeated call with an id already granted returns that grant again, never a second one. A reservation is kept as
+-- "<slot> <tokens> <tpm>" under its id.
 local tokens, tpm, rpm = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local n = slots(ARGV[4])
 local now_sec, now_ms = clock()
@@ -59,5 +60,5 @@ end
 redis.call('HINCRBY', KEYS[1], 't:' .. now_sec, int(tokens))
 redis.call('HINCRBY', KEYS[1], 'r:' .. now_sec, 1)
 touch(KEYS[1], n)
-redis.call('SET', KEYS[4], now_sec .. ' ' .. int(tokens), 'PX', reservation_ttl(n))
+redis.call('SET', KEYS[4], now_sec .. ' ' .. int(tokens) .. ' ' .. int(tpm), 'PX', reservation_ttl(n))
 return {0, now_sec, 0, t_used + tokens, r_used + 1, 0, epoch, now_sec}

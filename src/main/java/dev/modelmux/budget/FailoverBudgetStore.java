@@ -319,9 +319,10 @@ public final class FailoverBudgetStore implements BudgetStore {
       return;
     }
     since = System.currentTimeMillis();
-    LOG.warn("Budget store: Redis at {} is unavailable after {} consecutive failed calls (last: {}); answering from this "
-        + "replica's local share ({}% of what is left of each deployment's limits{}) until it returns", redactedUrl,
-        consecutiveFailures.get(), describe(err), Math.round(local.share() * 100),
+    int failed = consecutiveFailures.get();
+    LOG.warn("Budget store: Redis at {} is unavailable {} ({}); answering from this replica's local share ({}% of what "
+        + "is left of each deployment's limits{}) until it returns", redactedUrl,
+        failed == 0 ? "at start" : "after " + failed + " consecutive failed calls", describe(err), Math.round(local.share() * 100),
         config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED ? "; on_unavailable: fail_closed refuses instead" : "");
     fire(false);
     startProbe();

@@ -124,6 +124,7 @@ public final class LocalBudgetStore implements BudgetStore {
       int i = w.slotFor(nowSec);
       w.tokens[i] += tokensToTake;
       w.requests[i] += 1;
+      w.tpm = eff.tpm();
       Reservation reservation = new Reservation(deploymentId, RedisBudgetStore.newReservationId(), tokensToTake, nowSec, true);
       return new ReserveResult.Granted(reservation, headroom(tUsed + tokensToTake, rUsed + 1, eff, 0));
     }
@@ -147,6 +148,7 @@ public final class LocalBudgetStore implements BudgetStore {
     }
     long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
     long freed;
+    long room;
     synchronized (w) {
       long slot = reservation.slot();
       int i = (int) Math.floorMod(slot, (long) slots);
@@ -164,9 +166,10 @@ public final class LocalBudgetStore implements BudgetStore {
         w.owedTokens[i] += owed;
         freed += owed;
       }
+      room = w.tpm - w.used(w.tokens, w.mirrorTokens, share, nowSec);
     }
-    if (freed > 0 && waiting.getOrDefault(reservation.deploymentId(), false)) {
-      fireFreed(reservation.deploymentId(), freed);
+    if (freed > 0 && room > 0 && waiting.getOrDefault(reservation.deploymentId(), false)) {
+      fireFreed(reservation.deploymentId(), room);
     }
     return freed;
   }
@@ -249,44 +252,17 @@ public final class LocalBudgetStore implements BudgetStore {
 
   /** The shared window as Redis last reported it, per live second: {second, tokens, requests}. */
   public List<long[]> mirrored(String deploymentId) {
-    Window w = windows.get(deploymentId);
-    if (w == null) {
-      return List.of();
-    }
-    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
-    synchronized (w) {
-      List<long[]> out = new ArrayList<>();
-      for (int i = 0; i < w.n; i++) {
-        long t = w.mirrorTokens[i];
-        long r = w.mirrorRequests[i];
-        if (w.live(w.slotSec[i], nowSec) && (t > 0 || r > 0)) {
-          out.add(new long[] {w.slotSec[i], t, r});
-        }
-      }
-      return out;
-    }
+    return perLiveSecond(deploymentId, (w, i) -> w.mirrorTokens[i] > 0 || w.mirrorRequests[i] > 0
+        ? new long[] {w.slotSec[i], w.mirrorTokens[i], w.mirrorRequests[i]} : null);
   }
 
   /**
-   * What this store granted on its own and Redis does not know yet, per live second: {second, tokens, requests};
-   * tokens are negative where reservations already written back settled for less.
+   * What this store granted on its own and Redis does not know yet, per live second: {second, tokens, requests,
+   * granted, owed}. Tokens (granted − owed) are negative where reservations already written back settled for less.
    */
   public List<long[]> unsynced(String deploymentId) {
-    Window w = windows.get(deploymentId);
-    if (w == null) {
-      return List.of();
-    }
-    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
-    synchronized (w) {
-      List<long[]> out = new ArrayList<>();
-      for (int i = 0; i < w.n; i++) {
-        long t = w.tokens[i] - w.owedTokens[i];
-        if (w.live(w.slotSec[i], nowSec) && (t != 0 || w.requests[i] != 0)) {
-          out.add(new long[] {w.slotSec[i], t, w.requests[i]});
-        }
-      }
-      return out;
-    }
+    return perLiveSecond(deploymentId, (w, i) -> w.tokens[i] != 0 || w.owedTokens[i] != 0 || w.requests[i] != 0
+        ? new long[] {w.slotSec[i], w.tokens[i] - w.owedTokens[i], w.requests[i], w.tokens[i], w.owedTokens[i]} : null);
   }
 
   /** Deployments that have usage Redis does not know yet. */
@@ -295,8 +271,8 @@ public final class LocalBudgetStore implements BudgetStore {
   }
 
   /**
-   * {@code written} (from {@link #unsynced}) reached Redis: it is part of the shared window now, so it moves from this
-   * store's own grants to the mirror.
+   * {@code written} (from {@link #unsynced}) reached Redis: it is part of the shared window now, so what was granted
+   * here moves to the mirror, and what was owed is paid.
    */
   public void synced(String deploymentId, List<long[]> written) {
     Window w = windows.get(deploymentId);
@@ -307,13 +283,10 @@ public final class LocalBudgetStore implements BudgetStore {
       for (long[] s : written) {
         int i = (int) Math.floorMod(s[0], (long) w.n);
         if (w.slotSec[i] == s[0]) {
-          if (s[1] < 0) {
-            w.owedTokens[i] = Math.max(0, w.owedTokens[i] + s[1]);
-          } else {
-            long t = Math.min(w.tokens[i], s[1]);
-            w.tokens[i] -= t;
-            w.mirrorTokens[i] += t;
-          }
+          long granted = Math.min(w.tokens[i], s[3]);
+          w.tokens[i] -= granted;
+          w.mirrorTokens[i] += granted;
+          w.owedTokens[i] -= Math.min(w.owedTokens[i], s[4]);
           long r = Math.min(w.requests[i], s[2]);
           w.requests[i] -= r;
           w.mirrorRequests[i] += r;
@@ -322,9 +295,23 @@ public final class LocalBudgetStore implements BudgetStore {
     }
   }
 
-  /** Deployments this store has a window for. */
-  public List<String> deployments() {
-    return List.copyOf(windows.keySet());
+  /** {@code row} of each live second of the deployment's window, skipping nulls, under the window's lock. */
+  private List<long[]> perLiveSecond(String deploymentId, java.util.function.BiFunction<Window, Integer, long[]> row) {
+    Window w = windows.get(deploymentId);
+    if (w == null) {
+      return List.of();
+    }
+    long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
+    synchronized (w) {
+      List<long[]> out = new ArrayList<>();
+      for (int i = 0; i < w.n; i++) {
+        long[] r = w.live(w.slotSec[i], nowSec) ? row.apply(w, i) : null;
+        if (r != null) {
+          out.add(r);
+        }
+      }
+      return out;
+    }
   }
 
   @Override
@@ -379,6 +366,8 @@ public final class LocalBudgetStore implements BudgetStore {
     /** Tokens Redis holds for reservations of this store that settled for less after they were written back. */
     final long[] owedTokens;
     long pausedUntil;
+    /** The tokens-per-minute limit of the last grant (scaled by the share): what freed budget is measured against. */
+    long tpm;
 
     Window(int n) {
       this.n = n;

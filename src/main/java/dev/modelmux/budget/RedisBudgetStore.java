@@ -2,6 +2,7 @@ package dev.modelmux.budget;
 
 import dev.modelmux.config.RedisConfig;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -159,10 +160,6 @@ public final class RedisBudgetStore implements BudgetStore {
     return windowMs;
   }
 
-  public String instanceId() {
-    return instanceId;
-  }
-
   /** Reserve script calls sent by this replica (each a round trip; the wake-one tests count them). */
   public long reserveCalls() {
     return reserveCalls.get();
@@ -270,18 +267,16 @@ public final class RedisBudgetStore implements BudgetStore {
 
   /** Redis lost this deployment's window: write back what this replica knew of it, slot by slot, by maximum. */
   private Future<Void> restore(String deploymentId) {
-    Future<Void>[] mine = new Future[1];
-    Future<Void> running = restoring.compute(deploymentId, (id, current) -> {
-      if (current != null && !current.isComplete()) {
-        return current; // concurrent reserves that saw the loss share one restore
-      }
-      mine[0] = restoreNow(deploymentId);
-      return mine[0];
-    });
-    if (mine[0] != null) {
-      running.onComplete(ar -> restoring.remove(deploymentId, running));
+    Promise<Void> mine = Promise.promise();
+    Future<Void> running = restoring.putIfAbsent(deploymentId, mine.future());
+    if (running != null) {
+      return running; // concurrent reserves that saw the loss share one restore
     }
-    return running;
+    restoreNow(deploymentId).onComplete(ar -> {
+      restoring.remove(deploymentId, mine.future());
+      mine.handle(ar);
+    });
+    return mine.future();
   }
 
   private Future<Void> restoreNow(String deploymentId) {
@@ -294,7 +289,7 @@ public final class RedisBudgetStore implements BudgetStore {
 
   /**
    * Adds ({@code "add"}: usage granted locally while Redis was away) or restores by maximum ({@code "max"}) per-second
-   * usage {second, tokens, requests} into the shared window.
+   * usage {second, tokens, requests} (further elements of a row are ignored) into the shared window.
    */
   public Future<Void> merge(String deploymentId, String mode, List<long[]> slots) {
     List<Object> args = new ArrayList<>(List.of(windowMs, mode, UUID.randomUUID().toString(), instanceId, RESTORE_BARRIER_MS,
@@ -338,7 +333,7 @@ public final class RedisBudgetStore implements BudgetStore {
           long freed = r.get(0).toLong();
           knowledge.observed(id, r.get(3).toLong(), r.get(1).toLong(), r.get(2).toLong());
           if (freed > 0 && instanceId.equals(r.get(4).toString())) {
-            fireFreed(id, freed);
+            fireFreed(id, r.get(5).toLong());
           }
           return null;
         });

@@ -14,8 +14,7 @@ import java.util.Map;
 /**
  * Requests that found every candidate at its limit wait here, first come first served, until budget is given back on
  * one of their deployments or the window frees it by itself. One per process (all event loops): freed budget wakes
- * only as many waiters as it can serve (their reservations add up to what was freed; at least one), each on its own
- * event loop. The budget store hears when this replica starts and stops having waiters on a deployment, so freed
+ * only as many waiters as it can serve (their reservations fit in what was freed), each on its own event loop. The budget store hears when this replica starts and stops having waiters on a deployment, so freed
  * budget is announced only where somebody waits.
  */
 public final class CapacityWaiter {
@@ -73,12 +72,7 @@ public final class CapacityWaiter {
     return w.wake().future();
   }
 
-  /** Requests waiting now, on every event loop. */
-  public synchronized int waiting() {
-    return queue.size();
-  }
-
-  /** {@code tokens} came back on a deployment (0: not known): wake the first waiters that fit in it. */
+  /** {@code tokens} came back on a deployment: wake the first waiters that fit in it (0, not known: wake one). */
   void freed(String deploymentId, long tokens) {
     List<Waiter> woken = new ArrayList<>();
     synchronized (this) {
@@ -89,8 +83,8 @@ public final class CapacityWaiter {
         if (need == null) {
           continue;
         }
-        if (!woken.isEmpty() && need > left) {
-          break;
+        if (need > left && !(tokens <= 0 && woken.isEmpty())) {
+          break; // first come first served: later, smaller requests do not jump the queue
         }
         it.remove();
         w.needs().keySet().forEach(this::stopWaiting);

@@ -48,6 +48,7 @@ final class Dispatch {
   private ReserveResult.Reason denial;
   /** Per candidate: until when its last denial said it has no room (System.nanoTime), so a woken pass skips it. */
   private final long[] deniedUntilNanos;
+  private final ReserveResult.Reason[] deniedFor;
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
@@ -65,6 +66,7 @@ final class Dispatch {
     this.candidates = candidates;
     this.waitDeadlineNanos = System.nanoTime() + route.maxWaitMs() * 1_000_000;
     this.deniedUntilNanos = new long[candidates.size()];
+    this.deniedFor = new ReserveResult.Reason[candidates.size()];
   }
 
   Future<AttemptResult> run() {
@@ -99,7 +101,7 @@ final class Dispatch {
     }
     if (wokenBy != null && !wokenBy.equals(deployment.id()) && deniedUntilNanos[index] - System.nanoTime() > 0) {
       // Woken by budget freed elsewhere: this one said it has no room yet, so do not ask it again.
-      noteDenial(index, ReserveResult.Reason.TOKENS, (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
+      noteDenial(index, deniedFor[index], (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
       return tryFrom(index + 1);
     }
     Translator translator;
@@ -282,6 +284,7 @@ final class Dispatch {
     }
     soonestRetryMs = Math.min(soonestRetryMs, Math.max(1, retryAfterMs));
     deniedUntilNanos[index] = System.nanoTime() + Math.max(1, retryAfterMs) * 1_000_000;
+    deniedFor[index] = reason;
   }
 
   /** Every candidate said no. Wait for capacity if the route allows and a wait could help; otherwise say why. */

@@ -99,7 +99,7 @@ class LocalBudgetStoreTest {
     now.addAndGet(5_000);
     assertThat(reserve(300)).isInstanceOf(Denied.class);
     store.settle(r, 150);
-    assertThat(freed).containsExactly(DEP + ":650");
+    assertThat(freed).as("the tokens free now").containsExactly(DEP + ":850");
     assertThat(store.headroomNow(DEP, LIMITS).tokensUsed()).isEqualTo(150);
     assertThat(reserve(300)).isInstanceOf(Granted.class);
   }

@@ -207,7 +207,7 @@ class RedisBudgetStoreTest {
     await(b.markWaiting(dep, true));
     Granted g = (Granted) await(a.reserve(dep, limits, 800));
     await(a.settle(g.reservation(), 100));
-    assertThat(await(seenByB.future())).as("the tokens given back").isEqualTo(700);
+    assertThat(await(seenByB.future())).as("the tokens free now (1,000 - 100 - 100)").isEqualTo(800);
     assertThat(seenByA.get()).as("the settling replica has no waiters").isZero();
   }
 

@@ -4,7 +4,8 @@
 -- reservations written back earlier that settled for less) or "max" (Redis lost the window: restore what this
 -- replica knew of it, slot by slot, taking the larger value so nothing is counted twice), ARGV[3] a fresh epoch,
 -- ARGV[4] the replica's id, ARGV[5] the restore barrier's length (ms), ARGV[6] the epoch the caller knows,
--- ARGV[7] live replicas as the caller knows them, then triples: second, tokens, requests.
+-- ARGV[7] live replicas as the caller knows them, ARGV[8] 1 when this merge completes the caller's part of a restore
+-- (it counts towards the barrier then), then triples: second, tokens, requests.
 -- Reply {tokensUsed, requestsUsed, epoch, nowSec, mustRestore}. An "add" into a window the caller has not seen
 -- (lost since) writes nothing and answers mustRestore = 1: restore first, so the max does not swallow the sum.
 -- Seconds that left the window are ignored.
@@ -17,7 +18,7 @@ if add and ARGV[6] ~= '' and epoch ~= ARGV[6] then
   return {t_used, r_used, epoch, now_sec, 1}
 end
 local wrote = false
-for i = 8, #ARGV, 3 do
+for i = 9, #ARGV, 3 do
   local sec = tonumber(ARGV[i])
   if sec > now_sec - n and sec <= now_sec then
     local t, r = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
@@ -41,7 +42,7 @@ end
 if wrote then
   touch(KEYS[1], n)
 end
-if not add then
+if ARGV[8] == '1' then
   redis.call('SADD', KEYS[3], ARGV[4])
   redis.call('PEXPIRE', KEYS[3], ARGV[5])
 end

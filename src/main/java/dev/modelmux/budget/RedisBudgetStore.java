@@ -223,7 +223,7 @@ public final class RedisBudgetStore implements BudgetStore {
         return Future.succeededFuture(answer);
       }
       // Redis lost the window since this replica last saw it: restore what we know, then ask again (once).
-      return restore(deploymentId)
+      return restore(deploymentId, true)
           .compose(v -> reserveOnce(deploymentId, limits, Math.max(0, tokens), id))
           .map(again -> again != null ? again
               : new ReserveResult.Denied(50, new Headroom(0, 0, limits.tpm(), limits.rpm(), 0), ReserveResult.Reason.UNAVAILABLE));
@@ -266,25 +266,26 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   /** Redis lost this deployment's window: write back what this replica knew of it, slot by slot, by maximum. */
-  private Future<Void> restore(String deploymentId) {
+  /** @param completes whether restoring completes this replica's part (false: its own grants are added next) */
+  private Future<Void> restore(String deploymentId, boolean completes) {
     Promise<Void> mine = Promise.promise();
     Future<Void> running = restoring.putIfAbsent(deploymentId, mine.future());
     if (running != null) {
       return running; // concurrent reserves that saw the loss share one restore
     }
-    restoreNow(deploymentId).onComplete(ar -> {
+    restoreNow(deploymentId, completes).onComplete(ar -> {
       restoring.remove(deploymentId, mine.future());
       mine.handle(ar);
     });
     return mine.future();
   }
 
-  private Future<Void> restoreNow(String deploymentId) {
+  private Future<Void> restoreNow(String deploymentId, boolean completes) {
     restores.incrementAndGet();
     List<long[]> known = knowledge.window(deploymentId);
     LOG.warn("Budget store: Redis at {} lost the window of deployment {} (restarted empty?); restoring it from what this "
         + "replica knew ({} slots)", redactedUrl, deploymentId, known.size());
-    return merge(deploymentId, "max", known).mapEmpty();
+    return merge(deploymentId, "max", known, completes);
   }
 
   /**
@@ -292,8 +293,16 @@ public final class RedisBudgetStore implements BudgetStore {
    * usage {second, tokens, requests} (further elements of a row are ignored) into the shared window.
    */
   public Future<Void> merge(String deploymentId, String mode, List<long[]> slots) {
+    return merge(deploymentId, mode, slots, true);
+  }
+
+  /**
+   * @param completesRestore this merge is the last this replica owes a window Redis lost: it counts towards the
+   *     barrier that holds grants back (a restore followed by an add counts at the add, so no grant slips in between)
+   */
+  private Future<Void> merge(String deploymentId, String mode, List<long[]> slots, boolean completesRestore) {
     List<Object> args = new ArrayList<>(List.of(windowMs, mode, UUID.randomUUID().toString(), instanceId, RESTORE_BARRIER_MS,
-        epochs.getOrDefault(deploymentId, ""), liveReplicas));
+        epochs.getOrDefault(deploymentId, ""), liveReplicas, completesRestore ? "1" : "0"));
     for (long[] s : slots) {
       args.add(s[0]);
       args.add(s[1]);
@@ -305,7 +314,7 @@ public final class RedisBudgetStore implements BudgetStore {
           String known = epochs.getOrDefault(deploymentId, "");
           if (r.get(4).toInteger() == 1) {
             // Redis lost the window since we last saw it: restore it first, then add our own grants on top.
-            return restore(deploymentId).compose(v -> merge(deploymentId, mode, slots));
+            return restore(deploymentId, false).compose(v -> merge(deploymentId, mode, slots, completesRestore));
           }
           if (known.isEmpty() || "max".equals(mode)) {
             epochs.put(deploymentId, r.get(2).toString());

@@ -11,6 +11,7 @@ import dev.modelmux.emulator.Fault;
 import dev.modelmux.emulator.ModelStats;
 import dev.modelmux.server.ModelMux;
 import dev.modelmux.testing.GatewayFixture;
+import dev.modelmux.testing.GatewayProcess;
 import dev.modelmux.testing.RedisServer;
 import dev.modelmux.testing.TestClient;
 import io.vertx.core.Future;
@@ -23,8 +24,6 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Three replicas, each on its own Vert.x instance, started fresh on one real redis-server; 300 requests at once per
@@ -32,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@code max_tokens}; every answer uses all of it, so admitted tokens are spent tokens). The emulated accounts
  * enforce the limit × 1.02, so any overshoot past the margin shows as a provider 429. Each test measures and asserts:
  * the account saw at most limit × 1.02, at least 90 % of the limit was used, the rest went to the next tier, no
- * request failed. The same while Redis is frozen for 5 s.
+ * request failed. The same while Redis is frozen for 5 s, while it is killed and restarted empty, and with a fourth
+ * replica (its own JVM) SIGKILLed mid-burst.
  */
 class BurstBudgetTest {
-  private static final Logger LOG = LoggerFactory.getLogger(BurstBudgetTest.class);
   private static final int BURST = 300;
   private static final int RPM = 40;
   private static final int TPM = 4000;
@@ -85,7 +84,6 @@ class BurstBudgetTest {
 
   @BeforeEach
   void start() {
-    long t0 = System.nanoTime();
     redis = RedisServer.start();
     emulator = await(Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, MODELS)));
     String redisSection = "redis: { url: " + redis.url() + " }\n";
@@ -98,7 +96,6 @@ class BurstBudgetTest {
     }
     // Every replica knows how many share the budget before the burst (they announce themselves every second).
     assertEventually(() -> clients.forEach(c -> assertThat(budgets(c).getLong("replicas")).isEqualTo(3)));
-    LOG.info("three replicas up in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
   @AfterEach
@@ -145,8 +142,8 @@ class BurstBudgetTest {
     ModelStats tpmAccount = emulator.stats("gpt-4-32k");
     long rpmServed = served.stream().filter(s -> "small-rpm".equals(s.deployment())).count();
     long tpmServed = served.stream().filter(s -> "small-tpm".equals(s.deployment())).count();
-    LOG.info("{}: rpm account received {} requests (limit {}), served {}; tpm account admitted {} tokens (limit {}), "
-        + "served {}; provider 429s {} / {}", scenario, rpmAccount.requests(), RPM, rpmServed, tpmAccount.maxTokensInWindow(),
+    System.out.printf("overshoot, %s: rpm account received %d requests (limit %d), served %d; tpm account admitted %d "
+        + "tokens (limit %d), served %d; provider 429s %d / %d%n", scenario, rpmAccount.requests(), RPM, rpmServed, tpmAccount.maxTokensInWindow(),
         TPM, tpmServed, rpmAccount.rateLimited(), tpmAccount.rateLimited());
     assertThat(served).as("every request answered").allSatisfy(s -> assertThat(s.status()).isEqualTo(200));
     assertThat(rpmAccount.requests()).as("requests the rpm account received").isLessThanOrEqualTo((long) (RPM * 1.02));
@@ -167,7 +164,7 @@ class BurstBudgetTest {
   void aBurstOverThreeFreshReplicasStaysWithinTheLimits() {
     long t0 = System.nanoTime();
     List<Served> served = all(burst());
-    LOG.info("burst of {} requests took {} ms", 2 * BURST, (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf("burst of %d requests took %d ms%n", 2 * BURST, (System.nanoTime() - t0) / 1_000_000);
     assertHeld(served, "burst");
   }
 
@@ -184,5 +181,47 @@ class BurstBudgetTest {
     assertHeld(served, "frozen 5 s");
     Function<TestClient, String> mode = c -> budgets(c).getString("mode");
     assertEventually(() -> clients.forEach(c -> assertThat(mode.apply(c)).isEqualTo("redis")));
+  }
+
+  @Test
+  void aBurstWhileRedisIsKilledAndRestartedEmptyStaysWithinTheLimits() {
+    List<Future<Served>> burst = burst();
+    await(vertx.timer(30));
+    redis.restart(); // SIGKILL, then a fresh server on the same port: no window, no epoch
+    List<Served> served = new ArrayList<>(all(burst));
+    assertEventually(() -> clients.forEach(c -> assertThat(budgets(c).getString("mode")).isEqualTo("redis")));
+    // The window was restored: a second wave in the same minute finds the accounts as full as before.
+    served.addAll(all(burst()));
+    assertHeld(served, "killed and restarted empty");
+  }
+
+  @Test
+  void aReplicaKilledMidBurstLeavesItsReservationsToExpireAndTheLimitsIntact() {
+    String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\nredis: { url: " + redis.url() + " }\n"
+        + CONFIG.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
+    try (GatewayProcess doomed = GatewayProcess.start(yaml)) {
+      TestClient toDoomed = new TestClient(vertx, doomed.port(), BURST);
+      clients.add(toDoomed);
+      assertEventually(() -> clients.forEach(c -> assertThat(budgets(c).getLong("replicas")).isEqualTo(4)));
+      List<Future<Served>> burst = burst();
+      await(vertx.timer(20));
+      doomed.kill(); // SIGKILL: nothing it reserved is ever settled
+      List<Served> survivors = new ArrayList<>();
+      for (int i = 0; i < burst.size(); i++) {
+        Served s = await(burst.get(i).otherwise(new Served("lost", 0, null)));
+        if (i % clients.size() != clients.size() - 1) {
+          survivors.add(s);
+        }
+      }
+      ModelStats rpmAccount = emulator.stats("gpt-4");
+      ModelStats tpmAccount = emulator.stats("gpt-4-32k");
+      System.out.printf("overshoot, replica killed: rpm account received %d (limit %d), tpm account admitted %d (limit %d), "
+          + "429s %d / %d%n",
+          rpmAccount.requests(), RPM, tpmAccount.maxTokensInWindow(), TPM, rpmAccount.rateLimited(), tpmAccount.rateLimited());
+      assertThat(survivors).as("the surviving replicas answered everything").allSatisfy(s -> assertThat(s.status()).isEqualTo(200));
+      assertThat(rpmAccount.requests()).isLessThanOrEqualTo((long) (RPM * 1.02));
+      assertThat(tpmAccount.maxTokensInWindow()).isLessThanOrEqualTo((long) (TPM * 1.02));
+      assertThat(rpmAccount.rateLimited() + tpmAccount.rateLimited()).as("provider 429s").isZero();
+    }
   }
 }

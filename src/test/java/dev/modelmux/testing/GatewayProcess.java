@@ -1,0 +1,100 @@
+package dev.modelmux.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gateway replica in a JVM of its own ({@code modelmux serve}, on the test classpath), so a test can SIGKILL it: no
+ * shutdown hook, no goodbye to Redis, every reservation it holds left unsettled.
+ */
+public final class GatewayProcess implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final File log;
+
+  private GatewayProcess(Process process, int port, File log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /** Starts {@code serve} with {@code yaml} (the keys of {@link GatewayFixture#KEYS} in its environment) and waits for readiness. */
+  public static GatewayProcess start(String yaml) {
+    try {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      File config = File.createTempFile("modelmux-replica-", ".yaml");
+      config.deleteOnExit();
+      Files.writeString(config.toPath(), yaml, StandardCharsets.UTF_8);
+      File log = File.createTempFile("modelmux-replica-", ".log");
+      log.deleteOnExit();
+      String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+      ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+          "dev.modelmux.Main", "serve", "--config", config.getPath(), "--port", String.valueOf(port)));
+      Map<String, String> env = pb.environment();
+      env.putAll(GatewayFixture.KEYS);
+      pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+      GatewayProcess replica = new GatewayProcess(pb.start(), port, log);
+      replica.awaitReady();
+      return replica;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start a gateway replica", e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** SIGKILL. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    kill();
+  }
+
+  private void awaitReady() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("the replica exited with " + process.exitValue() + ": " + Files.readString(log.toPath()));
+      }
+      try {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health/ready").toURL().openConnection();
+        c.setConnectTimeout(200);
+        c.setReadTimeout(1000);
+        if (c.getResponseCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+    kill();
+    throw new IOException("the replica did not get ready within 60 s: " + Files.readString(log.toPath()));
+  }
+}

@@ -77,6 +77,8 @@ public final class RedisBudgetStore implements BudgetStore {
   private final AtomicLong reserveCalls = new AtomicLong();
   private final AtomicLong restores = new AtomicLong();
   private volatile long liveReplicas = 1;
+  /** When {@link #liveReplicas} was last confirmed (a count at least as high was reported). */
+  private volatile long liveReplicasSinceMs;
   private volatile Knowledge knowledge = new Knowledge() {
     @Override
     public void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed) {}
@@ -379,10 +381,19 @@ public final class RedisBudgetStore implements BudgetStore {
         });
   }
 
-  /** Announces this replica as alive; the answer is the number of live replicas. */
+  /**
+   * Announces this replica as alive; the answer is the number of live replicas. A drop is believed only once it has
+   * lasted a presence TTL: replicas that died leave within it, while a Redis that restarted empty knows at first only
+   * the replicas that have announced themselves again, and a share of 1/1 then would overshoot.
+   */
   public Future<Long> heartbeat() {
     return eval(BudgetScript.HEARTBEAT, List.of(replicasKey()), List.of(instanceId, PRESENCE_TTL_MS)).map(r -> {
-      liveReplicas = Math.max(1, r.toLong());
+      long reported = Math.max(1, r.toLong());
+      long now = System.currentTimeMillis();
+      if (reported >= liveReplicas || now - liveReplicasSinceMs >= PRESENCE_TTL_MS) {
+        liveReplicas = reported;
+        liveReplicasSinceMs = now;
+      }
       return liveReplicas;
     });
   }

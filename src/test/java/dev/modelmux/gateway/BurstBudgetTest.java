@@ -12,6 +12,7 @@ import dev.modelmux.emulator.ModelStats;
 import dev.modelmux.server.ModelMux;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.GatewayProcess;
+import dev.modelmux.testing.RedisCluster;
 import dev.modelmux.testing.RedisServer;
 import dev.modelmux.testing.TestClient;
 import io.vertx.core.Future;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * {@code max_tokens}; every answer uses all of it, so admitted tokens are spent tokens). The emulated accounts
  * enforce the limit × 1.02, so any overshoot past the margin shows as a provider 429. Each test measures and asserts:
  * the account saw at most limit × 1.02, at least 90 % of the limit was used, the rest went to the next tier, no
- * request failed. The same while Redis is frozen for 5 s, while it is killed and restarted empty, and with a fourth
+ * request failed. The same on a three-master Redis Cluster, while Redis is frozen for 5 s, while it is killed and restarted empty, and with a fourth
  * replica (its own JVM) SIGKILLed mid-burst.
  */
 class BurstBudgetTest {
@@ -80,13 +81,21 @@ class BurstBudgetTest {
   private final List<ModelMux> replicas = new ArrayList<>();
   private final List<TestClient> clients = new ArrayList<>();
   private RedisServer redis;
+  private RedisCluster cluster;
   private Emulator emulator;
 
   @BeforeEach
   void start() {
     redis = RedisServer.start();
     emulator = await(Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, MODELS)));
-    String redisSection = "redis: { url: " + redis.url() + " }\n";
+  }
+
+  private String standalone() {
+    return "redis: { url: " + redis.url() + " }\n";
+  }
+
+  /** Three replicas, each on its own Vert.x instance, sharing budgets as {@code redisSection} says. */
+  private void startReplicas(String redisSection) {
     for (int i = 0; i < 3; i++) {
       Vertx v = Vertx.vertx();
       replicaVertx.add(v);
@@ -108,6 +117,9 @@ class BurstBudgetTest {
     await(emulator.close());
     await(vertx.close());
     redis.stop();
+    if (cluster != null) {
+      cluster.stop();
+    }
   }
 
   private static JsonObject budgets(TestClient c) {
@@ -162,6 +174,7 @@ class BurstBudgetTest {
 
   @Test
   void aBurstOverThreeFreshReplicasStaysWithinTheLimits() {
+    startReplicas(standalone());
     long t0 = System.nanoTime();
     List<Served> served = all(burst());
     System.out.printf("burst of %d requests took %d ms%n", 2 * BURST, (System.nanoTime() - t0) / 1_000_000);
@@ -169,7 +182,17 @@ class BurstBudgetTest {
   }
 
   @Test
+  void aBurstOverThreeReplicasOnAThreeMasterRedisClusterStaysWithinTheLimits() {
+    cluster = RedisCluster.start(0);
+    startReplicas("redis: { type: cluster, endpoints: [" + String.join(", ",
+        cluster.endpoints().stream().map(Object::toString).toList()) + "] }\n");
+    assertThat(budgets(clients.get(0)).getJsonObject("redis").getString("type")).isEqualTo("cluster");
+    assertHeld(all(burst()), "cluster");
+  }
+
+  @Test
   void aBurstWhileRedisIsFrozenForFiveSecondsStaysWithinTheLimits() {
+    startReplicas(standalone());
     List<Future<Served>> burst = burst();
     redis.freeze();
     Future<Void> thawed = vertx.timer(5_000).map(v -> {
@@ -185,6 +208,7 @@ class BurstBudgetTest {
 
   @Test
   void aBurstWhileRedisIsKilledAndRestartedEmptyStaysWithinTheLimits() {
+    startReplicas(standalone());
     List<Future<Served>> burst = burst();
     await(vertx.timer(30));
     redis.restart(); // SIGKILL, then a fresh server on the same port: no window, no epoch
@@ -197,6 +221,7 @@ class BurstBudgetTest {
 
   @Test
   void aReplicaKilledMidBurstLeavesItsReservationsToExpireAndTheLimitsIntact() {
+    startReplicas(standalone());
     String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\nredis: { url: " + redis.url() + " }\n"
         + CONFIG.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
     try (GatewayProcess doomed = GatewayProcess.start(yaml)) {

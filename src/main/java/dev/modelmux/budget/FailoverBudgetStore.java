@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *       into the {@link LocalBudgetStore}; the share is 1/N of the live replicas (each announces itself every second)
  *       unless {@code local_share} is set. What a replica grants on its own is written back to Redis when it
  *       answers again, before the store switches back. A Redis that lost the window is restored from the mirrors
- *       (see {@link RedisBudgetStore}).</li>
+ *       (see {@link RedisBudgetStore}). A replica that alone loses Redis while the others still reach it grants its
+ *       1/N of what was left on top of theirs until it writes back: the overshoot is bounded by that share.</li>
  * </ul>
  */
 public final class FailoverBudgetStore implements BudgetStore {

@@ -2,7 +2,6 @@ package dev.modelmux;
 
 import dev.modelmux.bench.LoadGenerator;
 import dev.modelmux.config.ConfigException;
-import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
@@ -42,7 +41,7 @@ public final class Main {
     public Integer call() throws Exception {
       GatewayConfig loaded;
       try {
-        loaded = new ConfigLoader(System::getenv).load(config);
+        loaded = ModelMux.configLoader(System::getenv).load(config);
       } catch (ConfigException e) {
         System.err.println("modelmux: invalid configuration: " + e.getMessage());
         return 2;
@@ -74,8 +73,8 @@ public final class Main {
       EmulatorConfig emulator = new EmulatorConfig(host, port, EmulatorConfig.defaultModels());
       if (config != null) {
         try {
-          GatewayConfig loaded = new ConfigLoader(name -> "unused").load(config);
-          emulator = loaded.emulator().map(e -> new EmulatorConfig(host, port, e.models())).orElse(emulator);
+          GatewayConfig loaded = ModelMux.configLoader(name -> "unused").load(config);
+          emulator = loaded.section(EmulatorConfig.SECTION, EmulatorConfig.class).map(e -> new EmulatorConfig(host, port, e.models())).orElse(emulator);
         } catch (ConfigException e) {
           System.err.println("modelmux: invalid configuration: " + e.getMessage());
           return 2;

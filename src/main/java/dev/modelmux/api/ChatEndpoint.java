@@ -1,11 +1,13 @@
 package dev.modelmux.api;
 
+import dev.modelmux.core.Dialect;
 import dev.modelmux.gateway.AccessLog;
-import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.core.ChatRequest;
 import dev.modelmux.gateway.ChatService;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -22,10 +24,10 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
   }
 
   private final ChatService service;
-  private final ClientDialect dialect;
+  private final Dialect dialect;
   private final Parser parser;
 
-  public ChatEndpoint(ChatService service, ClientDialect dialect, Parser parser) {
+  public ChatEndpoint(ChatService service, Dialect dialect, Parser parser) {
     this.service = service;
     this.dialect = dialect;
     this.parser = parser;
@@ -55,7 +57,7 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
   private void reject(RoutingContext ctx, String requestId, long start, GatewayError error) {
     LOG.debug("request_id={} rejected param={} reason={}", requestId, error.param(), error.message());
     ErrorResponses.send(ctx.response(), dialect, requestId, error);
-    AccessLog.rejected(requestId, dialect.status(error), (System.nanoTime() - start) / 1_000_000);
+    AccessLog.rejected(requestId, ErrorResponses.status(dialect, error), (System.nanoTime() - start) / 1_000_000);
     service.rejected();
   }
 }

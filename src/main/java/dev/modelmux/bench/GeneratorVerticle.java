@@ -5,7 +5,7 @@ import dev.modelmux.bench.Result.Percentiles;
 import dev.modelmux.bench.Result.TargetResult;
 import dev.modelmux.bench.Scenario.Mode;
 import dev.modelmux.bench.Scenario.SchedulerKind;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.stream.SseParser;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;

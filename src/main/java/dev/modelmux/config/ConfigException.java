@@ -6,7 +6,7 @@ public final class ConfigException extends RuntimeException {
     super(field + ": " + problem);
   }
 
-  ConfigException(String fieldAndProblem) {
+  public ConfigException(String fieldAndProblem) {
     super(fieldAndProblem);
   }
 }

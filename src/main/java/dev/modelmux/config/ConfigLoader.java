@@ -3,10 +3,6 @@ package dev.modelmux.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.modelmux.emulator.EmulatedModel;
-import dev.modelmux.emulator.EmulatorConfig;
-import dev.modelmux.emulator.Fault;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -26,11 +22,23 @@ import java.util.function.Function;
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
+  private static final Set<String> CORE_SECTIONS = Set.of("server", "redis", "resilience", "deployments", "routes");
+
   private final Function<String, String> environment;
+  private final Map<String, Function<ConfigNode, ?>> sections = new LinkedHashMap<>();
 
   /** @param environment looks up provider keys by variable name (System::getenv in production) */
   public ConfigLoader(Function<String, String> environment) {
     this.environment = environment;
+  }
+
+  /**
+   * Accepts a top-level section that another package owns (the emulator's, say): {@code parser} validates it at
+   * load time like every other field, and {@link GatewayConfig#section} hands back what it returned.
+   */
+  public ConfigLoader section(String name, Function<ConfigNode, ?> parser) {
+    sections.put(name, parser);
+    return this;
   }
 
   public GatewayConfig load(Path file) {
@@ -51,14 +59,21 @@ public final class ConfigLoader {
     if (tree == null || !tree.isObject()) {
       throw new ConfigException("config", "must be a YAML mapping");
     }
-    ConfigNode root = new ConfigNode(tree, "").allowOnly(Set.of("server", "redis", "emulator", "resilience", "deployments", "routes"));
+    Set<String> known = new HashSet<>(CORE_SECTIONS);
+    known.addAll(sections.keySet());
+    ConfigNode root = new ConfigNode(tree, "").allowOnly(known);
     ServerConfig server = server(root.optionalObject("server"));
     Optional<RedisConfig> redis = root.has("redis") ? Optional.of(redis(root.object("redis"))) : Optional.empty();
-    Optional<EmulatorConfig> emulator = root.has("emulator") ? Optional.of(emulator(root.object("emulator"))) : Optional.empty();
+    Map<String, Object> extra = new LinkedHashMap<>();
+    sections.forEach((name, parser) -> {
+      if (root.has(name)) {
+        extra.put(name, parser.apply(root.object(name)));
+      }
+    });
     ResilienceConfig resilience = resilience(root.optionalObject("resilience"));
     List<DeploymentConfig> deployments = deployments(root);
     List<RouteConfig> routes = routes(root, deployments);
-    return new GatewayConfig(server, redis, emulator, resilience, deployments, routes);
+    return new GatewayConfig(server, redis, resilience, deployments, routes, Map.copyOf(extra));
   }
 
   private static ServerConfig server(ConfigNode node) {
@@ -129,41 +144,6 @@ public final class ConfigLoader {
         share,
         (int) node.number("failures_to_down", RedisConfig.DEFAULT_FAILURES_TO_DOWN, 1, 1000),
         onUnavailable);
-  }
-
-  private static EmulatorConfig emulator(ConfigNode node) {
-    node.allowOnly(Set.of("host", "port", "models"));
-    List<EmulatedModel> models = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (ConfigNode m : node.list("models")) {
-      m.allowOnly(Set.of("name", "ttft_ms", "inter_token_ms", "context_window", "limits", "fault"));
-      String name = m.string("name");
-      if (!names.add(name)) {
-        throw new ConfigException(m.field("name"), "duplicate emulated model '" + name + "'");
-      }
-      ConfigNode limits = m.optionalObject("limits").allowOnly(Set.of("tpm", "rpm"));
-      models.add(new EmulatedModel(
-          name,
-          m.number("ttft_ms", 0, 0, 3_600_000),
-          m.number("inter_token_ms", 0, 0, 60_000),
-          (int) m.number("context_window", 8192, 16, 10_000_000),
-          limits.number("tpm", 0, 0, Long.MAX_VALUE),
-          limits.number("rpm", 0, 0, Long.MAX_VALUE),
-          m.has("fault") ? fault(m.object("fault")) : Fault.NONE));
-    }
-    return new EmulatorConfig(
-        node.string("host", "127.0.0.1"),
-        (int) node.number("port", 9099, 0, 65535),
-        models.isEmpty() ? EmulatorConfig.defaultModels() : models);
-  }
-
-  private static Fault fault(ConfigNode node) {
-    try {
-      return Fault.fromJson(new JsonObject(YAML.convertValue(node.raw(), Map.class)));
-    } catch (IllegalArgumentException e) {
-      // Fault reports "field: problem"; prefixing the node's path makes it name the full field.
-      throw new ConfigException(node.path() + "." + e.getMessage());
-    }
   }
 
   private List<DeploymentConfig> deployments(ConfigNode root) {

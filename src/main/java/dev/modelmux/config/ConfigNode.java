@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /** A YAML node that knows its path, so every validation error names the field it is about. */
-final class ConfigNode {
+public final class ConfigNode {
   private final JsonNode node;
   private final String path;
 
@@ -18,24 +18,24 @@ final class ConfigNode {
     this.path = path;
   }
 
-  JsonNode raw() {
+  public JsonNode raw() {
     return node;
   }
 
-  String path() {
+  public String path() {
     return path;
   }
 
-  String field(String name) {
+  public String field(String name) {
     return path.isEmpty() ? name : path + "." + name;
   }
 
-  boolean has(String name) {
+  public boolean has(String name) {
     JsonNode child = node.get(name);
     return child != null && !child.isNull();
   }
 
-  ConfigNode object(String name) {
+  public ConfigNode object(String name) {
     JsonNode child = node.get(name);
     if (child == null || child.isNull()) {
       throw new ConfigException(field(name), "missing");
@@ -46,11 +46,11 @@ final class ConfigNode {
     return new ConfigNode(child, field(name));
   }
 
-  ConfigNode optionalObject(String name) {
+  public ConfigNode optionalObject(String name) {
     return has(name) ? object(name) : new ConfigNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), field(name));
   }
 
-  List<ConfigNode> list(String name) {
+  public List<ConfigNode> list(String name) {
     JsonNode child = node.get(name);
     if (child == null || child.isNull()) {
       return List.of();
@@ -65,7 +65,7 @@ final class ConfigNode {
     return items;
   }
 
-  List<String> stringList(String name) {
+  public List<String> stringList(String name) {
     List<String> values = new ArrayList<>();
     for (ConfigNode item : list(name)) {
       values.add(item.asString());
@@ -73,7 +73,7 @@ final class ConfigNode {
     return values;
   }
 
-  List<String> asStringList() {
+  public List<String> asStringList() {
     if (!node.isArray()) {
       throw new ConfigException(path, "must be a list");
     }
@@ -84,29 +84,29 @@ final class ConfigNode {
     return values;
   }
 
-  boolean isList() {
+  public boolean isList() {
     return node.isArray();
   }
 
-  String asString() {
+  public String asString() {
     if (!node.isTextual() || node.asText().isBlank()) {
       throw new ConfigException(path, "must be a non-empty string");
     }
     return node.asText();
   }
 
-  String string(String name) {
+  public String string(String name) {
     if (!has(name)) {
       throw new ConfigException(field(name), "missing");
     }
     return new ConfigNode(node.get(name), field(name)).asString();
   }
 
-  String string(String name, String fallback) {
+  public String string(String name, String fallback) {
     return has(name) ? string(name) : fallback;
   }
 
-  long number(String name, long fallback, long min, long max) {
+  public long number(String name, long fallback, long min, long max) {
     if (!has(name)) {
       return fallback;
     }
@@ -121,14 +121,14 @@ final class ConfigNode {
     return value;
   }
 
-  long requiredNumber(String name, long min, long max) {
+  public long requiredNumber(String name, long min, long max) {
     if (!has(name)) {
       throw new ConfigException(field(name), "missing");
     }
     return number(name, 0, min, max);
   }
 
-  double decimal(String name, double fallback) {
+  public double decimal(String name, double fallback) {
     if (!has(name)) {
       return fallback;
     }
@@ -139,7 +139,7 @@ final class ConfigNode {
     return child.asDouble();
   }
 
-  boolean bool(String name, boolean fallback) {
+  public boolean bool(String name, boolean fallback) {
     if (!has(name)) {
       return fallback;
     }
@@ -183,7 +183,7 @@ final class ConfigNode {
   }
 
   /** Rejects keys this version does not know, so a typo never silently drops a setting. */
-  ConfigNode allowOnly(Set<String> known) {
+  public ConfigNode allowOnly(Set<String> known) {
     if (!node.isObject()) {
       throw new ConfigException(path, "must be a mapping");
     }

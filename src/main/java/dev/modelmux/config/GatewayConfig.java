@@ -1,20 +1,29 @@
 package dev.modelmux.config;
 
-import dev.modelmux.emulator.EmulatorConfig;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** The whole validated configuration. */
+/**
+ * The whole validated configuration.
+ *
+ * @param sections the sections other packages own (see {@link ConfigLoader#section}), as their parsers returned them
+ */
 public record GatewayConfig(
     ServerConfig server,
     Optional<RedisConfig> redis,
-    Optional<EmulatorConfig> emulator,
     ResilienceConfig resilience,
     List<DeploymentConfig> deployments,
-    List<RouteConfig> routes) {
+    List<RouteConfig> routes,
+    Map<String, Object> sections) {
 
   public GatewayConfig withPort(int port) {
     ServerConfig s = new ServerConfig(server.host(), port, server.maxBodyBytes(), server.instances());
-    return new GatewayConfig(s, redis, emulator, resilience, deployments, routes);
+    return new GatewayConfig(s, redis, resilience, deployments, routes, sections);
+  }
+
+  /** A section another package parsed, if the file had it. */
+  public <T> Optional<T> section(String name, Class<T> type) {
+    return Optional.ofNullable(sections.get(name)).map(type::cast);
   }
 }

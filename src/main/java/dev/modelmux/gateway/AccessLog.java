@@ -1,5 +1,6 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.Usage;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.routing.Deployment;
 
 /**

@@ -1,7 +1,12 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Usage;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayException;
 import dev.modelmux.budget.BudgetStore;
-import dev.modelmux.metrics.GatewayMetrics;
+import dev.modelmux.metrics.RouteMeters;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner;
 import dev.modelmux.routing.CandidatePlanner.Plan;
@@ -26,14 +31,14 @@ public final class ChatService {
   private final RouteTable routes;
   private final BudgetStore budgets;
   private final Breakers breakers;
-  private final GatewayMetrics metrics;
+  private final RouteMeters unrouted;
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
 
   /** @param waiter the process's waiting room for requests that found no capacity */
   public ChatService(Vertx vertx, CapacityWaiter waiter, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      GatewayMetrics metrics, long retryBackoffMs) {
-    this.metrics = metrics;
+      RouteMeters unrouted, long retryBackoffMs) {
+    this.unrouted = unrouted;
     this.vertx = vertx;
     this.http = http;
     this.routes = routes;
@@ -51,7 +56,7 @@ public final class ChatService {
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
       client.fail(notFound);
       AccessLog.log(client, 404, Usage.UNKNOWN, elapsedMs(startNanos), "unknown_model");
-      metrics.request(null, "unknown_model");
+      unrouted.request("unknown_model");
       return;
     }
     client.route(route.name());
@@ -59,14 +64,14 @@ public final class ChatService {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
-      return new Dispatch(vertx, http, budgets, breakers, metrics, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+      return new Dispatch(vertx, http, budgets, breakers, retryBackoffMs, waiter, client, route, plan.candidates()).run();
     }).onComplete(done -> {
-      metrics.fallbacks(route.name(), client.fallbacks());
+      route.meters().fallbacks(client.fallbacks());
       if (done.succeeded()) {
         AttemptResult result = done.result();
         String outcome = result.errorAfterCommit() == null ? "ok" : "failed_mid_stream";
         AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
-        metrics.request(route.name(), outcome);
+        route.meters().request(outcome);
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -76,20 +81,20 @@ public final class ChatService {
           error = GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request.");
         }
         if (client.committed()) {
-          client.end(request.dialect().streamError(error)); // never leave a started stream open
+          client.endWithError(error); // never leave a started stream open
         } else {
           client.fail(error);
         }
         String outcome = client.gone() ? "client_gone" : "error";
-        AccessLog.log(client, request.dialect().status(error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
-        metrics.request(route.name(), outcome);
+        AccessLog.log(client, ErrorResponses.status(request.dialect(), error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
+        route.meters().request(outcome);
       }
     });
   }
 
   /** A request refused before routing (bad input), for the metrics. */
   public void rejected() {
-    metrics.request(null, "rejected");
+    unrouted.request("rejected");
   }
 
   private Future<Plan> plan(Route route, ChatRequest request) {

@@ -1,7 +1,9 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.api.ErrorResponses;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.resilience.ContextTrimmer;
+import dev.modelmux.translate.ErrorFormat;
 import dev.modelmux.routing.Deployment;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -151,6 +153,11 @@ public final class ClientChannel {
     if (!gone && !response.ended()) {
       response.end(last);
     }
+  }
+
+  /** Ends a stream that was committed with the dialect's in-band error event. */
+  public void endWithError(GatewayError error) {
+    end(ErrorFormat.of(request.dialect()).streamError(error));
   }
 
   /** An error response, only possible before commit; in the client's own dialect. */

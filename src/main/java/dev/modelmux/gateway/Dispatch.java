@@ -1,9 +1,14 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.Usage;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.Translator;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
+import dev.modelmux.metrics.DeploymentMeters;
 import dev.modelmux.provider.RemainingLimits;
-import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
@@ -15,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -34,7 +40,6 @@ final class Dispatch {
   private final HttpClient http;
   private final BudgetStore budgets;
   private final Breakers breakers;
-  private final GatewayMetrics metrics;
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
   private final ClientChannel client;
@@ -52,13 +57,12 @@ final class Dispatch {
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
-  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics, long retryBackoffMs,
+  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, long retryBackoffMs,
       CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.http = http;
     this.budgets = budgets;
     this.breakers = breakers;
-    this.metrics = metrics;
     this.retryBackoffMs = retryBackoffMs;
     this.waiter = waiter;
     this.client = client;
@@ -104,14 +108,6 @@ final class Dispatch {
       noteDenial(index, deniedFor[index], (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
       return tryFrom(index + 1);
     }
-    Translator translator;
-    try {
-      translator = Translators.create(candidate.request(), deployment.config());
-    } catch (GatewayException untranslatable) {
-      // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
-      lastError = untranslatable.error();
-      return tryFrom(index + 1);
-    }
     return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {
       if (answer instanceof ReserveResult.Denied denied) {
         deployment.state().headroom(denied.now());
@@ -120,7 +116,16 @@ final class Dispatch {
       }
       ReserveResult.Granted granted = (ReserveResult.Granted) answer;
       deployment.state().headroom(granted.after());
-      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, metrics, this::start);
+      Translator translator;
+      try {
+        translator = Translators.create(candidate.request(), deployment.config(), route.continueOnFailure());
+      } catch (GatewayException untranslatable) {
+        // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
+        budgets.settle(granted.reservation(), 0);
+        lastError = untranslatable.error();
+        return tryFrom(index + 1);
+      }
+      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, route.continueOnFailure(), this::start);
       RunningAttempt primary = start(candidate, translator, granted, () -> {
         client.contextTrimmed(candidate.tokensTrimmed());
         hedge.primaryCommitted();
@@ -155,7 +160,7 @@ final class Dispatch {
   private RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
     Deployment deployment = candidate.deployment();
     UpstreamAttempt attempt = newAttempt(candidate, translator, granted).onCommit(onCommit);
-    Future<AttemptResult> result = breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt))
+    Future<AttemptResult> result = breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt), AttemptResult::errorAfterCommit)
         .recover(failure -> {
           if (Breakers.isOpenCircuit(failure)) {
             budgets.settle(granted.reservation(), 0);
@@ -165,7 +170,7 @@ final class Dispatch {
           if (failure instanceof GatewayException e
               && (e.error().kind() == ErrorKind.RATE_LIMIT_REQUESTS || e.error().kind() == ErrorKind.RATE_LIMIT_TOKENS)) {
             budgets.pause(deployment.id(), e.error().retryAfterMs() > 0 ? e.error().retryAfterMs() : DEFAULT_PAUSE_MS);
-            metrics.pause(deployment.id(), "rate_limit");
+            deployment.meters().paused(false);
           }
           return Future.failedFuture(failure);
         });
@@ -185,7 +190,7 @@ final class Dispatch {
     Deployment deployment = candidate.deployment();
     return new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
       RemainingLimits remaining = deployment.provider().remaining(headers);
-      if (remaining.tighterThan(granted.after())) {
+      if (remaining.tighterThan(granted.after().tokensLeft(), granted.after().requestsLeft())) {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
       }
     }).continuable(route.continueOnFailure());
@@ -217,7 +222,7 @@ final class Dispatch {
         return continueStream(index + 1, broken);
       }
       UpstreamAttempt attempt = newAttempt(candidate, translator, granted).continuing();
-      return breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt)).recover(failure -> {
+      return breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt), AttemptResult::errorAfterCommit).recover(failure -> {
         if (Breakers.isOpenCircuit(failure)) {
           budgets.settle(granted.reservation(), 0);
         }
@@ -227,7 +232,7 @@ final class Dispatch {
   }
 
   private Future<AttemptResult> endWith(GatewayError original, AttemptResult broken) {
-    client.end(client.request().dialect().streamError(original));
+    client.endWithError(original);
     return Future.succeededFuture(new AttemptResult(broken.deployment(), broken.usage(), original));
   }
 
@@ -241,12 +246,13 @@ final class Dispatch {
       ErrorKind failure = outcome.succeeded()
           ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
           : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);
-      metrics.attempt(deployment.id(), failure);
+      DeploymentMeters meters = deployment.meters();
+      meters.attempt(failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT));
       if (attempt.ttftMs() >= 0) {
-        metrics.ttft(deployment.id(), attempt.ttftMs());
+        meters.ttft(attempt.ttftMs());
       }
-      metrics.duration(deployment.id(), attempt.elapsedMs());
-      metrics.tokens(deployment.id(), translator.usage().promptTokens(), translator.usage().completionTokens());
+      meters.duration(attempt.elapsedMs());
+      meters.tokens(translator.usage().promptTokens(), translator.usage().completionTokens());
     }).eventually(() -> {
       deployment.state().finished();
       return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));

@@ -1,5 +1,7 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.ErrorKind;
 /** Which failures another deployment might not have; the rest are the request's own fault and go straight back. */
 final class Failover {
   private Failover() {}

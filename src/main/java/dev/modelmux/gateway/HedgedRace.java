@@ -1,8 +1,9 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.Translator;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
-import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
@@ -26,18 +27,18 @@ final class HedgedRace {
   private final ClientChannel client;
   private final BudgetStore budgets;
   private final Breakers breakers;
-  private final GatewayMetrics metrics;
   private final Starter starter;
+  private final boolean keepText;
   private RunningAttempt primary;
   private RunningAttempt secondary;
   private long timer = -1;
 
-  HedgedRace(Vertx vertx, ClientChannel client, BudgetStore budgets, Breakers breakers, GatewayMetrics metrics, Starter starter) {
+  HedgedRace(Vertx vertx, ClientChannel client, BudgetStore budgets, Breakers breakers, boolean keepText, Starter starter) {
+    this.keepText = keepText;
     this.vertx = vertx;
     this.client = client;
     this.budgets = budgets;
     this.breakers = breakers;
-    this.metrics = metrics;
     this.starter = starter;
   }
 
@@ -68,17 +69,18 @@ final class HedgedRace {
     if (client.committed() || client.gone() || primary.result().isComplete() || !breakers.allows(deployment.id())) {
       return;
     }
-    Translator translator;
-    try {
-      translator = Translators.create(next.request(), deployment.config());
-    } catch (GatewayException untranslatable) {
-      return;
-    }
     budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
       if (!(answer instanceof ReserveResult.Granted granted)) {
         return; // never hedge without headroom for the second request
       }
       if (client.committed() || client.gone() || primary.result().isComplete()) {
+        budgets.settle(granted.reservation(), 0);
+        return;
+      }
+      Translator translator;
+      try {
+        translator = Translators.create(next.request(), deployment.config(), keepText);
+      } catch (GatewayException untranslatable) {
         budgets.settle(granted.reservation(), 0);
         return;
       }
@@ -88,7 +90,7 @@ final class HedgedRace {
         primary.attempt().lose();
       });
       secondary.result().onComplete(ar -> {
-        metrics.hedge(deployment.id(), ar.succeeded());
+        deployment.meters().hedge(ar.succeeded());
         settle(ar, primary, outcome);
       });
     });

@@ -1,5 +1,10 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Translator;
 import dev.modelmux.config.Timeouts;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.Deployment;
@@ -315,7 +320,7 @@ final class UpstreamAttempt {
       result.complete(new AttemptResult(deployment, translator.usage(), error, translator.textSoFar()));
       return;
     }
-    client.end(client.request().dialect().streamError(error));
+    client.endWithError(error);
     result.complete(new AttemptResult(deployment, translator.usage(), error));
   }
 

@@ -1,7 +1,7 @@
 package dev.modelmux.provider;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.RequestOptions;

@@ -1,6 +1,5 @@
 package dev.modelmux.provider;
 
-import dev.modelmux.budget.Headroom;
 import io.vertx.core.MultiMap;
 
 /** What a provider says is left of its own rate limits (-1 when it did not say, or said nonsense like Azure's -1). */
@@ -12,8 +11,8 @@ public record RemainingLimits(long tokens, long requests) {
   }
 
   /** Whether the provider has less left than the budget store believed: only then is it worth telling the store. */
-  public boolean tighterThan(Headroom believed) {
-    return (tokens >= 0 && tokens < believed.tokensLeft()) || (requests >= 0 && requests < believed.requestsLeft());
+  public boolean tighterThan(long believedTokensLeft, long believedRequestsLeft) {
+    return (tokens >= 0 && tokens < believedTokensLeft) || (requests >= 0 && requests < believedRequestsLeft);
   }
 
   public static RemainingLimits from(MultiMap headers, String tokensHeader, String requestsHeader) {

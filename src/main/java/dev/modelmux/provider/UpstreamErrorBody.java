@@ -1,8 +1,8 @@
 package dev.modelmux.provider;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 

@@ -1,8 +1,9 @@
 package dev.modelmux.resilience;
 
+import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.core.ChatRequest;
 import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -112,7 +113,7 @@ public final class ContextTrimmer {
     Plan(ChatRequest request, DeploymentConfig deployment) {
       this.request = request;
       this.deployment = deployment;
-      this.anthropic = !request.dialect().name().equals("openai");
+      this.anthropic = request.dialect() != Dialect.OPENAI;
       this.body = request.body().copy();
       JsonArray turns = body.getJsonArray("messages");
       this.messages = turns == null ? new JsonArray() : turns;

@@ -2,7 +2,7 @@ package dev.modelmux.routing;
 
 import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.RouteConfig;
-import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.core.ChatRequest;
 import dev.modelmux.resilience.ContextTrimmer;
 import dev.modelmux.tokens.PromptTokens;
 import java.util.ArrayList;

@@ -2,12 +2,13 @@ package dev.modelmux.routing;
 
 import dev.modelmux.budget.BudgetLimits;
 import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.metrics.DeploymentMeters;
 import dev.modelmux.provider.Provider;
 
-/** A configured deployment, the provider that knows how to call it, and what routing has learnt about it. */
-public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state) {
-  public Deployment(DeploymentConfig config, Provider provider) {
-    this(config, provider, new DeploymentState());
+/** A configured deployment, the provider that knows how to call it, what routing has learnt about it, and its meters. */
+public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters) {
+  public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters) {
+    this(config, provider, new DeploymentState(), meters);
   }
 
   public String id() {

@@ -3,25 +3,31 @@ package dev.modelmux.routing;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.config.RouteConfig;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.provider.Providers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Resolves what a client names in "model" to a route, and orders a route's deployments for one request. */
 public final class RouteTable {
+  /** How an attempt can end: "ok" or the kind of its failure, as the attempts counter is tagged. */
+  public static final List<String> ATTEMPT_OUTCOMES = outcomes();
+
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final AtomicInteger rotation = new AtomicInteger();
   private final List<Deployment> deployments;
+  private final Map<String, Deployment> byId = new LinkedHashMap<>();
 
-  public RouteTable(GatewayConfig config) {
-    Map<String, Deployment> byId = new LinkedHashMap<>();
+  public RouteTable(GatewayConfig config, GatewayMetrics metrics) {
     for (DeploymentConfig d : config.deployments()) {
-      byId.put(d.id(), new Deployment(d, Providers.of(d.provider())));
+      byId.put(d.id(), new Deployment(d, Providers.of(d.provider()), metrics.deployment(d.id(), ATTEMPT_OUTCOMES)));
     }
     for (RouteConfig r : config.routes()) {
       List<List<Deployment>> tiers = new ArrayList<>();
@@ -29,18 +35,23 @@ public final class RouteTable {
         tiers.add(tier.stream().map(byId::get).toList());
       }
       routes.put(r.name(), new Route(r.name(), List.copyOf(tiers), r.order(), r.degrade(), r.maxWaitMs(), r.hedgeAfterMs(),
-          r.failoverOnContentFilter(), r.continueOnFailure()));
+          r.failoverOnContentFilter(), r.continueOnFailure(), metrics.route(r.name())));
     }
     // A model name no route claims is served by every deployment of that model, as one tier.
     Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
     byId.values().forEach(d -> byModel.computeIfAbsent(d.config().model(), m -> new ArrayList<>()).add(d));
     byModel.forEach((model, deployments) ->
-        routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)), RouteConfig.Order.TIERS, true, 0, 0, false, false)));
+        routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)), RouteConfig.Order.TIERS, true, 0, 0, false, false,
+            metrics.route(model))));
     this.deployments = List.copyOf(byId.values());
   }
 
   public List<Deployment> deployments() {
     return deployments;
+  }
+
+  public Deployment deployment(String id) {
+    return byId.get(id);
   }
 
   public Optional<Route> resolve(String model) {
@@ -57,4 +68,12 @@ public final class RouteTable {
     return rotation.getAndIncrement() & Integer.MAX_VALUE;
   }
 
+
+  private static List<String> outcomes() {
+    List<String> outcomes = new ArrayList<>(List.of("ok"));
+    for (ErrorKind kind : ErrorKind.values()) {
+      outcomes.add(kind.name().toLowerCase(Locale.ROOT));
+    }
+    return List.copyOf(outcomes);
+  }
 }

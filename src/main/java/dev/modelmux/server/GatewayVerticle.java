@@ -1,19 +1,17 @@
 package dev.modelmux.server;
 
-import dev.modelmux.api.ClientDialect;
-import dev.modelmux.api.ErrorResponses;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.gateway.ErrorResponses;
 import dev.modelmux.api.RequestIds;
 import dev.modelmux.api.ChatEndpoint;
-import dev.modelmux.api.anthropic.AnthropicDialect;
 import dev.modelmux.api.anthropic.AnthropicRequestParser;
-import dev.modelmux.api.openai.OpenAiDialect;
 import dev.modelmux.api.openai.OpenAiRequestParser;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
@@ -63,14 +61,15 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
-    ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics, config.resilience().retryBackoffMs());
+    ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
+        config.resilience().retryBackoffMs());
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
     router.post("/v1/chat/completions").handler(body)
-        .handler(new ChatEndpoint(chat, OpenAiDialect.INSTANCE, OpenAiRequestParser::parse));
+        .handler(new ChatEndpoint(chat, Dialect.OPENAI, OpenAiRequestParser::parse));
     router.post("/v1/messages").handler(body)
-        .handler(new ChatEndpoint(chat, AnthropicDialect.INSTANCE, AnthropicRequestParser::parse));
+        .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse));
     router.get("/v1/models").handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
@@ -154,7 +153,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** Errors the router raises itself (unknown path, body too large) in the dialect of the path asked for. */
   private static void error(RoutingContext ctx, GatewayError error) {
-    ClientDialect dialect = ctx.request().path().startsWith("/v1/messages") ? AnthropicDialect.INSTANCE : OpenAiDialect.INSTANCE;
+    Dialect dialect = ctx.request().path().startsWith("/v1/messages") ? Dialect.ANTHROPIC : Dialect.OPENAI;
     ErrorResponses.send(ctx.response(), dialect, RequestIds.of(ctx.request()), error);
   }
 }

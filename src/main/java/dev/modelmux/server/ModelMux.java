@@ -2,18 +2,25 @@ package dev.modelmux.server;
 
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.BudgetStores;
+import dev.modelmux.budget.FailoverBudgetStore;
+import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.metrics.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.modelmux.resilience.Breakers;
+import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +43,11 @@ public final class ModelMux {
     this.deploymentId = deploymentId;
   }
 
+  /** Reads the gateway's config file, the in-process emulator's section included. */
+  public static ConfigLoader configLoader(Function<String, String> environment) {
+    return new ConfigLoader(environment).section(EmulatorConfig.SECTION, EmulatorConfig::parse);
+  }
+
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config) {
     return start(vertx, config, null);
   }
@@ -43,19 +55,22 @@ public final class ModelMux {
   /** @param registry the registry Vert.x's own metrics go to (the serve command's), or null for a fresh one */
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry) {
     GatewayMetrics metrics = new GatewayMetrics(registry);
-    RouteTable routes = new RouteTable(config);
+    RouteTable routes = new RouteTable(config, metrics);
     List<GatewayVerticle> fronts = new CopyOnWriteArrayList<>();
-    Future<Emulator> emulator = config.emulator().isPresent()
-        ? Emulator.start(vertx, config.emulator().get())
-        : Future.succeededFuture(null);
+    Optional<EmulatorConfig> emulatorConfig = config.section(EmulatorConfig.SECTION, EmulatorConfig.class);
+    Future<Emulator> emulator = emulatorConfig.isPresent() ? Emulator.start(vertx, emulatorConfig.get()) : Future.succeededFuture(null);
     return vertx.executeBlocking(() -> {
           TokenCounter.warmUp();
           return null;
         })
         .compose(v -> emulator)
         .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
-          Breakers breakers = new Breakers(vertx, routes.deployments(), budgets, metrics, config.resilience());
-          metrics.watch(routes.deployments(), breakers, budgets);
+          Breakers breakers = new Breakers(vertx, routes.deployments().stream().map(Deployment::id).toList(), config.resilience(),
+              (id, forMs) -> {
+                budgets.pause(id, forMs);
+                routes.deployment(id).meters().paused(true);
+              });
+          watch(metrics, routes.deployments(), breakers, budgets);
           CapacityWaiter waiter = new CapacityWaiter(vertx, budgets);
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics);
@@ -69,6 +84,34 @@ public final class ModelMux {
               return mux;
             });
         }));
+  }
+
+  /** Gauges read live state: breaker positions, budget headroom, in-flight calls, Redis availability. */
+  private static void watch(GatewayMetrics metrics, List<Deployment> deployments, Breakers breakers, BudgetStore budgets) {
+    for (Deployment d : deployments) {
+      metrics.gauge("modelmux_breaker_state", "Circuit breaker: 0 closed, 1 half-open, 2 open", () -> switch (breakers.state(d.id())) {
+        case CLOSED -> 0;
+        case HALF_OPEN -> 1;
+        case OPEN -> 2;
+      }, "deployment", d.id());
+      metrics.gauge("modelmux_budget_headroom_tokens", "Tokens left in the deployment's window, as last seen", () -> headroom(d, true),
+          "deployment", d.id());
+      metrics.gauge("modelmux_budget_headroom_requests", "Requests left in the deployment's window, as last seen",
+          () -> headroom(d, false), "deployment", d.id());
+      metrics.gauge("modelmux_in_flight", "Upstream calls in progress", () -> d.state().inFlight(), "deployment", d.id());
+    }
+    if (budgets instanceof FailoverBudgetStore failover) {
+      metrics.gauge("modelmux_redis_available", "1 while budgets are shared through Redis, 0 while serving on local shares",
+          () -> failover.redisAvailable() ? 1 : 0);
+    }
+  }
+
+  private static double headroom(Deployment d, boolean tokens) {
+    Headroom h = d.state().headroom();
+    if (h == null) {
+      return tokens ? d.config().limits().tpm() : d.config().limits().rpm();
+    }
+    return tokens ? h.tokensLeft() : h.requestsLeft();
   }
 
   public int port() {

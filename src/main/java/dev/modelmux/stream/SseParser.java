@@ -1,5 +1,6 @@
 package dev.modelmux.stream;
 
+import dev.modelmux.core.SseEvent;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.parsetools.RecordParser;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
  * Turns network chunks into server-sent events. A chunk is not an event: lines are cut on '\n' by a
  * {@link RecordParser}, which keeps partial lines (and so split UTF-8 sequences) until the rest arrives;
  * an event is dispatched at the blank line that ends it (WHATWG event-stream rules, CRLF tolerated).
+ * Data stays bytes: only the short field names and event names are decoded.
  */
 public final class SseParser implements Handler<Buffer> {
   /** No single line may grow past this, so a peer that never sends a newline cannot exhaust the heap. */
@@ -17,7 +19,8 @@ public final class SseParser implements Handler<Buffer> {
   private final Handler<SseEvent> events;
   private final RecordParser lines;
   private String eventName;
-  private StringBuilder data;
+  private byte[] data;
+  private Buffer moreData;
 
   public SseParser(Handler<SseEvent> events) {
     this.events = events;
@@ -40,34 +43,60 @@ public final class SseParser implements Handler<Buffer> {
       dispatch();
       return;
     }
-    String line = raw.getString(0, length, StandardCharsets.UTF_8.name());
-    if (line.charAt(0) == ':') {
+    if (raw.getByte(0) == ':') {
       return;
     }
-    int colon = line.indexOf(':');
-    String field = colon < 0 ? line : line.substring(0, colon);
-    String value = colon < 0 ? "" : line.substring(colon + (colon + 1 < line.length() && line.charAt(colon + 1) == ' ' ? 2 : 1));
-    switch (field) {
-      case "event" -> eventName = value;
-      case "data" -> {
-        if (data == null) {
-          data = new StringBuilder(value);
-        } else {
-          data.append('\n').append(value);
-        }
+    int colon = indexOf(raw, (byte) ':', length);
+    int fieldEnd = colon < 0 ? length : colon;
+    int valueStart = colon < 0 ? length : colon + (colon + 1 < length && raw.getByte(colon + 1) == ' ' ? 2 : 1);
+    if (is(raw, fieldEnd, "data")) {
+      data(raw.getBytes(valueStart, length));
+    } else if (is(raw, fieldEnd, "event")) {
+      eventName = raw.getString(valueStart, length, StandardCharsets.UTF_8.name());
+    } // id, retry and unknown fields do not matter to a relay
+  }
+
+  private void data(byte[] line) {
+    if (data == null) {
+      data = line;
+    } else {
+      if (moreData == null) {
+        moreData = Buffer.buffer(data.length + line.length + 1).appendBytes(data);
       }
-      default -> { } // id, retry and unknown fields do not matter to a relay
+      moreData.appendByte((byte) '\n').appendBytes(line);
     }
   }
 
   private void dispatch() {
     if (data != null) {
-      SseEvent event = new SseEvent(eventName == null ? SseEvent.DEFAULT_EVENT : eventName, data.toString());
+      SseEvent event = new SseEvent(eventName == null ? SseEvent.DEFAULT_EVENT : eventName, moreData == null ? data : moreData.getBytes());
       data = null;
+      moreData = null;
       eventName = null;
       events.handle(event);
     } else {
       eventName = null;
     }
+  }
+
+  private static int indexOf(Buffer raw, byte b, int length) {
+    for (int i = 0; i < length; i++) {
+      if (raw.getByte(i) == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean is(Buffer raw, int length, String field) {
+    if (length != field.length()) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (raw.getByte(i) != field.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -1,9 +1,10 @@
 package dev.modelmux.tokens;
 
+import dev.modelmux.core.Dialect;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.core.ChatRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.IdentityHashMap;
@@ -38,7 +39,7 @@ public final class PromptTokens {
 
   private int count(Encoding encoding) {
     JsonObject body = request.body();
-    if (request.dialect().name().equals("openai")) {
+    if (request.dialect() == Dialect.OPENAI) {
       return TokenCounter.countChat(encoding, body.getJsonArray("messages"), body.getJsonArray("tools"));
     }
     JsonArray messages = new JsonArray();

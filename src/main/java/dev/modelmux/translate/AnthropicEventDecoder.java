@@ -1,10 +1,10 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.GatewayException;
-import dev.modelmux.gateway.Usage;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.Usage;
 import dev.modelmux.provider.anthropic.AnthropicErrors;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;

@@ -1,70 +1,73 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.GatewayException;
-import dev.modelmux.gateway.StreamStep;
-import dev.modelmux.gateway.Translator;
-import dev.modelmux.gateway.Usage;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.SseEvent;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Translator;
+import dev.modelmux.core.Usage;
 import dev.modelmux.provider.anthropic.AnthropicErrors;
-import dev.modelmux.stream.SseEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.util.Map;
 
-/** Anthropic client, Anthropic provider: the body passes with the deployment's model, events pass untouched. */
+/**
+ * Anthropic client, Anthropic provider: the body passes with the deployment's model and output cap patched in;
+ * events pass as the bytes that arrived, peeked at (not parsed) for usage, stop and content.
+ */
 final class AnthropicToAnthropic implements Translator {
   private static final Buffer MESSAGE_STOP = Buffer.buffer("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  private static final Buffer EVENT = Buffer.buffer("event: ");
+  private static final Buffer DATA = Buffer.buffer("\ndata: ");
+  private static final Buffer END_OF_EVENT = Buffer.buffer("\n\n");
 
   private final ChatRequest request;
   private final DeploymentConfig deployment;
-  private int inputTokens = -1;
-  private int outputTokens = -1;
-  private boolean finished;
-  private final StringBuilder text = new StringBuilder();
-  private boolean toolsSeen;
+  private final AnswerSoFar answer;
+  private final AnthropicEventPeek peek = new AnthropicEventPeek();
+  private Usage usage = Usage.UNKNOWN;
 
-  AnthropicToAnthropic(ChatRequest request, DeploymentConfig deployment) {
+  AnthropicToAnthropic(ChatRequest request, DeploymentConfig deployment, boolean keepText) {
     this.request = request;
     this.deployment = deployment;
+    this.answer = new AnswerSoFar(keepText);
   }
 
   @Override
   public Buffer upstreamBody() {
-    JsonObject body = new JsonObject(new LinkedHashMap<>(request.body().getMap()));
-    body.put("model", deployment.model());
-    body.put("max_tokens", Math.min(request.maxOutputTokens(), deployment.maxOutputTokens()));
-    return body.toBuffer();
+    int maxTokens = Math.min(request.maxOutputTokens(), deployment.maxOutputTokens());
+    return JsonMembers.patch(request.encodedBody(), Map.of("model", JsonMembers.quote(deployment.model()),
+        "max_tokens", Integer.toString(maxTokens)));
   }
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    JsonObject usage = Json.upstream(upstreamBody.toString(), deployment).getJsonObject("usage", new JsonObject());
-    inputTokens = Json.intOr(usage, "input_tokens", -1);
-    outputTokens = Json.intOr(usage, "output_tokens", -1);
+    read(upstreamBody.getBytes());
+    usage = new Usage(peek.inputTokens, peek.outputTokens);
     return upstreamBody;
   }
 
   @Override
   public StreamStep onEvent(SseEvent event, Buffer out) {
-    JsonObject data = Json.upstream(event.data(), deployment);
-    String type = data.getString("type", event.event());
+    byte[] data = event.dataBytes();
+    read(data);
+    String type = peek.type != null ? peek.type : event.event();
     if ("error".equals(type)) {
-      throw new GatewayException(AnthropicErrors.inStream(deployment, data.getJsonObject("error", new JsonObject())));
+      JsonObject full = Json.upstream(event.data(), deployment);
+      throw new GatewayException(AnthropicErrors.inStream(deployment, full.getValue("error") instanceof JsonObject e ? e : new JsonObject()));
     }
-    out.appendString("event: ").appendString(type).appendString("\ndata: ").appendString(event.data()).appendString("\n\n");
+    out.appendBuffer(EVENT).appendString(type).appendBuffer(DATA).appendBytes(data).appendBuffer(END_OF_EVENT);
     switch (type) {
       case "message_start" -> {
-        JsonObject usage = data.getJsonObject("message", new JsonObject()).getJsonObject("usage", new JsonObject());
-        inputTokens = Json.intOr(usage, "input_tokens", -1);
+        usage = new Usage(peek.inputTokens, usage.completionTokens());
         return StreamStep.HOLD;
       }
       case "message_delta" -> {
-        JsonObject usage = data.getJsonObject("usage", new JsonObject());
-        outputTokens = Json.intOr(usage, "output_tokens", outputTokens);
-        inputTokens = Json.intOr(usage, "input_tokens", inputTokens);
-        finished = true;
-        if (data.getJsonObject("delta", new JsonObject()).getValue("stop_reason") instanceof String) {
+        usage = AnswerSoFar.merge(usage, peek.inputTokens, peek.outputTokens);
+        answer.finish();
+        if (peek.stopReason) {
           // Only message_stop may follow: send it now rather than wait on one that may never come.
           out.appendBuffer(MESSAGE_STOP);
           return StreamStep.COMPLETE;
@@ -75,12 +78,9 @@ final class AnthropicToAnthropic implements Translator {
         return StreamStep.COMPLETE;
       }
       case "content_block_start", "content_block_delta" -> {
-        JsonObject delta = data.getJsonObject("delta", new JsonObject());
-        if ("text_delta".equals(delta.getString("type"))) {
-          text.append(delta.getString("text", ""));
-        }
-        if ("tool_use".equals(data.getJsonObject("content_block", new JsonObject()).getString("type"))) {
-          toolsSeen = true;
+        answer.text(peek.text);
+        if (peek.toolUse) {
+          answer.toolCall();
         }
         return StreamStep.CONTENT;
       }
@@ -92,7 +92,7 @@ final class AnthropicToAnthropic implements Translator {
 
   @Override
   public void onUpstreamEnd(Buffer out) {
-    if (!finished) {
+    if (!answer.finished()) {
       throw Json.incomplete(deployment);
     }
     out.appendBuffer(MESSAGE_STOP);
@@ -100,16 +100,24 @@ final class AnthropicToAnthropic implements Translator {
 
   @Override
   public Usage usage() {
-    return new Usage(inputTokens, outputTokens);
+    return usage;
   }
 
   @Override
   public String textSoFar() {
-    return text.toString();
+    return answer.text();
   }
 
   @Override
   public boolean toolsSeen() {
-    return toolsSeen;
+    return answer.toolsSeen();
+  }
+
+  private void read(byte[] json) {
+    try {
+      peek.read(json, answer.keepsText());
+    } catch (IOException malformed) {
+      throw Json.malformed(deployment);
+    }
   }
 }

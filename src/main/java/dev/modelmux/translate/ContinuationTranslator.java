@@ -1,14 +1,15 @@
 package dev.modelmux.translate;
 
+import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
-import dev.modelmux.gateway.StreamStep;
-import dev.modelmux.gateway.Translator;
-import dev.modelmux.gateway.Usage;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Translator;
+import dev.modelmux.core.Usage;
+import dev.modelmux.core.SseEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -47,14 +48,14 @@ public final class ContinuationTranslator implements Translator {
 
   /** @param sent the text the client already has; @param original the failure that broke the first stream */
   public static ContinuationTranslator create(ChatRequest request, DeploymentConfig deployment, String sent, GatewayError original) {
-    boolean openAiClient = request.dialect().name().equals("openai");
+    boolean openAiClient = request.dialect() == Dialect.OPENAI;
     StreamEncoder encoder = openAiClient
         ? new OpenAiChunkEncoder(deployment, request.includeUsage())
         : new AnthropicEventEncoder(deployment).resumingTextBlock();
     if (acceptsPrefill(deployment)) {
       JsonObject body = openAiClient
           ? ToAnthropicRequest.from(request.body(), deployment, request.maxOutputTokens())
-          : new JsonObject(request.body().toBuffer()).put("model", deployment.model())
+          : request.body().copy().put("model", deployment.model())
               .put("max_tokens", Math.min(request.maxOutputTokens(), deployment.maxOutputTokens()));
       // Anthropic refuses a prefill that ends in whitespace: send it without, and expect the answer to begin with it.
       String prefill = sent.stripTrailing();
@@ -63,7 +64,7 @@ public final class ContinuationTranslator implements Translator {
       return new ContinuationTranslator(new AnthropicEventDecoder(deployment), encoder, body.toBuffer(), original,
           sent.substring(prefill.length()), true);
     }
-    Translator plain = Translators.create(request, deployment);
+    Translator plain = Translators.create(request, deployment, false);
     StreamDecoder decoder = deployment.provider() == ProviderKind.ANTHROPIC
         ? new AnthropicEventDecoder(deployment) : new OpenAiChunkDecoder(deployment);
     return new ContinuationTranslator(decoder, encoder, plain.upstreamBody(), original, sent, false);

@@ -1,33 +1,34 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.gateway.StreamStep;
-import dev.modelmux.gateway.Translator;
-import dev.modelmux.gateway.Usage;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Translator;
+import dev.modelmux.core.Usage;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * A translator between different dialects: the provider's stream is decoded into neutral parts and
- * re-encoded in the client's dialect; whole answers and request bodies go through converter functions.
+ * What the pairs of different dialects share: the provider's stream is decoded into neutral parts and re-encoded in
+ * the client's dialect; whole answers and request bodies go through converter functions the pair supplies.
  */
-final class CrossTranslator implements Translator {
+abstract class CrossTranslator implements Translator {
   private final Buffer upstreamBody;
   private final Function<Buffer, ConvertedAnswer> answerConverter;
   private final StreamDecoder decoder;
   private final StreamEncoder encoder;
+  private final AnswerSoFar answer;
   private final List<StreamPart> parts = new ArrayList<>(4);
   private Usage answerUsage = Usage.UNKNOWN;
-  private final StringBuilder text = new StringBuilder();
-  private boolean toolsSeen;
 
-  CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder) {
+  CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder,
+      boolean keepText) {
     this.upstreamBody = upstreamBody;
     this.answerConverter = answerConverter;
     this.decoder = decoder;
     this.encoder = encoder;
+    this.answer = new AnswerSoFar(keepText);
   }
 
   @Override
@@ -37,9 +38,9 @@ final class CrossTranslator implements Translator {
 
   @Override
   public Buffer clientBody(Buffer body) {
-    ConvertedAnswer answer = answerConverter.apply(body);
-    answerUsage = answer.usage();
-    return answer.body();
+    ConvertedAnswer converted = answerConverter.apply(body);
+    answerUsage = converted.usage();
+    return converted.body();
   }
 
   @Override
@@ -49,9 +50,9 @@ final class CrossTranslator implements Translator {
     StreamStep step = StreamStep.HOLD;
     for (StreamPart part : parts) {
       if (part instanceof StreamPart.Text t) {
-        text.append(t.text());
+        answer.text(t.text());
       } else if (part instanceof StreamPart.ToolStart) {
-        toolsSeen = true;
+        answer.toolCall();
       }
       StreamStep next = encoder.encode(part, out);
       if (next == StreamStep.COMPLETE) {
@@ -71,12 +72,12 @@ final class CrossTranslator implements Translator {
 
   @Override
   public String textSoFar() {
-    return text.toString();
+    return answer.text();
   }
 
   @Override
   public boolean toolsSeen() {
-    return toolsSeen;
+    return answer.toolsSeen();
   }
 
   @Override

@@ -1,9 +1,9 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
 import dev.modelmux.provider.Redaction;
 import io.vertx.core.json.JsonObject;
 
@@ -15,9 +15,13 @@ final class Json {
     try {
       return new JsonObject(json);
     } catch (RuntimeException e) {
-      throw new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-          "Deployment '" + deployment.id() + "' sent a malformed answer (not a JSON object)."));
+      throw malformed(deployment);
     }
+  }
+
+  static GatewayException malformed(DeploymentConfig deployment) {
+    return new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
+        "Deployment '" + deployment.id() + "' sent a malformed answer (not a JSON object)."));
   }
 
   /** A count that providers may send as a number, as null, or not at all. */

@@ -1,6 +1,7 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.SseEvent;
 import java.util.List;
 
 /** Reads one provider's stream events into dialect-neutral parts; throws GatewayException for errors and garbage. */

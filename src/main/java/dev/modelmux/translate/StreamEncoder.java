@@ -1,7 +1,7 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.gateway.StreamStep;
-import dev.modelmux.gateway.Usage;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Usage;
 import io.vertx.core.buffer.Buffer;
 
 /** Writes dialect-neutral parts as one client dialect's stream events. */

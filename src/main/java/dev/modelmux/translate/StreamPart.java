@@ -1,6 +1,6 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.gateway.Usage;
+import dev.modelmux.core.Usage;
 
 /** A provider stream event in dialect-neutral form: what decoders produce and encoders consume. */
 public sealed interface StreamPart {

@@ -1,7 +1,6 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.config.ProviderKind;
 import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,10 +26,7 @@ final class ToOpenAiRequest {
     if (anthropic.getValue("thinking") instanceof JsonObject thinking && !"disabled".equals(thinking.getString("type"))) {
       throw Json.untranslatable("thinking", "Extended thinking is not available on this route's OpenAI deployments.");
     }
-    JsonObject body = new JsonObject();
-    if (deployment.provider() != ProviderKind.AZURE) {
-      body.put("model", deployment.model());
-    }
+    JsonObject body = new JsonObject().put("model", deployment.model());
     JsonArray messages = new JsonArray();
     String system = systemText(anthropic.getValue("system"));
     if (!system.isEmpty()) {

@@ -1,34 +1,29 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.config.ProviderKind;
-import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.Translator;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Translator;
 
 /** Picks the translator for a (client dialect × provider) pair; a new one per attempt, as it holds stream state. */
 public final class Translators {
   private Translators() {}
 
-  /** Throws GatewayException (400) when the request uses something the provider cannot express. */
-  public static Translator create(ChatRequest request, DeploymentConfig deployment) {
-    boolean anthropicProvider = deployment.provider() == ProviderKind.ANTHROPIC;
-    if (request.dialect().name().equals("openai")) {
-      if (!anthropicProvider) {
-        return new OpenAiToOpenAi(request, deployment);
-      }
-      return new CrossTranslator(
-          ToAnthropicRequest.from(request.body(), deployment, request.maxOutputTokens()).toBuffer(),
-          body -> ToOpenAiResponse.from(body, deployment),
-          new AnthropicEventDecoder(deployment),
-          new OpenAiChunkEncoder(deployment, request.includeUsage()));
-    }
-    if (anthropicProvider) {
-      return new AnthropicToAnthropic(request, deployment);
-    }
-    return new CrossTranslator(
-        ToOpenAiRequest.from(request.body(), deployment, request.stream()).toBuffer(),
-        body -> ToAnthropicResponse.from(body, deployment),
-        new OpenAiChunkDecoder(deployment),
-        new AnthropicEventEncoder(deployment));
+  /**
+   * @param keepText whether the answer's text must be kept for a continuation on another deployment
+   * @throws dev.modelmux.core.GatewayException (400) when the request uses something the provider cannot express
+   */
+  public static Translator create(ChatRequest request, DeploymentConfig deployment, boolean keepText) {
+    return switch (request.dialect()) {
+      case OPENAI -> switch (deployment.provider()) {
+        case OPENAI -> new OpenAiToOpenAi(request, deployment, keepText);
+        case AZURE -> new OpenAiToAzure(request, deployment, keepText);
+        case ANTHROPIC -> new OpenAiToAnthropic(request, deployment, keepText);
+      };
+      case ANTHROPIC -> switch (deployment.provider()) {
+        case ANTHROPIC -> new AnthropicToAnthropic(request, deployment, keepText);
+        case OPENAI -> new AnthropicToOpenAi(request, deployment, keepText);
+        case AZURE -> new AnthropicToAzure(request, deployment, keepText);
+      };
+    };
   }
 }

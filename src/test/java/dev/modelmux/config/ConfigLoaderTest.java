@@ -3,14 +3,16 @@ package dev.modelmux.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.emulator.Fault;
+import dev.modelmux.server.ModelMux;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
   private static final Map<String, String> ENV = Map.of("KEY_A", "sk-test-aaaaaaaaaaaaaaaa", "KEY_B", "sk-test-bbbbbbbbbbbbbbbb");
-  private final ConfigLoader loader = new ConfigLoader(ENV::get);
+  private final ConfigLoader loader = ModelMux.configLoader(ENV::get);
 
   private static final String VALID = """
       server: { port: 8081, max_body_bytes: 65536 }
@@ -62,7 +64,7 @@ class ConfigLoaderTest {
 
   @Test
   void theDemoConfigIsValid() {
-    GatewayConfig demo = new ConfigLoader(name -> "demo").load(Path.of("conf/demo.yaml"));
+    GatewayConfig demo = ModelMux.configLoader(name -> "demo").load(Path.of("conf/demo.yaml"));
     assertThat(demo.routes()).extracting(RouteConfig::name)
         .contains("code-reasoning", "gpt-4", "gpt-3.5-turbo", "claude-2", "claude-instant-1");
     RouteConfig codeReasoning = demo.routes().get(0);
@@ -70,7 +72,7 @@ class ConfigLoaderTest {
         java.util.List.of("openai-a-gpt4", "openai-b-gpt4", "azure-eastus-gpt4"),
         java.util.List.of("anthropic-claude-2", "anthropic-claude-instant"),
         java.util.List.of("openai-a-gpt35"));
-    assertThat(demo.emulator()).isPresent();
+    assertThat(demo.section(EmulatorConfig.SECTION, EmulatorConfig.class)).isPresent();
   }
 
   @Test
@@ -84,7 +86,7 @@ class ConfigLoaderTest {
               limits: { rpm: 3 }
               fault: { kind: status, status: 503, times: 2 }
         """);
-    var model = config.emulator().orElseThrow().models().get(0);
+    var model = config.section(EmulatorConfig.SECTION, EmulatorConfig.class).orElseThrow().models().get(0);
     assertThat(model.rpm()).isEqualTo(3);
     assertThat(model.fault()).isEqualTo(Fault.status(503).times(2));
   }

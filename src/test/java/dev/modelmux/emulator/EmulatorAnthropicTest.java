@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.IntArrayList;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

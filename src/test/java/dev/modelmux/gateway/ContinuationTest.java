@@ -7,7 +7,7 @@ import dev.modelmux.emulator.AnswerText;
 import dev.modelmux.emulator.EmulatedModel;
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.emulator.Fault.Kind;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.StreamReply;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.emulator.Fault.Kind;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;

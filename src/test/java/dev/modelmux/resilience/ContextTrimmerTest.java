@@ -2,15 +2,14 @@ package dev.modelmux.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.api.anthropic.AnthropicDialect;
-import dev.modelmux.api.openai.OpenAiDialect;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.Limits;
 import dev.modelmux.config.Price;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.config.Secret;
 import dev.modelmux.config.Timeouts;
-import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.core.ChatRequest;
 import dev.modelmux.resilience.ContextTrimmer.Trimmed;
 import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.json.JsonArray;
@@ -71,7 +70,7 @@ class ContextTrimmerTest {
     JsonObject body = new JsonObject().put("model", "fast").put("temperature", 0.2).put("messages", new JsonArray(List.of(messages)))
         .put("tools", new JsonArray().add(new JsonObject().put("type", "function")
             .put("function", new JsonObject().put("name", "lookup").put("parameters", new JsonObject().put("type", "object")))));
-    return new ChatRequest("req-o", OpenAiDialect.INSTANCE, body, "fast", true, true, 256, body.encode().length());
+    return new ChatRequest("req-o", Dialect.OPENAI, body, "fast", true, true, 256, body.encode().length());
   }
 
   private static JsonObject toolUse(String id) {
@@ -89,7 +88,7 @@ class ContextTrimmerTest {
   private static ChatRequest anthropic(String system, JsonObject... messages) {
     JsonObject body = new JsonObject().put("model", "fast").put("max_tokens", 512).put("system", system)
         .put("messages", new JsonArray(List.of(messages)));
-    return new ChatRequest("req-a", AnthropicDialect.INSTANCE, body, "fast", false, true, 512, body.encode().length());
+    return new ChatRequest("req-a", Dialect.ANTHROPIC, body, "fast", false, true, 512, body.encode().length());
   }
 
   private static ChatRequest withMessages(ChatRequest request, List<JsonObject> messages) {
@@ -237,7 +236,7 @@ class ContextTrimmerTest {
     Trimmed trimmed = trim(OPENAI_CHAT, GPT4, tokens(OPENAI_CHAT, GPT4) - 300).orElseThrow();
     ChatRequest out = trimmed.request();
     assertThat(out.requestId()).isEqualTo("req-o");
-    assertThat(out.dialect()).isSameAs(OpenAiDialect.INSTANCE);
+    assertThat(out.dialect()).isSameAs(Dialect.OPENAI);
     assertThat(out.model()).isEqualTo("fast");
     assertThat(out.stream()).isTrue();
     assertThat(out.includeUsage()).isTrue();

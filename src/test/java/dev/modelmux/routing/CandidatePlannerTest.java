@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.modelmux.api.openai.OpenAiDialect;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.Limits;
@@ -14,7 +14,8 @@ import dev.modelmux.config.ProviderKind;
 import dev.modelmux.config.RouteConfig;
 import dev.modelmux.config.Secret;
 import dev.modelmux.config.Timeouts;
-import dev.modelmux.gateway.ChatRequest;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.provider.Providers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.CandidatePlanner.Plan;
@@ -27,13 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /** Window fit, cost order, tier order, degrade, and prompt counts that match jtokkit's own. */
 class CandidatePlannerTest {
+  private static final GatewayMetrics METRICS = new GatewayMetrics(null);
   private static final EncodingRegistry JTOKKIT = Encodings.newDefaultEncodingRegistry();
 
   private static Deployment deployment(String id, ProviderKind provider, String model, int window, double inPrice, double outPrice) {
     DeploymentConfig config = new DeploymentConfig(id, provider, URI.create("http://127.0.0.1:1"), "K", new Secret("k"), model, window,
         provider == ProviderKind.ANTHROPIC ? 4096 : window, Math.min(1024, window), null, new Limits(100_000, 100),
         new Price(inPrice, outPrice), Timeouts.DEFAULT);
-    return new Deployment(config, Providers.of(provider));
+    return new Deployment(config, Providers.of(provider), METRICS.deployment(id, List.of()));
   }
 
   private static final Deployment GPT35_4K = deployment("gpt35", ProviderKind.OPENAI, "gpt-3.5-turbo", 4096, 0.5, 1.5);
@@ -44,7 +46,7 @@ class CandidatePlannerTest {
     JsonObject body = new JsonObject().put("model", "r").put("messages", new JsonArray()
         .add(new JsonObject().put("role", "system").put("content", "You are a code assistant."))
         .add(new JsonObject().put("role", "user").put("content", text)));
-    return new ChatRequest("id", OpenAiDialect.INSTANCE, body, "r", false, false, maxTokens, text.length());
+    return new ChatRequest("id", Dialect.OPENAI, body, "r", false, false, maxTokens, text.length());
   }
 
   private static List<String> ids(Plan plan) {
@@ -71,7 +73,7 @@ class CandidatePlannerTest {
 
   @Test
   void costOrderPicksTheCheapestDeploymentWhoseWindowFits() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.COST, true, 0, 0, false, false);
+    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.COST, true, 0, 0, false, false, METRICS.route("r"));
     Plan small = CandidatePlanner.plan(route, new PromptTokens(request("Explain this line.", 256)), 256, 0);
     assertThat(ids(small)).containsExactly("gpt35", "claude", "gpt4");
 
@@ -85,7 +87,7 @@ class CandidatePlannerTest {
 
   @Test
   void tiersStayInOrderAndTheRequestedOutputMustFitToo() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false);
+    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false, METRICS.route("r"));
     assertThat(ids(CandidatePlanner.plan(route, new PromptTokens(request("hi", null)), null, 0))).containsExactly("gpt4", "claude", "gpt35");
     // A 3,000-token prompt with 2,000 tokens of output does not fit 4k, but fits 8k and 100k.
     String prompt = "word ".repeat(3000);
@@ -97,13 +99,13 @@ class CandidatePlannerTest {
 
   @Test
   void aRouteThatMustNotDegradeKeepsToItsFirstTier() {
-    Route strong = new Route("r", List.of(List.of(GPT4_8K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, false, 0, 0, false, false);
+    Route strong = new Route("r", List.of(List.of(GPT4_8K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, false, 0, 0, false, false, METRICS.route("r"));
     assertThat(ids(CandidatePlanner.plan(strong, new PromptTokens(request("hi", null)), null, 0))).containsExactly("gpt4");
   }
 
   @Test
   void nothingFitsSaysTooLargeWithTheLargestWindow() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K, GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false);
+    Route route = new Route("r", List.of(List.of(GPT4_8K, GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false, METRICS.route("r"));
     Plan plan = CandidatePlanner.plan(route, new PromptTokens(request("word ".repeat(9000), null)), null, 0);
     assertThat(plan.tooLarge()).isTrue();
     assertThat(plan.largestWindow()).isEqualTo(8192);
@@ -114,7 +116,7 @@ class CandidatePlannerTest {
     Deployment a = deployment("a", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
     Deployment b = deployment("b", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
     Deployment cheap = deployment("cheap", ProviderKind.OPENAI, "gpt-4", 8192, 10, 20);
-    Route route = new Route("r", List.of(List.of(a, b, cheap)), RouteConfig.Order.TIERS, true, 0, 0, false, false);
+    Route route = new Route("r", List.of(List.of(a, b, cheap)), RouteConfig.Order.TIERS, true, 0, 0, false, false, METRICS.route("r"));
     PromptTokens tokens = new PromptTokens(request("hi", 10));
     assertThat(ids(CandidatePlanner.plan(route, tokens, 10, 0)).get(0)).as("equal headroom and latency: price").isEqualTo("cheap");
 

@@ -1,5 +1,6 @@
 package dev.modelmux.stream;
 
+import dev.modelmux.core.SseEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

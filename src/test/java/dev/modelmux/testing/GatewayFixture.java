@@ -1,6 +1,5 @@
 package dev.modelmux.testing;
 
-import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.EmulatedModel;
 import dev.modelmux.emulator.Emulator;
@@ -119,7 +118,7 @@ public final class GatewayFixture {
   public static Future<ModelMux> gateway(Vertx vertx, Emulator emulator, String deployments, String extra) {
     String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
         + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
-    GatewayConfig config = new ConfigLoader(KEYS::get).parse(yaml);
+    GatewayConfig config = ModelMux.configLoader(KEYS::get).parse(yaml);
     return ModelMux.start(vertx, config);
   }
 

@@ -1,6 +1,6 @@
 package dev.modelmux.testing;
 
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.stream.SseParser;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

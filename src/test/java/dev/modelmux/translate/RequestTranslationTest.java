@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.Translator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -116,7 +119,11 @@ class RequestTranslationTest {
   void azureTakesTheModelFromThePath() {
     JsonObject anthropic = new JsonObject().put("model", "route").put("max_tokens", 10)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
-    assertThat(ToOpenAiRequest.from(anthropic, deployment(ProviderKind.AZURE, "gpt-4", 8192), false).containsKey("model")).isFalse();
+    ChatRequest request = new ChatRequest("req", Dialect.ANTHROPIC, anthropic, "route", false, true, 10, 0);
+    Translator azure = Translators.create(request, deployment(ProviderKind.AZURE, "gpt-4", 8192), false);
+    assertThat(new JsonObject(azure.upstreamBody()).containsKey("model")).isFalse();
+    Translator openAi = Translators.create(request, deployment(ProviderKind.OPENAI, "gpt-4", 8192), false);
+    assertThat(new JsonObject(openAi.upstreamBody()).getString("model")).isEqualTo("gpt-4");
   }
 
   @Test

@@ -7,15 +7,14 @@ import static dev.modelmux.translate.TranslatorTestSupport.whole;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelmux.api.anthropic.AnthropicDialect;
-import dev.modelmux.api.openai.OpenAiDialect;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayException;
-import dev.modelmux.gateway.StreamStep;
-import dev.modelmux.gateway.Translator;
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Translator;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.stream.SseParser;
 import dev.modelmux.translate.TranslatorTestSupport.Relayed;
 import io.vertx.core.buffer.Buffer;
@@ -92,21 +91,21 @@ class StreamTranslationTest {
   private static ChatRequest openAiRequest(boolean includeUsage) {
     JsonObject body = new JsonObject().put("model", "route").put("stream", true)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
-    return new ChatRequest("req_1", OpenAiDialect.INSTANCE, body, "route", true, includeUsage, null, 0);
+    return new ChatRequest("req_1", Dialect.OPENAI, body, "route", true, includeUsage, null, 0);
   }
 
   private static ChatRequest anthropicRequest() {
     JsonObject body = new JsonObject().put("model", "route").put("stream", true).put("max_tokens", 100)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
-    return new ChatRequest("req_1", AnthropicDialect.INSTANCE, body, "route", true, true, 100, 0);
+    return new ChatRequest("req_1", Dialect.ANTHROPIC, body, "route", true, true, 100, 0);
   }
 
   private static Translator openAiClientOnAnthropic() {
-    return Translators.create(openAiRequest(true), deployment(ProviderKind.ANTHROPIC, "claude-2", 4096));
+    return Translators.create(openAiRequest(true), deployment(ProviderKind.ANTHROPIC, "claude-2", 4096), true);
   }
 
   private static Translator anthropicClientOnAzure() {
-    return Translators.create(anthropicRequest(), deployment(ProviderKind.AZURE, "gpt-4", 4096));
+    return Translators.create(anthropicRequest(), deployment(ProviderKind.AZURE, "gpt-4", 4096), true);
   }
 
   private static List<SseEvent> events(String sse) {
@@ -203,7 +202,7 @@ class StreamTranslationTest {
 
   @Test
   void aReplayedContinuationThatDivergesEndsWithTheOriginalError() {
-    dev.modelmux.gateway.GatewayError original = dev.modelmux.gateway.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "the first stream broke");
+    dev.modelmux.core.GatewayError original = dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "the first stream broke");
     Translator continuation = ContinuationTranslator.create(openAiRequest(false),
         deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – 世界 and something else", original);
     assertThatThrownBy(() -> relay(continuation, whole(OPENAI_STREAM)))
@@ -214,11 +213,11 @@ class StreamTranslationTest {
   void aReplayedContinuationSendsOnlyWhatTheClientHasNotSeen() {
     String stream = OPENAI_STREAM.replace("Héllo – 世界", "Héllo – 世界, and more");
     Translator continuation = ContinuationTranslator.create(openAiRequest(false),
-        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.gateway.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
     // The replay turns to a tool call after the text: a continuation may only carry text.
     assertThatThrownBy(() -> relay(continuation, whole(stream))).isInstanceOf(GatewayException.class);
     Translator textOnly = ContinuationTranslator.create(openAiRequest(false),
-        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.gateway.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
     String withoutTools = stream.lines().filter(l -> !l.contains("tool_calls")).map(l -> l + "\n").reduce("", String::concat);
     List<SseEvent> out = events(relay(textOnly, whole(withoutTools)).output());
     StringBuilder text = new StringBuilder();

@@ -1,8 +1,9 @@
 package dev.modelmux.api.anthropic;
 
-import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -56,8 +57,8 @@ public final class AnthropicRequestParser {
     if (body.getValue("tool_choice") != null && !(body.getValue("tool_choice") instanceof JsonObject)) {
       throw invalid("tool_choice: Input should be a valid dictionary", "tool_choice");
     }
-    return new ChatRequest(requestId, AnthropicDialect.INSTANCE, body, name, Boolean.TRUE.equals(stream), true,
-        ((Number) maxTokens).intValue(), raw.length());
+    return new ChatRequest(requestId, Dialect.ANTHROPIC, body, name, Boolean.TRUE.equals(stream), true,
+        ((Number) maxTokens).intValue(), raw.length(), raw);
   }
 
   private static void messages(Object value) {

@@ -1,8 +1,9 @@
 package dev.modelmux.api.openai;
 
-import dev.modelmux.gateway.ChatRequest;
-import dev.modelmux.gateway.GatewayError;
-import dev.modelmux.gateway.GatewayException;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -45,8 +46,8 @@ public final class OpenAiRequestParser {
     if (toolChoice != null && !(toolChoice instanceof String) && !(toolChoice instanceof JsonObject)) {
       throw wrongType("tool_choice", "a string or an object", toolChoice);
     }
-    return new ChatRequest(requestId, OpenAiDialect.INSTANCE, body, model, stream, includeUsage,
-        maxTokens != null ? maxTokens : legacyMax, raw.length());
+    return new ChatRequest(requestId, Dialect.OPENAI, body, model, stream, includeUsage,
+        maxTokens != null ? maxTokens : legacyMax, raw.length(), raw);
   }
 
   private static JsonObject json(Buffer raw) {

@@ -1,7 +1,7 @@
 package dev.modelmux.provider.anthropic;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.provider.Provider;
 import dev.modelmux.provider.RemainingLimits;
 import io.vertx.core.MultiMap;

@@ -1,8 +1,8 @@
 package dev.modelmux.provider.openai;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.gateway.ErrorKind;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.provider.Provider;
 import dev.modelmux.provider.UpstreamErrorBody;
 import dev.modelmux.provider.RetryAfter;

@@ -1,13 +1,12 @@
-package dev.modelmux.api;
+package dev.modelmux.translate;
 
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
-/** How one client API (OpenAI or Anthropic) spells errors, before and after a stream has begun. */
-public interface ClientDialect {
-  String name();
-
+/** How one client dialect spells errors, before and after a stream has begun. */
+public interface ErrorFormat {
   /** The HTTP status this dialect uses for the error (Anthropic says 529 where OpenAI says 503). */
   int status(GatewayError error);
 
@@ -19,6 +18,13 @@ public interface ClientDialect {
 
   /** An SSE event that ends a stream already committed to the client. */
   Buffer streamError(GatewayError error);
+
+  static ErrorFormat of(Dialect dialect) {
+    return switch (dialect) {
+      case OPENAI -> OpenAiErrorFormat.INSTANCE;
+      case ANTHROPIC -> AnthropicErrorFormat.INSTANCE;
+    };
+  }
 
   /** retry-after (seconds, rounded up) and retry-after-ms, which both SDK families honour. */
   static void retryAfterHeaders(GatewayError error, MultiMap headers) {

@@ -1,4 +1,4 @@
-package dev.modelmux.gateway;
+package dev.modelmux.core;
 
 /** Carries a {@link GatewayError} through a Future chain; no stack trace, as it is an expected outcome. */
 public final class GatewayException extends RuntimeException {

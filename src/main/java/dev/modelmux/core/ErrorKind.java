@@ -1,4 +1,4 @@
-package dev.modelmux.gateway;
+package dev.modelmux.core;
 
 /** What went wrong, independent of any wire format; each client dialect renders it in its own words. */
 public enum ErrorKind {

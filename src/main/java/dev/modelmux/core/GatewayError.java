@@ -1,4 +1,4 @@
-package dev.modelmux.gateway;
+package dev.modelmux.core;
 
 /**
  * A failure to answer, in canonical form: the HTTP status the client gets, its kind, a message safe to show

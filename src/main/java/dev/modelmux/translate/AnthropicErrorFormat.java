@@ -1,21 +1,15 @@
-package dev.modelmux.api.anthropic;
+package dev.modelmux.translate;
 
-import dev.modelmux.api.ClientDialect;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /** Anthropic's error envelope {"type":"error","error":{"type","message"}}, with Anthropic's statuses (529 overloaded). */
-public final class AnthropicDialect implements ClientDialect {
-  public static final AnthropicDialect INSTANCE = new AnthropicDialect();
+final class AnthropicErrorFormat implements ErrorFormat {
+  static final AnthropicErrorFormat INSTANCE = new AnthropicErrorFormat();
 
-  private AnthropicDialect() {}
-
-  @Override
-  public String name() {
-    return "anthropic";
-  }
+  private AnthropicErrorFormat() {}
 
   @Override
   public int status(GatewayError error) {
@@ -33,8 +27,8 @@ public final class AnthropicDialect implements ClientDialect {
 
   @Override
   public void errorHeaders(GatewayError error, MultiMap headers) {
-    ClientDialect.retryAfterHeaders(error, headers);
-    if (error.kind() == dev.modelmux.gateway.ErrorKind.OVERLOADED) {
+    ErrorFormat.retryAfterHeaders(error, headers);
+    if (error.kind() == dev.modelmux.core.ErrorKind.OVERLOADED) {
       headers.set("x-should-retry", "true");
     }
   }

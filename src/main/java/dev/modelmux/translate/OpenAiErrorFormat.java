@@ -1,21 +1,15 @@
-package dev.modelmux.api.openai;
+package dev.modelmux.translate;
 
-import dev.modelmux.api.ClientDialect;
-import dev.modelmux.gateway.GatewayError;
+import dev.modelmux.core.GatewayError;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /** OpenAI's error envelope {"error":{"message","type","param","code"}}, with the types and codes OpenAI uses. */
-public final class OpenAiDialect implements ClientDialect {
-  public static final OpenAiDialect INSTANCE = new OpenAiDialect();
+final class OpenAiErrorFormat implements ErrorFormat {
+  static final OpenAiErrorFormat INSTANCE = new OpenAiErrorFormat();
 
-  private OpenAiDialect() {}
-
-  @Override
-  public String name() {
-    return "openai";
-  }
+  private OpenAiErrorFormat() {}
 
   @Override
   public int status(GatewayError error) {
@@ -29,7 +23,7 @@ public final class OpenAiDialect implements ClientDialect {
 
   @Override
   public void errorHeaders(GatewayError error, MultiMap headers) {
-    ClientDialect.retryAfterHeaders(error, headers);
+    ErrorFormat.retryAfterHeaders(error, headers);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.modelmux.gateway;
+package dev.modelmux.core;
 
 /** What one upstream stream event meant for the client. */
 public enum StreamStep {

@@ -1,6 +1,6 @@
-package dev.modelmux.gateway;
+package dev.modelmux.core;
 
-import dev.modelmux.stream.SseEvent;
+import dev.modelmux.core.SseEvent;
 import io.vertx.core.buffer.Buffer;
 
 /**

@@ -1,4 +1,4 @@
-package dev.modelmux.gateway;
+package dev.modelmux.core;
 
 /** Tokens one answer consumed, as the provider reported them (-1 when it reported nothing). */
 public record Usage(int promptTokens, int completionTokens) {

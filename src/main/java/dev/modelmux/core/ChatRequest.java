@@ -1,0 +1,36 @@
+package dev.modelmux.core;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A validated completion request. The body stays in the client's own dialect (each translator reads what
+ * it needs); the fields every stage uses are lifted out once.
+ *
+ * @param maxOutputTokens the client's output cap, or null when it set none
+ * @param bodyBytes the size of the body as received (large prompts are counted off the event loop)
+ * @param rawBody the body's bytes as received, so a translator can patch them instead of encoding the tree again;
+ *     null when the body was built here (a trimmed context, say)
+ */
+public record ChatRequest(
+    String requestId,
+    Dialect dialect,
+    JsonObject body,
+    String model,
+    boolean stream,
+    boolean includeUsage,
+    Integer maxOutputTokens,
+    int bodyBytes,
+    Buffer rawBody) {
+
+  /** A request whose body was built here, with no received bytes behind it. */
+  public ChatRequest(String requestId, Dialect dialect, JsonObject body, String model, boolean stream, boolean includeUsage,
+      Integer maxOutputTokens, int bodyBytes) {
+    this(requestId, dialect, body, model, stream, includeUsage, maxOutputTokens, bodyBytes, null);
+  }
+
+  /** The body as JSON bytes: those received when they still say what {@link #body} says, else freshly encoded. */
+  public Buffer encodedBody() {
+    return rawBody != null ? rawBody : body.toBuffer();
+  }
+}

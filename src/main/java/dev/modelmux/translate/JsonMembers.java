@@ -1,0 +1,115 @@
+package dev.modelmux.translate;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rewrites top-level members of a JSON object in its original bytes: the members named are replaced, removed or
+ * added, every other member is copied byte for byte (a streaming scan, no tree, no re-encoding).
+ */
+final class JsonMembers {
+  static final JsonFactory JSON = new JsonFactory();
+
+  private JsonMembers() {}
+
+  /**
+   * @param changes member name to its new value as JSON text, or to null to remove it; names the object lacks are added
+   * @throws IllegalArgumentException when {@code raw} is not one JSON object
+   */
+  static Buffer patch(Buffer raw, Map<String, String> changes) {
+    byte[] bytes = raw.getBytes();
+    List<int[]> kept = new ArrayList<>();
+    Map<String, String> pending = new LinkedHashMap<>(changes);
+    List<String> replaced = new ArrayList<>();
+    try (JsonParser p = JSON.createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      JsonToken token = p.nextToken();
+      while (token == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        p.nextToken();
+        p.skipChildren();
+        token = p.nextToken();
+        int end = memberEnd(bytes, (int) p.currentTokenLocation().getByteOffset());
+        if (pending.containsKey(name)) {
+          String value = pending.remove(name);
+          if (value != null) {
+            replaced.add(member(name, value));
+          }
+        } else {
+          kept.add(new int[] {start, end});
+        }
+      }
+      if (token != JsonToken.END_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
+    }
+    pending.forEach((name, value) -> {
+      if (value != null) {
+        replaced.add(member(name, value));
+      }
+    });
+    Buffer out = Buffer.buffer(bytes.length + 64).appendByte((byte) '{');
+    boolean first = true;
+    for (String member : replaced) {
+      first = comma(out, first);
+      out.appendString(member);
+    }
+    for (int[] span : kept) {
+      first = comma(out, first);
+      out.appendBytes(bytes, span[0], span[1] - span[0]);
+    }
+    return out.appendByte((byte) '}');
+  }
+
+  /** A JSON string literal. */
+  static String quote(String text) {
+    return io.vertx.core.json.Json.encode(text);
+  }
+
+  private static String member(String name, String value) {
+    return quote(name) + ":" + value;
+  }
+
+  private static boolean comma(Buffer out, boolean first) {
+    if (!first) {
+      out.appendByte((byte) ',');
+    }
+    return false;
+  }
+
+  /** Where a member ends: before the whitespace and comma that precede the next token. */
+  private static int memberEnd(byte[] bytes, int nextToken) {
+    int end = nextToken;
+    while (end > 0 && isWhitespace(bytes[end - 1])) {
+      end--;
+    }
+    if (end > 0 && bytes[end - 1] == ',') {
+      end--;
+      while (end > 0 && isWhitespace(bytes[end - 1])) {
+        end--;
+      }
+    }
+    return end;
+  }
+
+  private static boolean isWhitespace(byte b) {
+    return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+  }
+
+  static String utf8(byte[] bytes, int from, int to) {
+    return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+  }
+}

@@ -1,43 +1,36 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.Usage;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.Translator;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
-import dev.modelmux.metrics.DeploymentMeters;
-import dev.modelmux.provider.RemainingLimits;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
-import dev.modelmux.translate.ContinuationTranslator;
 import dev.modelmux.translate.Translators;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One request's way through its candidates: skip deployments whose breaker is open, reserve budget (no headroom: the
- * next one), call it under its breaker, settle with what it really used, retry a transient error once on the same
- * deployment after a jittered backoff, fail over while nothing has reached the client. When every candidate is at its
- * limit, wait for capacity up to the route's max_wait_ms, then answer 429 with the time the window needs.
+ * One request's walk through its candidates, and only that: skip deployments whose breaker is open, reserve budget
+ * (no headroom: the next one), translate for the one that has room, start it ({@link Attempts}) — hedged
+ * ({@link HedgedRace}) when the route says so, continued ({@link Continuation}) when its stream breaks — retry a
+ * transient error once on the same deployment after a jittered backoff, fail over while nothing has reached the
+ * client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429
+ * with the time the window needs.
  */
 final class Dispatch {
-  private static final long DEFAULT_PAUSE_MS = 1000;
-  /** A provider 429 asking for no more than this is waited out on the last candidate instead of returned. */
-  private static final long SHORT_RETRY_AFTER_MS = 2000;
   private static final long RETRY_AFTER_SLACK_MS = 20;
 
   private final Vertx vertx;
-  private final HttpClient http;
   private final BudgetStore budgets;
   private final Breakers breakers;
   private final long retryBackoffMs;
@@ -46,6 +39,8 @@ final class Dispatch {
   private final Route route;
   private final List<Candidate> candidates;
   private final long waitDeadlineNanos;
+  private final Attempts attempts;
+  private final Continuation continuation;
 
   /** What stopped the last pass through the candidates. */
   private GatewayError lastError;
@@ -60,7 +55,6 @@ final class Dispatch {
   Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, long retryBackoffMs,
       CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
-    this.http = http;
     this.budgets = budgets;
     this.breakers = breakers;
     this.retryBackoffMs = retryBackoffMs;
@@ -71,6 +65,8 @@ final class Dispatch {
     this.waitDeadlineNanos = System.nanoTime() + route.maxWaitMs() * 1_000_000;
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
+    this.attempts = new Attempts(vertx, http, budgets, breakers, client, route.continueOnFailure());
+    this.continuation = new Continuation(budgets, breakers, attempts, client, candidates);
   }
 
   Future<AttemptResult> run() {
@@ -125,25 +121,25 @@ final class Dispatch {
         lastError = untranslatable.error();
         return tryFrom(index + 1);
       }
-      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, route.continueOnFailure(), this::start);
-      RunningAttempt primary = start(candidate, translator, granted, () -> {
+      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, route.continueOnFailure(), attempts::start);
+      RunningAttempt primary = attempts.start(candidate, translator, granted, () -> {
         client.contextTrimmed(candidate.tokensTrimmed());
         hedge.primaryCommitted();
       });
       long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
       Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
       return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)
-          : continueStream(index + (hedge.started() ? 2 : 1), result)).recover(failure -> {
+          : continuation.from(index + (hedge.started() ? 2 : 1), result)).recover(failure -> {
         GatewayError error = failure instanceof GatewayException e ? e.error()
             : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
         if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
           return Future.failedFuture(new GatewayException(error));
         }
-        if (!isRetry && !hedge.started() && worthRetrying(error)) {
+        if (!isRetry && !hedge.started() && Failover.worthRetrying(error)) {
           long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
           return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
         }
-        if (!isRetry && !hedge.started() && index + 1 >= candidates.size() && shortRateLimit(error)) {
+        if (!isRetry && !hedge.started() && index + 1 >= candidates.size() && Failover.shortRateLimit(error)) {
           // The last candidate asked for a short wait: wait it out (once) rather than answer 429.
           return vertx.timer(error.retryAfterMs() + RETRY_AFTER_SLACK_MS).compose(v -> tryCandidate(index, true));
         }
@@ -153,30 +149,6 @@ final class Dispatch {
     });
   }
 
-  /**
-   * Starts an attempt under its deployment's breaker. A 429 pauses the deployment for every replica; a half-open
-   * breaker that already has its probe out sends the request elsewhere and gives the reservation back.
-   */
-  private RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
-    Deployment deployment = candidate.deployment();
-    UpstreamAttempt attempt = newAttempt(candidate, translator, granted).onCommit(onCommit);
-    Future<AttemptResult> result = breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt), AttemptResult::errorAfterCommit)
-        .recover(failure -> {
-          if (Breakers.isOpenCircuit(failure)) {
-            budgets.settle(granted.reservation(), 0);
-            return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
-                "Deployment '" + deployment.id() + "' is being probed after failures.")));
-          }
-          if (failure instanceof GatewayException e
-              && (e.error().kind() == ErrorKind.RATE_LIMIT_REQUESTS || e.error().kind() == ErrorKind.RATE_LIMIT_TOKENS)) {
-            budgets.pause(deployment.id(), e.error().retryAfterMs() > 0 ? e.error().retryAfterMs() : DEFAULT_PAUSE_MS);
-            deployment.meters().paused(false);
-          }
-          return Future.failedFuture(failure);
-        });
-    return new RunningAttempt(attempt, result);
-  }
-
   /** The route's fixed hedge delay, or with "auto" the deployment's recent p95 time to first token. */
   private long hedgeDelayMs(Deployment deployment) {
     long configured = route.hedgeAfterMs();
@@ -184,100 +156,6 @@ final class Dispatch {
       return deployment.state().ttftP95Ms();
     }
     return Math.max(0, configured);
-  }
-
-  private UpstreamAttempt newAttempt(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
-    Deployment deployment = candidate.deployment();
-    return new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
-      RemainingLimits remaining = deployment.provider().remaining(headers);
-      if (remaining.tighterThan(granted.after().tokensLeft(), granted.after().requestsLeft())) {
-        budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
-      }
-    }).continuable(route.continueOnFailure());
-  }
-
-  /**
-   * A text stream broke after the client had part of it and the route continues failed streams: the next candidate
-   * that has room continues it into the same client stream. If it cannot (rejects the prefill, diverges, fails),
-   * the stream ends with the original error, never with the continuation's.
-   */
-  private Future<AttemptResult> continueStream(int index, AttemptResult broken) {
-    GatewayError original = broken.errorAfterCommit();
-    if (index >= candidates.size() || client.gone()) {
-      return endWith(original, broken);
-    }
-    Candidate candidate = candidates.get(index);
-    Deployment deployment = candidate.deployment();
-    if (!breakers.allows(deployment.id())) {
-      return continueStream(index + 1, broken);
-    }
-    ContinuationTranslator translator;
-    try {
-      translator = ContinuationTranslator.create(candidate.request(), deployment.config(), broken.continueFrom(), original);
-    } catch (GatewayException untranslatable) {
-      return continueStream(index + 1, broken);
-    }
-    return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {
-      if (!(answer instanceof ReserveResult.Granted granted)) {
-        return continueStream(index + 1, broken);
-      }
-      UpstreamAttempt attempt = newAttempt(candidate, translator, granted).continuing();
-      return breakers.guard(deployment.id(), () -> run(candidate, translator, granted, attempt), AttemptResult::errorAfterCommit).recover(failure -> {
-        if (Breakers.isOpenCircuit(failure)) {
-          budgets.settle(granted.reservation(), 0);
-        }
-        return endWith(original, broken);
-      });
-    });
-  }
-
-  private Future<AttemptResult> endWith(GatewayError original, AttemptResult broken) {
-    client.endWithError(original);
-    return Future.succeededFuture(new AttemptResult(broken.deployment(), broken.usage(), original));
-  }
-
-  private Future<AttemptResult> run(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {
-    Deployment deployment = candidate.deployment();
-    deployment.state().started();
-    return attempt.run().andThen(outcome -> {
-      if (outcome.failed() && outcome.cause() instanceof UpstreamAttempt.HedgeLost) {
-        return;
-      }
-      ErrorKind failure = outcome.succeeded()
-          ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
-          : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);
-      DeploymentMeters meters = deployment.meters();
-      meters.attempt(failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT));
-      if (attempt.ttftMs() >= 0) {
-        meters.ttft(attempt.ttftMs());
-      }
-      meters.duration(attempt.elapsedMs());
-      meters.tokens(translator.usage().promptTokens(), translator.usage().completionTokens());
-    }).eventually(() -> {
-      deployment.state().finished();
-      return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
-    });
-  }
-
-  private static boolean shortRateLimit(GatewayError error) {
-    boolean rateLimited = error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS;
-    return rateLimited && error.retryAfterMs() > 0 && error.retryAfterMs() <= SHORT_RETRY_AFTER_MS;
-  }
-
-  /** A 500 or a connection that broke before any answer: worth one more try on the same deployment. Silence is not. */
-  private static boolean worthRetrying(GatewayError error) {
-    return error.kind() == ErrorKind.UPSTREAM_UNREACHABLE || (error.kind() == ErrorKind.UPSTREAM_ERROR && error.status() == 500);
-  }
-
-  /**
-   * What the attempt really cost: the provider's usage when it reported it; when a stream ended early (client gone,
-   * provider failure) the prompt plus roughly a token per relayed event; nothing when the provider never answered.
-   */
-  private long tokensUsed(Candidate candidate, Usage usage, int relayedEvents) {
-    if (usage.promptTokens() >= 0 && usage.completionTokens() >= 0) {
-      return usage.promptTokens() + usage.completionTokens();
-    }
-    return client.committed() ? Math.min(candidate.reserveTokens(), candidate.promptTokens() + relayedEvents) : 0;
   }
 
   private void noteDenial(int index, ReserveResult.Reason reason, long retryAfterMs) {

@@ -1,14 +1,12 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Translator;
-import dev.modelmux.config.Timeouts;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.Deployment;
-import dev.modelmux.stream.SseParser;
+import dev.modelmux.stream.SseEventStream;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -17,56 +15,47 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.RequestOptions;
 
 /**
- * One request sent to one deployment. Fails with a {@link GatewayException} while nothing has reached the
- * client (so the caller may try another deployment); once committed, relays the stream with backpressure and
- * ends it itself, in-band error included. Deadlines: connect, first token, idle gap, total.
+ * One request sent to one deployment: the call ({@link UpstreamCall}), its deadlines ({@link Deadlines}), the gate to
+ * the client ({@link CommitGate}) and, for streams, the relay ({@link StreamRelay}). Fails with a
+ * {@link GatewayException} while nothing has reached the client (so the caller may try another deployment); once
+ * committed it ends the client's stream itself, in-band error included, or leaves it open for a continuation.
  */
 final class UpstreamAttempt {
   private final Vertx vertx;
-  private final HttpClient http;
   private final ClientChannel client;
   private final Deployment deployment;
   private final Translator translator;
   private final boolean stream;
-  private final Timeouts timeouts;
   private final Handler<MultiMap> onHeaders;
+  private final UpstreamCall call;
+  private final Deadlines deadlines;
   private final Runnable cancelOnGone = this::cancel;
+  private final Promise<AttemptResult> result = Promise.promise();
   private Runnable onCommit = () -> { };
   /** Continues a stream another attempt broke: the client's response is already committed and stays open on failure. */
   private boolean continuing;
   /** On a provider failure after commit, leave the client's stream open for a continuation instead of ending it. */
   private boolean continuable;
   private long startNanos;
-  private long ttftMs = -1;
-  private int contentEvents;
-  private final Promise<AttemptResult> result = Promise.promise();
-  private final Buffer held = Buffer.buffer();
-  private HttpClientRequest upstream;
-  private HttpClientResponse response;
+  private CommitGate gate;
+  private StreamRelay relay;
+  private SseEventStream events;
   private boolean done;
-  private boolean committedHere;
-  /** The upstream exchange finished on its own: resetting it now would only kill a reusable connection. */
-  private boolean upstreamEnded;
-  private long lastActivityNanos;
-  private long deadlineTimer = -1;
-  private long totalTimer = -1;
 
   /** @param onHeaders sees each successful upstream response's headers (rate-limit signals) */
   UpstreamAttempt(Vertx vertx, HttpClient http, ClientChannel client, Deployment deployment, Translator translator,
       Handler<MultiMap> onHeaders) {
     this.vertx = vertx;
-    this.http = http;
     this.client = client;
     this.deployment = deployment;
     this.translator = translator;
     this.stream = client.request().stream();
-    this.timeouts = deployment.config().timeouts();
     this.onHeaders = onHeaders;
+    this.call = new UpstreamCall(http, deployment, stream);
+    this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> fail(timeout(what)));
   }
 
   UpstreamAttempt continuing() {
@@ -87,33 +76,12 @@ final class UpstreamAttempt {
 
   Future<AttemptResult> run() {
     startNanos = System.nanoTime();
-    committedHere = continuing;
+    gate = new CommitGate(client, deployment, this, onCommit, startNanos, continuing);
     client.attempting(deployment);
     client.onGone(cancelOnGone);
-    RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(timeouts.connectMs());
-    totalTimer = vertx.setTimer(timeouts.totalMs(), id -> fail(timeout("did not finish within " + timeouts.totalMs() + " ms")));
-    if (stream) {
-      deadlineTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> {
-        if (!committedHere) {
-          fail(timeout("sent no first token within " + timeouts.firstTokenMs() + " ms"));
-        }
-      });
-    }
-    http.request(options).onComplete(this::onConnected);
+    deadlines.start(stream && !continuing);
+    call.send(translator.upstreamBody(), deadlines.connectMs()).onComplete(this::onResponse);
     return result.future();
-  }
-
-  private void onConnected(AsyncResult<HttpClientRequest> ar) {
-    if (ar.failed()) {
-      fail(unreachable(ar.cause()));
-      return;
-    }
-    upstream = ar.result();
-    if (done) {
-      upstream.reset();
-      return;
-    }
-    upstream.send(translator.upstreamBody()).onComplete(this::onResponse);
   }
 
   private void onResponse(AsyncResult<HttpClientResponse> ar) {
@@ -121,8 +89,7 @@ final class UpstreamAttempt {
       fail(unreachable(ar.cause()));
       return;
     }
-    response = ar.result();
-    response.end().onComplete(v -> upstreamEnded = true);
+    HttpClientResponse response = ar.result();
     if (response.statusCode() == 200) {
       onHeaders.handle(response.headers()); // a 429's own headers are covered by the pause it causes
     }
@@ -135,10 +102,31 @@ final class UpstreamAttempt {
           : unreachable(body.cause())));
     } else if (stream) {
       if (continuing) {
-        lastActivityNanos = System.nanoTime();
-        watchIdleGaps();
+        deadlines.watchGaps();
       }
-      relay();
+      events = new SseEventStream(response);
+      relay = new StreamRelay(events, translator, gate, client, deployment, deadlines, new StreamRelay.Ending() {
+        @Override
+        public void complete(Buffer last) {
+          finish(last);
+        }
+
+        @Override
+        public void failed(GatewayError error) {
+          fail(error);
+        }
+
+        @Override
+        public void lost() {
+          lose();
+        }
+
+        @Override
+        public boolean over() {
+          return done;
+        }
+      });
+      relay.start();
     } else {
       response.body().onComplete(body -> {
         if (body.failed()) {
@@ -152,92 +140,28 @@ final class UpstreamAttempt {
           fail(e.error());
           return;
         }
-        if (commit(false)) {
-          finish(answer);
+        answer = gate.pass(answer, false);
+        if (answer == null) {
+          lose();
+          return;
         }
+        finish(answer);
       });
     }
   }
 
-  private void relay() {
-    SseParser parser = new SseParser(event -> {
-      if (done) {
-        return;
-      }
-      lastActivityNanos = System.nanoTime();
-      Buffer out = Buffer.buffer();
-      StreamStep step = translator.onEvent(event, out);
-      if (!committedHere) {
-        if (step == StreamStep.HOLD) {
-          held.appendBuffer(out);
-          return;
-        }
-        if (!commit(true)) {
-          return;
-        }
-        watchIdleGaps();
-        out = held.appendBuffer(out);
-      }
-      contentEvents++;
-      if (step == StreamStep.COMPLETE) {
-        finish(out);
-        return;
-      }
-      client.write(out);
-      if (client.writeQueueFull()) {
-        response.pause();
-        client.drainHandler(v -> response.resume());
-      }
-    });
-    response.handler(chunk -> {
-      try {
-        parser.handle(chunk);
-      } catch (GatewayException e) {
-        fail(e.error());
-      } catch (IllegalStateException tooLong) {
-        fail(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' sent an oversized stream event."));
-      }
-    });
-    response.exceptionHandler(e -> fail(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-        "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete.")));
-    response.endHandler(v -> {
-      if (done) {
-        return;
-      }
-      Buffer out = Buffer.buffer();
-      try {
-        translator.onUpstreamEnd(out);
-      } catch (GatewayException e) {
-        fail(e.error());
-        return;
-      }
-      if (!committedHere) {
-        if (!commit(true)) {
-          return;
-        }
-        out = held.appendBuffer(out);
-      }
-      finish(out);
-    });
-  }
-
   /** Stream events relayed after commit: roughly the completion tokens sent, when the provider never said. */
   int contentEvents() {
-    return contentEvents;
+    return relay == null ? 0 : relay.contentEvents();
   }
 
-  /** Commits the client's response to this attempt, unless a racing attempt (a hedge) already has it. */
-  private boolean commit(boolean stream) {
-    if (!client.claim(this, deployment)) {
-      lose();
-      return false;
-    }
-    committedHere = true;
-    onCommit.run();
-    client.commit(stream);
-    ttftMs = (System.nanoTime() - startNanos) / 1_000_000;
-    deployment.state().recordTtft(ttftMs);
-    return true;
+  /** Milliseconds from the attempt's start to its first content, -1 if it produced none. */
+  long ttftMs() {
+    return gate == null ? -1 : gate.ttftMs();
+  }
+
+  long elapsedMs() {
+    return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
   /** Another attempt won the race: stop the provider and step aside without touching the client. */
@@ -247,24 +171,6 @@ final class UpstreamAttempt {
     }
   }
 
-  /**
-   * Ends this attempt's part in the request once: deadlines off, no longer cancelled by the client leaving, and
-   * with {@code dropUpstream} the provider call reset unless it already finished on its own. False if already ended.
-   */
-  private boolean stop(boolean dropUpstream) {
-    if (done) {
-      return false;
-    }
-    done = true;
-    vertx.cancelTimer(deadlineTimer);
-    vertx.cancelTimer(totalTimer);
-    client.noLongerInFlight(cancelOnGone);
-    if (dropUpstream && upstream != null && !upstreamEnded) {
-      upstream.reset();
-    }
-    return true;
-  }
-
   /** The failure of an attempt that was overtaken by a faster one. */
   static final class HedgeLost extends RuntimeException {
     HedgeLost() {
@@ -272,31 +178,21 @@ final class UpstreamAttempt {
     }
   }
 
-  /** Milliseconds from the attempt's start to its first content, -1 if it produced none. */
-  long ttftMs() {
-    return ttftMs;
-  }
-
-  long elapsedMs() {
-    return (System.nanoTime() - startNanos) / 1_000_000;
-  }
-
-  /** One timer for the idle deadline, re-armed for the remaining time instead of per chunk. */
-  private void watchIdleGaps() {
-    vertx.cancelTimer(deadlineTimer);
-    deadlineTimer = vertx.setTimer(timeouts.idleMs(), this::checkIdle);
-  }
-
-  private void checkIdle(long id) {
+  /**
+   * Ends this attempt's part in the request once: deadlines off, no longer cancelled by the client leaving, and
+   * with {@code dropUpstream} the provider call dropped. False if already ended.
+   */
+  private boolean stop(boolean dropUpstream) {
     if (done) {
-      return;
+      return false;
     }
-    long idleMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-    if (idleMs >= timeouts.idleMs()) {
-      fail(timeout("went silent for " + idleMs + " ms mid-stream"));
-    } else {
-      deadlineTimer = vertx.setTimer(timeouts.idleMs() - idleMs, this::checkIdle);
+    done = true;
+    deadlines.cancel();
+    client.noLongerInFlight(cancelOnGone);
+    if (dropUpstream) {
+      call.drop();
     }
+    return true;
   }
 
   private void finish(Buffer last) {
@@ -304,7 +200,9 @@ final class UpstreamAttempt {
       return;
     }
     client.end(last);
-    releaseUpstream();
+    if (events != null) {
+      call.release(vertx, events, deadlines.idleMs());
+    }
     result.complete(new AttemptResult(deployment, translator.usage(), null));
   }
 
@@ -312,7 +210,7 @@ final class UpstreamAttempt {
     if (!stop(true)) {
       return;
     }
-    if (!committedHere || continuing) {
+    if (!gate.committed() || continuing) {
       result.fail(new GatewayException(error)); // a continuation that fails ends with the original error, written by its caller
       return;
     }
@@ -330,21 +228,6 @@ final class UpstreamAttempt {
       return;
     }
     result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
-  }
-
-  /**
-   * After a complete answer the upstream may still owe its terminator ([DONE] after the usage chunk): read it
-   * out so the connection returns to the pool, but reset it if the provider holds it open past the idle deadline.
-   */
-  private void releaseUpstream() {
-    if (response == null || !stream) {
-      return;
-    }
-    response.handler(ignored -> { });
-    response.resume();
-    long guard = vertx.setTimer(timeouts.idleMs(), id -> upstream.reset());
-    response.endHandler(v -> vertx.cancelTimer(guard));
-    response.exceptionHandler(e -> vertx.cancelTimer(guard));
   }
 
   private GatewayError timeout(String what) {

@@ -34,7 +34,8 @@ public final class SseParser implements Handler<Buffer> {
     lines.handle(chunk);
   }
 
-  private void line(Buffer raw) {
+  /** One line, without its '\n' (for a parser driven by a {@link RecordParser} of its own). */
+  void line(Buffer raw) {
     int length = raw.length();
     if (length > 0 && raw.getByte(length - 1) == '\r') {
       length--;

@@ -4,7 +4,6 @@ import static dev.modelmux.testing.Await.await;
 import static dev.modelmux.testing.Eventually.assertEventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.emulator.AnswerText;
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.emulator.Fault.Kind;
 import dev.modelmux.testing.GatewayFixture;

@@ -1,0 +1,125 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.budget.ReserveResult;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.Translator;
+import dev.modelmux.core.Usage;
+import dev.modelmux.metrics.DeploymentMeters;
+import dev.modelmux.provider.RemainingLimits;
+import dev.modelmux.resilience.Breakers;
+import dev.modelmux.routing.CandidatePlanner.Candidate;
+import dev.modelmux.routing.Deployment;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import java.util.Locale;
+
+/**
+ * Runs one request's attempts on deployments it holds a reservation on: under the deployment's breaker, the
+ * provider's rate-limit signals fed back to the budget store, measured, and settled with what each really used.
+ */
+final class Attempts {
+  private static final long DEFAULT_PAUSE_MS = 1000;
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final BudgetStore budgets;
+  private final Breakers breakers;
+  private final ClientChannel client;
+  private final boolean continuable;
+
+  /** @param continuable whether the route continues streams that break, so a broken stream is left open for that */
+  Attempts(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, ClientChannel client, boolean continuable) {
+    this.vertx = vertx;
+    this.http = http;
+    this.budgets = budgets;
+    this.breakers = breakers;
+    this.client = client;
+    this.continuable = continuable;
+  }
+
+  /**
+   * Starts an attempt. A 429 pauses the deployment for every replica; a half-open breaker that already has its probe
+   * out sends the request elsewhere (503) and gives the reservation back.
+   */
+  RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
+    Deployment deployment = candidate.deployment();
+    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).continuable(continuable).onCommit(onCommit);
+    Future<AttemptResult> result = guarded(candidate, translator, granted, attempt).recover(failure -> {
+      if (Breakers.isOpenCircuit(failure)) {
+        return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
+            "Deployment '" + deployment.id() + "' is being probed after failures.")));
+      }
+      if (failure instanceof GatewayException e
+          && (e.error().kind() == ErrorKind.RATE_LIMIT_REQUESTS || e.error().kind() == ErrorKind.RATE_LIMIT_TOKENS)) {
+        budgets.pause(deployment.id(), e.error().retryAfterMs() > 0 ? e.error().retryAfterMs() : DEFAULT_PAUSE_MS);
+        deployment.meters().paused(false);
+      }
+      return Future.failedFuture(failure);
+    });
+    return new RunningAttempt(attempt, result);
+  }
+
+  /** Continues a broken stream into the client's open response; fails (the caller ends the stream) if it cannot. */
+  Future<AttemptResult> continueWith(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
+    return guarded(candidate, translator, granted, newAttempt(candidate, granted, translator).continuing());
+  }
+
+  private UpstreamAttempt newAttempt(Candidate candidate, ReserveResult.Granted granted, Translator translator) {
+    Deployment deployment = candidate.deployment();
+    return new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
+      RemainingLimits remaining = deployment.provider().remaining(headers);
+      if (remaining.tighterThan(granted.after().tokensLeft(), granted.after().requestsLeft())) {
+        budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
+      }
+    });
+  }
+
+  /** The attempt under its breaker; a probe refused by a half-open breaker gives its reservation back at once. */
+  private Future<AttemptResult> guarded(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {
+    Deployment deployment = candidate.deployment();
+    return breakers.guard(deployment.id(), () -> measured(candidate, translator, granted, attempt), AttemptResult::errorAfterCommit)
+        .onFailure(failure -> {
+          if (Breakers.isOpenCircuit(failure)) {
+            budgets.settle(granted.reservation(), 0);
+          }
+        });
+  }
+
+  private Future<AttemptResult> measured(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {
+    Deployment deployment = candidate.deployment();
+    deployment.state().started();
+    return attempt.run().andThen(outcome -> {
+      if (outcome.failed() && outcome.cause() instanceof UpstreamAttempt.HedgeLost) {
+        return;
+      }
+      ErrorKind failure = outcome.succeeded()
+          ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
+          : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);
+      DeploymentMeters meters = deployment.meters();
+      meters.attempt(failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT));
+      if (attempt.ttftMs() >= 0) {
+        meters.ttft(attempt.ttftMs());
+      }
+      meters.duration(attempt.elapsedMs());
+      meters.tokens(translator.usage().promptTokens(), translator.usage().completionTokens());
+    }).eventually(() -> {
+      deployment.state().finished();
+      return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
+    });
+  }
+
+  /**
+   * What the attempt really cost: the provider's usage when it reported it; when a stream ended early (client gone,
+   * provider failure) the prompt plus roughly a token per relayed event; nothing when the provider never answered.
+   */
+  private long tokensUsed(Candidate candidate, Usage usage, int relayedEvents) {
+    if (usage.promptTokens() >= 0 && usage.completionTokens() >= 0) {
+      return usage.promptTokens() + usage.completionTokens();
+    }
+    return client.committed() ? Math.min(candidate.reserveTokens(), candidate.promptTokens() + relayedEvents) : 0;
+  }
+}

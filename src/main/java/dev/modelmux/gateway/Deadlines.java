@@ -1,0 +1,79 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.config.Timeouts;
+import io.vertx.core.Vertx;
+import java.util.function.Consumer;
+
+/**
+ * Every deadline of one attempt, in one place: connect (given to the HTTP client), first token (a stream must have
+ * content within it), idle gap (no more than this between events once content flows), total (the whole answer).
+ * One timer for the gaps, re-armed for the time left instead of per event.
+ */
+final class Deadlines {
+  private final Vertx vertx;
+  private final Timeouts timeouts;
+  private final Consumer<String> expired;
+  private long totalTimer = -1;
+  private long streamTimer = -1;
+  private long lastActivityNanos;
+  private boolean cancelled;
+
+  /** @param expired told what was missed ("sent no first token within 30000 ms"), once */
+  Deadlines(Vertx vertx, Timeouts timeouts, Consumer<String> expired) {
+    this.vertx = vertx;
+    this.timeouts = timeouts;
+    this.expired = expired;
+  }
+
+  long connectMs() {
+    return timeouts.connectMs();
+  }
+
+  long idleMs() {
+    return timeouts.idleMs();
+  }
+
+  /** The attempt starts: the total deadline runs, and with {@code firstToken} the first-token one too. */
+  void start(boolean firstToken) {
+    totalTimer = vertx.setTimer(timeouts.totalMs(), id -> expire("did not finish within " + timeouts.totalMs() + " ms"));
+    if (firstToken) {
+      streamTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> expire("sent no first token within " + timeouts.firstTokenMs() + " ms"));
+    }
+  }
+
+  /** Content began (or a continuation's stream opened): from now on only the gaps between events count. */
+  void watchGaps() {
+    lastActivityNanos = System.nanoTime();
+    vertx.cancelTimer(streamTimer);
+    streamTimer = vertx.setTimer(timeouts.idleMs(), this::checkGap);
+  }
+
+  /** An event arrived. */
+  void activity() {
+    lastActivityNanos = System.nanoTime();
+  }
+
+  void cancel() {
+    cancelled = true;
+    vertx.cancelTimer(streamTimer);
+    vertx.cancelTimer(totalTimer);
+  }
+
+  private void checkGap(long id) {
+    if (cancelled) {
+      return;
+    }
+    long idleMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+    if (idleMs >= timeouts.idleMs()) {
+      expire("went silent for " + idleMs + " ms mid-stream");
+    } else {
+      streamTimer = vertx.setTimer(timeouts.idleMs() - idleMs, this::checkGap);
+    }
+  }
+
+  private void expire(String what) {
+    if (!cancelled) {
+      expired.accept(what);
+    }
+  }
+}

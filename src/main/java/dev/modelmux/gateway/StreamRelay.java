@@ -1,0 +1,128 @@
+package dev.modelmux.gateway;
+
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.SseEvent;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Translator;
+import dev.modelmux.routing.Deployment;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+/**
+ * Relays one upstream event stream to the client through the attempt's translator: held until content, then
+ * committed through the gate and written with backpressure — while the client's write queue is full the upstream
+ * is paused. It reports how the stream ended; the attempt decides what that means.
+ */
+final class StreamRelay {
+  /** How the relayed stream ended. Each is called at most once, and nothing after it. */
+  interface Ending {
+    /** The answer is complete: {@code last} ends the client's stream. */
+    void complete(Buffer last);
+
+    void failed(GatewayError error);
+
+    /** A racing attempt took the client's response. */
+    void lost();
+
+    /** Whether the attempt already ended (a deadline, the client leaving): the stream is then ignored. */
+    boolean over();
+  }
+
+  private final ReadStream<SseEvent> events;
+  private final Translator translator;
+  private final CommitGate gate;
+  private final ClientChannel client;
+  private final Deployment deployment;
+  private final Deadlines deadlines;
+  private final Ending ending;
+  private int contentEvents;
+
+  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientChannel client, Deployment deployment,
+      Deadlines deadlines, Ending ending) {
+    this.events = events;
+    this.translator = translator;
+    this.gate = gate;
+    this.client = client;
+    this.deployment = deployment;
+    this.deadlines = deadlines;
+    this.ending = ending;
+  }
+
+  void start() {
+    events.handler(this::event);
+    events.exceptionHandler(this::broken);
+    events.endHandler(v -> ended());
+  }
+
+  /** Stream events relayed after commit: roughly the completion tokens sent, when the provider never said. */
+  int contentEvents() {
+    return contentEvents;
+  }
+
+  private void event(SseEvent event) {
+    if (ending.over()) {
+      return;
+    }
+    deadlines.activity();
+    Buffer out = Buffer.buffer();
+    StreamStep step;
+    try {
+      step = translator.onEvent(event, out);
+    } catch (GatewayException e) {
+      ending.failed(e.error());
+      return;
+    }
+    if (!gate.committed()) {
+      if (step == StreamStep.HOLD) {
+        gate.hold(out);
+        return;
+      }
+      out = gate.pass(out, true);
+      if (out == null) {
+        ending.lost();
+        return;
+      }
+      deadlines.watchGaps();
+    }
+    contentEvents++;
+    if (step == StreamStep.COMPLETE) {
+      ending.complete(out);
+      return;
+    }
+    client.write(out);
+    if (client.writeQueueFull()) {
+      events.pause();
+      client.drainHandler(v -> events.resume());
+    }
+  }
+
+  private void ended() {
+    if (ending.over()) {
+      return;
+    }
+    Buffer out = Buffer.buffer();
+    try {
+      translator.onUpstreamEnd(out);
+    } catch (GatewayException e) {
+      ending.failed(e.error());
+      return;
+    }
+    out = gate.pass(out, true);
+    if (out == null) {
+      ending.lost();
+      return;
+    }
+    ending.complete(out);
+  }
+
+  private void broken(Throwable cause) {
+    if (ending.over()) {
+      return;
+    }
+    ending.failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof IllegalStateException
+        ? "Deployment '" + deployment.id() + "' sent an oversized stream event."
+        : "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete."));
+  }
+}

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 /** A completion endpoint of one client dialect: check the content type, validate the body, hand it to the service. */
 public final class ChatEndpoint implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatEndpoint.class);
+  /** Bodies at least this large are parsed off the event loop. */
+  static final int PARSE_OFF_LOOP_BYTES = 64 * 1024;
 
   /** Validates a raw body into a request of one dialect; throws GatewayException with a 4xx. */
   public interface Parser {
@@ -43,15 +45,29 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
           "Invalid Content-Type header (" + contentType + "); the request body must be application/json."));
       return;
     }
-    ChatRequest request;
-    try {
-      Buffer body = ctx.body().buffer();
-      request = parser.parse(requestId, body == null ? Buffer.buffer() : body);
-    } catch (GatewayException e) {
-      reject(ctx, requestId, start, e.error());
+    Buffer raw = ctx.body().buffer();
+    Buffer body = raw == null ? Buffer.buffer() : raw;
+    if (body.length() < PARSE_OFF_LOOP_BYTES) {
+      ChatRequest request;
+      try {
+        request = parser.parse(requestId, body);
+      } catch (GatewayException e) {
+        reject(ctx, requestId, start, e.error());
+        return;
+      }
+      service.serve(request, ctx.response(), start);
       return;
     }
-    service.serve(request, ctx.response(), start);
+    // A large prompt is parsed and validated on a worker, so one big body never stalls the event loop's other requests.
+    ctx.vertx().executeBlocking(() -> parser.parse(requestId, body), false).onComplete(parsed -> {
+      if (parsed.succeeded()) {
+        service.serve(parsed.result(), ctx.response(), start);
+      } else if (parsed.cause() instanceof GatewayException e) {
+        reject(ctx, requestId, start, e.error());
+      } else {
+        ctx.fail(parsed.cause());
+      }
+    });
   }
 
   private void reject(RoutingContext ctx, String requestId, long start, GatewayError error) {

@@ -1,6 +1,7 @@
 package dev.modelmux.tokens;
 
 import dev.modelmux.core.Dialect;
+import dev.modelmux.core.JsonMembers;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
@@ -22,6 +23,8 @@ public final class PromptTokens {
 
   private final ChatRequest request;
   private final Map<Encoding, Integer> counted = new IdentityHashMap<>();
+  private boolean toolsRead;
+  private String toolsJson;
 
   public PromptTokens(ChatRequest request) {
     this.request = request;
@@ -40,7 +43,7 @@ public final class PromptTokens {
   private int count(Encoding encoding) {
     JsonObject body = request.body();
     if (request.dialect() == Dialect.OPENAI) {
-      return TokenCounter.countChat(encoding, body.getJsonArray("messages"), body.getJsonArray("tools"));
+      return TokenCounter.countChatWithToolsJson(encoding, body.getJsonArray("messages"), toolsJson());
     }
     JsonArray messages = new JsonArray();
     Object system = body.getValue("system");
@@ -52,7 +55,19 @@ public final class PromptTokens {
       JsonObject turn = turns.getJsonObject(i);
       messages.add(new JsonObject().put("role", turn.getString("role")).put("content", blocksAsText(turn.getValue("content"))));
     }
-    return TokenCounter.countChat(encoding, messages, body.getJsonArray("tools"));
+    return TokenCounter.countChatWithToolsJson(encoding, messages, toolsJson());
+  }
+
+  /** The tools as JSON text: the bytes the client sent when there are any, so they are not encoded again per encoding. */
+  private String toolsJson() {
+    if (!toolsRead) {
+      toolsRead = true;
+      JsonArray tools = request.body().getJsonArray("tools");
+      if (tools != null && !tools.isEmpty()) {
+        toolsJson = request.rawBody() != null ? JsonMembers.value(request.rawBody(), "tools") : tools.encode();
+      }
+    }
+    return toolsJson;
   }
 
   /** Anthropic content: text blocks as text, tool calls and results as their JSON. */

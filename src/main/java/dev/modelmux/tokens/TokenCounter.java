@@ -45,6 +45,11 @@ public final class TokenCounter {
 
   /** Prompt tokens of OpenAI-shaped messages, tools included as their JSON text (an estimate, as OpenAI's own overhead is undocumented). */
   public static int countChat(Encoding encoding, JsonArray messages, JsonArray tools) {
+    return countChatWithToolsJson(encoding, messages, tools == null || tools.isEmpty() ? null : tools.encode());
+  }
+
+  /** @param toolsJson the tools as JSON text (as the client sent them), or null */
+  public static int countChatWithToolsJson(Encoding encoding, JsonArray messages, String toolsJson) {
     int total = REPLY_PRIMING;
     for (int i = 0; i < messages.size(); i++) {
       Object item = messages.getValue(i);
@@ -61,8 +66,8 @@ public final class TokenCounter {
         total += count(encoding, calls.encode());
       }
     }
-    if (tools != null && !tools.isEmpty()) {
-      total += count(encoding, tools.encode());
+    if (toolsJson != null) {
+      total += count(encoding, toolsJson);
     }
     return total;
   }

@@ -1,5 +1,6 @@
 package dev.modelmux.translate;
 
+import dev.modelmux.core.JsonMembers;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;

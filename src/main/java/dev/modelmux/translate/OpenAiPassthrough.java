@@ -1,5 +1,6 @@
 package dev.modelmux.translate;
 
+import dev.modelmux.core.JsonMembers;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.SseEvent;

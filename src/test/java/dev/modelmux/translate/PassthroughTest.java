@@ -1,5 +1,6 @@
 package dev.modelmux.translate;
 
+import dev.modelmux.core.JsonMembers;
 import static dev.modelmux.translate.TranslatorTestSupport.deployment;
 import static dev.modelmux.translate.TranslatorTestSupport.relay;
 import static dev.modelmux.translate.TranslatorTestSupport.whole;
@@ -103,5 +104,8 @@ class PassthroughTest {
     assertThat(JsonMembers.patch(raw, changes).toString()).isEqualTo("{\"c\":true,\"a\":{\"model\":1},\"b\":[1, 2]}");
     assertThat(JsonMembers.patch(Buffer.buffer("{}"), Map.of("model", "\"m\"")).toString()).isEqualTo("{\"model\":\"m\"}");
     assertThatThrownBy(() -> JsonMembers.patch(Buffer.buffer("[1]"), Map.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThat(JsonMembers.value(raw, "b")).isEqualTo("[1, 2]");
+    assertThat(JsonMembers.value(raw, "a")).isEqualTo("{\"model\":1}");
+    assertThat(JsonMembers.value(raw, "missing")).isNull();
   }
 }

@@ -1,4 +1,4 @@
-package dev.modelmux.translate;
+package dev.modelmux.core;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,8 +15,8 @@ import java.util.Map;
  * Rewrites top-level members of a JSON object in its original bytes: the members named are replaced, removed or
  * added, every other member is copied byte for byte (a streaming scan, no tree, no re-encoding).
  */
-final class JsonMembers {
-  static final JsonFactory JSON = new JsonFactory();
+public final class JsonMembers {
+  public static final JsonFactory JSON = new JsonFactory();
 
   private JsonMembers() {}
 
@@ -24,7 +24,7 @@ final class JsonMembers {
    * @param changes member name to its new value as JSON text, or to null to remove it; names the object lacks are added
    * @throws IllegalArgumentException when {@code raw} is not one JSON object
    */
-  static Buffer patch(Buffer raw, Map<String, String> changes) {
+  public static Buffer patch(Buffer raw, Map<String, String> changes) {
     byte[] bytes = raw.getBytes();
     List<int[]> kept = new ArrayList<>();
     Map<String, String> pending = new LinkedHashMap<>(changes);
@@ -75,7 +75,7 @@ final class JsonMembers {
   }
 
   /** A JSON string literal. */
-  static String quote(String text) {
+  public static String quote(String text) {
     return io.vertx.core.json.Json.encode(text);
   }
 
@@ -109,7 +109,28 @@ final class JsonMembers {
     return b == ' ' || b == '\n' || b == '\r' || b == '\t';
   }
 
-  static String utf8(byte[] bytes, int from, int to) {
-    return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+  /** The text of a top-level member's value as it was sent, or null when the object has no such member (or is not one). */
+  public static String value(Buffer raw, String name) {
+    byte[] bytes = raw.getBytes();
+    try (JsonParser p = JSON.createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken token = p.nextToken();
+      while (token == JsonToken.FIELD_NAME) {
+        boolean wanted = name.equals(p.currentName());
+        p.nextToken();
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        p.skipChildren();
+        token = p.nextToken();
+        if (wanted) {
+          int end = memberEnd(bytes, (int) p.currentTokenLocation().getByteOffset());
+          return new String(bytes, start, end - start, StandardCharsets.UTF_8);
+        }
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return null;
   }
 }

@@ -5,27 +5,14 @@ import dev.modelmux.bench.Result.Percentiles;
 import dev.modelmux.bench.Result.TargetResult;
 import dev.modelmux.bench.Scenario.Mode;
 import dev.modelmux.bench.Scenario.SchedulerKind;
-import dev.modelmux.core.SseEvent;
-import dev.modelmux.stream.SseParser;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -50,11 +37,8 @@ import org.HdrHistogram.Histogram;
  * frequency, noisy neighbours — evenly over both. Every target gets exactly the same number of requests.
  */
 final class GeneratorVerticle extends VerticleBase {
-  private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(120);
   private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final Handler<Buffer> DISCARD = b -> { };
-  static final String STREAM_CUT = "stream ended without [DONE] or message_stop";
 
   /** A stretch of the schedule: requests [first, first + count) go to one target in one mode. */
   record Phase(int target, Mode mode, long first, long count, boolean recorded, int round) {
@@ -63,47 +47,12 @@ final class GeneratorVerticle extends VerticleBase {
     }
   }
 
-  /** Counters and histograms of one (mode, target) pair; only touched on the event loop. */
-  static final class Recorder {
-    final Histogram latency = new Histogram(MAX_MICROS, 3);
-    final Histogram total = new Histogram(MAX_MICROS, 3);
-    /** The same, one (auto-resizing, so small) histogram per round: the spread between rounds estimates noise. */
-    final Histogram[] roundLatency;
-    final Histogram[] roundTotal;
-    final Map<String, Long> kinds = new LinkedHashMap<>();
-    long requests;
-    long ok;
-    long non200;
-    long errors;
-    long inFlight;
-    long spanNanos;
-    long intervals;
-
-    Recorder(int rounds) {
-      roundLatency = new Histogram[rounds];
-      roundTotal = new Histogram[rounds];
-      for (int i = 0; i < rounds; i++) {
-        roundLatency[i] = new Histogram(3);
-        roundTotal[i] = new Histogram(3);
-      }
-    }
-
-    List<Percentiles> byRound(boolean totals) {
-      List<Percentiles> out = new ArrayList<>();
-      for (Histogram h : totals ? roundTotal : roundLatency) {
-        out.add(Percentiles.ofMicros(h));
-      }
-      return List.copyOf(out);
-    }
-  }
-
   private final Scenario scenario;
   private final Promise<Result> result;
   private final Consumer<String> progress;
 
   private HttpClientAgent client;
-  private RequestOptions[] requestOptions;
-  private Buffer[][] bodies;
+  private RequestTemplates requests;
   private Recorder[][] recorders;
   private Histogram[] lag;
   private long[] lateSends;
@@ -144,31 +93,15 @@ final class GeneratorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     int n = scenario.targets().size();
-    int connections = scenario.connections();
-    client = vertx.createHttpClient(
-        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false)
-            .setDecompressionSupported(false).setConnectTimeout((int) Math.min(Integer.MAX_VALUE,
-                scenario.drainTimeout().toMillis())),
-        new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-    requestOptions = new RequestOptions[n];
-    for (int t = 0; t < n; t++) {
-      RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST)
-          .setAbsoluteURI(scenario.targets().get(t).url().toString())
-          .setIdleTimeout(scenario.drainTimeout().toMillis())
-          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .putHeader(HttpHeaders.ACCEPT, "application/json, text/event-stream");
-      scenario.headers().forEach(o::putHeader);
-      requestOptions[t] = o;
-    }
+    client = RequestTemplates.client(vertx, scenario);
+    requests = new RequestTemplates(scenario);
     Mode[] all = Mode.values();
-    bodies = new Buffer[all.length][n];
     recorders = new Recorder[all.length][n];
     lag = new Histogram[all.length];
     lateSends = new long[all.length];
     for (Mode m : all) {
-      lag[m.ordinal()] = new Histogram(MAX_MICROS, 3);
+      lag[m.ordinal()] = new Histogram(Recorder.MAX_MICROS, 3);
       for (int t = 0; t < n; t++) {
-        bodies[m.ordinal()][t] = scenario.bodyFor(m, t).toBuffer();
         recorders[m.ordinal()][t] = new Recorder(scenario.modes().contains(m) ? scenario.rounds() : 0);
       }
     }
@@ -275,9 +208,9 @@ final class GeneratorVerticle extends VerticleBase {
     int target;
     Mode mode;
     if (p.target() < 0) {
-      int combo = (int) (i % ((long) warmupModes.length * requestOptions.length));
-      target = combo % requestOptions.length;
-      mode = warmupModes[combo / requestOptions.length];
+      int combo = (int) (i % ((long) warmupModes.length * requests.targets()));
+      target = combo % requests.targets();
+      mode = warmupModes[combo / requests.targets()];
     } else {
       target = p.target();
       mode = p.mode();
@@ -287,10 +220,9 @@ final class GeneratorVerticle extends VerticleBase {
     Recorder r = null;
     if (p.recorded()) {
       r = recorders[mode.ordinal()][target];
-      r.requests++;
-      r.inFlight++;
+      r.sent();
       long late = now - intended;
-      lag[mode.ordinal()].recordValue(micros(late));
+      lag[mode.ordinal()].recordValue(Recorder.micros(late));
       if (late > LATE_NANOS) {
         lateSends[mode.ordinal()]++;
       }
@@ -303,10 +235,10 @@ final class GeneratorVerticle extends VerticleBase {
       }
     }
     inFlight++;
-    Buffer body = bodies[mode.ordinal()][target];
-    client.request(requestOptions[target])
+    Buffer body = requests.body(mode, target);
+    client.request(requests.options[target])
         .compose(req -> req.send(body))
-        .onComplete(new Call(r, mode, intended, p.round()));
+        .onComplete(new ResponseReader(mode, intended, new Call(r, mode, p.round())));
     if (i == total - 1) {
       allSent = true;
       drainTimerId = vertx.setTimer(scenario.drainTimeout().toMillis() + 1000, id -> finish());
@@ -321,13 +253,9 @@ final class GeneratorVerticle extends VerticleBase {
     if (prev == null || p.recorded() != prev.recorded() || p.mode() != prev.mode()) {
       progress.accept(p.recorded()
           ? String.format("measuring %s: %d targets x %d rounds x %d requests at %.0f req/s", p.mode().label(),
-              requestOptions.length, scenario.rounds(), scenario.requestsPerPhase(), scenario.rate())
+              requests.targets(), scenario.rounds(), scenario.requestsPerPhase(), scenario.rate())
           : String.format("warming up: %d requests at %.0f req/s, not recorded", p.count(), scenario.rate()));
     }
-  }
-
-  private static long micros(long nanos) {
-    return nanos <= 0 ? 0 : Math.min(MAX_MICROS, nanos / 1000);
   }
 
   private void checkDone() {
@@ -355,195 +283,55 @@ final class GeneratorVerticle extends VerticleBase {
     List<ModeResult> modes = new ArrayList<>();
     for (Mode m : scenario.modes()) {
       List<TargetResult> ts = new ArrayList<>();
-      for (int t = 0; t < requestOptions.length; t++) {
+      for (int t = 0; t < requests.targets(); t++) {
         Recorder r = recorders[m.ordinal()][t];
-        long unfinished = r.inFlight;
-        Map<String, Long> kinds = new LinkedHashMap<>(r.kinds);
-        if (unfinished > 0) {
-          kinds.merge("unfinished at end of run", unfinished, Long::sum);
-        }
         double achieved = r.intervals > 0 && r.spanNanos > 0 ? r.intervals * 1e9 / r.spanNanos : Double.NaN;
-        boolean stream = m == Mode.STREAM;
-        ts.add(new TargetResult(scenario.targets().get(t).name(), r.requests, r.ok, r.non200,
-            r.errors + unfinished, Map.copyOf(kinds), achieved, Percentiles.ofMicros(r.latency),
-            stream ? Percentiles.ofMicros(r.total) : Percentiles.EMPTY, r.byRound(false),
-            stream ? r.byRound(true) : List.of()));
+        ts.add(r.toResult(scenario.targets().get(t).name(), achieved, m == Mode.STREAM));
       }
-      List<String> baselines = new ArrayList<>();
-      for (int t = 0; t < requestOptions.length; t++) {
-        baselines.add(scenario.baselineOf(t));
-      }
-      List<Result.OverheadCheck> checks = new ArrayList<>();
-      for (Scenario.OverheadSpec spec : scenario.overheadChecks()) {
-        checks.add(Result.OverheadCheck.of(spec, ts, baselines, m == Mode.STREAM));
-      }
-      modes.add(new ModeResult(m, List.copyOf(ts), Result.compare(ts, baselines, false),
-          m == Mode.STREAM ? Result.compare(ts, baselines, true) : List.of(),
-          Percentiles.ofMicros(lag[m.ordinal()]), lateSends[m.ordinal()], List.copyOf(checks)));
+      modes.add(ModeResults.of(scenario, m, ts, Percentiles.ofMicros(lag[m.ordinal()]), lateSends[m.ordinal()]));
     }
     return new Result(scenario.rate(), scenario.duration().toNanos() / 1e9, scenario.rounds(), List.copyOf(modes));
   }
 
-  /** One request's life: response head, then body (plain) or SSE events (stream). */
-  private final class Call implements Handler<AsyncResult<HttpClientResponse>> {
+  /** Books one request's outcome: on its recorder when it was sent in a measured phase, always on inFlight. */
+  private final class Call implements ResponseReader.Outcome {
     private final Recorder r;
     private final Mode mode;
-    private final long intended;
     private final int round;
-    private boolean done;
-    private long ttft = -1;
 
-    Call(Recorder r, Mode mode, long intended, int round) {
+    Call(Recorder r, Mode mode, int round) {
       this.r = r;
       this.mode = mode;
-      this.intended = intended;
       this.round = round;
     }
 
     @Override
-    public void handle(AsyncResult<HttpClientResponse> ar) {
-      if (ar.failed()) {
-        fail(kind(ar.cause()));
-        return;
-      }
-      HttpClientResponse resp = ar.result();
-      resp.exceptionHandler(e -> fail(kind(e)));
-      int status = resp.statusCode();
-      if (status != 200) {
-        resp.handler(DISCARD);
-        resp.endHandler(v -> non200(status));
-      } else if (mode == Mode.PLAIN) {
-        resp.handler(DISCARD);
-        resp.endHandler(v -> succeed(System.nanoTime() - intended, 0));
-      } else {
-        SseParser parser = new SseParser(this::event);
-        resp.handler(chunk -> {
-          try {
-            parser.handle(chunk);
-          } catch (RuntimeException e) {
-            fail("malformed stream: " + e.getClass().getSimpleName());
-            resp.request().reset();
-          }
-        });
-        resp.endHandler(v -> fail(STREAM_CUT));
-      }
-    }
-
-    /**
-     * One SSE event of either dialect. OpenAI: content in {@code choices[0].delta.content}, end at
-     * {@code data: [DONE]}. Anthropic: content in a {@code content_block_delta}'s {@code delta.text}, end at
-     * {@code message_stop}. Errors: an {@code error} event, or an {@code "error"} member in the data.
-     */
-    private void event(SseEvent e) {
-      if (done) {
-        return;
-      }
-      String data = e.data();
-      String name = e.event();
-      if ("[DONE]".equals(data) || "message_stop".equals(name)) {
-        if (ttft < 0) {
-          fail("no content event before the end of the stream");
-        } else {
-          succeed(ttft, System.nanoTime() - intended);
-        }
-        return;
-      }
-      if ("error".equals(name)) {
-        fail("in-band error event");
-        return;
-      }
-      boolean anthropicDelta = "content_block_delta".equals(name);
-      boolean maybeContent = ttft < 0 && (anthropicDelta ? data.contains("\"text\"") : data.contains("\"content\""));
-      boolean maybeError = data.contains("\"error\"");
-      if (!maybeContent && !maybeError) {
-        return;
-      }
-      long now = System.nanoTime();
-      JsonObject json;
-      try {
-        json = new JsonObject(data);
-      } catch (RuntimeException ex) {
-        fail("event is not JSON");
-        return;
-      }
-      if (json.containsKey("error")) {
-        fail("in-band error event");
-        return;
-      }
-      if (maybeContent && (anthropicDelta ? hasAnthropicText(json) : hasContent(json))) {
-        ttft = now - intended;
-      }
-    }
-
-    private void succeed(long latencyNanos, long totalNanos) {
-      if (done) {
-        return;
-      }
-      done = true;
-      inFlight--;
+    public void succeeded(long latencyNanos, long totalNanos) {
       if (r != null) {
-        r.inFlight--;
-        r.ok++;
-        r.latency.recordValue(micros(latencyNanos));
-        r.roundLatency[round].recordValue(micros(latencyNanos));
-        if (mode == Mode.STREAM) {
-          r.total.recordValue(micros(totalNanos));
-          r.roundTotal[round].recordValue(micros(totalNanos));
-        }
+        r.succeeded(round, latencyNanos, totalNanos, mode == Mode.STREAM);
       }
+      ended();
+    }
+
+    @Override
+    public void non200(int status) {
+      if (r != null) {
+        r.non200(status);
+      }
+      ended();
+    }
+
+    @Override
+    public void failed(String kind) {
+      if (r != null) {
+        r.failed(kind);
+      }
+      ended();
+    }
+
+    private void ended() {
+      inFlight--;
       checkDone();
     }
-
-    private void non200(int status) {
-      if (done) {
-        return;
-      }
-      done = true;
-      inFlight--;
-      if (r != null) {
-        r.inFlight--;
-        r.non200++;
-        r.kinds.merge("HTTP " + status, 1L, Long::sum);
-      }
-      checkDone();
-    }
-
-    private void fail(String kind) {
-      if (done) {
-        return;
-      }
-      done = true;
-      inFlight--;
-      if (r != null) {
-        r.inFlight--;
-        r.errors++;
-        r.kinds.merge(kind, 1L, Long::sum);
-      }
-      checkDone();
-    }
-  }
-
-  /** True when {@code choices[0].delta.content} is a non-empty string. */
-  static boolean hasContent(JsonObject chunk) {
-    Object choices = chunk.getValue("choices");
-    if (!(choices instanceof JsonArray arr) || arr.isEmpty() || !(arr.getValue(0) instanceof JsonObject c0)) {
-      return false;
-    }
-    Object delta = c0.getValue("delta");
-    return delta instanceof JsonObject d && d.getValue("content") instanceof String s && !s.isEmpty();
-  }
-
-  /** True when an Anthropic {@code content_block_delta}'s {@code delta.text} is a non-empty string. */
-  static boolean hasAnthropicText(JsonObject event) {
-    return event.getValue("delta") instanceof JsonObject d && d.getValue("text") instanceof String s && !s.isEmpty();
-  }
-
-  private static String kind(Throwable t) {
-    String msg = t.getMessage();
-    String name = t.getClass().getSimpleName();
-    if (msg == null || msg.isBlank()) {
-      return name;
-    }
-    return name + ": " + (msg.length() > 80 ? msg.substring(0, 80) + "..." : msg);
   }
 }

@@ -135,7 +135,7 @@ class LoadGeneratorTest {
         .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
           TargetResult t = r.mode(Mode.STREAM).targets().get(0);
           assertThat(t.errors()).isEqualTo(10);
-          assertThat(t.errorKinds()).containsEntry(GeneratorVerticle.STREAM_CUT, 10L);
+          assertThat(t.errorKinds()).containsEntry(ResponseReader.STREAM_CUT, 10L);
           ctx.completeNow();
         })));
   }

@@ -91,12 +91,12 @@ class ScenarioTest {
 
   @Test
   void contentDetectionNeedsANonEmptyDeltaContent() {
-    assertThat(GeneratorVerticle.hasContent(new JsonObject(
+    assertThat(ResponseReader.hasContent(new JsonObject(
         "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}"))).isFalse();
-    assertThat(GeneratorVerticle.hasContent(new JsonObject(
+    assertThat(ResponseReader.hasContent(new JsonObject(
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":null}}]}"))).isFalse();
-    assertThat(GeneratorVerticle.hasContent(new JsonObject("{\"choices\":[],\"usage\":{}}"))).isFalse();
-    assertThat(GeneratorVerticle.hasContent(new JsonObject(
+    assertThat(ResponseReader.hasContent(new JsonObject("{\"choices\":[],\"usage\":{}}"))).isFalse();
+    assertThat(ResponseReader.hasContent(new JsonObject(
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}"))).isTrue();
   }
 
@@ -171,11 +171,11 @@ class ScenarioTest {
 
   @Test
   void anthropicContentDetectionNeedsANonEmptyDeltaText() {
-    assertThat(GeneratorVerticle.hasAnthropicText(new JsonObject(
+    assertThat(ResponseReader.hasAnthropicText(new JsonObject(
         "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}"))).isTrue();
-    assertThat(GeneratorVerticle.hasAnthropicText(new JsonObject(
+    assertThat(ResponseReader.hasAnthropicText(new JsonObject(
         "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\"}}"))).isFalse();
-    assertThat(GeneratorVerticle.hasAnthropicText(new JsonObject(
+    assertThat(ResponseReader.hasAnthropicText(new JsonObject(
         "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\"}}")))
         .isFalse();
   }

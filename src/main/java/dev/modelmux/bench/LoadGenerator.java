@@ -23,8 +23,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Open-loop HTTP load generator that measures the latency a gateway adds over calling its upstream
- * directly, at a fixed request rate, for plain and streamed (time-to-first-token) chat completions.
+ * HTTP load generator that measures the latency a gateway adds over calling its upstream directly, for plain
+ * and streamed (time-to-first-token) chat completions: open loop at a fixed request rate, or closed loop
+ * ({@code --closed-loop}: {@code --connections} requests always in flight) for the throughput each target holds.
  *
  * <p>Programmatic use: {@link #run(Vertx, Scenario)}. Command line: {@link #main(String[])}, or register this
  * class as a picocli subcommand (it is a {@code @Command(name = "bench")} {@link Callable}).
@@ -34,6 +35,8 @@ import picocli.CommandLine.Option;
  *   --target direct=http://127.0.0.1:9099/v1/chat/completions \
  *   --target gateway=http://127.0.0.1:8080/v1/chat/completions \
  *   --rate 1000 --duration 20 --warmup 15 --mode both --json target/bench.json
+ * java -cp target/modelmux.jar dev.modelmux.bench.LoadGenerator --closed-loop --connections 256 \
+ *   --target direct=http://127.0.0.1:9099/v1/chat/completions --duration 10 --warmup 10 --mode plain
  * </pre>
  *
  * Exit status: 0 all requests succeeded (and every --overhead-ratio check passed or was inconclusive), 3 some
@@ -41,8 +44,10 @@ import picocli.CommandLine.Option;
  * itself failed, 2 bad options.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Open-loop load generator: latency a gateway adds over its upstream, at a fixed rate.",
-        "Latency is measured from each request's intended send time (no coordinated omission).",
+    description = {"Load generator: latency a gateway adds over its upstream, at a fixed rate (open loop), or the",
+        "throughput it holds with --connections requests always in flight (--closed-loop).",
+        "Open loop, latency is measured from each request's intended send time (no coordinated omission);",
+        "closed loop, from its actual send.",
         "The first --target is the default baseline; every other target (and every target given one with",
         "--compare) gets 'added' and 'ratio' rows against its baseline."})
 public final class LoadGenerator implements Callable<Integer> {
@@ -91,8 +96,19 @@ public final class LoadGenerator implements Callable<Integer> {
   Path bodyFile;
 
   @Option(names = "--connections", defaultValue = "64",
-      description = "HTTP/1.1 keep-alive connections per target (default ${DEFAULT-VALUE})")
+      description = "HTTP/1.1 keep-alive connections per target; with --closed-loop, the requests in flight "
+          + "(default ${DEFAULT-VALUE})")
   int connections;
+
+  @Option(names = "--closed-loop",
+      description = "Closed loop: every connection sends its next request as soon as the previous one ends; "
+          + "--rate and --scheduler are ignored, a target's rate/s is the successful requests per second it completed")
+  boolean closedLoop;
+
+  @Option(names = "--report-open", paramLabel = "SECONDS", defaultValue = "0",
+      description = "With --closed-loop, print every SECONDS how many responses are open (200 head received, "
+          + "not ended) (default ${DEFAULT-VALUE}: never)")
+  double reportOpen;
 
   @Option(names = "--header", paramLabel = "NAME:VALUE", description = "Extra request header (repeatable)")
   List<String> headers = new ArrayList<>();
@@ -116,6 +132,15 @@ public final class LoadGenerator implements Callable<Integer> {
 
   /** As {@link #run(Vertx, Scenario)}, reporting the start of warm-up and of each mode to {@code progress}. */
   public static Future<Result> run(Vertx vertx, Scenario scenario, Consumer<String> progress) {
+    return run(vertx, scenario, progress, Duration.ZERO);
+  }
+
+  /** As {@link #run(Vertx, Scenario, Consumer)}; a closed loop also reports its open responses every {@code reportOpenEvery}. */
+  public static Future<Result> run(Vertx vertx, Scenario scenario, Consumer<String> progress, Duration reportOpenEvery) {
+    if (scenario.closedLoop()) {
+      ClosedLoopVerticle verticle = new ClosedLoopVerticle(scenario, Promise.promise(), progress, reportOpenEvery);
+      return vertx.deployVerticle(verticle).compose(id -> verticle.result().eventually(() -> vertx.undeploy(id)));
+    }
     GeneratorVerticle verticle = new GeneratorVerticle(scenario, Promise.promise(), progress);
     return vertx.deployVerticle(verticle)
         .compose(id -> verticle.result().eventually(() -> vertx.undeploy(id)));
@@ -164,15 +189,18 @@ public final class LoadGenerator implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--scheduler must be park, spin or timer, got '" + scheduler + "'");
     };
     return new Scenario(ts, rate, seconds(duration, "--duration"), seconds(warmup, "--warmup"), rounds,
-        Mode.parseSet(mode), model, body, connections, kind, hs, seconds(drainTimeout, "--drain-timeout"), checks);
+        Mode.parseSet(mode), model, body, connections, kind, hs, seconds(drainTimeout, "--drain-timeout"), checks,
+        closedLoop);
   }
 
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
     Scenario scenario;
+    Duration reportOpenEvery;
     try {
       scenario = toScenario();
+      reportOpenEvery = seconds(reportOpen, "--report-open");
     } catch (IllegalArgumentException e) {
       System.err.println("bench: " + e.getMessage());
       return 2;
@@ -181,9 +209,10 @@ public final class LoadGenerator implements Callable<Integer> {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
         .setInternalBlockingPoolSize(2));
     try {
-      System.err.printf("bench: %s, targets %s, scheduler %s%n", scenario.modes(), scenario.targetNames(),
-          scenario.scheduler().name().toLowerCase());
-      Result result = run(vertx, scenario, msg -> System.err.println("bench: " + msg))
+      System.err.printf("bench: %s, targets %s, %s%n", scenario.modes(), scenario.targetNames(),
+          scenario.closedLoop() ? "closed loop over " + scenario.connections() + " connections"
+              : "scheduler " + scenario.scheduler().name().toLowerCase());
+      Result result = run(vertx, scenario, msg -> System.err.println("bench: " + msg), reportOpenEvery)
           .toCompletionStage().toCompletableFuture().get();
       out.print(result.format());
       out.flush();

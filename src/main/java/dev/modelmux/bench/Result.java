@@ -10,10 +10,22 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
- * What a run measured, per mode. All times are milliseconds. Latencies are measured from each request's
- * INTENDED send time, so a stall (in the target or the generator) shows up in every request it delayed.
+ * What a run measured, per mode. All times are milliseconds. Open loop, latencies are measured from each
+ * request's INTENDED send time, so a stall (in the target or the generator) shows up in every request it
+ * delayed; closed loop ({@code closedLoopConnections} > 0, {@code rate} NaN), from its actual send time, and a
+ * target's {@code achievedRate} is the successful requests per second it completed.
  */
-public record Result(double rate, double secondsPerTarget, int rounds, List<ModeResult> modes) {
+public record Result(double rate, double secondsPerTarget, int rounds, List<ModeResult> modes,
+    int closedLoopConnections) {
+
+  /** An open-loop result. */
+  public Result(double rate, double secondsPerTarget, int rounds, List<ModeResult> modes) {
+    this(rate, secondsPerTarget, rounds, modes, 0);
+  }
+
+  public boolean closedLoop() {
+    return closedLoopConnections > 0;
+  }
 
   /**
    * One mode's numbers. {@code latency} in each target is the full response time (plain) or the time to
@@ -300,8 +312,10 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
   public String format() {
     StringBuilder sb = new StringBuilder();
     for (ModeResult m : modes) {
-      sb.append(String.format(Locale.ROOT, "%n== %s: %s at %.0f req/s, %.1f s per target in %d rounds ==%n",
-          m.mode().label(), m.latencyLabel(), rate, secondsPerTarget, rounds));
+      String load = closedLoop() ? String.format(Locale.ROOT, "closed loop over %d connections", closedLoopConnections)
+          : String.format(Locale.ROOT, "at %.0f req/s", rate);
+      sb.append(String.format(Locale.ROOT, "%n== %s: %s %s, %.1f s per target in %d rounds ==%n",
+          m.mode().label(), m.latencyLabel(), load, secondsPerTarget, rounds));
       table(sb, m.latencyLabel(), m.targets(), false, m.added());
       if (m.mode() == Mode.STREAM) {
         table(sb, "total until [DONE]", m.targets(), true, m.addedTotal());
@@ -311,18 +325,25 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
           sb.append("  ").append(t.name()).append(" failures: ").append(t.errorKinds()).append('\n');
         }
       }
-      Percentiles lag = m.schedulingLag();
-      sb.append(String.format(Locale.ROOT,
-          "  generator send lag (actual - intended): p50 %.3f  p90 %.3f  p99 %.3f  max %.3f ms; %d sends > 1 ms late%n",
-          lag.p50(), lag.p90(), lag.p99(), lag.max(), m.lateSends()));
-      if (lag.p99() > 1.0) {
-        sb.append("  WARNING: the generator itself fell behind (lag p99 > 1 ms); latencies include its delay\n");
+      if (!closedLoop()) {
+        lag(sb, m);
       }
       for (OverheadCheck c : m.overheadChecks()) {
         overhead(sb, m, c);
       }
     }
     return sb.toString();
+  }
+
+  /** How late the open-loop generator sent, against the intended times (a closed loop has none). */
+  private static void lag(StringBuilder sb, ModeResult m) {
+    Percentiles lag = m.schedulingLag();
+    sb.append(String.format(Locale.ROOT,
+        "  generator send lag (actual - intended): p50 %.3f  p90 %.3f  p99 %.3f  max %.3f ms; %d sends > 1 ms late%n",
+        lag.p50(), lag.p90(), lag.p99(), lag.max(), m.lateSends()));
+    if (lag.p99() > 1.0) {
+      sb.append("  WARNING: the generator itself fell behind (lag p99 > 1 ms); latencies include its delay\n");
+    }
   }
 
   /** "1.17x", or "n/a" when the reference adds nothing (or less than nothing) and no ratio exists. */
@@ -409,8 +430,12 @@ public record Result(double rate, double secondsPerTarget, int rounds, List<Mode
       }
       ms.add(mo);
     }
-    return new JsonObject().put("rate", rate).put("seconds_per_target", secondsPerTarget).put("rounds", rounds)
-        .put("modes", ms);
+    JsonObject o = new JsonObject().put("rate", num(rate)).put("seconds_per_target", secondsPerTarget)
+        .put("rounds", rounds);
+    if (closedLoop()) {
+      o.put("closed_loop_connections", closedLoopConnections);
+    }
+    return o.put("modes", ms);
   }
 
   /** JSON has no NaN: an undefined number (no samples) is written as null. */

@@ -29,6 +29,8 @@ import java.util.Set;
  * @param headers      extra request headers (e.g. Authorization)
  * @param drainTimeout how long a request may take before it counts as a timeout error
  * @param overheadChecks ratios of one target's added latency to another's, each with a pass limit
+ * @param closedLoop   instead of a fixed rate, {@code connections} requests in flight at all times: each
+ *                     connection sends its next request as soon as the previous one ends ({@code rate} unused)
  */
 public record Scenario(
     List<Target> targets,
@@ -43,7 +45,8 @@ public record Scenario(
     SchedulerKind scheduler,
     Map<String, String> headers,
     Duration drainTimeout,
-    List<OverheadSpec> overheadChecks) {
+    List<OverheadSpec> overheadChecks,
+    boolean closedLoop) {
 
   public static final String DEFAULT_MODEL = "gpt-4";
   public static final int DEFAULT_MAX_TOKENS = 16;
@@ -207,7 +210,7 @@ public record Scenario(
         }
       }
     }
-    if (requestsPerPhase(rate, duration, rounds) < 1) {
+    if (!closedLoop && requestsPerPhase(rate, duration, rounds) < 1) {
       throw new IllegalArgumentException("--rate x --duration / --rounds gives phases with no request; "
           + "raise --rate or --duration or lower --rounds");
     }
@@ -218,12 +221,25 @@ public record Scenario(
       String model, JsonObject body, int connections, SchedulerKind scheduler, Map<String, String> headers,
       Duration drainTimeout) {
     this(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers, drainTimeout,
-        List.of());
+        List.of(), false);
+  }
+
+  /** Open loop (the constructor before closed loop existed). */
+  public Scenario(List<Target> targets, double rate, Duration duration, Duration warmup, int rounds, Set<Mode> modes,
+      String model, JsonObject body, int connections, SchedulerKind scheduler, Map<String, String> headers,
+      Duration drainTimeout, List<OverheadSpec> overheadChecks) {
+    this(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers, drainTimeout,
+        overheadChecks, false);
+  }
+
+  public Scenario withClosedLoop(boolean c) {
+    return new Scenario(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers,
+        drainTimeout, overheadChecks, c);
   }
 
   public Scenario withOverheadChecks(List<OverheadSpec> o) {
     return new Scenario(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers,
-        drainTimeout, o);
+        drainTimeout, o, closedLoop);
   }
 
   /** A scenario with the usual defaults: 10 s measured, 5 s warmup, 10 rounds, both modes, 64 connections. */
@@ -234,32 +250,32 @@ public record Scenario(
 
   public Scenario withDuration(Duration d) {
     return new Scenario(targets, rate, d, warmup, rounds, modes, model, body, connections, scheduler, headers, drainTimeout,
-        overheadChecks);
+        overheadChecks, closedLoop);
   }
 
   public Scenario withWarmup(Duration w) {
     return new Scenario(targets, rate, duration, w, rounds, modes, model, body, connections, scheduler, headers, drainTimeout,
-        overheadChecks);
+        overheadChecks, closedLoop);
   }
 
   public Scenario withRounds(int r) {
     return new Scenario(targets, rate, duration, warmup, r, modes, model, body, connections, scheduler, headers, drainTimeout,
-        overheadChecks);
+        overheadChecks, closedLoop);
   }
 
   public Scenario withModes(Set<Mode> m) {
     return new Scenario(targets, rate, duration, warmup, rounds, m, model, body, connections, scheduler, headers, drainTimeout,
-        overheadChecks);
+        overheadChecks, closedLoop);
   }
 
   public Scenario withScheduler(SchedulerKind s) {
     return new Scenario(targets, rate, duration, warmup, rounds, modes, model, body, connections, s, headers, drainTimeout,
-        overheadChecks);
+        overheadChecks, closedLoop);
   }
 
   public Scenario withConnections(int c) {
     return new Scenario(targets, rate, duration, warmup, rounds, modes, model, body, c, scheduler, headers, drainTimeout,
-        overheadChecks);
+        overheadChecks, closedLoop);
   }
 
   /** Requests each target gets in one measured phase. */

@@ -201,4 +201,26 @@ class LoadGeneratorTest {
       ctx.completeNow();
     })));
   }
+
+  @Test
+  void closedLoopKeepsConnectionsBusyAndTheTargetSetsTheRate(Vertx vertx, VertxTestContext ctx) {
+    int connections = 4;
+    Scenario s = scenario(List.of(Target.parse("direct=" + url("/v1/chat/completions"))), 100,
+        Duration.ofSeconds(1), 2, Mode.STREAM).withConnections(connections).withClosedLoop(true);
+    List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LoadGenerator.run(vertx, s, progress::add, Duration.ofMillis(200)).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+      TargetResult t = r.mode(Mode.STREAM).targets().get(0);
+      assertThat(t.errors() + t.non200()).as(t.errorKinds().toString()).isZero();
+      assertThat(t.ok()).isEqualTo(t.requests()).isEqualTo(stub.requests());
+      // each connection waits ~CONTENT_DELAY_MS per request: at most connections / delay requests per second
+      double ceiling = connections * 1000.0 / CONTENT_DELAY_MS;
+      assertThat(t.achievedRate()).isBetween(ceiling * 0.5, ceiling * 1.01);
+      assertThat(t.latency().p50()).isGreaterThanOrEqualTo(CONTENT_DELAY_MS);
+      assertThat(r.closedLoop()).isTrue();
+      assertThat(r.format()).contains("closed loop over 4 connections").doesNotContain("send lag");
+      assertThat(r.toJson().getInteger("closed_loop_connections")).isEqualTo(connections);
+      assertThat(progress).anyMatch(m -> m.startsWith("open: ") && m.contains("peak 4"));
+      ctx.completeNow();
+    })));
+  }
 }

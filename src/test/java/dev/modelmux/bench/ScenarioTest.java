@@ -179,4 +179,17 @@ class ScenarioTest {
         "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\"}}")))
         .isFalse();
   }
+
+  @Test
+  void closedLoopWindowsAreWarmupThenAbbaPerMode() {
+    Scenario s = Scenario.of(TWO, 100).withDuration(Duration.ofSeconds(4)).withWarmup(Duration.ofSeconds(2))
+        .withRounds(2).withClosedLoop(true);
+    List<ClosedLoopVerticle.Window> plan = ClosedLoopVerticle.plan(s);
+    assertThat(plan).extracting(w -> w.target() + ":" + w.mode())
+        .containsExactly("-1:null", "0:PLAIN", "1:PLAIN", "1:PLAIN", "0:PLAIN", "0:STREAM", "1:STREAM", "1:STREAM",
+            "0:STREAM");
+    assertThat(plan.get(0).recorded()).isFalse();
+    assertThat(plan.get(0).nanos()).isEqualTo(2_000_000_000L);
+    assertThat(plan.get(1).nanos()).isEqualTo(2_000_000_000L);
+  }
 }

@@ -37,6 +37,7 @@
 #   RATES="1000" DURATION=20 WARMUP=15 CASES="openai cross redis cluster" scripts/bench.sh
 #   WARMUP=10 DURATION=10 CONNECTIONS="16 256" STREAMS=5000 CASES="saturation streams5k" scripts/bench.sh
 set -euo pipefail
+if [ -n "${JAR:-}" ] && [[ $JAR != /* ]]; then JAR="$PWD/$JAR"; fi
 cd "$(dirname "$0")/.."
 
 RATES="${RATES:-1000}"

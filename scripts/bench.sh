@@ -23,7 +23,7 @@
 # ms (0.3) at p50" and "gateway RSS <= MAX_GATEWAY_RSS_MB (200) under load". They only inform: a FAIL
 # exits 4 only with STRICT=1.
 # streams5k: STREAMS (5000) streamed requests opened at once through the gateway (conf/bench-streams.yaml:
-# a slow emulated model, ~36 s per stream, three deployments on 127.0.0.1-3 so the upstream pools hold
+# a slow emulated model, ~36 s per stream, four deployments on 127.0.0.1-4 so the upstream pools hold
 # them), held open; once all are open (or no more open for 5 s), samples the gateway's and the emulator's
 # VmRSS and prints them with how many streams the generator had open; PASS/FAIL for "all STREAMS open" and
 # the RSS limit, as above. Raises the soft open-files limit to the hard one when it can. DURATION and WARMUP

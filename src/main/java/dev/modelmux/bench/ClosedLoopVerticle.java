@@ -50,7 +50,7 @@ final class ClosedLoopVerticle extends VerticleBase {
   private long inFlight;
   private long open;
   private long peakOpen;
-  private long ended;
+  private long endedRequests;
   private boolean finished;
   private long reportTimerId = -1;
 
@@ -164,7 +164,7 @@ final class ClosedLoopVerticle extends VerticleBase {
   /** A request of {@code windowIdx} ended: send the next while the window is open, else maybe start the next. */
   private void ended() {
     inFlight--;
-    ended++;
+    endedRequests++;
     lastEnd = System.nanoTime();
     if (finished) {
       return;
@@ -178,7 +178,7 @@ final class ClosedLoopVerticle extends VerticleBase {
 
   private void reportOpen() {
     progress.accept(String.format("open: %d responses (200 head received, not ended), peak %d, ended %d", open,
-        peakOpen, ended));
+        peakOpen, endedRequests));
   }
 
   private void finish() {

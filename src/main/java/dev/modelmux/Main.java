@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -47,10 +48,13 @@ public final class Main {
         return 2;
       }
       GatewayConfig effective = port == null ? loaded : loaded.withPort(port);
-      // One registry for Vert.x's own HTTP and pool metrics and the gateway's, scraped at GET /metrics.
+      // One registry for Vert.x's own server and pool metrics and the gateway's, scraped at GET /metrics. Vert.x's
+      // per-request HTTP client meters are off: the gateway's attempt meters already count and time every upstream call.
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
       Vertx vertx = Vertx.builder()
-          .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+          .with(new VertxOptions().setMetricsOptions(metrics))
           .withMetrics(new MicrometerMetricsFactory(registry))
           .build();
       return runUntilStopped(vertx, v -> ModelMux.start(v, effective, registry).map(mux -> null));

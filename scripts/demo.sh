@@ -15,5 +15,8 @@ export MODELMUX_DEMO_KEY_B="${MODELMUX_DEMO_KEY_B:-demo-account-b}"
 export MODELMUX_DEMO_KEY_AZURE="${MODELMUX_DEMO_KEY_AZURE:-demo-azure}"
 export MODELMUX_DEMO_KEY_ANTHROPIC="${MODELMUX_DEMO_KEY_ANTHROPIC:-demo-anthropic}"
 
+# Container-sane memory flags (measured with scripts/bench.sh, see the README's Benchmarks); JAVA_OPTS replaces them.
+JAVA_OPTS="${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx320m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError}"
+
 echo "modelmux demo on http://127.0.0.1:${PORT:-8080}: OpenAI SDKs use base URL /v1, Anthropic SDKs the root (any API key); Ctrl-C to stop"
-exec java ${JAVA_OPTS:-} -jar "$jar" serve --config conf/demo.yaml --port "${PORT:-8080}"
+exec java $JAVA_OPTS -jar "$jar" serve --config conf/demo.yaml --port "${PORT:-8080}"

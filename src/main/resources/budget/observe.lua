@@ -1,9 +1,9 @@
 -- observe: the provider reported what is left of its own window; if it has used more than the window holds,
 -- record the difference in the current slot (so it ages out with the window).
--- KEYS[1] window hash
+-- KEYS[1] window hash, KEYS[2] epoch key
 -- ARGV[1] remaining tokens, ARGV[2] remaining requests (negative: not reported), ARGV[3] tpm, ARGV[4] rpm,
 -- ARGV[5] windowMs
--- Reply {tokensUsed, requestsUsed, nowSec} after the adjustment.
+-- Reply {tokensUsed, requestsUsed, nowSec, epoch} after the adjustment (epoch: '' when Redis lost it).
 local rem_t, rem_r = tonumber(ARGV[1]), tonumber(ARGV[2])
 local tpm, rpm = tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = slots(ARGV[5])
@@ -29,4 +29,4 @@ end
 if wrote then
   touch(KEYS[1], n)
 end
-return {t_used, r_used, now_sec}
+return {t_used, r_used, now_sec, redis.call('GET', KEYS[2]) or ''}

@@ -1,8 +1,8 @@
 -- settle: replace a reservation's tokens by what the request really used; idempotent per reservation id.
--- KEYS[1] window hash, KEYS[2] reservation key, KEYS[3] waiting set
+-- KEYS[1] window hash, KEYS[2] reservation key, KEYS[3] waiting set, KEYS[4] epoch key
 -- ARGV[1] tokens really used, ARGV[2] windowMs, ARGV[3] 1 to release (the request was never sent: its request is
 -- given back too), ARGV[4] freed channel, ARGV[5] deployment id, ARGV[6] the caller's replica id
--- Reply {tokensFreed, tokensUsed, requestsUsed, nowSec, wakeReplica, roomTokens}
+-- Reply {tokensFreed, tokensUsed, requestsUsed, nowSec, wakeReplica, roomTokens, epoch} (epoch: '' when Redis lost it)
 -- An unknown id (its reserve timed out and may still arrive, or Redis lost it) leaves a tombstone, so a late
 -- reserve with that id grants nothing. When tokens come back and some replica has requests waiting, one waiting
 -- replica is told how many tokens are free now (on the freed channel, or by wakeReplica when it is the caller
@@ -10,15 +10,16 @@
 local actual = tonumber(ARGV[1])
 local n = slots(ARGV[2])
 local now_sec, now_ms = clock()
+local epoch = redis.call('GET', KEYS[4]) or ''
 local rec = redis.call('GET', KEYS[2])
 if rec == 'x' then
   local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
-  return {0, t_used, r_used, now_sec, '', 0}
+  return {0, t_used, r_used, now_sec, '', 0, epoch}
 end
 redis.call('SET', KEYS[2], 'x', 'PX', reservation_ttl(n))
 if not rec then
   local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
-  return {0, t_used, r_used, now_sec, '', 0}
+  return {0, t_used, r_used, now_sec, '', 0, epoch}
 end
 local slot, reserved, tpm = string.match(rec, '^(%d+) (%d+) (%d+)$')
 slot, reserved, tpm = tonumber(slot), tonumber(reserved), tonumber(tpm)
@@ -54,4 +55,4 @@ if freed > 0 and room > 0 then
     end
   end
 end
-return {freed, t_used, r_used, now_sec, wake, room}
+return {freed, t_used, r_used, now_sec, wake, room, epoch}

@@ -326,6 +326,20 @@ public final class RedisBudgetStore implements BudgetStore {
         });
   }
 
+  /**
+   * A reply that does not check the epoch (settle, headroom, observe) reports the window as Redis holds it. When Redis
+   * lost the window since this replica saw it, that usage is not the window's: believing it would empty what this
+   * replica knows and leave nothing to restore. Instead the restore starts now, even with no reserve in sight.
+   */
+  private void observedIfCurrent(String deploymentId, String epoch, long nowSec, long tokensUsed, long requestsUsed) {
+    String known = epochs.getOrDefault(deploymentId, "");
+    if (known.isEmpty() || known.equals(epoch)) {
+      knowledge.observed(deploymentId, nowSec, tokensUsed, requestsUsed);
+      return;
+    }
+    restore(deploymentId, true).onFailure(e -> LOG.debug("restoring the window of {} failed: {}", deploymentId, e.toString()));
+  }
+
   @Override
   public Future<Void> settle(Reservation reservation, long actualTokens) {
     return settle(reservation, actualTokens, false);
@@ -338,11 +352,12 @@ public final class RedisBudgetStore implements BudgetStore {
 
   private Future<Void> settle(Reservation reservation, long actualTokens, boolean release) {
     String id = reservation.deploymentId();
-    return eval(BudgetScript.SETTLE, List.of(windowKey(id), reservationKey(id, reservation.id()), waitingKey(id)),
+    return eval(BudgetScript.SETTLE,
+        List.of(windowKey(id), reservationKey(id, reservation.id()), waitingKey(id), epochKey(id)),
         List.of(Math.max(0, actualTokens), windowMs, release ? "1" : "0", channel, id, instanceId))
         .map(r -> {
           long freed = r.get(0).toLong();
-          knowledge.observed(id, r.get(3).toLong(), r.get(1).toLong(), r.get(2).toLong());
+          observedIfCurrent(id, r.get(6).toString(), r.get(3).toLong(), r.get(1).toLong(), r.get(2).toLong());
           if (freed > 0 && instanceId.equals(r.get(4).toString())) {
             fireFreed(id, r.get(5).toLong());
           }
@@ -364,19 +379,20 @@ public final class RedisBudgetStore implements BudgetStore {
     if (remainingTokens < 0 && remainingRequests < 0) {
       return Future.succeededFuture();
     }
-    return eval(BudgetScript.OBSERVE, List.of(windowKey(deploymentId)),
+    return eval(BudgetScript.OBSERVE, List.of(windowKey(deploymentId), epochKey(deploymentId)),
         List.of(remainingTokens, remainingRequests, limits.tpm(), limits.rpm(), windowMs))
         .map(r -> {
-          knowledge.observed(deploymentId, r.get(2).toLong(), r.get(0).toLong(), r.get(1).toLong());
+          observedIfCurrent(deploymentId, r.get(3).toString(), r.get(2).toLong(), r.get(0).toLong(), r.get(1).toLong());
           return null;
         });
   }
 
   @Override
   public Future<Headroom> headroom(String deploymentId, BudgetLimits limits) {
-    return eval(BudgetScript.HEADROOM, List.of(windowKey(deploymentId), pauseKey(deploymentId)), List.of(windowMs))
+    return eval(BudgetScript.HEADROOM, List.of(windowKey(deploymentId), pauseKey(deploymentId), epochKey(deploymentId)),
+        List.of(windowMs))
         .map(r -> {
-          knowledge.observed(deploymentId, r.get(3).toLong(), r.get(0).toLong(), r.get(1).toLong());
+          observedIfCurrent(deploymentId, r.get(4).toString(), r.get(3).toLong(), r.get(0).toLong(), r.get(1).toLong());
           return new Headroom(r.get(0).toLong(), r.get(1).toLong(), limits.tpm(), limits.rpm(), r.get(2).toLong());
         });
   }

@@ -29,6 +29,11 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class Dispatch {
   private static final long RETRY_AFTER_SLACK_MS = 20;
+  /**
+   * How long a request rides out a shared budget that failed to answer (one lost Redis call, a Redis restarting):
+   * long enough for the budget store to switch to its local share or back, short of a real outage's 503.
+   */
+  static final long BUDGET_GLITCH_GRACE_MS = 1_000;
 
   private final Vertx vertx;
   private final BudgetStore budgets;
@@ -39,6 +44,7 @@ final class Dispatch {
   private final Route route;
   private final List<Candidate> candidates;
   private final long waitDeadlineNanos;
+  private final long budgetGraceDeadlineNanos;
   private final Attempts attempts;
   private final Continuation continuation;
 
@@ -63,6 +69,7 @@ final class Dispatch {
     this.route = route;
     this.candidates = candidates;
     this.waitDeadlineNanos = System.nanoTime() + route.maxWaitMs() * 1_000_000;
+    this.budgetGraceDeadlineNanos = System.nanoTime() + Math.max(route.maxWaitMs(), BUDGET_GLITCH_GRACE_MS) * 1_000_000;
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.attempts = new Attempts(vertx, http, budgets, breakers, client, route.continueOnFailure());
@@ -178,6 +185,10 @@ final class Dispatch {
           : GatewayError.of(503, ErrorKind.OVERLOADED, "No deployment of route '" + route.name() + "' could take the request.")));
     }
     if (denial == ReserveResult.Reason.UNAVAILABLE) {
+      long graceLeftMs = (budgetGraceDeadlineNanos - System.nanoTime()) / 1_000_000;
+      if (soonestRetryMs < graceLeftMs) {
+        return vertx.timer(Math.max(1, soonestRetryMs)).compose(v -> run());
+      }
       return Future.failedFuture(new GatewayException(new GatewayError(503, ErrorKind.OVERLOADED,
           "The shared rate-limit budget of route '" + route.name() + "' is unavailable; please try again shortly.", null, null,
           Math.max(1000, soonestRetryMs))));

@@ -219,6 +219,25 @@ class BudgetIntegrityTest {
   }
 
   @Test
+  void aReadOrSettleOfAnEmptiedRedisDoesNotEraseWhatTheReplicaKnew() {
+    FailoverBudgetStore s = failover(config(3, RedisConfig.OnUnavailable.LOCAL_SHARE));
+    List<Reservation> held = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      held.add(((Granted) await(s.reserve(dep, LIMITS, 10))).reservation());
+    }
+    redis.command("FLUSHALL"); // Redis lost everything, and no call failed: this replica never saw it go away
+    // The first replies after the loss come from calls that do not check the epoch: a settle and a headroom read.
+    await(s.settle(held.get(0), 10));
+    await(s.headroom(dep, LIMITS));
+    assertEventually(() -> assertThat(await(s.redis().headroom(dep, LIMITS)).requestsUsed())
+        .as("the 30 requests of the window restored, not taken as 0 from the emptied Redis").isEqualTo(30));
+    for (int i = 30; i < LIMITS.rpm(); i++) {
+      assertThat(await(s.reserve(dep, LIMITS, 10))).isInstanceOf(Granted.class);
+    }
+    assertThat(await(s.reserve(dep, LIMITS, 10))).as("the 41st request of the minute").isInstanceOf(Denied.class);
+  }
+
+  @Test
   void failClosedRefusesWhileRedisIsAway() {
     FailoverBudgetStore s = failover(config(1, RedisConfig.OnUnavailable.FAIL_CLOSED));
     redis.kill();

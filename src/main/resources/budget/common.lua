@@ -89,6 +89,11 @@ local function reservation_ttl(n)
   return (n + 1) * 1000
 end
 
+-- The deployment's epoch as it stands ('' when Redis lost it), for scripts that only report the window.
+local function current_epoch(epoch_key)
+  return redis.call('GET', epoch_key) or ''
+end
+
 -- The deployment's epoch; a missing one is created. A caller that knew an epoch means the window was lost, not new:
 -- a barrier then holds grants back until the replicas that knew the window have restored it (or it expires).
 local function ensure_epoch(epoch_key, barrier_key, known, fresh, replicas, barrier_ms)

@@ -4,4 +4,4 @@
 local n = slots(ARGV[1])
 local now_sec = clock()
 local t_used, r_used = load_window(KEYS[1], now_sec, n, false)
-return {t_used, r_used, paused_for(KEYS[2]), now_sec, redis.call('GET', KEYS[3]) or ''}
+return {t_used, r_used, paused_for(KEYS[2]), now_sec, current_epoch(KEYS[3])}

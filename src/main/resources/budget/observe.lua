@@ -29,4 +29,4 @@ end
 if wrote then
   touch(KEYS[1], n)
 end
-return {t_used, r_used, now_sec, redis.call('GET', KEYS[2]) or ''}
+return {t_used, r_used, now_sec, current_epoch(KEYS[2])}

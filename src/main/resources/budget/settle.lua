@@ -10,7 +10,7 @@
 local actual = tonumber(ARGV[1])
 local n = slots(ARGV[2])
 local now_sec, now_ms = clock()
-local epoch = redis.call('GET', KEYS[4]) or ''
+local epoch = current_epoch(KEYS[4])
 local rec = redis.call('GET', KEYS[2])
 if rec == 'x' then
   local t_used, r_used = load_window(KEYS[1], now_sec, n, false)

@@ -267,8 +267,11 @@ public final class RedisBudgetStore implements BudgetStore {
         });
   }
 
-  /** Redis lost this deployment's window: write back what this replica knew of it, slot by slot, by maximum. */
-  /** @param completes whether restoring completes this replica's part (false: its own grants are added next) */
+  /**
+   * Redis lost this deployment's window: write back what this replica knew of it, slot by slot, by maximum.
+   *
+   * @param completes whether restoring completes this replica's part (false: its own grants are added next)
+   */
   private Future<Void> restore(String deploymentId, boolean completes) {
     Promise<Void> mine = Promise.promise();
     Future<Void> running = restoring.putIfAbsent(deploymentId, mine.future());

@@ -2,7 +2,6 @@ package dev.modelmux.gateway;
 
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Translator;
@@ -70,8 +69,8 @@ final class StreamRelay {
     StreamStep step;
     try {
       step = translator.onEvent(event, out);
-    } catch (GatewayException e) {
-      ending.failed(e.error());
+    } catch (RuntimeException e) {
+      ending.failed(ProtocolErrors.of(e, deployment, "stream event"));
       return;
     }
     if (!gate.committed()) {
@@ -105,8 +104,8 @@ final class StreamRelay {
     Buffer out = Buffer.buffer();
     try {
       translator.onUpstreamEnd(out);
-    } catch (GatewayException e) {
-      ending.failed(e.error());
+    } catch (RuntimeException e) {
+      ending.failed(ProtocolErrors.of(e, deployment, "end of stream"));
       return;
     }
     out = gate.pass(out, true);

@@ -97,9 +97,7 @@ final class UpstreamAttempt {
       return;
     }
     if (response.statusCode() != 200) {
-      response.body().onComplete(body -> fail(body.succeeded()
-          ? deployment.provider().error(deployment.config(), response.statusCode(), response.headers(), body.result())
-          : unreachable(body.cause())));
+      response.body().onComplete(body -> fail(body.succeeded() ? upstreamError(response, body.result()) : unreachable(body.cause())));
     } else if (stream) {
       if (continuing) {
         deadlines.watchGaps();
@@ -136,8 +134,8 @@ final class UpstreamAttempt {
         Buffer answer;
         try {
           answer = translator.clientBody(body.result());
-        } catch (GatewayException e) {
-          fail(e.error());
+        } catch (RuntimeException e) {
+          fail(ProtocolErrors.of(e, deployment, "answer"));
           return;
         }
         answer = gate.pass(answer, false);
@@ -228,6 +226,14 @@ final class UpstreamAttempt {
       return;
     }
     result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+  }
+
+  private GatewayError upstreamError(HttpClientResponse response, Buffer body) {
+    try {
+      return deployment.provider().error(deployment.config(), response.statusCode(), response.headers(), body);
+    } catch (RuntimeException e) {
+      return ProtocolErrors.of(e, deployment, "error body");
+    }
   }
 
   private GatewayError timeout(String what) {

@@ -6,6 +6,7 @@ import dev.modelmux.core.Usage;
 import dev.modelmux.provider.anthropic.AnthropicErrors;
 import dev.modelmux.core.SseEvent;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.Map;
 /** Reads an Anthropic Messages stream (named events, cumulative usage, in-band errors) into stream parts. */
 final class AnthropicEventDecoder implements StreamDecoder {
   private final DeploymentConfig deployment;
+  private final AnthropicEventPeek shape = new AnthropicEventPeek();
   private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
   private int inputTokens = -1;
 
@@ -22,6 +24,11 @@ final class AnthropicEventDecoder implements StreamDecoder {
 
   @Override
   public void decode(SseEvent event, List<StreamPart> out) {
+    try {
+      shape.read(event.dataBytes(), false);
+    } catch (IOException e) {
+      throw Json.malformed(deployment);
+    }
     JsonObject data = Json.upstream(event.data(), deployment);
     String type = data.getString("type", event.event());
     switch (type) {

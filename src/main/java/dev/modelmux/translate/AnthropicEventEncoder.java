@@ -67,7 +67,7 @@ final class AnthropicEventEncoder implements StreamEncoder {
           tokens.usage().completionTokens());
       return StreamStep.HOLD;
     }
-    finale(out);
+    endWithoutTerminator(out);
     return StreamStep.COMPLETE;
   }
 

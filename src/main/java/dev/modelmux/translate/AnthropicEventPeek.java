@@ -1,14 +1,23 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.JsonMembers;
+import static dev.modelmux.translate.JsonShape.ARRAY;
+import static dev.modelmux.translate.JsonShape.COUNT;
+import static dev.modelmux.translate.JsonShape.INTEGER;
+import static dev.modelmux.translate.JsonShape.OBJECT;
+import static dev.modelmux.translate.JsonShape.STRING;
+import static dev.modelmux.translate.JsonShape.STRING_OR_NULL;
+import static dev.modelmux.translate.JsonShape.expect;
+import static dev.modelmux.translate.JsonShape.skipObject;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.modelmux.core.JsonMembers;
 import java.io.IOException;
 
 /**
- * What a relay needs from one Anthropic Messages stream event, read by a streaming scan of its bytes (no tree): its
- * type, the usage it reports, the stop reason, whether a block is a tool call, and a text delta's text when asked.
- * One instance per stream, reused.
+ * What a relay needs from one Anthropic Messages stream event (or a whole message), read by a streaming scan of its
+ * bytes (no tree): its type, the usage it reports, the stop reason, whether a block is a tool call, and a text
+ * delta's text when asked. The members it knows must have the types Anthropic documents. One instance per stream.
  */
 final class AnthropicEventPeek {
   String type;
@@ -17,10 +26,12 @@ final class AnthropicEventPeek {
   boolean stopReason;
   boolean toolUse;
   boolean textDelta;
+  /** Whether a whole message's content was an array of blocks. */
+  boolean contentBlocks;
   /** A text_delta's text, only when {@link #read} was asked for text. */
   String text;
 
-  /** Reads one event's data; throws IOException when it is not a JSON object. */
+  /** Reads one event's data; throws IOException when it is not a JSON object or a member it knows has the wrong type. */
   void read(byte[] data, boolean wantText) throws IOException {
     type = null;
     inputTokens = -1;
@@ -28,6 +39,7 @@ final class AnthropicEventPeek {
     stopReason = false;
     toolUse = false;
     textDelta = false;
+    contentBlocks = false;
     text = null;
     try (JsonParser p = JsonMembers.JSON.createParser(data)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -38,11 +50,15 @@ final class AnthropicEventPeek {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         switch (name) {
-          case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "message" -> message(p, value);
+          case "type" -> type = expect(value, name, STRING) == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "message" -> message(p, expect(value, name, OBJECT));
           case "usage" -> usage(p, value);
-          case "delta" -> delta(p, value, wantText);
-          case "content_block" -> contentBlock(p, value);
+          case "delta" -> delta(p, expect(value, name, OBJECT), wantText);
+          case "content_block" -> contentBlock(p, expect(value, name, OBJECT));
+          case "content" -> content(p, value);
+          case "index" -> expect(value, name, INTEGER);
+          case "stop_reason" -> stopReason = expect(value, name, STRING_OR_NULL) == JsonToken.VALUE_STRING;
+          case "id", "model", "role", "stop_sequence" -> expect(value, name, STRING_OR_NULL);
           default -> p.skipChildren();
         }
         token = p.nextToken();
@@ -54,52 +70,51 @@ final class AnthropicEventPeek {
   }
 
   private void message(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return;
-    }
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken field = p.nextToken();
-      if (name.equals("usage")) {
-        usage(p, field);
-      } else {
-        p.skipChildren();
+      switch (name) {
+        case "usage" -> usage(p, field);
+        case "content" -> content(p, field);
+        case "id", "type", "model", "role" -> expect(field, "message." + name, STRING);
+        case "stop_reason", "stop_sequence" -> expect(field, "message." + name, STRING_OR_NULL);
+        default -> p.skipChildren();
       }
     }
   }
 
-  private void usage(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return;
+  private void content(JsonParser p, JsonToken value) throws IOException {
+    expect(value, "content", ARRAY);
+    contentBlocks = true;
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      contentBlock(p, expect(p.currentToken(), "content[]", OBJECT));
     }
+  }
+
+  private void usage(JsonParser p, JsonToken value) throws IOException {
+    expect(value, "usage", OBJECT);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken field = p.nextToken();
-      if (field == JsonToken.VALUE_NUMBER_INT && name.equals("input_tokens")) {
-        inputTokens = p.getIntValue();
-      } else if (field == JsonToken.VALUE_NUMBER_INT && name.equals("output_tokens")) {
-        outputTokens = p.getIntValue();
-      } else {
-        p.skipChildren();
+      switch (name) {
+        case "input_tokens" -> inputTokens = expect(field, name, COUNT) == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+        case "output_tokens" -> outputTokens = expect(field, name, COUNT) == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+        default -> p.skipChildren();
       }
     }
   }
 
   private void delta(JsonParser p, JsonToken value, boolean wantText) throws IOException {
-    if (value != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return;
-    }
     String deltaText = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken field = p.nextToken();
       switch (name) {
-        case "type" -> textDelta = field == JsonToken.VALUE_STRING && "text_delta".equals(p.getText());
-        case "text" -> deltaText = wantText && field == JsonToken.VALUE_STRING ? p.getText() : null;
-        case "stop_reason" -> stopReason = field == JsonToken.VALUE_STRING;
+        case "type" -> textDelta = expect(field, "delta.type", STRING) == JsonToken.VALUE_STRING && "text_delta".equals(p.getText());
+        case "text" -> deltaText = expect(field, "delta.text", STRING) == JsonToken.VALUE_STRING && wantText ? p.getText() : null;
+        case "partial_json" -> expect(field, "delta.partial_json", STRING);
+        case "stop_reason" -> stopReason = expect(field, "delta.stop_reason", STRING_OR_NULL) == JsonToken.VALUE_STRING;
+        case "stop_sequence" -> expect(field, "delta.stop_sequence", STRING_OR_NULL);
         default -> p.skipChildren();
       }
     }
@@ -107,17 +122,15 @@ final class AnthropicEventPeek {
   }
 
   private void contentBlock(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.START_OBJECT) {
-      p.skipChildren();
-      return;
-    }
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken field = p.nextToken();
-      if (name.equals("type") && field == JsonToken.VALUE_STRING) {
-        toolUse = "tool_use".equals(p.getText());
-      } else {
-        p.skipChildren();
+      switch (name) {
+        case "type" -> toolUse |= expect(field, "content_block.type", STRING) == JsonToken.VALUE_STRING
+            && "tool_use".equals(p.getText());
+        case "text", "id", "name" -> expect(field, "content_block." + name, STRING);
+        case "input" -> skipObject(p, field, "content_block.input");
+        default -> p.skipChildren();
       }
     }
   }

@@ -45,7 +45,9 @@ final class AnthropicToAnthropic implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    read(upstreamBody.getBytes());
+    byte[] bytes = upstreamBody.getBytes();
+    Json.checkAnthropicAnswer(bytes, deployment);
+    read(bytes);
     usage = new Usage(peek.inputTokens, peek.outputTokens);
     return upstreamBody;
   }
@@ -67,15 +69,18 @@ final class AnthropicToAnthropic implements Translator {
       }
       case "message_delta" -> {
         usage = AnswerSoFar.merge(usage, peek.inputTokens, peek.outputTokens);
-        answer.finish();
         if (peek.stopReason) {
           // Only message_stop may follow: send it now rather than wait on one that may never come.
+          answer.finish();
           out.appendBuffer(MESSAGE_STOP);
           return StreamStep.COMPLETE;
         }
         return StreamStep.CONTENT;
       }
       case "message_stop" -> {
+        if (!answer.finished()) {
+          throw Json.incomplete(deployment);
+        }
         return StreamStep.COMPLETE;
       }
       case "content_block_start", "content_block_delta" -> {

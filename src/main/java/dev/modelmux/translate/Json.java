@@ -6,6 +6,7 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.provider.Redaction;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 
 /** Parsing what a provider sent, where anything but a JSON object is that provider's fault. */
 final class Json {
@@ -21,7 +22,33 @@ final class Json {
 
   static GatewayException malformed(DeploymentConfig deployment) {
     return new GatewayException(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
-        "Deployment '" + deployment.id() + "' sent a malformed answer (not a JSON object)."));
+        "Deployment '" + deployment.id() + "' sent a malformed answer."));
+  }
+
+  /** A whole OpenAI chat.completion whose known members have the documented types, with a message in every choice. */
+  static void checkOpenAiAnswer(byte[] json, DeploymentConfig deployment) {
+    OpenAiChunkPeek peek = new OpenAiChunkPeek();
+    try {
+      peek.read(json, false);
+    } catch (IOException e) {
+      throw malformed(deployment);
+    }
+    if (peek.choices == 0 || peek.messages != peek.choices) {
+      throw malformed(deployment);
+    }
+  }
+
+  /** A whole Anthropic message whose known members have the documented types, its content an array of blocks. */
+  static void checkAnthropicAnswer(byte[] json, DeploymentConfig deployment) {
+    AnthropicEventPeek peek = new AnthropicEventPeek();
+    try {
+      peek.read(json, false);
+    } catch (IOException e) {
+      throw malformed(deployment);
+    }
+    if (!"message".equals(peek.type) || !peek.contentBlocks) {
+      throw malformed(deployment);
+    }
   }
 
   /** A count that providers may send as a number, as null, or not at all. */

@@ -5,11 +5,13 @@ import dev.modelmux.core.Usage;
 import dev.modelmux.core.SseEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.util.List;
 
 /** Reads an OpenAI or Azure chat completion stream (Azure's empty filter chunks included) into stream parts. */
 final class OpenAiChunkDecoder implements StreamDecoder {
   private final DeploymentConfig deployment;
+  private final OpenAiChunkPeek shape = new OpenAiChunkPeek();
   private boolean started;
   private boolean finished;
 
@@ -22,6 +24,11 @@ final class OpenAiChunkDecoder implements StreamDecoder {
     if (event.data().equals("[DONE]")) {
       out.add(new StreamPart.End());
       return;
+    }
+    try {
+      shape.read(event.dataBytes(), false);
+    } catch (IOException e) {
+      throw Json.malformed(deployment);
     }
     JsonObject chunk = Json.upstream(event.data(), deployment);
     if (chunk.getValue("error") instanceof JsonObject error) {

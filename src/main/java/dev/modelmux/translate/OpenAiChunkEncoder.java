@@ -54,7 +54,7 @@ final class OpenAiChunkEncoder implements StreamEncoder {
       usage = tokens.usage();
       return StreamStep.HOLD;
     }
-    finale(out);
+    endWithoutTerminator(out);
     return StreamStep.COMPLETE;
   }
 

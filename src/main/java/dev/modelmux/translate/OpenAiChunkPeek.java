@@ -1,8 +1,18 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.JsonMembers;
+import static dev.modelmux.translate.JsonShape.ARRAY;
+import static dev.modelmux.translate.JsonShape.ARRAY_OR_NULL;
+import static dev.modelmux.translate.JsonShape.COUNT;
+import static dev.modelmux.translate.JsonShape.INTEGER;
+import static dev.modelmux.translate.JsonShape.NUMBER_OR_NULL;
+import static dev.modelmux.translate.JsonShape.OBJECT;
+import static dev.modelmux.translate.JsonShape.OBJECT_OR_NULL;
+import static dev.modelmux.translate.JsonShape.STRING_OR_NULL;
+import static dev.modelmux.translate.JsonShape.expect;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.modelmux.core.JsonMembers;
 import java.io.IOException;
 
 /**
@@ -13,6 +23,8 @@ import java.io.IOException;
 final class OpenAiChunkPeek {
   boolean error;
   int choices;
+  /** Choices that carry a whole message (a non-streamed answer) rather than a delta. */
+  int messages;
   boolean finished;
   boolean content;
   boolean tools;
@@ -25,10 +37,11 @@ final class OpenAiChunkPeek {
   private int usageStart;
   private int usageEnd;
 
-  /** Reads one chunk; throws IOException when it is not a JSON object. */
+  /** Reads one chunk; throws IOException when it is not a JSON object or a member it knows has the wrong type. */
   void read(byte[] chunk, boolean wantText) throws IOException {
     error = false;
     choices = 0;
+    messages = 0;
     finished = false;
     content = false;
     tools = false;
@@ -54,11 +67,13 @@ final class OpenAiChunkPeek {
           case "choices" -> choices(p, value, wantText);
           case "usage" -> {
             usagePresent = true;
-            usageObject = value == JsonToken.START_OBJECT;
+            usageObject = expect(value, name, OBJECT_OR_NULL) == JsonToken.START_OBJECT;
             if (usageObject) {
               usage(p);
             }
           }
+          case "id", "object", "model", "system_fingerprint" -> expect(value, name, STRING_OR_NULL);
+          case "created" -> expect(value, name, NUMBER_OR_NULL);
           default -> p.skipChildren();
         }
         token = p.nextToken();
@@ -101,15 +116,9 @@ final class OpenAiChunkPeek {
   }
 
   private void choices(JsonParser p, JsonToken value, boolean wantText) throws IOException {
-    if (value != JsonToken.START_ARRAY) {
-      p.skipChildren();
-      return;
-    }
+    expect(value, "choices", ARRAY);
     while (p.nextToken() != JsonToken.END_ARRAY) {
-      if (p.currentToken() != JsonToken.START_OBJECT) {
-        p.skipChildren();
-        continue;
-      }
+      expect(p.currentToken(), "choices[]", OBJECT);
       choices++;
       choice(p, wantText);
     }
@@ -122,14 +131,18 @@ final class OpenAiChunkPeek {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
-        case "index" -> index = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
+        case "index" -> index = expect(value, name, INTEGER) == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
         case "finish_reason" -> {
-          if (value != JsonToken.VALUE_NULL) {
+          if (expect(value, name, STRING_OR_NULL) != JsonToken.VALUE_NULL) {
             finished = true;
             content = true;
           }
         }
-        case "delta" -> piece = delta(p, value, wantText);
+        case "delta" -> piece = delta(p, expect(value, name, OBJECT_OR_NULL), wantText);
+        case "message" -> {
+          messages++;
+          piece = delta(p, expect(value, name, OBJECT), wantText);
+        }
         default -> p.skipChildren();
       }
     }
@@ -138,10 +151,9 @@ final class OpenAiChunkPeek {
     }
   }
 
-  /** Reads a delta; returns its content when text is wanted. */
+  /** Reads a delta (a message, in a whole answer); returns its content when text is wanted. */
   private String delta(JsonParser p, JsonToken value, boolean wantText) throws IOException {
     if (value != JsonToken.START_OBJECT) {
-      p.skipChildren();
       return null;
     }
     String piece = null;
@@ -150,35 +162,74 @@ final class OpenAiChunkPeek {
       JsonToken field = p.nextToken();
       switch (name) {
         case "content" -> {
-          if (field == JsonToken.VALUE_STRING && p.getTextLength() > 0) {
+          if (expect(field, name, STRING_OR_NULL) == JsonToken.VALUE_STRING && p.getTextLength() > 0) {
             content = true;
             piece = wantText ? p.getText() : null;
           }
         }
-        case "tool_calls", "function_call" -> {
-          if (field != JsonToken.VALUE_NULL) {
+        case "tool_calls" -> {
+          if (expect(field, name, ARRAY_OR_NULL) != JsonToken.VALUE_NULL) {
             tools = true;
             content = true;
+            toolCalls(p);
           }
-          p.skipChildren();
         }
-        case "refusal" -> content |= field == JsonToken.VALUE_STRING;
+        case "function_call" -> {
+          if (expect(field, name, OBJECT_OR_NULL) != JsonToken.VALUE_NULL) {
+            tools = true;
+            content = true;
+            function(p);
+          }
+        }
+        case "role" -> expect(field, name, STRING_OR_NULL);
+        case "refusal" -> content |= expect(field, name, STRING_OR_NULL) == JsonToken.VALUE_STRING;
         default -> p.skipChildren();
       }
     }
     return piece;
   }
 
+  private void toolCalls(JsonParser p) throws IOException {
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      expect(p.currentToken(), "tool_calls[]", OBJECT);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "index" -> expect(value, name, INTEGER);
+          case "id", "type" -> expect(value, name, STRING_OR_NULL);
+          case "function" -> {
+            if (expect(value, name, OBJECT_OR_NULL) == JsonToken.START_OBJECT) {
+              function(p);
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+    }
+  }
+
+  private void function(JsonParser p) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if (name.equals("name") || name.equals("arguments")) {
+        expect(value, name, STRING_OR_NULL);
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
   private void usage(JsonParser p) throws IOException {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
-      if (value == JsonToken.VALUE_NUMBER_INT && name.equals("prompt_tokens")) {
-        promptTokens = p.getIntValue();
-      } else if (value == JsonToken.VALUE_NUMBER_INT && name.equals("completion_tokens")) {
-        completionTokens = p.getIntValue();
-      } else {
-        p.skipChildren();
+      switch (name) {
+        case "prompt_tokens" -> promptTokens = expect(value, name, COUNT) == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+        case "completion_tokens" -> completionTokens = expect(value, name, COUNT) == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+        case "total_tokens" -> expect(value, name, COUNT);
+        default -> p.skipChildren();
       }
     }
   }

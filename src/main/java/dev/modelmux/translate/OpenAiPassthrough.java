@@ -52,7 +52,9 @@ abstract class OpenAiPassthrough implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    read(upstreamBody.getBytes());
+    byte[] bytes = upstreamBody.getBytes();
+    Json.checkOpenAiAnswer(bytes, deployment);
+    read(bytes);
     if (peek.usageObject) {
       usage = new Usage(peek.promptTokens, peek.completionTokens);
     }
@@ -62,6 +64,9 @@ abstract class OpenAiPassthrough implements Translator {
   @Override
   public StreamStep onEvent(SseEvent event, Buffer out) {
     if (event.dataIs("[DONE]")) {
+      if (!answer.finished()) {
+        throw Json.incomplete(deployment);
+      }
       out.appendBuffer(DONE);
       return StreamStep.COMPLETE;
     }

@@ -218,7 +218,8 @@ class StreamTranslationTest {
     assertThatThrownBy(() -> relay(continuation, whole(stream))).isInstanceOf(GatewayException.class);
     Translator textOnly = ContinuationTranslator.create(openAiRequest(false),
         deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
-    String withoutTools = stream.lines().filter(l -> !l.contains("tool_calls")).map(l -> l + "\n").reduce("", String::concat);
+    String withoutTools = stream.replace("\"finish_reason\":\"tool_calls\"", "\"finish_reason\":\"stop\"").lines()
+        .filter(l -> !l.contains("tool_calls")).map(l -> l + "\n").reduce("", String::concat);
     List<SseEvent> out = events(relay(textOnly, whole(withoutTools)).output());
     StringBuilder text = new StringBuilder();
     out.stream().filter(e -> e.data().startsWith("{")).forEach(e -> new JsonObject(e.data()).getJsonArray("choices")

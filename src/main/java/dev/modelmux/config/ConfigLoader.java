@@ -163,7 +163,7 @@ public final class ConfigLoader {
 
   private DeploymentConfig deployment(ConfigNode d) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "model", "context_window", "max_output_tokens",
-        "default_max_tokens", "api_version", "limits", "price", "timeouts"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -198,7 +198,10 @@ public final class ConfigLoader {
             timeouts.number("connect_ms", t.connectMs(), 1, 600_000),
             timeouts.number("first_token_ms", t.firstTokenMs(), 1, 3_600_000),
             timeouts.number("idle_ms", t.idleMs(), 1, 3_600_000),
-            timeouts.number("total_ms", t.totalMs(), 1, 86_400_000)));
+            timeouts.number("total_ms", t.totalMs(), 1, 86_400_000)),
+        new BodyLimits(
+            d.number("max_answer_bytes", BodyLimits.DEFAULT.answerBytes(), 1024, 1L << 30),
+            d.number("max_error_bytes", BodyLimits.DEFAULT.errorBytes(), 256, 16L * 1024 * 1024)));
   }
 
   private static List<RouteConfig> routes(ConfigNode root, List<DeploymentConfig> deployments) {

@@ -7,6 +7,7 @@ import java.net.URI;
  *
  * @param apiVersion Azure's api-version or Anthropic's anthropic-version; null for the provider's default
  * @param defaultMaxTokens the output cap sent to providers that require one when the client set none
+ * @param bodyLimits the most a non-streamed answer or an error body may hold
  */
 public record DeploymentConfig(
     String id,
@@ -21,4 +22,5 @@ public record DeploymentConfig(
     String apiVersion,
     Limits limits,
     Price price,
-    Timeouts timeouts) {}
+    Timeouts timeouts,
+    BodyLimits bodyLimits) {}

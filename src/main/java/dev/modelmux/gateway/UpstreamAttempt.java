@@ -97,7 +97,8 @@ final class UpstreamAttempt {
       return;
     }
     if (response.statusCode() != 200) {
-      response.body().onComplete(body -> fail(body.succeeded() ? upstreamError(response, body.result()) : unreachable(body.cause())));
+      BoundedBody.error(response, deployment.config().bodyLimits().errorBytes())
+          .onComplete(body -> fail(body.succeeded() ? upstreamError(response, body.result()) : unreachable(body.cause())));
     } else if (stream) {
       if (continuing) {
         deadlines.watchGaps();
@@ -126,9 +127,9 @@ final class UpstreamAttempt {
       });
       relay.start();
     } else {
-      response.body().onComplete(body -> {
+      BoundedBody.answer(response, deployment.config().bodyLimits().answerBytes()).onComplete(body -> {
         if (body.failed()) {
-          fail(unreachable(body.cause()));
+          fail(body.cause() instanceof BoundedBody.TooLarge tooLarge ? oversized(tooLarge) : unreachable(body.cause()));
           return;
         }
         Buffer answer;
@@ -234,6 +235,11 @@ final class UpstreamAttempt {
     } catch (RuntimeException e) {
       return ProtocolErrors.of(e, deployment, "error body");
     }
+  }
+
+  private GatewayError oversized(BoundedBody.TooLarge cause) {
+    return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' sent an answer too large to relay ("
+        + cause.getMessage() + ").");
   }
 
   private GatewayError timeout(String what) {

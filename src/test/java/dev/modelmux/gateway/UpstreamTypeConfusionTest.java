@@ -50,7 +50,18 @@ class UpstreamTypeConfusionTest {
           model: claude-2
           context_window: 100000
           limits: { tpm: 100000000, rpm: 1000000 }
+        - id: fake-capped
+          provider: openai
+          base_url: ${FAKE}/v1
+          api_key_env: KEY_A
+          model: gpt-4
+          context_window: 8192
+          limits: { tpm: 100000000, rpm: 1000000 }
+          max_answer_bytes: 65536
+          max_error_bytes: 1024
       routes:
+        - name: via-capped
+          tiers: [[fake-capped]]
         - name: via-openai
           tiers: [[fake-openai]]
         - name: via-anthropic
@@ -65,14 +76,18 @@ class UpstreamTypeConfusionTest {
   private static ModelMux gateway;
   private static TestClient client;
 
-  record Answer(JsonObject body, List<String[]> events) {}
+  record Answer(JsonObject body, List<String[]> events, int status) {
+    Answer(JsonObject body, List<String[]> events) {
+      this(body, events, 200);
+    }
+  }
 
   @BeforeAll
   static void start(Vertx vertx) {
     provider = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
       Answer answer = NEXT.get();
       if (answer.events() == null) {
-        req.response().putHeader("content-type", "application/json").end(answer.body().encode());
+        req.response().setStatusCode(answer.status()).putHeader("content-type", "application/json").end(answer.body().encode());
         return;
       }
       StringBuilder sse = new StringBuilder();
@@ -131,6 +146,26 @@ class UpstreamTypeConfusionTest {
     for (int i = 0; i < deployments.size(); i++) {
       assertThat(deployments.getJsonObject(i).getInteger("in_flight")).as(deployments.getJsonObject(i).getString("id")).isZero();
     }
+  }
+
+  @Test
+  void answersAndErrorBodiesAreReadOnlyUpToTheirCaps() {
+    JsonObject huge = openAiAnswer(false);
+    huge.getJsonArray("choices").getJsonObject(0).getJsonObject("message").put("content", "x".repeat(200_000));
+    NEXT.set(new Answer(huge, null));
+    Reply tooLarge = await(client.postJson("/v1/chat/completions", request("via-capped", false)));
+    assertThat(tooLarge.status()).isEqualTo(502);
+    assertThat(tooLarge.json().getJsonObject("error").getString("message")).contains("too large").contains("65536");
+
+    JsonObject hugeError = new JsonObject().put("error", new JsonObject().put("message", "y".repeat(200_000)).put("type", "server_error"));
+    NEXT.set(new Answer(hugeError, null, 400));
+    Reply error = await(client.postJson("/v1/messages", request("via-capped", false)));
+    assertThat(error.status()).isEqualTo(400);
+    assertThat(error.json().getString("type")).isEqualTo("error");
+    assertThat(error.body().length()).isLessThan(2048);
+
+    NEXT.set(new Answer(openAiAnswer(false), null));
+    assertThat(await(client.postJson("/v1/chat/completions", request("via-capped", false))).status()).isEqualTo(200);
   }
 
   private int exchangeBothDialects(String route, Answer answer, List<String> problems) {

@@ -6,7 +6,8 @@ package dev.modelmux.config;
  * @param breakerFailures provider failures in a row that open a deployment's breaker
  * @param breakerResetMs how long an open breaker (and the shared pause that goes with it) lasts before a probe
  * @param retryBackoffMs base of the jittered wait before the one retry of a transient error on the same deployment
+ * @param quotaPauseMs how long a deployment whose account is out of quota or credit is skipped by every replica
  */
-public record ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs) {
-  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100);
+public record ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs, long quotaPauseMs) {
+  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100, 600_000);
 }

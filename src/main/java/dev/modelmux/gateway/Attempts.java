@@ -30,9 +30,12 @@ final class Attempts {
   private final Breakers breakers;
   private final ClientChannel client;
   private final boolean continuable;
+  private final QuotaAlarm quota;
 
   /** @param continuable whether the route continues streams that break, so a broken stream is left open for that */
-  Attempts(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, ClientChannel client, boolean continuable) {
+  Attempts(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, ClientChannel client,
+      boolean continuable) {
+    this.quota = quota;
     this.vertx = vertx;
     this.http = http;
     this.budgets = budgets;
@@ -47,16 +50,16 @@ final class Attempts {
    */
   RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
     Deployment deployment = candidate.deployment();
-    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).continuable(continuable).onCommit(onCommit);
-    Future<AttemptResult> result = guarded(candidate, translator, granted, attempt).recover(failure -> {
-      if (Breakers.isOpenCircuit(failure)) {
-        return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
-            "Deployment '" + deployment.id() + "' is being probed after failures.")));
+    Breakers.Call call = breakers.call(deployment.id());
+    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).continuable(continuable).onCommit(() -> {
+      if (call != null) {
+        call.firstContent();
       }
-      if (failure instanceof GatewayException e
-          && (e.error().kind() == ErrorKind.RATE_LIMIT_REQUESTS || e.error().kind() == ErrorKind.RATE_LIMIT_TOKENS)) {
-        budgets.pause(deployment.id(), e.error().retryAfterMs() > 0 ? e.error().retryAfterMs() : DEFAULT_PAUSE_MS);
-        deployment.meters().paused(false);
+      onCommit.run();
+    });
+    Future<AttemptResult> result = guarded(call, candidate, translator, granted, attempt).recover(failure -> {
+      if (failure instanceof GatewayException e) {
+        limited(deployment, e.error());
       }
       return Future.failedFuture(failure);
     });
@@ -65,7 +68,18 @@ final class Attempts {
 
   /** Continues a broken stream into the client's open response; fails (the caller ends the stream) if it cannot. */
   Future<AttemptResult> continueWith(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
-    return guarded(candidate, translator, granted, newAttempt(candidate, granted, translator).continuing());
+    Breakers.Call call = breakers.call(candidate.deployment().id());
+    return guarded(call, candidate, translator, granted, newAttempt(candidate, granted, translator).continuing());
+  }
+
+  /** A 429 pauses the deployment for every replica for its retry-after; an exhausted quota for much longer. */
+  private void limited(Deployment deployment, GatewayError error) {
+    if (error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS) {
+      budgets.pause(deployment.id(), error.retryAfterMs() > 0 ? error.retryAfterMs() : DEFAULT_PAUSE_MS);
+      deployment.meters().paused(false);
+    } else if (error.kind() == ErrorKind.QUOTA_EXCEEDED) {
+      quota.exhausted(deployment, error);
+    }
   }
 
   private UpstreamAttempt newAttempt(Candidate candidate, ReserveResult.Granted granted, Translator translator) {
@@ -78,15 +92,19 @@ final class Attempts {
     });
   }
 
-  /** The attempt under its breaker; a probe refused by a half-open breaker gives its reservation back at once. */
-  private Future<AttemptResult> guarded(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {
+  /**
+   * The attempt under its breaker ({@code call}, null when the breaker refused it: then the reservation goes back at
+   * once and the request goes elsewhere), its outcome told to the breaker when it ends.
+   */
+  private Future<AttemptResult> guarded(Breakers.Call call, Candidate candidate, Translator translator, ReserveResult.Granted granted,
+      UpstreamAttempt attempt) {
     Deployment deployment = candidate.deployment();
-    return breakers.guard(deployment.id(), () -> measured(candidate, translator, granted, attempt), AttemptResult::errorAfterCommit)
-        .onFailure(failure -> {
-          if (Breakers.isOpenCircuit(failure)) {
-            budgets.settle(granted.reservation(), 0);
-          }
-        });
+    if (call == null) {
+      budgets.settle(granted.reservation(), 0);
+      return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
+          "Deployment '" + deployment.id() + "' is being probed after failures.")));
+    }
+    return measured(candidate, translator, granted, attempt).andThen(outcome -> BreakerOutcome.tell(call, outcome));
   }
 
   private Future<AttemptResult> measured(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {

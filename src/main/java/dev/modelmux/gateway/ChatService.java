@@ -6,6 +6,7 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.metrics.RouteMeters;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner;
@@ -33,18 +34,20 @@ public final class ChatService {
   private final Breakers breakers;
   private final RouteMeters unrouted;
   private final long retryBackoffMs;
+  private final QuotaAlarm quota;
   private final CapacityWaiter waiter;
 
   /** @param waiter the process's waiting room for requests that found no capacity */
   public ChatService(Vertx vertx, CapacityWaiter waiter, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, long retryBackoffMs) {
+      RouteMeters unrouted, ResilienceConfig resilience) {
     this.unrouted = unrouted;
     this.vertx = vertx;
     this.http = http;
     this.routes = routes;
     this.budgets = budgets;
     this.breakers = breakers;
-    this.retryBackoffMs = retryBackoffMs;
+    this.retryBackoffMs = resilience.retryBackoffMs();
+    this.quota = new QuotaAlarm(budgets, resilience.quotaPauseMs());
     this.waiter = waiter;
   }
 
@@ -64,7 +67,7 @@ public final class ChatService {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
-      return new Dispatch(vertx, http, budgets, breakers, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+      return new Dispatch(vertx, http, budgets, breakers, quota, retryBackoffMs, waiter, client, route, plan.candidates()).run();
     }).onComplete(done -> {
       route.meters().fallbacks(client.fallbacks());
       if (done.succeeded()) {

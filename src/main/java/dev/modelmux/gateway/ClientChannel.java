@@ -16,6 +16,9 @@ import io.vertx.core.http.HttpServerResponse;
  * every failure before that can still go to another deployment; "client gone" cancels whatever is in flight.
  */
 public final class ClientChannel {
+  /** The status an exchange gets when its client left before the answer (nginx's; never sent). */
+  static final int CLIENT_GONE = 499;
+
   private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");

@@ -58,7 +58,7 @@ final class Dispatch {
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
-  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, long retryBackoffMs,
+  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long retryBackoffMs,
       CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.budgets = budgets;
@@ -72,7 +72,7 @@ final class Dispatch {
     this.budgetGraceDeadlineNanos = System.nanoTime() + Math.max(route.maxWaitMs(), BUDGET_GLITCH_GRACE_MS) * 1_000_000;
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
-    this.attempts = new Attempts(vertx, http, budgets, breakers, client, route.continueOnFailure());
+    this.attempts = new Attempts(vertx, http, budgets, breakers, quota, client, route.continueOnFailure());
     this.continuation = new Continuation(budgets, breakers, attempts, client, candidates);
   }
 
@@ -95,7 +95,7 @@ final class Dispatch {
   /** @param isRetry this candidate already failed once with a transient error; it gets no second retry */
   private Future<AttemptResult> tryCandidate(int index, boolean isRetry) {
     if (client.gone()) {
-      return Future.failedFuture(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+      return Future.failedFuture(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
     }
     if (index >= candidates.size()) {
       return exhausted();

@@ -226,7 +226,7 @@ final class UpstreamAttempt {
     if (!stop(true)) {
       return;
     }
-    result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+    result.fail(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
   }
 
   private GatewayError upstreamError(HttpClientResponse response, Buffer body) {

@@ -28,6 +28,7 @@ public final class DeploymentMeters {
   private final Counter hedgesLost;
   private final Counter pausedRateLimit;
   private final Counter pausedBreaker;
+  private final Counter pausedQuota;
 
   DeploymentMeters(MeterRegistry registry, String id, List<String> attemptOutcomes) {
     this.registry = registry;
@@ -41,6 +42,7 @@ public final class DeploymentMeters {
     hedgesLost = hedges("lost");
     pausedRateLimit = pauses("rate_limit");
     pausedBreaker = pauses("breaker_open");
+    pausedQuota = pauses("quota_exhausted");
   }
 
   /** One upstream attempt: "ok", or the kind of its failure. */
@@ -74,6 +76,11 @@ public final class DeploymentMeters {
   /** The deployment was paused for every replica: by a provider 429, or by its breaker opening. */
   public void paused(boolean byBreaker) {
     (byBreaker ? pausedBreaker : pausedRateLimit).increment();
+  }
+
+  /** The deployment's account is out of quota or credit: paused for every replica, for long. */
+  public void quotaExhausted() {
+    pausedQuota.increment();
   }
 
   private Counter attemptCounter(String outcome) {

@@ -3,24 +3,23 @@ package dev.modelmux.resilience;
 import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.core.GatewayException;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
-import io.vertx.circuitbreaker.CircuitBreakerState;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One circuit breaker per deployment (vertx-circuit-breaker, half-open probes), counting only failures that say
- * something about the provider: 5xx, overload, timeouts, connection errors, streams that die. Whoever wires it hears
- * when a breaker opens (to pause the deployment for every replica until the probe).
+ * One circuit breaker per deployment (resilience4j): {@code breaker_failures} provider failures in a row open it,
+ * after {@code breaker_reset_ms} it lets one probe through (half-open), and that probe's first content closes it. A
+ * call may also end neutral (a lost hedge, a client that left, local saturation): it then says nothing about the
+ * provider and only frees the probe's place. Whoever wires it hears when a breaker opens (to pause the deployment for
+ * every replica until the probe); notifications are plain callbacks, never event-bus messages.
  */
 public final class Breakers {
   private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
@@ -30,73 +29,114 @@ public final class Breakers {
     void opened(String deploymentId, long forMs);
   }
 
+  public enum State { CLOSED, HALF_OPEN, OPEN }
+
   private final Map<String, CircuitBreaker> byDeployment = new HashMap<>();
 
-  public Breakers(Vertx vertx, List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen) {
-    CircuitBreakerOptions options = new CircuitBreakerOptions()
-        .setMaxFailures(settings.breakerFailures())
-        .setResetTimeout(settings.breakerResetMs())
-        .setTimeout(-1) // deadlines are the attempt's own (connect, first token, idle, total)
-        .setFallbackOnFailure(false);
+  public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen) {
+    CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+        .slidingWindowType(SlidingWindowType.COUNT_BASED)
+        .slidingWindowSize(settings.breakerFailures())
+        .minimumNumberOfCalls(settings.breakerFailures())
+        .failureRateThreshold(100) // every one of the last N calls failed: N failures in a row
+        .slowCallRateThreshold(100)
+        .slowCallDurationThreshold(Duration.ofDays(365)) // a long stream is not a slow call; deadlines are the attempt's
+        .waitDurationInOpenState(Duration.ofMillis(settings.breakerResetMs()))
+        .automaticTransitionFromOpenToHalfOpenEnabled(true)
+        .permittedNumberOfCallsInHalfOpenState(1)
+        .writableStackTraceEnabled(false)
+        .build();
     for (String id : deploymentIds) {
-      CircuitBreaker breaker = CircuitBreaker.create("modelmux-" + id, vertx, options);
-      breaker.failurePolicy(Breakers::providerFailure);
-      breaker.openHandler(v -> {
-        LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms", id, settings.breakerResetMs());
-        onOpen.opened(id, settings.breakerResetMs());
+      CircuitBreaker breaker = CircuitBreaker.of("modelmux-" + id, config);
+      breaker.getEventPublisher().onStateTransition(event -> {
+        switch (event.getStateTransition().getToState()) {
+          case OPEN -> {
+            LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms", id, settings.breakerResetMs());
+            onOpen.opened(id, settings.breakerResetMs());
+          }
+          case HALF_OPEN -> LOG.info("breaker half-open for deployment {}: the next request probes it", id);
+          case CLOSED -> LOG.info("breaker closed for deployment {}", id);
+          default -> { }
+        }
       });
-      breaker.halfOpenHandler(v -> LOG.info("breaker half-open for deployment {}: the next request probes it", id));
-      breaker.closeHandler(v -> LOG.info("breaker closed for deployment {}", id));
       byDeployment.put(id, breaker);
     }
   }
 
   /** False while the deployment's breaker is open: do not even reserve budget on it. */
   public boolean allows(String deploymentId) {
-    return state(deploymentId) != CircuitBreakerState.OPEN;
+    return state(deploymentId) != State.OPEN;
   }
 
-  public CircuitBreakerState state(String deploymentId) {
-    return byDeployment.get(deploymentId).state();
+  public State state(String deploymentId) {
+    return switch (byDeployment.get(deploymentId).getState()) {
+      case CLOSED, DISABLED, METRICS_ONLY -> State.CLOSED;
+      case HALF_OPEN -> State.HALF_OPEN;
+      case OPEN, FORCED_OPEN -> State.OPEN;
+    };
   }
 
-  /**
-   * Runs an attempt under the deployment's breaker; fails with {@link #isOpenCircuit} when a half-open probe is already
-   * out. An answer that reached the client and then broke ({@code brokenAfterCommit} gives its error, or null) is a
-   * provider failure too, but still the attempt's result: it passes the breaker as a failure and comes back out.
-   */
-  public <T> Future<T> guard(String deploymentId, Supplier<Future<T>> attempt, Function<T, GatewayError> brokenAfterCommit) {
-    return byDeployment.get(deploymentId).<T>execute(() -> attempt.get().compose(result -> {
-          GatewayError broken = brokenAfterCommit.apply(result);
-          return broken != null && saysProviderIsUnwell(broken) ? Future.failedFuture(new BrokenStream(result)) : Future.succeededFuture(result);
-        }))
-        .recover(failure -> failure instanceof BrokenStream broken ? Future.succeededFuture(broken.<T>result()) : Future.failedFuture(failure));
+  /** Leave to call the deployment once, or null while it is open or its half-open probe is already out. */
+  public Call call(String deploymentId) {
+    CircuitBreaker breaker = byDeployment.get(deploymentId);
+    return breaker.tryAcquirePermission() ? new Call(breaker) : null;
   }
 
-  public static boolean isOpenCircuit(Throwable failure) {
-    return failure instanceof io.vertx.circuitbreaker.OpenCircuitException;
-  }
+  /** One call's outcome, told once: the first of succeeded, failed and neutral counts; a stream broken later counts too. */
+  public static final class Call {
+    private final CircuitBreaker breaker;
+    private final long startNanos = System.nanoTime();
+    private boolean resolved;
+    private boolean succeeded;
 
-  static boolean providerFailure(Future<?> outcome) {
-    if (outcome.succeeded()) {
-      return false;
-    }
-    Throwable cause = outcome.cause();
-    return cause instanceof BrokenStream || (cause instanceof GatewayException e && saysProviderIsUnwell(e.error()));
-  }
+    private final boolean probe;
 
-  /** Carries a mid-stream failure through the breaker, which only counts failed futures. */
-  private static final class BrokenStream extends RuntimeException {
-    private final Object result;
-
-    BrokenStream(Object result) {
-      super("stream broke after commit", null, false, false);
-      this.result = result;
+    private Call(CircuitBreaker breaker) {
+      this.breaker = breaker;
+      this.probe = breaker.getState() == CircuitBreaker.State.HALF_OPEN;
     }
 
-    @SuppressWarnings("unchecked")
-    <T> T result() {
-      return (T) result;
+    /**
+     * The answer's first content: a half-open probe is resolved by it (a long answer must not keep the breaker half-open);
+     * a closed breaker hears how the call ended, so failures in a row stay in a row.
+     */
+    public void firstContent() {
+      if (probe) {
+        succeeded();
+      }
+    }
+
+    /** The provider answered: a complete answer, or one that is the client's own fault. */
+    public void succeeded() {
+      if (!resolved) {
+        resolved = true;
+        succeeded = true;
+        breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    /** The provider failed (before any content, or a stream that died after it). */
+    public void failed(GatewayError error) {
+      if (!resolved || succeeded) {
+        resolved = true;
+        succeeded = false;
+        breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, new ProviderFailure(error));
+      }
+    }
+
+    /** The call says nothing about the provider; a half-open breaker may send its next probe. */
+    public void neutral() {
+      if (!resolved) {
+        resolved = true;
+        breaker.releasePermission();
+      }
+    }
+  }
+
+  /** What the breaker records for a failure; never thrown. */
+  private static final class ProviderFailure extends RuntimeException {
+    ProviderFailure(GatewayError error) {
+      super(error.kind().name(), null, false, false);
     }
   }
 

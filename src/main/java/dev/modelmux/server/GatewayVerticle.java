@@ -62,7 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience().retryBackoffMs());
+        config.resilience());
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());

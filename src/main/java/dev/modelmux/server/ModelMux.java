@@ -65,7 +65,7 @@ public final class ModelMux {
         })
         .compose(v -> emulator)
         .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
-          Breakers breakers = new Breakers(vertx, routes.deployments().stream().map(Deployment::id).toList(), config.resilience(),
+          Breakers breakers = new Breakers(routes.deployments().stream().map(Deployment::id).toList(), config.resilience(),
               (id, forMs) -> {
                 budgets.pause(id, forMs);
                 routes.deployment(id).meters().paused(true);

@@ -24,8 +24,9 @@ public final class AnthropicErrors {
       return UpstreamErrorBody.refused(deployment, status);
     }
     return switch (status) {
-      case 400 -> new GatewayError(400, message.startsWith("prompt is too long") ? ErrorKind.CONTEXT_LENGTH_EXCEEDED : ErrorKind.INVALID_REQUEST,
-          message, null, null, 0);
+      case 400 -> outOfCredit(message) ? new GatewayError(429, ErrorKind.QUOTA_EXCEEDED, message, null, null, 0)
+          : new GatewayError(400, message.startsWith("prompt is too long") ? ErrorKind.CONTEXT_LENGTH_EXCEEDED : ErrorKind.INVALID_REQUEST,
+              message, null, null, 0);
       case 402 -> new GatewayError(429, ErrorKind.QUOTA_EXCEEDED, message, null, null, 0);
       case 413 -> new GatewayError(413, ErrorKind.REQUEST_TOO_LARGE, message, null, null, 0);
       case 429 -> new GatewayError(429, ErrorKind.RATE_LIMIT_TOKENS, message, null, null, retryAfterMs);
@@ -35,6 +36,12 @@ public final class AnthropicErrors {
           ? new GatewayError(status, ErrorKind.UPSTREAM_ERROR, message, null, null, retryAfterMs)
           : new GatewayError(status, ErrorKind.INVALID_REQUEST, message, null, null, 0);
     };
+  }
+
+  /** Anthropic says an account has run out of prepaid credit with a 400 ("Your credit balance is too low ..."). */
+  private static boolean outOfCredit(String message) {
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    return lower.contains("credit balance") || lower.contains("billing");
   }
 
   /** An {@code event: error} inside a stream that had started. */

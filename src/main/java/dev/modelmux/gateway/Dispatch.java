@@ -55,6 +55,7 @@ final class Dispatch {
   /** Per candidate: until when its last denial said it has no room (System.nanoTime), so a woken pass skips it. */
   private final long[] deniedUntilNanos;
   private final ReserveResult.Reason[] deniedFor;
+  private final TierWait tierWait;
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
@@ -72,6 +73,7 @@ final class Dispatch {
     this.budgetGraceDeadlineNanos = System.nanoTime() + Math.max(route.maxWaitMs(), BUDGET_GLITCH_GRACE_MS) * 1_000_000;
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
+    this.tierWait = new TierWait(route.maxWaitMs());
     this.attempts = new Attempts(vertx, http, budgets, breakers, quota, client, route.continueOnFailure());
     this.continuation = new Continuation(budgets, breakers, attempts, client, candidates);
   }
@@ -104,6 +106,7 @@ final class Dispatch {
     Deployment deployment = candidate.deployment();
     if (!breakers.allows(deployment.id())) {
       lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is failing; its breaker is open.");
+      tierWait.obstacle(candidate.tier(), null);
       return tryFrom(index + 1);
     }
     if (wokenBy != null && !wokenBy.equals(deployment.id()) && deniedUntilNanos[index] - System.nanoTime() > 0) {
@@ -115,6 +118,7 @@ final class Dispatch {
       if (answer instanceof ReserveResult.Denied denied) {
         deployment.state().headroom(denied.now());
         noteDenial(index, denied.reason(), denied.retryAfterMs());
+        tierWait.obstacle(candidate.tier(), null);
         return tryFrom(index + 1);
       }
       ReserveResult.Granted granted = (ReserveResult.Granted) answer;
@@ -126,6 +130,7 @@ final class Dispatch {
         // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
         budgets.settle(granted.reservation(), 0);
         lastError = untranslatable.error();
+        tierWait.obstacle(candidate.tier(), null);
         return tryFrom(index + 1);
       }
       HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, route.continueOnFailure(), attempts::start);
@@ -146,14 +151,29 @@ final class Dispatch {
           long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
           return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
         }
-        if (!isRetry && !hedge.started() && index + 1 >= candidates.size() && Failover.shortRateLimit(error)) {
-          // The last candidate asked for a short wait: wait it out (once) rather than answer 429.
-          return vertx.timer(error.retryAfterMs() + RETRY_AFTER_SLACK_MS).compose(v -> tryCandidate(index, true));
-        }
         lastError = error;
-        return tryFrom(index + (hedge.started() ? 2 : 1));
+        int next = index + (hedge.started() ? 2 : 1);
+        tierWait.obstacle(candidate.tier(), error);
+        long waitMs = hedge.started() || !leavesTier(index, next) ? -1 : tierWait.beforeLeaving(candidate.tier());
+        if (waitMs >= 0) {
+          // The tier's only obstacle was a short retry-after: wait it out once rather than answer with a weaker model (or 429).
+          return vertx.timer(waitMs + RETRY_AFTER_SLACK_MS).compose(v -> tryCandidate(tierStart(index), true));
+        }
+        return tryFrom(next);
       });
     });
+  }
+
+  private boolean leavesTier(int index, int next) {
+    return next >= candidates.size() || candidates.get(next).tier() != candidates.get(index).tier();
+  }
+
+  private int tierStart(int index) {
+    int start = index;
+    while (start > 0 && candidates.get(start - 1).tier() == candidates.get(index).tier()) {
+      start--;
+    }
+    return start;
   }
 
   /** The route's fixed hedge delay, or with "auto" the deployment's recent p95 time to first token. */

@@ -4,20 +4,11 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
 /** Which failures are worth another try, here or on another deployment; the rest are the request's own fault. */
 final class Failover {
-  /** A provider 429 asking for no more than this is waited out on the last candidate instead of returned. */
-  private static final long SHORT_RETRY_AFTER_MS = 2000;
-
   private Failover() {}
 
   /** A 500 or a connection that broke before any answer: worth one more try on the same deployment. Silence is not. */
   static boolean worthRetrying(GatewayError error) {
     return error.kind() == ErrorKind.UPSTREAM_UNREACHABLE || (error.kind() == ErrorKind.UPSTREAM_ERROR && error.status() == 500);
-  }
-
-  /** A rate limit the provider says lifts within {@link #SHORT_RETRY_AFTER_MS}. */
-  static boolean shortRateLimit(GatewayError error) {
-    boolean rateLimited = error.kind() == ErrorKind.RATE_LIMIT_REQUESTS || error.kind() == ErrorKind.RATE_LIMIT_TOKENS;
-    return rateLimited && error.retryAfterMs() > 0 && error.retryAfterMs() <= SHORT_RETRY_AFTER_MS;
   }
 
   static boolean worthTryingNext(GatewayError error, boolean contentFilterFailsOver) {

@@ -27,7 +27,8 @@ public final class CandidatePlanner {
    * One deployment to try, with the request to send it (trimmed when its window is smaller) and the tokens to
    * reserve on it (prompt as it counts them + the output it may produce).
    */
-  public record Candidate(Deployment deployment, ChatRequest request, int promptTokens, int reserveTokens, int tokensTrimmed) {}
+  /** @param tier the route tier the deployment belongs to (0 is the best) */
+  public record Candidate(Deployment deployment, ChatRequest request, int promptTokens, int reserveTokens, int tokensTrimmed, int tier) {}
 
   /** @param candidates ordered; empty when nothing fits, then {@code largestWindow} says what the best would hold */
   public record Plan(List<Candidate> candidates, int promptTokens, int largestWindow) {
@@ -45,7 +46,9 @@ public final class CandidatePlanner {
     List<Candidate> trimmed = new ArrayList<>();
     int largestWindow = 0;
     int smallestPrompt = Integer.MAX_VALUE;
-    for (List<Deployment> tier : tiers) {
+    for (int tierIndex = 0; tierIndex < tiers.size(); tierIndex++) {
+      List<Deployment> tier = tiers.get(tierIndex);
+      int tierNumber = tierIndex;
       List<Candidate> fitting = new ArrayList<>();
       for (int i = 0; i < tier.size(); i++) {
         Deployment deployment = tier.get((rotation + i) % tier.size());
@@ -55,11 +58,12 @@ public final class CandidatePlanner {
         smallestPrompt = Math.min(smallestPrompt, prompt);
         int needed = prompt + (clientMax == null ? 1 : Math.min(clientMax, deployment.config().maxOutputTokens()));
         if (needed <= window) {
-          fitting.add(new Candidate(deployment, tokens.request(), prompt, prompt + output(deployment, clientMax, prompt), 0));
+          fitting.add(new Candidate(deployment, tokens.request(), prompt, prompt + output(deployment, clientMax, prompt), 0,
+              tierNumber));
         } else {
           ContextTrimmer.trim(tokens.request(), deployment.config(), ContextTrimmer.promptBudget(deployment.config(), clientMax))
               .ifPresent(t -> trimmed.add(new Candidate(deployment, t.request(), t.promptTokens(),
-                  t.promptTokens() + output(deployment, clientMax, t.promptTokens()), t.tokensDropped())));
+                  t.promptTokens() + output(deployment, clientMax, t.promptTokens()), t.tokensDropped(), tierNumber)));
         }
       }
       if (route.order() == RouteConfig.Order.TIERS) {

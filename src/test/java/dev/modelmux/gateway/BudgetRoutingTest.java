@@ -63,6 +63,9 @@ class BudgetRoutingTest {
       routes:
         - name: rpm-then-spare
           tiers: [[tight-rpm], [spare]]
+        - name: rpm-then-spare-at-once
+          max_wait_ms: 100          # below the emulator's 1 s retry-after: degrade rather than wait it out
+          tiers: [[tight-rpm], [spare]]
         - name: rpm-only
           tiers: [[tight-rpm]]
         - name: tpm-wait
@@ -191,11 +194,11 @@ class BudgetRoutingTest {
   void aProvider429PausesTheDeploymentForEveryone(Vertx vertx) {
     start(vertx);
     fixture.emulator.setFault("gpt-4", Fault.status(429).times(1));
-    Reply first = ask("rpm-then-spare", "hi", null);
+    Reply first = ask("rpm-then-spare-at-once", "hi", null);
     assertThat(first.status()).isEqualTo(200);
     assertThat(first.headers().get("x-modelmux-deployment")).isEqualTo("spare");
     assertThat(admin("tight-rpm").getLong("paused_for_ms")).isPositive();
-    Reply second = ask("rpm-then-spare", "hi", null);
+    Reply second = ask("rpm-then-spare-at-once", "hi", null);
     assertThat(second.headers().get("x-modelmux-deployment")).isEqualTo("spare");
     assertThat(fixture.emulator.stats("gpt-4").requests()).as("nothing sent to the paused deployment").isEqualTo(1);
   }

@@ -92,12 +92,27 @@ class ResilienceTest {
   }
 
   @Test
-  void a429WithAnotherCandidateFailsOverAtOnce() {
-    fixture.emulator.setFault("gpt-4", Fault.status(429));
-    long start = System.nanoTime();
+  void aShort429OnTheBetterTierIsWaitedOutOnceBeforeDegrading() {
+    fixture.emulator.setFault("gpt-4", Fault.status(429).times(1)); // retry-after: 1
     Reply reply = ask("primary-then-small", "hi");
-    assertThat(reply.headers().get("x-modelmux-deployment")).isEqualTo("c-gpt35");
-    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(800);
+    assertThat(reply.headers().get("x-modelmux-deployment")).as("the better model, a second later").isEqualTo("a-gpt4");
+    assertThat(fixture.emulator.stats("gpt-3.5-turbo").requests()).isZero();
+
+    fixture.emulator.setFault("gpt-4", Fault.status(429));
+    Reply degraded = ask("primary-then-small", "hi");
+    assertThat(degraded.headers().get("x-modelmux-deployment")).isEqualTo("c-gpt35");
+    assertThat(gpt4Requests()).as("one wait, then the lower tier").isEqualTo(4);
+  }
+
+  @Test
+  void aShort429TriesTheInterchangeableDeploymentOfTheSameTierFirst() {
+    fixture.emulator.setFault("gpt-4", Fault.status(429).times(1));
+    Reply reply = ask("code-reasoning", "hi");
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.headers().get("x-modelmux-deployment")).isIn("a-gpt4", "b-gpt4");
+    assertThat(reply.headers().get("x-modelmux-fallbacks")).isEqualTo("1");
+    assertThat(gpt4Requests()).isEqualTo(2);
+    assertThat(fixture.emulator.stats("gpt-3.5-turbo").requests()).isZero();
   }
 
   @Test

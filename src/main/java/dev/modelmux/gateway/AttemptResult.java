@@ -15,4 +15,11 @@ public record AttemptResult(Deployment deployment, Usage usage, GatewayError err
   public AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit) {
     this(deployment, usage, errorAfterCommit, null);
   }
+
+  /** The same result with the usage the provider did not report filled in from an estimate. */
+  AttemptResult withUsageOr(Usage estimate) {
+    Usage filled = new Usage(usage.promptTokens() >= 0 ? usage.promptTokens() : estimate.promptTokens(),
+        usage.completionTokens() >= 0 ? usage.completionTokens() : estimate.completionTokens());
+    return new AttemptResult(deployment, filled, errorAfterCommit, continueFrom);
+  }
 }

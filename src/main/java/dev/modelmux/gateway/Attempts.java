@@ -127,7 +127,7 @@ final class Attempts {
     }).eventually(() -> {
       deployment.state().finished();
       return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
-    });
+    }).map(result -> result.withUsageOr(new Usage(candidate.promptTokens(), attempt.contentEvents())));
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.emulator.Fault.Kind;
+import dev.modelmux.testing.CapturedLogs;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
@@ -192,6 +193,23 @@ class ResilienceTest {
       assertThat(new JsonObject(reply.last().data()).getJsonObject("error")).isNotNull();
     }
     assertThat(admin("a-gpt4").getString("breaker")).isEqualTo("open");
+  }
+
+  @Test
+  void theAccessLogOfAStreamThatDiedMidAnswerCountsWhatWasSent() {
+    fixture.emulator.setFault("gpt-4", Fault.of(Kind.CUT).afterTokens(3));
+    CapturedLogs logs = CapturedLogs.attach();
+    try {
+      StreamReply reply = await(client.stream(new JsonObject().put("model", "solo").put("stream", true)
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "words: 20")))));
+      assertThat(new JsonObject(reply.last().data()).getJsonObject("error")).isNotNull();
+      assertEventually(() -> assertThat(logs.events).anyMatch(e -> e.getFormattedMessage().contains("outcome=failed_mid_stream")));
+      String line = logs.events.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains("outcome=failed_mid_stream"))
+          .findFirst().orElseThrow();
+      assertThat(line).doesNotContain("=-1").containsPattern("prompt_tokens=[1-9]").containsPattern("completion_tokens=[1-9]");
+    } finally {
+      logs.detach();
+    }
   }
 
   @Test

@@ -105,7 +105,9 @@ class RequestFuzzTest {
             .put("name", "lookup").put("description", "find")
             .put("parameters", new JsonObject().put("type", "object")
                 .put("properties", new JsonObject().put("q", new JsonObject().put("type", "string")))))))
-        .put("tool_choice", "auto").put("user", "u-1").put("metadata", new JsonObject().put("team", "fuzz"));
+        .put("tool_choice", "auto").put("parallel_tool_calls", true).put("user", "u-1")
+        .put("metadata", new JsonObject().put("team", "fuzz")).put("seed", 7).put("presence_penalty", 0.1)
+        .put("frequency_penalty", 0.1).put("logit_bias", new JsonObject()).put("response_format", new JsonObject().put("type", "text"));
     if (stream) {
       body.put("stream", true).put("stream_options", new JsonObject().put("include_usage", true));
     }
@@ -125,7 +127,8 @@ class RequestFuzzTest {
                 .add(new JsonObject().put("type", "tool_use").put("id", "toolu_1").put("name", "lookup")
                     .put("input", new JsonObject().put("q", "x")))))
             .add(new JsonObject().put("role", "user").put("content", new JsonArray()
-                .add(new JsonObject().put("type", "tool_result").put("tool_use_id", "toolu_1").put("content", "found"))
+                .add(new JsonObject().put("type", "tool_result").put("tool_use_id", "toolu_1").put("is_error", false)
+                    .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "found"))))
                 .add(new JsonObject().put("type", "text").put("text", "say: fine")))))
         .put("temperature", 0.5).put("top_p", 0.9).put("top_k", 5).put("stop_sequences", new JsonArray().add("END"))
         .put("stream", stream)
@@ -133,7 +136,7 @@ class RequestFuzzTest {
             .put("input_schema", new JsonObject().put("type", "object")
                 .put("properties", new JsonObject().put("q", new JsonObject().put("type", "string"))))))
         .put("tool_choice", new JsonObject().put("type", "auto"))
-        .put("metadata", new JsonObject().put("user_id", "u-1"));
+        .put("metadata", new JsonObject().put("user_id", "u-1")).put("thinking", new JsonObject().put("type", "disabled"));
   }
 
   /** Bodies no tree mutation makes: not JSON, not an object, nested past any parser's limit. */

@@ -13,21 +13,23 @@ import io.vertx.core.http.HttpClientResponse;
 final class BoundedBody {
   private BoundedBody() {}
 
-  static Future<Buffer> answer(HttpClientResponse response, long limit) {
-    return read(response, limit, false);
+  /** @param onChunk told of each chunk as it arrives, so a body that stalls trips the idle deadline */
+  static Future<Buffer> answer(HttpClientResponse response, long limit, Runnable onChunk) {
+    return read(response, limit, false, onChunk);
   }
 
-  static Future<Buffer> error(HttpClientResponse response, long limit) {
-    return read(response, limit, true);
+  static Future<Buffer> error(HttpClientResponse response, long limit, Runnable onChunk) {
+    return read(response, limit, true, onChunk);
   }
 
-  private static Future<Buffer> read(HttpClientResponse response, long limit, boolean truncate) {
+  private static Future<Buffer> read(HttpClientResponse response, long limit, boolean truncate, Runnable onChunk) {
     Promise<Buffer> body = Promise.promise();
     Buffer collected = Buffer.buffer();
     response.handler(chunk -> {
       if (body.future().isComplete()) {
         return;
       }
+      onChunk.run();
       if (collected.length() + chunk.length() <= limit) {
         collected.appendBuffer(chunk);
         return;

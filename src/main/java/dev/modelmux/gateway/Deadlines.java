@@ -6,8 +6,9 @@ import java.util.function.Consumer;
 
 /**
  * Every deadline of one attempt, in one place: connect (given to the HTTP client), first token (a stream must have
- * content within it), idle gap (no more than this between events once content flows), total (the whole answer).
- * One timer for the gaps, re-armed for the time left instead of per event.
+ * content within it; a non-streamed answer its response headers), idle gap (no more than this between events or body
+ * chunks once the answer flows), total (the whole answer). One timer for the gaps, re-armed for the time left instead
+ * of per event.
  */
 final class Deadlines {
   private final Vertx vertx;
@@ -33,22 +34,22 @@ final class Deadlines {
     return timeouts.idleMs();
   }
 
-  /** The attempt starts: the total deadline runs, and with {@code firstToken} the first-token one too. */
-  void start(boolean firstToken) {
+  /** The attempt starts: the total deadline runs, and with {@code first} ("first token") the first-token one too. */
+  void start(String first) {
     totalTimer = vertx.setTimer(timeouts.totalMs(), id -> expire("did not finish within " + timeouts.totalMs() + " ms"));
-    if (firstToken) {
-      streamTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> expire("sent no first token within " + timeouts.firstTokenMs() + " ms"));
+    if (first != null) {
+      streamTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> expire("sent no " + first + " within " + timeouts.firstTokenMs() + " ms"));
     }
   }
 
-  /** Content began (or a continuation's stream opened): from now on only the gaps between events count. */
+  /** The answer began (content, a continuation's stream, a body's headers): from now on only the gaps count. */
   void watchGaps() {
     lastActivityNanos = System.nanoTime();
     vertx.cancelTimer(streamTimer);
     streamTimer = vertx.setTimer(timeouts.idleMs(), this::checkGap);
   }
 
-  /** An event arrived. */
+  /** An event or a body chunk arrived. */
   void activity() {
     lastActivityNanos = System.nanoTime();
   }
@@ -65,7 +66,7 @@ final class Deadlines {
     }
     long idleMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
     if (idleMs >= timeouts.idleMs()) {
-      expire("went silent for " + idleMs + " ms mid-stream");
+      expire("went silent for " + idleMs + " ms mid-answer");
     } else {
       streamTimer = vertx.setTimer(timeouts.idleMs() - idleMs, this::checkGap);
     }

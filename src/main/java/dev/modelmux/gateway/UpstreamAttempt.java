@@ -79,7 +79,7 @@ final class UpstreamAttempt {
     gate = new CommitGate(client, deployment, this, onCommit, startNanos, continuing);
     client.attempting(deployment);
     client.onGone(cancelOnGone);
-    deadlines.start(stream && !continuing);
+    deadlines.start(continuing ? null : stream ? "first token" : "response headers");
     call.send(translator.upstreamBody(), deadlines.connectMs()).onComplete(this::onResponse);
     return result.future();
   }
@@ -96,8 +96,11 @@ final class UpstreamAttempt {
     if (done) {
       return;
     }
+    if (!stream) {
+      deadlines.watchGaps();
+    }
     if (response.statusCode() != 200) {
-      BoundedBody.error(response, deployment.config().bodyLimits().errorBytes())
+      BoundedBody.error(response, deployment.config().bodyLimits().errorBytes(), deadlines::activity)
           .onComplete(body -> fail(body.succeeded() ? upstreamError(response, body.result()) : unreachable(body.cause())));
     } else if (stream) {
       if (continuing) {
@@ -127,7 +130,7 @@ final class UpstreamAttempt {
       });
       relay.start();
     } else {
-      BoundedBody.answer(response, deployment.config().bodyLimits().answerBytes()).onComplete(body -> {
+      BoundedBody.answer(response, deployment.config().bodyLimits().answerBytes(), deadlines::activity).onComplete(body -> {
         if (body.failed()) {
           fail(body.cause() instanceof BoundedBody.TooLarge tooLarge ? oversized(tooLarge) : unreachable(body.cause()));
           return;

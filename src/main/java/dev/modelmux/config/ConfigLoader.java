@@ -77,13 +77,15 @@ public final class ConfigLoader {
   }
 
   private static ServerConfig server(ConfigNode node) {
-    node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances"));
+    node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes"));
     int cores = Runtime.getRuntime().availableProcessors();
     return new ServerConfig(
         node.string("host", "0.0.0.0"),
         (int) node.number("port", 8080, 0, 65535),
         node.number("max_body_bytes", 8L * 1024 * 1024, 1024, 1L << 31),
-        (int) node.number("instances", cores, 1, 256));
+        (int) node.number("instances", cores, 1, 256),
+        node.number("client_stall_ms", 30_000, 100, 3_600_000),
+        (int) node.number("send_buffer_bytes", 0, 0, 64L * 1024 * 1024));
   }
 
   /** A number of milliseconds, or "auto" for the deployment's recent p95 time to first token. */

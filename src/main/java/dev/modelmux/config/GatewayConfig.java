@@ -18,7 +18,8 @@ public record GatewayConfig(
     Map<String, Object> sections) {
 
   public GatewayConfig withPort(int port) {
-    ServerConfig s = new ServerConfig(server.host(), port, server.maxBodyBytes(), server.instances());
+    ServerConfig s = new ServerConfig(server.host(), port, server.maxBodyBytes(), server.instances(), server.clientStallMs(),
+        server.sendBufferBytes());
     return new GatewayConfig(s, redis, resilience, deployments, routes, sections);
   }
 

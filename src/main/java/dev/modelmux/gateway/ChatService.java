@@ -36,10 +36,11 @@ public final class ChatService {
   private final long retryBackoffMs;
   private final QuotaAlarm quota;
   private final CapacityWaiter waiter;
+  private final long clientStallMs;
 
   /** @param waiter the process's waiting room for requests that found no capacity */
   public ChatService(Vertx vertx, CapacityWaiter waiter, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, ResilienceConfig resilience) {
+      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs) {
     this.unrouted = unrouted;
     this.vertx = vertx;
     this.http = http;
@@ -49,10 +50,11 @@ public final class ChatService {
     this.retryBackoffMs = resilience.retryBackoffMs();
     this.quota = new QuotaAlarm(budgets, resilience.quotaPauseMs());
     this.waiter = waiter;
+    this.clientStallMs = clientStallMs;
   }
 
   public void serve(ChatRequest request, HttpServerResponse response, long startNanos) {
-    ClientChannel client = new ClientChannel(response, request, startNanos);
+    ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
     Route route = routes.resolve(request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
@@ -88,7 +90,7 @@ public final class ChatService {
         } else {
           client.fail(error);
         }
-        String outcome = client.gone() ? "client_gone" : "error";
+        String outcome = client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
         AccessLog.log(client, ErrorResponses.status(request.dialect(), error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
         route.meters().request(outcome);
       }

@@ -5,15 +5,16 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.resilience.ContextTrimmer;
 import dev.modelmux.translate.ErrorFormat;
 import dev.modelmux.routing.Deployment;
-import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
  * The client's side of one request. Status and headers are committed only once an answer has content, so
- * every failure before that can still go to another deployment; "client gone" cancels whatever is in flight.
+ * every failure before that can still go to another deployment; "client gone" cancels whatever is in flight. A client
+ * whose write queue stays full for {@code server.client_stall_ms} is cut off: its own bound, not a provider's.
  */
 public final class ClientChannel {
   /** The status an exchange gets when its client left before the answer (nginx's; never sent). */
@@ -29,9 +30,13 @@ public final class ClientChannel {
   private static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-modelmux-attempts");
   private static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-modelmux-fallbacks");
 
+  private final Vertx vertx;
   private final HttpServerResponse response;
   private final ChatRequest request;
   private final long startNanos;
+  private final long stallMs;
+  private long stallTimer = -1;
+  private boolean stalled;
   private String route;
   private String deployment;
   private boolean committed;
@@ -43,11 +48,15 @@ public final class ClientChannel {
   private final java.util.List<Runnable> cancelInFlight = new java.util.ArrayList<>(2);
   private Object owner;
 
-  public ClientChannel(HttpServerResponse response, ChatRequest request, long startNanos) {
+  /** @param stallMs how long the client's write queue may stay full before its stream is ended */
+  public ClientChannel(Vertx vertx, HttpServerResponse response, ChatRequest request, long startNanos, long stallMs) {
+    this.vertx = vertx;
     this.response = response;
     this.request = request;
     this.startNanos = startNanos;
+    this.stallMs = stallMs;
     response.closeHandler(v -> {
+      vertx.cancelTimer(stallTimer);
       if (!response.ended()) {
         gone = true;
         java.util.List.copyOf(cancelInFlight).forEach(Runnable::run);
@@ -148,12 +157,39 @@ public final class ClientChannel {
     return !gone && response.writeQueueFull();
   }
 
-  public void drainHandler(Handler<Void> handler) {
-    response.drainHandler(handler);
+  /**
+   * Runs {@code drained} once the full write queue has room again; if it stays full for the stall bound, runs
+   * {@code stalled} (which stops the upstream) and closes the connection instead.
+   */
+  public void awaitDrain(Runnable drained, Runnable stalled) {
+    vertx.cancelTimer(stallTimer);
+    stallTimer = vertx.setTimer(stallMs, id -> {
+      if (gone || response.ended()) {
+        return;
+      }
+      this.stalled = true; // from here nothing more is written: it could never reach a client that reads nothing
+      response.drainHandler(null);
+      stalled.run();
+      response.reset(); // on HTTP/1.1: closes the connection
+    });
+    response.drainHandler(v -> {
+      vertx.cancelTimer(stallTimer);
+      drained.run();
+    });
+  }
+
+  /** Whether the client read too slowly and was cut off. */
+  public boolean stalled() {
+    return stalled;
+  }
+
+  public long stallMs() {
+    return stallMs;
   }
 
   public void end(Buffer last) {
-    if (!gone && !response.ended()) {
+    vertx.cancelTimer(stallTimer);
+    if (!gone && !stalled && !response.ended()) {
       response.end(last);
     }
   }

@@ -8,7 +8,8 @@ import java.util.function.Consumer;
  * Every deadline of one attempt, in one place: connect (given to the HTTP client), first token (a stream must have
  * content within it; a non-streamed answer its response headers), idle gap (no more than this between events or body
  * chunks once the answer flows), total (the whole answer). One timer for the gaps, re-armed for the time left instead
- * of per event.
+ * of per event. Time the upstream spends paused for the client's backpressure is not the provider's: it counts
+ * toward neither the gaps nor the total.
  */
 final class Deadlines {
   private final Vertx vertx;
@@ -17,6 +18,10 @@ final class Deadlines {
   private long totalTimer = -1;
   private long streamTimer = -1;
   private long lastActivityNanos;
+  private long startNanos;
+  private long pausedNanos;
+  private long suspendedAtNanos = -1;
+  private boolean totalDueOnResume;
   private boolean cancelled;
 
   /** @param expired told what was missed ("sent no first token within 30000 ms"), once */
@@ -36,7 +41,8 @@ final class Deadlines {
 
   /** The attempt starts: the total deadline runs, and with {@code first} ("first token") the first-token one too. */
   void start(String first) {
-    totalTimer = vertx.setTimer(timeouts.totalMs(), id -> expire("did not finish within " + timeouts.totalMs() + " ms"));
+    startNanos = System.nanoTime();
+    totalTimer = vertx.setTimer(timeouts.totalMs(), this::checkTotal);
     if (first != null) {
       streamTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> expire("sent no " + first + " within " + timeouts.firstTokenMs() + " ms"));
     }
@@ -54,14 +60,52 @@ final class Deadlines {
     lastActivityNanos = System.nanoTime();
   }
 
+  /** The upstream is paused because the client's write queue is full: the provider's clocks stop. */
+  void suspend() {
+    if (suspendedAtNanos < 0) {
+      suspendedAtNanos = System.nanoTime();
+      vertx.cancelTimer(streamTimer);
+    }
+  }
+
+  /** The client drained: the provider's clocks run again, the gap counted from now. */
+  void resume() {
+    if (suspendedAtNanos < 0 || cancelled) {
+      return;
+    }
+    pausedNanos += System.nanoTime() - suspendedAtNanos;
+    suspendedAtNanos = -1;
+    watchGaps();
+    if (totalDueOnResume) {
+      totalDueOnResume = false;
+      checkTotal(-1);
+    }
+  }
+
   void cancel() {
     cancelled = true;
     vertx.cancelTimer(streamTimer);
     vertx.cancelTimer(totalTimer);
   }
 
-  private void checkGap(long id) {
+  private void checkTotal(long id) {
     if (cancelled) {
+      return;
+    }
+    if (suspendedAtNanos >= 0) {
+      totalDueOnResume = true;
+      return;
+    }
+    long providerMs = (System.nanoTime() - startNanos - pausedNanos) / 1_000_000;
+    if (providerMs >= timeouts.totalMs()) {
+      expire("did not finish within " + timeouts.totalMs() + " ms");
+    } else {
+      totalTimer = vertx.setTimer(timeouts.totalMs() - providerMs, this::checkTotal);
+    }
+  }
+
+  private void checkGap(long id) {
+    if (cancelled || suspendedAtNanos >= 0) {
       return;
     }
     long idleMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;

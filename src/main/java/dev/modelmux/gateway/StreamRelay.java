@@ -12,7 +12,7 @@ import io.vertx.core.streams.ReadStream;
 /**
  * Relays one upstream event stream to the client through the attempt's translator: held until content, then
  * committed through the gate and written with backpressure — while the client's write queue is full the upstream
- * is paused. It reports how the stream ended; the attempt decides what that means.
+ * is paused, and the provider's deadlines with it. It reports how the stream ended; the attempt decides what that means.
  */
 final class StreamRelay {
   /** How the relayed stream ended. Each is called at most once, and nothing after it. */
@@ -27,6 +27,9 @@ final class StreamRelay {
 
     /** Whether the attempt already ended (a deadline, the client leaving): the stream is then ignored. */
     boolean over();
+
+    /** The client's write queue stayed full for its stall bound: the client is cut off, the provider is not at fault. */
+    void clientStalled();
   }
 
   private final ReadStream<SseEvent> events;
@@ -93,7 +96,11 @@ final class StreamRelay {
     client.write(out);
     if (client.writeQueueFull()) {
       events.pause();
-      client.drainHandler(v -> events.resume());
+      deadlines.suspend();
+      client.awaitDrain(() -> {
+        deadlines.resume();
+        events.resume();
+      }, ending::clientStalled);
     }
   }
 

@@ -127,6 +127,11 @@ final class UpstreamAttempt {
         public boolean over() {
           return done;
         }
+
+        @Override
+        public void clientStalled() {
+          stalled();
+        }
       });
       relay.start();
     } else {
@@ -243,6 +248,15 @@ final class UpstreamAttempt {
   private GatewayError oversized(BoundedBody.TooLarge cause) {
     return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' sent an answer too large to relay ("
         + cause.getMessage() + ").");
+  }
+
+  /** The client read nothing for its stall bound: drop the provider call; the client's fault, not the provider's. */
+  private void stalled() {
+    if (!stop(true)) {
+      return;
+    }
+    result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST,
+        "The client read nothing for " + client.stallMs() + " ms; the stream was ended.")));
   }
 
   private GatewayError timeout(String what) {

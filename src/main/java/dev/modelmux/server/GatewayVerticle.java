@@ -62,7 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience());
+        config.resilience(), config.server().clientStallMs());
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -94,7 +94,11 @@ public final class GatewayVerticle extends VerticleBase {
       error(ctx, GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request."));
     });
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions serverOptions = new HttpServerOptions();
+    if (config.server().sendBufferBytes() > 0) {
+      serverOptions.setSendBufferSize(config.server().sendBufferBytes());
+    }
+    server = vertx.createHttpServer(serverOptions
         .setHost(config.server().host())
         .setPort(config.server().port())
         .setTcpNoDelay(true)

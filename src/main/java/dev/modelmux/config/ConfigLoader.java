@@ -166,7 +166,7 @@ public final class ConfigLoader {
 
   private DeploymentConfig deployment(ConfigNode d) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "model", "context_window", "max_output_tokens",
-        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -182,6 +182,8 @@ public final class ConfigLoader {
     ConfigNode price = d.optionalObject("price").allowOnly(Set.of("input_per_mtok", "output_per_mtok"));
     ConfigNode timeouts = d.optionalObject("timeouts").allowOnly(Set.of("connect_ms", "first_token_ms", "idle_ms", "total_ms"));
     Timeouts t = Timeouts.DEFAULT;
+    ConfigNode pool = d.optionalObject("pool").allowOnly(Set.of("max_connections", "max_wait_queue", "max_wait_ms"));
+    PoolConfig p = PoolConfig.DEFAULT;
     // Anthropic caps output separately from the window (4,096 on the Claude 2 generation); OpenAI's older models share it.
     int maxOutput = (int) d.number("max_output_tokens", provider == ProviderKind.ANTHROPIC ? Math.min(4096, window) : window, 1, window);
     return new DeploymentConfig(
@@ -204,7 +206,11 @@ public final class ConfigLoader {
             timeouts.number("total_ms", t.totalMs(), 1, 86_400_000)),
         new BodyLimits(
             d.number("max_answer_bytes", BodyLimits.DEFAULT.answerBytes(), 1024, 1L << 30),
-            d.number("max_error_bytes", BodyLimits.DEFAULT.errorBytes(), 256, 16L * 1024 * 1024)));
+            d.number("max_error_bytes", BodyLimits.DEFAULT.errorBytes(), 256, 16L * 1024 * 1024)),
+        new PoolConfig(
+            (int) pool.number("max_connections", p.maxConnections(), 1, 1_000_000),
+            (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
+            pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)));
   }
 
   private static List<RouteConfig> routes(ConfigNode root, List<DeploymentConfig> deployments) {

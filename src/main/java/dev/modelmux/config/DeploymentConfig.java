@@ -23,4 +23,14 @@ public record DeploymentConfig(
     Limits limits,
     Price price,
     Timeouts timeouts,
-    BodyLimits bodyLimits) {}
+    BodyLimits bodyLimits,
+    PoolConfig pool) {
+
+  /** A deployment with the default body limits and upstream pool. */
+  public DeploymentConfig(String id, ProviderKind provider, URI baseUrl, String apiKeyEnv, Secret apiKey, String model,
+      int contextWindow, int maxOutputTokens, int defaultMaxTokens, String apiVersion, Limits limits, Price price,
+      Timeouts timeouts) {
+    this(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens, apiVersion,
+        limits, price, timeouts, BodyLimits.DEFAULT, PoolConfig.DEFAULT);
+  }
+}

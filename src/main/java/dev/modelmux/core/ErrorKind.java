@@ -12,6 +12,8 @@ public enum ErrorKind {
   RATE_LIMIT_TOKENS,
   QUOTA_EXCEEDED,
   OVERLOADED,
+  /** The gateway's own upstream connection pool is full: local saturation, not a provider fault. */
+  SATURATED,
   UPSTREAM_ERROR,
   UPSTREAM_UNREACHABLE,
   TIMEOUT,

@@ -14,7 +14,6 @@ import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import java.util.Locale;
 
 /**
@@ -25,7 +24,7 @@ final class Attempts {
   private static final long DEFAULT_PAUSE_MS = 1000;
 
   private final Vertx vertx;
-  private final HttpClient http;
+  private final UpstreamClients http;
   private final BudgetStore budgets;
   private final Breakers breakers;
   private final ClientChannel client;
@@ -33,7 +32,7 @@ final class Attempts {
   private final QuotaAlarm quota;
 
   /** @param continuable whether the route continues streams that break, so a broken stream is left open for that */
-  Attempts(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, ClientChannel client,
+  Attempts(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, ClientChannel client,
       boolean continuable) {
     this.quota = quota;
     this.vertx = vertx;

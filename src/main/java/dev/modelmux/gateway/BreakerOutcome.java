@@ -9,8 +9,8 @@ import io.vertx.core.AsyncResult;
 /**
  * What an attempt's end says about its provider. A failure of the provider (5xx, overload, timeouts, connection
  * errors, answers it could not read, a stream that died) counts against it; an answer, even one the client's own
- * request made an error, counts for it; a lost hedge, a client that left, an exhausted quota (paused instead) or a
- * fault of the gateway's own say nothing.
+ * request made an error, counts for it; a lost hedge, a client that left, an exhausted quota (paused instead), a
+ * wait for a pooled connection (local saturation) or a fault of the gateway's own say nothing.
  */
 final class BreakerOutcome {
   private BreakerOutcome() {}
@@ -30,7 +30,8 @@ final class BreakerOutcome {
       return;
     }
     GatewayError error = e.error();
-    if (error.status() == ClientChannel.CLIENT_GONE || error.kind() == ErrorKind.QUOTA_EXCEEDED || error.kind() == ErrorKind.INTERNAL) {
+    if (error.status() == ClientChannel.CLIENT_GONE || error.kind() == ErrorKind.QUOTA_EXCEEDED || error.kind() == ErrorKind.INTERNAL
+        || error.kind() == ErrorKind.SATURATED) {
       call.neutral();
     } else if (Breakers.saysProviderIsUnwell(error)) {
       call.failed(error);

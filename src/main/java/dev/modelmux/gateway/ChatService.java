@@ -16,7 +16,6 @@ import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +27,7 @@ public final class ChatService {
   private static final int COUNT_OFF_LOOP_BYTES = 64 * 1024;
 
   private final Vertx vertx;
-  private final HttpClient http;
+  private final UpstreamClients http;
   private final RouteTable routes;
   private final BudgetStore budgets;
   private final Breakers breakers;
@@ -39,7 +38,7 @@ public final class ChatService {
   private final long clientStallMs;
 
   /** @param waiter the process's waiting room for requests that found no capacity */
-  public ChatService(Vertx vertx, CapacityWaiter waiter, HttpClient http, RouteTable routes, BudgetStore budgets, Breakers breakers,
+  public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
       RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs) {
     this.unrouted = unrouted;
     this.vertx = vertx;

@@ -39,11 +39,15 @@ final class Deadlines {
     return timeouts.idleMs();
   }
 
-  /** The attempt starts: the total deadline runs, and with {@code first} ("first token") the first-token one too. */
-  void start(String first) {
+  /** The attempt starts: the total deadline runs. */
+  void start() {
     startNanos = System.nanoTime();
     totalTimer = vertx.setTimer(timeouts.totalMs(), this::checkTotal);
-    if (first != null) {
+  }
+
+  /** The connection is open: the provider has first_token_ms for its {@code first} ("first token", "response headers"). */
+  void awaitFirst(String first) {
+    if (!cancelled) {
       streamTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> expire("sent no " + first + " within " + timeouts.firstTokenMs() + " ms"));
     }
   }

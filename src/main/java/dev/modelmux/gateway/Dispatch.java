@@ -13,7 +13,6 @@ import dev.modelmux.routing.Route;
 import dev.modelmux.translate.Translators;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,7 @@ final class Dispatch {
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
-  Dispatch(Vertx vertx, HttpClient http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long retryBackoffMs,
+  Dispatch(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long retryBackoffMs,
       CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.budgets = budgets;

@@ -14,7 +14,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 
 /**
@@ -46,7 +45,7 @@ final class UpstreamAttempt {
   private boolean done;
 
   /** @param onHeaders sees each successful upstream response's headers (rate-limit signals) */
-  UpstreamAttempt(Vertx vertx, HttpClient http, ClientChannel client, Deployment deployment, Translator translator,
+  UpstreamAttempt(Vertx vertx, UpstreamClients http, ClientChannel client, Deployment deployment, Translator translator,
       Handler<MultiMap> onHeaders) {
     this.vertx = vertx;
     this.client = client;
@@ -54,7 +53,7 @@ final class UpstreamAttempt {
     this.translator = translator;
     this.stream = client.request().stream();
     this.onHeaders = onHeaders;
-    this.call = new UpstreamCall(http, deployment, stream);
+    this.call = new UpstreamCall(http.of(deployment), deployment, stream);
     this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> fail(timeout(what)));
   }
 
@@ -79,14 +78,18 @@ final class UpstreamAttempt {
     gate = new CommitGate(client, deployment, this, onCommit, startNanos, continuing);
     client.attempting(deployment);
     client.onGone(cancelOnGone);
-    deadlines.start(continuing ? null : stream ? "first token" : "response headers");
-    call.send(translator.upstreamBody(), deadlines.connectMs()).onComplete(this::onResponse);
+    deadlines.start();
+    call.send(translator.upstreamBody(), deadlines.connectMs(), deployment.config().pool().maxWaitMs(), () -> {
+      if (!continuing) { // the pool wait is over: from here the provider has first_token_ms
+        deadlines.awaitFirst(stream ? "first token" : "response headers");
+      }
+    }).onComplete(this::onResponse);
     return result.future();
   }
 
   private void onResponse(AsyncResult<HttpClientResponse> ar) {
     if (ar.failed()) {
-      fail(unreachable(ar.cause()));
+      fail(ar.cause() instanceof UpstreamCall.PoolWait ? saturated() : unreachable(ar.cause()));
       return;
     }
     HttpClientResponse response = ar.result();
@@ -261,6 +264,11 @@ final class UpstreamAttempt {
 
   private GatewayError timeout(String what) {
     return GatewayError.of(504, ErrorKind.TIMEOUT, "Deployment '" + deployment.id() + "' " + what + ".");
+  }
+
+  private GatewayError saturated() {
+    return GatewayError.of(503, ErrorKind.SATURATED, "No connection to deployment '" + deployment.id()
+        + "' came free within " + deployment.config().pool().maxWaitMs() + " ms (its pool.max_connections are all in use).");
   }
 
   private GatewayError unreachable(Throwable cause) {

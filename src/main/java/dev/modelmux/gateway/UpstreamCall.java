@@ -4,11 +4,13 @@ import dev.modelmux.routing.Deployment;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.ReadStream;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One HTTP exchange with a deployment: open (pooled connection, the key in the provider's headers), send the body,
@@ -29,11 +31,18 @@ final class UpstreamCall {
     this.stream = stream;
   }
 
-  /** Fails with the connection's or the send's cause; a call dropped meanwhile never completes. */
-  Future<HttpClientResponse> send(Buffer body, long connectMs) {
-    RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(connectMs);
-    return http.request(options).compose(opened -> {
+  /**
+   * Fails with the connection's or the send's cause, or with {@link PoolWait} when no pooled connection came free
+   * within {@code maxWaitMs}; a call dropped meanwhile never completes.
+   *
+   * @param connected runs once the connection is open, before the body goes out
+   */
+  Future<HttpClientResponse> send(Buffer body, long connectMs, long maxWaitMs, Runnable connected) {
+    // The client's own connect timeout bounds the TCP connect; this one the wait for a pooled connection and that connect.
+    RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(connectMs + maxWaitMs);
+    return http.request(options).recover(UpstreamCall::poolWait).compose(opened -> {
       request = opened;
+      connected.run();
       if (dropped) {
         opened.reset();
         return Future.<HttpClientResponse>future(never -> { });
@@ -43,6 +52,18 @@ final class UpstreamCall {
       response.end().onComplete(v -> ended = true);
       return response;
     });
+  }
+
+  /** Still waiting in the pool when its wait ran out, or refused by a full wait queue: local saturation. */
+  static final class PoolWait extends RuntimeException {
+    PoolWait(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
+  }
+
+  private static Future<HttpClientRequest> poolWait(Throwable cause) {
+    boolean waited = cause instanceof ConnectionPoolTooBusyException || cause instanceof TimeoutException;
+    return Future.failedFuture(waited ? new PoolWait(cause) : cause);
   }
 
   void drop() {

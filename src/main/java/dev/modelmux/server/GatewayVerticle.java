@@ -10,6 +10,7 @@ import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
+import dev.modelmux.gateway.UpstreamClients;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.metrics.GatewayMetrics;
@@ -17,12 +18,9 @@ import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -35,7 +33,6 @@ import org.slf4j.LoggerFactory;
 /** The gateway's HTTP front: one per event loop, all sharing the port, the route table and nothing else mutable. */
 public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
-  private static final int UPSTREAM_POOL_SIZE = 1024;
 
   private final GatewayConfig config;
   private final RouteTable routes;
@@ -43,7 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final CapacityWaiter waiter;
   private final Breakers breakers;
   private final GatewayMetrics metrics;
-  private HttpClient upstream;
+  private UpstreamClients upstream;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
@@ -58,9 +55,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    upstream = vertx.createHttpClient(
-        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
-        new PoolOptions().setHttp1MaxSize(UPSTREAM_POOL_SIZE));
+    upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
         config.resilience(), config.server().clientStallMs());
 

@@ -35,7 +35,7 @@ class ContextTrimmerTest {
 
   private static DeploymentConfig deployment(String id, ProviderKind provider, String model, int window) {
     return new DeploymentConfig(id, provider, URI.create("http://127.0.0.1:1"), "K", new Secret("k"), model, window, 4096, 1024, null,
-        new Limits(100_000, 100), new Price(1, 2), Timeouts.DEFAULT, dev.modelmux.config.BodyLimits.DEFAULT);
+        new Limits(100_000, 100), new Price(1, 2), Timeouts.DEFAULT);
   }
 
   // ---- request builders -------------------------------------------------------------------------------------

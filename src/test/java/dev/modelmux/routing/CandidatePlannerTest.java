@@ -34,7 +34,7 @@ class CandidatePlannerTest {
   private static Deployment deployment(String id, ProviderKind provider, String model, int window, double inPrice, double outPrice) {
     DeploymentConfig config = new DeploymentConfig(id, provider, URI.create("http://127.0.0.1:1"), "K", new Secret("k"), model, window,
         provider == ProviderKind.ANTHROPIC ? 4096 : window, Math.min(1024, window), null, new Limits(100_000, 100),
-        new Price(inPrice, outPrice), Timeouts.DEFAULT, dev.modelmux.config.BodyLimits.DEFAULT);
+        new Price(inPrice, outPrice), Timeouts.DEFAULT);
     return new Deployment(config, Providers.of(provider), METRICS.deployment(id, List.of()));
   }
 

@@ -22,7 +22,7 @@ final class TranslatorTestSupport {
   static DeploymentConfig deployment(ProviderKind provider, String model, int maxOutput) {
     return new DeploymentConfig("test-" + provider.wireName(), provider, URI.create("http://127.0.0.1:1"), "KEY",
         new Secret("sk-test-secret-0123456789"), model, 100_000, maxOutput, Math.min(1024, maxOutput), null,
-        new Limits(1000, 10), new Price(0, 0), Timeouts.DEFAULT, dev.modelmux.config.BodyLimits.DEFAULT);
+        new Limits(1000, 10), new Price(0, 0), Timeouts.DEFAULT);
   }
 
   /** The steps the translator returned and everything it wrote for the client, feeding the stream in the given chunks. */

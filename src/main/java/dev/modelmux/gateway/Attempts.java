@@ -103,13 +103,16 @@ final class Attempts {
       return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
           "Deployment '" + deployment.id() + "' is being probed after failures.")));
     }
-    return measured(candidate, translator, granted, attempt).andThen(outcome -> BreakerOutcome.tell(call, outcome));
+    return measured(call, candidate, translator, granted, attempt);
   }
 
-  private Future<AttemptResult> measured(Candidate candidate, Translator translator, ReserveResult.Granted granted, UpstreamAttempt attempt) {
+  /** The attempt's outcome told to its breaker and meters the moment it ends, before its reservation is settled. */
+  private Future<AttemptResult> measured(Breakers.Call call, Candidate candidate, Translator translator, ReserveResult.Granted granted,
+      UpstreamAttempt attempt) {
     Deployment deployment = candidate.deployment();
     deployment.state().started();
     return attempt.run().andThen(outcome -> {
+      BreakerOutcome.tell(call, outcome);
       if (outcome.failed() && outcome.cause() instanceof UpstreamAttempt.HedgeLost) {
         return;
       }

@@ -123,7 +123,7 @@ class BreakerSemanticsTest {
     assertThat(breaker("a-gpt4")).as("a departed client is not a success").isEqualTo("half_open");
 
     fixture.emulator.setFault("gpt-4", Fault.NONE);
-    Reply next = await(client.postJson("/v1/chat/completions", chat("primary-then-small", "hi")));
+    Reply next = await(client.postJson("/v1/chat/completions", chat("primary-then-small", "say: ok")));
     assertThat(next.headers().get("x-modelmux-deployment")).as("the probe's place was given back").isEqualTo("a-gpt4");
     assertThat(breaker("a-gpt4")).isEqualTo("closed");
     await(leaving.close());

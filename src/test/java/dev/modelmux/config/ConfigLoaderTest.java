@@ -57,6 +57,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsThePoolAndTheClientStallBoundWithTheirDefaults() {
+    assertThat(loader.parse(VALID).deployments().get(0).pool()).isEqualTo(PoolConfig.DEFAULT);
+    assertThat(loader.parse(VALID).server().clientStallMs()).isEqualTo(30_000);
+    GatewayConfig config = loader.parse(VALID.replace("server: { port: 8081, max_body_bytes: 65536 }",
+            "server: { port: 8081, client_stall_ms: 5000, send_buffer_bytes: 65536 }")
+        .replace("timeouts: { first_token_ms: 1500 }",
+            "timeouts: { first_token_ms: 1500 }\n    pool: { max_connections: 3, max_wait_queue: 0, max_wait_ms: 250 }"));
+    assertThat(config.server().clientStallMs()).isEqualTo(5000);
+    assertThat(config.server().sendBufferBytes()).isEqualTo(65536);
+    assertThat(config.deployments().get(0).pool()).isEqualTo(new PoolConfig(3, 0, 250));
+    assertThat(config.deployments().get(0).pool().connectionsPerEventLoop(2)).isEqualTo(2);
+    assertThatThrownBy(() -> loader.parse(VALID.replace("timeouts: { first_token_ms: 1500 }",
+            "timeouts: { first_token_ms: 1500 }\n    pool: { max_connections: 0 }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("max_connections");
+    assertThatThrownBy(() -> loader.parse(VALID.replace("timeouts: { first_token_ms: 1500 }",
+            "timeouts: { first_token_ms: 1500 }\n    pool: { size: 10 }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("size");
+  }
+
+  @Test
   void theKeyNeverAppearsInToString() {
     GatewayConfig config = loader.parse(VALID);
     assertThat(config.toString()).doesNotContain("sk-test").contains("KEY_A");

@@ -77,7 +77,8 @@ public final class ConfigLoader {
   }
 
   private static ServerConfig server(ConfigNode node) {
-    node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes"));
+    node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes",
+        "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections"));
     int cores = Runtime.getRuntime().availableProcessors();
     return new ServerConfig(
         node.string("host", "0.0.0.0"),
@@ -85,7 +86,18 @@ public final class ConfigLoader {
         node.number("max_body_bytes", 8L * 1024 * 1024, 1024, 1L << 31),
         (int) node.number("instances", cores, 1, 256),
         node.number("client_stall_ms", 30_000, 100, 3_600_000),
-        (int) node.number("send_buffer_bytes", 0, 0, 64L * 1024 * 1024));
+        (int) node.number("send_buffer_bytes", 0, 0, 64L * 1024 * 1024),
+        frontDoor(node));
+  }
+
+  private static FrontDoorConfig frontDoor(ConfigNode node) {
+    FrontDoorConfig d = FrontDoorConfig.DEFAULT;
+    return new FrontDoorConfig(
+        node.number("header_timeout_ms", d.headerTimeoutMs(), 50, 600_000),
+        node.number("idle_timeout_ms", d.idleTimeoutMs(), 50, 3_600_000),
+        (int) node.number("max_header_bytes", d.maxHeaderBytes(), 1024, 1 << 20),
+        (int) node.number("max_line_bytes", d.maxLineBytes(), 256, 1 << 20),
+        (int) node.number("max_connections", d.maxConnections(), 1, 1_000_000));
   }
 
   /** A number of milliseconds, or "auto" for the deployment's recent p95 time to first token. */

@@ -19,7 +19,7 @@ public record GatewayConfig(
 
   public GatewayConfig withPort(int port) {
     ServerConfig s = new ServerConfig(server.host(), port, server.maxBodyBytes(), server.instances(), server.clientStallMs(),
-        server.sendBufferBytes());
+        server.sendBufferBytes(), server.frontDoor());
     return new GatewayConfig(s, redis, resilience, deployments, routes, sections);
   }
 

@@ -77,6 +77,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsTheFrontDoorLimitsWithTheirDefaults() {
+    assertThat(loader.parse(VALID).server().frontDoor()).isEqualTo(FrontDoorConfig.DEFAULT);
+    GatewayConfig config = loader.parse(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, header_timeout_ms: 2000, "
+        + "idle_timeout_ms: 30000, max_header_bytes: 16384, max_line_bytes: 4096, max_connections: 500"));
+    assertThat(config.server().frontDoor()).isEqualTo(new FrontDoorConfig(2000, 30000, 16384, 4096, 500));
+    assertThat(config.withPort(0).server().frontDoor()).isEqualTo(config.server().frontDoor());
+    assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, max_connections: 0"), "server.max_connections");
+  }
+
+  @Test
   void theKeyNeverAppearsInToString() {
     GatewayConfig config = loader.parse(VALID);
     assertThat(config.toString()).doesNotContain("sk-test").contains("KEY_A");

@@ -15,11 +15,18 @@ import java.util.function.Supplier;
 public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry;
   private final RouteMeters unrouted;
+  private final ConnectionMeters connections;
 
   /** @param registry the registry Vert.x's own metrics were given, or null to start a fresh one */
   public GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry != null ? registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.unrouted = new RouteMeters(this.registry, "none");
+    this.connections = new ConnectionMeters(this.registry);
+  }
+
+  /** Client connections, counted across every event loop of the process. */
+  public ConnectionMeters connections() {
+    return connections;
   }
 
   public MeterRegistry registry() {

@@ -20,7 +20,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -89,17 +88,10 @@ public final class GatewayVerticle extends VerticleBase {
       error(ctx, GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request."));
     });
 
-    HttpServerOptions serverOptions = new HttpServerOptions();
-    if (config.server().sendBufferBytes() > 0) {
-      serverOptions.setSendBufferSize(config.server().sendBufferBytes());
-    }
-    server = vertx.createHttpServer(serverOptions
-        .setHost(config.server().host())
-        .setPort(config.server().port())
-        .setTcpNoDelay(true)
-        .setMaxInitialLineLength(8192));
+    server = vertx.createHttpServer(FrontDoor.options(config.server()));
+    var requests = FrontDoor.guard(vertx, server, router, config.server(), metrics.connections());
     // This event loop's Redis connection is opened before the first request, so a burst never waits for one.
-    return budgets.warm().compose(v -> server.requestHandler(router).listen());
+    return budgets.warm().compose(v -> server.requestHandler(requests).listen());
   }
 
   public int actualPort() {

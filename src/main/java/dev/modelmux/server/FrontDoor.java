@@ -32,7 +32,10 @@ final class FrontDoor {
   static Handler<HttpServerRequest> guard(Vertx vertx, HttpServer server, Router router, ServerConfig config,
       ConnectionMeters meters) {
     ConnectionGuard guard = new ConnectionGuard(vertx, config.frontDoor(), meters);
+    MalformedHttp malformed = new MalformedHttp(config.frontDoor(), meters);
     server.connectionHandler(guard::connected);
+    server.invalidRequestHandler(malformed::invalidRequest);
+    router.route().failureHandler(malformed::unreadableBody);
     return guard.requests(router);
   }
 }

@@ -40,9 +40,10 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
     long start = System.nanoTime();
     String requestId = RequestIds.of(ctx.request());
     String contentType = ctx.request().getHeader("content-type");
-    if (contentType != null && !contentType.regionMatches(true, 0, "application/json", 0, "application/json".length())) {
-      reject(ctx, requestId, start, GatewayError.of(415, ErrorKind.UNSUPPORTED_MEDIA_TYPE,
-          "Invalid Content-Type header (" + contentType + "); the request body must be application/json."));
+    if (!isJson(contentType)) {
+      reject(ctx, requestId, start, GatewayError.of(415, ErrorKind.UNSUPPORTED_MEDIA_TYPE, (contentType == null
+          ? "Missing Content-Type header" : "Invalid Content-Type header (" + contentType + ")")
+          + "; the request body must be application/json."));
       return;
     }
     Buffer raw = ctx.body().buffer();
@@ -68,6 +69,15 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
         ctx.fail(parsed.cause());
       }
     });
+  }
+
+  /** application/json, with or without parameters such as charset. */
+  private static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int parameters = contentType.indexOf(';');
+    return (parameters < 0 ? contentType : contentType.substring(0, parameters)).strip().equalsIgnoreCase("application/json");
   }
 
   private void reject(RoutingContext ctx, String requestId, long start, GatewayError error) {

@@ -15,15 +15,25 @@ public record UpstreamErrorBody(JsonObject error, String message) {
 
   public static UpstreamErrorBody read(DeploymentConfig deployment, int status, Buffer body) {
     JsonObject error = errorObject(body);
-    String upstream = error == null ? null : Redaction.redact(error.getString("message"), deployment.apiKey());
+    String upstream = error == null ? null : Redaction.redact(error.getValue("message") instanceof String m ? m : null, deployment.apiKey());
     String message = upstream != null ? upstream
         : "Deployment '" + deployment.id() + "' answered HTTP " + status + (body.length() == 0 ? " with no body." : " with a non-JSON body.");
     return new UpstreamErrorBody(error, message);
   }
 
-  /** A field of the error object, or null. */
+  /** A text field of the error object, or null; for telling errors apart, never for showing (see code and param). */
   public String field(String name) {
-    return error == null ? null : error.getString(name);
+    return error != null && error.getValue(name) instanceof String s ? s : null;
+  }
+
+  /** The provider's error code when it is a known one (see {@link UpstreamErrorFields}), else null. */
+  public String code() {
+    return error == null ? null : UpstreamErrorFields.code(error.getValue("code"));
+  }
+
+  /** The request field the provider named, when it is a plain field path that quotes no key, else null. */
+  public String param(DeploymentConfig deployment) {
+    return error == null ? null : UpstreamErrorFields.param(error.getValue("param"), deployment.apiKey());
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.provider.Redaction;
+import dev.modelmux.provider.UpstreamErrorFields;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 
@@ -58,9 +59,9 @@ final class Json {
 
   /** An error the provider sent inside a stream it had started ({"error":{...}} in OpenAI's shape). */
   static GatewayException inBandError(JsonObject error, DeploymentConfig deployment) {
-    String message = error.getString("message", "The provider reported an error mid-stream.");
+    String message = error.getValue("message") instanceof String m ? m : "The provider reported an error mid-stream.";
     return new GatewayException(new GatewayError(502, ErrorKind.UPSTREAM_ERROR,
-        Redaction.redact(message, deployment.apiKey()), null, error.getString("code"), 0));
+        Redaction.redact(message, deployment.apiKey()), null, UpstreamErrorFields.code(error.getValue("code")), 0));
   }
 
   static GatewayException incomplete(DeploymentConfig deployment) {

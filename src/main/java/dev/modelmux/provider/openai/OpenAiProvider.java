@@ -30,9 +30,9 @@ public final class OpenAiProvider implements Provider {
   @Override
   public GatewayError error(DeploymentConfig deployment, int status, MultiMap headers, Buffer body) {
     UpstreamErrorBody read = UpstreamErrorBody.read(deployment, status, body);
-    String code = read.field("code");
+    String code = read.code();
     String type = read.field("type");
-    String param = read.field("param");
+    String param = read.param(deployment);
     String message = read.message();
     long retryAfterMs = RetryAfter.millis(headers, Instant.now());
     if (status == 400) {

@@ -1,0 +1,38 @@
+package dev.modelmux.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelmux.config.Secret;
+import org.junit.jupiter.api.Test;
+
+class RedactionTest {
+  private static final Secret KEY = new Secret("sk-emu-7f3c9e21d4b8a605");
+
+  @Test
+  void theWholeKeyAndEveryFragmentOfFourOrMoreCharactersGo() {
+    assertThat(Redaction.redact("key sk-emu-7f3c9e21d4b8a605 rejected", KEY)).isEqualTo("key *** rejected");
+    assertThat(Redaction.redact("starts sk-em, ends a605, has 9e21d4", KEY)).isEqualTo("starts ***, ends ***, has ***");
+    assertThat(Redaction.redact("masked as sk-e***a605", KEY)).isEqualTo("masked as " + "***".repeat(3));
+  }
+
+  @Test
+  void textWithoutAFragmentIsUnchanged() {
+    assertThat(Redaction.redact("Rate limit reached for gpt-4 on tokens per min.", KEY))
+        .isEqualTo("Rate limit reached for gpt-4 on tokens per min.");
+    assertThat(Redaction.redact("three: a60 and 7f3", KEY)).isEqualTo("three: a60 and 7f3");
+    assertThat(Redaction.redact(null, KEY)).isNull();
+  }
+
+  @Test
+  void aParamOrCodeIsKeptOnlyWhenKnownOrAPlainFieldPath() {
+    assertThat(UpstreamErrorFields.code("context_length_exceeded")).isEqualTo("context_length_exceeded");
+    assertThat(UpstreamErrorFields.code("sk-emu-7f3c9e21d4b8a605")).isNull();
+    assertThat(UpstreamErrorFields.code(42)).isNull();
+    assertThat(UpstreamErrorFields.param("messages[0].content", KEY)).isEqualTo("messages[0].content");
+    assertThat(UpstreamErrorFields.param("tool_choice.function.name", KEY)).isEqualTo("tool_choice.function.name");
+    assertThat(UpstreamErrorFields.param("messages.0.content", KEY)).isEqualTo("messages.0.content");
+    assertThat(UpstreamErrorFields.param("sk-emu-7f3c9e21d4b8a605", KEY)).isNull();
+    assertThat(UpstreamErrorFields.param("emu_7f3c9e21", KEY)).isNull();
+    assertThat(UpstreamErrorFields.param("Authorization: Bearer x", KEY)).isNull();
+  }
+}

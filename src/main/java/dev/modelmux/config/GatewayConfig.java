@@ -18,8 +18,7 @@ public record GatewayConfig(
     Map<String, Object> sections) {
 
   public GatewayConfig withPort(int port) {
-    ServerConfig s = new ServerConfig(server.host(), port, server.maxBodyBytes(), server.instances(), server.clientStallMs(),
-        server.sendBufferBytes(), server.frontDoor());
+    ServerConfig s = server.withPort(port);
     return new GatewayConfig(s, redis, resilience, deployments, routes, sections);
   }
 

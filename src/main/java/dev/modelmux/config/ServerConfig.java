@@ -3,6 +3,12 @@ package dev.modelmux.config;
 /**
  * @param clientStallMs how long a client's write queue may stay full before its stream is ended
  * @param sendBufferBytes the kernel send buffer of each client connection; 0 leaves it to the kernel's tuning
+ * @param drainDelayMs how long a drain keeps accepting new connections (for load balancers to notice the 503 readiness)
+ * @param drainMs how long after the drain starts open requests and streams may run before they are cut off
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, int instances, long clientStallMs, int sendBufferBytes,
-    FrontDoorConfig frontDoor) {}
+    FrontDoorConfig frontDoor, long drainDelayMs, long drainMs) {
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(host, newPort, maxBodyBytes, instances, clientStallMs, sendBufferBytes, frontDoor, drainDelayMs, drainMs);
+  }
+}

@@ -17,5 +17,7 @@ public enum ErrorKind {
   UPSTREAM_ERROR,
   UPSTREAM_UNREACHABLE,
   TIMEOUT,
+  /** The gateway itself is going away (a drain ran out of time): neither the client's fault nor the provider's. */
+  SHUTTING_DOWN,
   INTERNAL
 }

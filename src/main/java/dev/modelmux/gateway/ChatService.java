@@ -36,10 +36,15 @@ public final class ChatService {
   private final QuotaAlarm quota;
   private final CapacityWaiter waiter;
   private final long clientStallMs;
+  private final OpenExchanges exchanges;
 
-  /** @param waiter the process's waiting room for requests that found no capacity */
+  /**
+   * @param waiter the process's waiting room for requests that found no capacity
+   * @param exchanges the process's register of requests being served, for a drain
+   */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs) {
+      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges) {
+    this.exchanges = exchanges;
     this.unrouted = unrouted;
     this.vertx = vertx;
     this.http = http;
@@ -64,12 +69,14 @@ public final class ChatService {
       return;
     }
     client.route(route.name());
+    exchanges.opened(client);
     plan(route, request).compose(plan -> {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
       return new Dispatch(vertx, http, budgets, breakers, quota, retryBackoffMs, waiter, client, route, plan.candidates()).run();
     }).onComplete(done -> {
+      exchanges.closed(client);
       route.meters().fallbacks(client.fallbacks());
       if (done.succeeded()) {
         AttemptResult result = done.result();
@@ -89,7 +96,7 @@ public final class ChatService {
         } else {
           client.fail(error);
         }
-        String outcome = client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
+        String outcome = client.shutDown() ? "shutdown" : client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
         AccessLog.log(client, ErrorResponses.status(request.dialect(), error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
         route.meters().request(outcome);
       }

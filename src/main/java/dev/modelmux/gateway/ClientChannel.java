@@ -41,6 +41,7 @@ public final class ClientChannel {
   private String deployment;
   private boolean committed;
   private boolean gone;
+  private boolean shutDown;
   private long firstContentNanos = -1;
   private int tokensTrimmed;
   private int attempts;
@@ -107,6 +108,29 @@ public final class ClientChannel {
 
   public boolean gone() {
     return gone;
+  }
+
+  /** Whether the gateway cut this answer off because it is shutting down. */
+  public boolean shutDown() {
+    return shutDown;
+  }
+
+  /**
+   * The gateway is going away: the answer ends with {@code error} (in-band once committed), then whatever is in flight
+   * stops as if the client had left, so it settles without blaming the provider.
+   */
+  void shutDown(GatewayError error) {
+    if (gone || response.ended()) {
+      return;
+    }
+    if (committed) {
+      endWithError(error);
+    } else {
+      fail(error);
+    }
+    shutDown = true;
+    gone = true;
+    java.util.List.copyOf(cancelInFlight).forEach(Runnable::run);
   }
 
   public boolean committed() {

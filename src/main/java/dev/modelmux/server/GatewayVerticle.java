@@ -11,6 +11,7 @@ import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.UpstreamClients;
+import dev.modelmux.gateway.OpenExchanges;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.metrics.GatewayMetrics;
@@ -39,11 +40,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final CapacityWaiter waiter;
   private final Breakers breakers;
   private final GatewayMetrics metrics;
+  private final Drain drain;
+  private final OpenExchanges exchanges;
   private UpstreamClients upstream;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics, Drain drain, OpenExchanges exchanges) {
+    this.drain = drain;
+    this.exchanges = exchanges;
     this.waiter = waiter;
     this.metrics = metrics;
     this.config = config;
@@ -56,7 +61,7 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs());
+        config.resilience(), config.server().clientStallMs(), exchanges);
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -68,6 +73,11 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     router.get("/admin/deployments").handler(this::deployments);
+    router.post("/admin/drain").handler(ctx -> {
+      drain.start();
+      ctx.response().setStatusCode(202);
+      ctx.json(new JsonObject().put("status", "DRAINING"));
+    });
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
@@ -98,6 +108,11 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** A drain: this listener stops accepting; its open connections serve what they have, then close (at most graceMs). */
+  void stopAccepting(long graceMs) {
+    context.runOnContext(v -> server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
+  }
+
   private void models(RoutingContext ctx) {
     JsonArray data = new JsonArray();
     for (String name : routes.names()) {
@@ -106,13 +121,20 @@ public final class GatewayVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("object", "list").put("data", data));
   }
 
-  /** Ready while serving; a Redis outage degrades budgets to local shares but does not stop traffic, so it is a detail. */
+  /**
+   * 503 DRAINING from the start of a drain, so load balancers stop sending. A Redis outage degrades budgets to local
+   * shares (DEGRADED) but stays 200: it does not stop traffic, and pulling every replica at once would.
+   */
   private void ready(RoutingContext ctx) {
-    ctx.json(new JsonObject().put("status", "UP")
+    JsonObject budgetStatus = budgets.status();
+    boolean draining = drain.draining();
+    String status = draining ? "DRAINING" : "local-fallback".equals(budgetStatus.getString("mode")) ? "DEGRADED" : "UP";
+    ctx.response().setStatusCode(draining ? 503 : 200);
+    ctx.json(new JsonObject().put("status", status)
         .put("checks", new JsonObject()
             .put("deployments", config.deployments().size())
             .put("routes", routes.names().size())
-            .put("budgets", budgets.status())));
+            .put("budgets", budgetStatus)));
   }
 
   /** Each deployment's limits, headroom, in-flight requests, pause and recent latency, as the budget store sees them. */

@@ -9,6 +9,7 @@ import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.gateway.CapacityWaiter;
+import dev.modelmux.gateway.OpenExchanges;
 import dev.modelmux.metrics.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.modelmux.resilience.Breakers;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +36,12 @@ public final class ModelMux {
   private final Emulator emulator;
   private final List<GatewayVerticle> fronts;
   private final String deploymentId;
+  private final Drain drain;
+  private Future<Void> closed;
 
-  private ModelMux(Vertx vertx, BudgetStore budgets, Emulator emulator, List<GatewayVerticle> fronts, String deploymentId) {
+  private ModelMux(Vertx vertx, BudgetStore budgets, Emulator emulator, List<GatewayVerticle> fronts, String deploymentId,
+      Drain drain) {
+    this.drain = drain;
     this.vertx = vertx;
     this.budgets = budgets;
     this.emulator = emulator;
@@ -72,18 +78,55 @@ public final class ModelMux {
               });
           watch(metrics, routes.deployments(), breakers, budgets);
           CapacityWaiter waiter = new CapacityWaiter(vertx, budgets);
+          OpenExchanges exchanges = new OpenExchanges();
+          AtomicReference<ModelMux> self = new AtomicReference<>();
+          Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
+              drainable(fronts, exchanges, routes.deployments(), self));
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics);
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, exchanges);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
             .map(id -> {
-              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id);
+              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain);
+              self.set(mux);
               LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
               return mux;
             });
         }));
+  }
+
+  /** What a drain acts on: the fronts' listeners, the open exchanges and upstream calls, and the gateway itself. */
+  private static Drain.Gateway drainable(List<GatewayVerticle> fronts, OpenExchanges exchanges, List<Deployment> deployments,
+      AtomicReference<ModelMux> self) {
+    return new Drain.Gateway() {
+      @Override
+      public void stopAccepting(long graceMs) {
+        fronts.forEach(front -> front.stopAccepting(graceMs));
+      }
+
+      @Override
+      public boolean idle() {
+        return exchanges.size() == 0 && deployments.stream().allMatch(d -> d.state().inFlight() == 0);
+      }
+
+      @Override
+      public String open() {
+        return exchanges.size() + " requests being served, "
+            + deployments.stream().mapToInt(d -> d.state().inFlight()).sum() + " upstream calls";
+      }
+
+      @Override
+      public void cutOff() {
+        exchanges.cutOff();
+      }
+
+      @Override
+      public Future<Void> close() {
+        return self.get().close();
+      }
+    };
   }
 
   /** Gauges read live state: breaker positions, budget headroom, in-flight calls, Redis availability. */
@@ -127,8 +170,22 @@ public final class ModelMux {
     return budgets;
   }
 
-  public Future<Void> close() {
-    Future<Void> undeployed = vertx.undeploy(deploymentId).compose(v -> budgets.close());
-    return emulator == null ? undeployed : undeployed.compose(v -> emulator.close());
+  /** Starts a graceful drain (as SIGTERM or POST /admin/drain do); completes once it has closed the gateway. */
+  public Future<Void> drain() {
+    return drain.start();
+  }
+
+  /** Completes when a drain, however started, has closed the gateway. */
+  public Future<Void> drained() {
+    return drain.finished();
+  }
+
+  /** Closes at once (what is open breaks off); a second call gets the first one's outcome. */
+  public synchronized Future<Void> close() {
+    if (closed == null) {
+      Future<Void> undeployed = vertx.undeploy(deploymentId).compose(v -> budgets.close());
+      closed = emulator == null ? undeployed : undeployed.compose(v -> emulator.close());
+    }
+    return closed;
   }
 }

@@ -14,7 +14,7 @@ final class AnthropicErrorFormat implements ErrorFormat {
   @Override
   public int status(GatewayError error) {
     return switch (error.kind()) {
-      case OVERLOADED, SATURATED -> 529;
+      case OVERLOADED, SATURATED, SHUTTING_DOWN -> 529;
       case QUOTA_EXCEEDED -> 402;
       default -> error.status();
     };
@@ -50,7 +50,7 @@ final class AnthropicErrorFormat implements ErrorFormat {
       case REQUEST_TOO_LARGE -> "request_too_large";
       case RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS -> "rate_limit_error";
       case QUOTA_EXCEEDED -> "billing_error";
-      case OVERLOADED, SATURATED -> "overloaded_error";
+      case OVERLOADED, SATURATED, SHUTTING_DOWN -> "overloaded_error";
       case TIMEOUT -> "timeout_error";
       case UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, INTERNAL -> "api_error";
     };

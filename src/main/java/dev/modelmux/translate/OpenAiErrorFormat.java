@@ -48,7 +48,7 @@ final class OpenAiErrorFormat implements ErrorFormat {
       case RATE_LIMIT_TOKENS -> "tokens";
       case QUOTA_EXCEEDED -> "insufficient_quota";
       case TIMEOUT -> "timeout";
-      case OVERLOADED, SATURATED, UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, INTERNAL -> "server_error";
+      case OVERLOADED, SATURATED, UPSTREAM_ERROR, UPSTREAM_UNREACHABLE, SHUTTING_DOWN, INTERNAL -> "server_error";
     };
   }
 
@@ -64,6 +64,7 @@ final class OpenAiErrorFormat implements ErrorFormat {
       case QUOTA_EXCEEDED -> "insufficient_quota";
       case REQUEST_TOO_LARGE -> "request_too_large";
       case UNSUPPORTED_MEDIA_TYPE -> "unsupported_media_type";
+      case SHUTTING_DOWN -> "gateway_shutting_down";
       default -> null;
     };
   }

@@ -33,7 +33,7 @@ class ChatEndpointTest {
       throw new GatewayException(GatewayError.invalid("no thanks (" + body.length() + " bytes)", "messages", null));
     };
     ChatService service = new ChatService(vertx, null, null, null, null, null, new GatewayMetrics(null).unrouted(),
-        dev.modelmux.config.ResilienceConfig.DEFAULT, 30_000);
+        dev.modelmux.config.ResilienceConfig.DEFAULT, 30_000, new dev.modelmux.gateway.OpenExchanges());
     Router router = Router.router(vertx);
     router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(new ChatEndpoint(service, Dialect.OPENAI, refusing));
     HttpServer server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));

@@ -78,7 +78,8 @@ public final class ConfigLoader {
 
   private static ServerConfig server(ConfigNode node) {
     node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes",
-        "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections", "drain_delay_ms", "drain_ms"));
+        "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections", "drain_delay_ms", "drain_ms",
+        "max_in_flight"));
     int cores = Runtime.getRuntime().availableProcessors();
     return new ServerConfig(
         node.string("host", "0.0.0.0"),
@@ -89,7 +90,8 @@ public final class ConfigLoader {
         (int) node.number("send_buffer_bytes", 0, 0, 64L * 1024 * 1024),
         frontDoor(node),
         node.number("drain_delay_ms", 5_000, 0, 600_000),
-        node.number("drain_ms", 30_000, 0, 3_600_000));
+        node.number("drain_ms", 30_000, 0, 3_600_000),
+        (int) node.number("max_in_flight", 10_000, 1, 10_000_000));
   }
 
   private static FrontDoorConfig frontDoor(ConfigNode node) {

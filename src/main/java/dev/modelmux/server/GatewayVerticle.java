@@ -41,13 +41,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final Breakers breakers;
   private final GatewayMetrics metrics;
   private final Drain drain;
+  private final LoadShedder shedder;
   private final OpenExchanges exchanges;
   private UpstreamClients upstream;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics, Drain drain, OpenExchanges exchanges) {
+      GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges) {
     this.drain = drain;
+    this.shedder = shedder;
     this.exchanges = exchanges;
     this.waiter = waiter;
     this.metrics = metrics;
@@ -65,9 +67,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
-    router.post("/v1/chat/completions").handler(body)
+    router.post("/v1/chat/completions").handler(body).handler(shedder.admit(Dialect.OPENAI))
         .handler(new ChatEndpoint(chat, Dialect.OPENAI, OpenAiRequestParser::parse));
-    router.post("/v1/messages").handler(body)
+    router.post("/v1/messages").handler(body).handler(shedder.admit(Dialect.ANTHROPIC))
         .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse));
     router.get("/v1/models").handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));

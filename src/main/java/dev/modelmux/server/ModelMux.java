@@ -79,11 +79,12 @@ public final class ModelMux {
           watch(metrics, routes.deployments(), breakers, budgets);
           CapacityWaiter waiter = new CapacityWaiter(vertx, budgets);
           OpenExchanges exchanges = new OpenExchanges();
+          LoadShedder shedder = new LoadShedder(config.server().maxInFlight(), metrics.registry());
           AtomicReference<ModelMux> self = new AtomicReference<>();
           Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
-              drainable(fronts, exchanges, routes.deployments(), self));
+              drainable(fronts, exchanges, shedder, routes.deployments(), self));
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, exchanges);
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
@@ -98,8 +99,8 @@ public final class ModelMux {
   }
 
   /** What a drain acts on: the fronts' listeners, the open exchanges and upstream calls, and the gateway itself. */
-  private static Drain.Gateway drainable(List<GatewayVerticle> fronts, OpenExchanges exchanges, List<Deployment> deployments,
-      AtomicReference<ModelMux> self) {
+  private static Drain.Gateway drainable(List<GatewayVerticle> fronts, OpenExchanges exchanges, LoadShedder shedder,
+      List<Deployment> deployments, AtomicReference<ModelMux> self) {
     return new Drain.Gateway() {
       @Override
       public void stopAccepting(long graceMs) {
@@ -108,12 +109,12 @@ public final class ModelMux {
 
       @Override
       public boolean idle() {
-        return exchanges.size() == 0 && deployments.stream().allMatch(d -> d.state().inFlight() == 0);
+        return shedder.inFlight() == 0 && exchanges.size() == 0 && deployments.stream().allMatch(d -> d.state().inFlight() == 0);
       }
 
       @Override
       public String open() {
-        return exchanges.size() + " requests being served, "
+        return shedder.inFlight() + " requests open, " + exchanges.size() + " being served, "
             + deployments.stream().mapToInt(d -> d.state().inFlight()).sum() + " upstream calls";
       }
 

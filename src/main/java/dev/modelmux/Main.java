@@ -6,6 +6,7 @@ import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.server.ModelMux;
+import dev.modelmux.server.Shutdown;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -57,7 +58,15 @@ public final class Main {
           .with(new VertxOptions().setMetricsOptions(metrics))
           .withMetrics(new MicrometerMetricsFactory(registry))
           .build();
-      return runUntilStopped(vertx, v -> ModelMux.start(v, effective, registry).map(mux -> null));
+      ModelMux mux;
+      try {
+        mux = ModelMux.start(vertx, effective, registry).toCompletionStage().toCompletableFuture().get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        System.err.println("modelmux: failed to start: " + e.getCause().getMessage());
+        vertx.close();
+        return 1;
+      }
+      return Shutdown.awaitDrained(vertx, mux);
     }
   }
 

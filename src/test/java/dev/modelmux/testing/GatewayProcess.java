@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A gateway replica in a JVM of its own ({@code modelmux serve}, on the test classpath), so a test can SIGKILL it: no
- * shutdown hook, no goodbye to Redis, every reservation it holds left unsettled.
+ * A gateway replica in a JVM of its own ({@code modelmux serve}, on the test classpath), so a test can SIGKILL it (no
+ * goodbye to Redis, every reservation it holds left unsettled) or SIGTERM it (a graceful drain).
  */
 public final class GatewayProcess implements AutoCloseable {
   private final Process process;
@@ -54,6 +54,25 @@ public final class GatewayProcess implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** SIGTERM: the replica drains, then exits on its own. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** Waits up to {@code timeoutMs} for the replica to exit; its exit status, or null if it still runs. */
+  public Integer awaitExit(long timeoutMs) throws InterruptedException {
+    return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+  }
+
+  /** Everything the replica wrote to stdout and stderr so far. */
+  public String output() {
+    try {
+      return Files.readString(log.toPath());
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
   }
 
   /** SIGKILL. */

@@ -5,8 +5,9 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Removes a provider key from text that came from upstream, and every fragment of it: providers echo masked keys
+ * Removes provider keys from text that came from upstream, and every fragment of them: providers echo masked keys
  * ("sk-abc***xyz", "...a605"), so any run of {@value #FRAGMENT} or more characters that also occurs in the key goes.
+ * The answering deployment's key and every other key the process has read are removed alike.
  */
 public final class Redaction {
   static final int FRAGMENT = 4;
@@ -15,16 +16,19 @@ public final class Redaction {
   private Redaction() {}
 
   public static String redact(String text, Secret key) {
-    String secret = key.reveal();
-    if (text == null || secret == null || secret.isEmpty()) {
-      return text;
-    }
-    if (secret.length() < FRAGMENT) {
-      return text.replace(secret, MASK);
+    if (text == null) {
+      return null;
     }
     Set<String> fragments = new HashSet<>();
-    for (int i = 0; i + FRAGMENT <= secret.length(); i++) {
-      fragments.add(secret.substring(i, i + FRAGMENT));
+    String secret = key.reveal();
+    if (secret != null && !secret.isEmpty()) {
+      text = addFragments(secret, text, fragments);
+    }
+    for (String other : Secret.known()) {
+      text = addFragments(other, text, fragments);
+    }
+    if (fragments.isEmpty()) {
+      return text;
     }
     // A longer shared run is a chain of overlapping shared fragments, so covering each fragment covers the run.
     boolean[] covered = new boolean[text.length()];
@@ -42,5 +46,16 @@ public final class Redaction {
       }
     }
     return result.toString();
+  }
+
+  /** Adds the key's fragments; a key too short to have any is replaced whole, at once. */
+  private static String addFragments(String secret, String text, Set<String> fragments) {
+    if (secret.length() < FRAGMENT) {
+      return text.replace(secret, MASK);
+    }
+    for (int i = 0; i + FRAGMENT <= secret.length(); i++) {
+      fragments.add(secret.substring(i, i + FRAGMENT));
+    }
+    return text;
   }
 }

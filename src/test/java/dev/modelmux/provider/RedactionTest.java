@@ -16,6 +16,12 @@ class RedactionTest {
   }
 
   @Test
+  void theKeysOfOtherDeploymentsGoToo() {
+    new Secret("sk-other-account-Qz81Lm04");
+    assertThat(Redaction.redact("echoed sk-other-account-Qz81Lm04 and Lm04", KEY)).isEqualTo("echoed *** and ***");
+  }
+
+  @Test
   void textWithoutAFragmentIsUnchanged() {
     assertThat(Redaction.redact("Rate limit reached for gpt-4 on tokens per min.", KEY))
         .isEqualTo("Rate limit reached for gpt-4 on tokens per min.");

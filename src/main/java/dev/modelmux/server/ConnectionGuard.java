@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -20,11 +21,14 @@ final class ConnectionGuard {
   private final FrontDoorConfig limits;
   private final ConnectionMeters meters;
   private final Map<HttpConnection, Watch> watches = new HashMap<>();
+  private final Handler<HttpServerResponse> onResponseEnd;
 
-  ConnectionGuard(Vertx vertx, FrontDoorConfig limits, ConnectionMeters meters) {
+  /** @param onResponseEnd told of every response that ended (or whose connection closed first), after the guard itself */
+  ConnectionGuard(Vertx vertx, FrontDoorConfig limits, ConnectionMeters meters, Handler<HttpServerResponse> onResponseEnd) {
     this.vertx = vertx;
     this.limits = limits;
     this.meters = meters;
+    this.onResponseEnd = onResponseEnd;
   }
 
   /** The server's connection handler. */
@@ -49,9 +53,16 @@ final class ConnectionGuard {
       Watch watch = watches.get(request.connection());
       if (watch != null) {
         watch.started();
-        // The response's only end handler: nothing else in the gateway may set one (ClientChannel uses the close handler).
-        request.response().endHandler(v -> watch.ended());
       }
+      HttpServerResponse response = request.response();
+      // The response's only end handler: nothing else in the gateway may set one (ClientChannel uses the close handler);
+      // whoever else must know when a response ended hears it through onResponseEnd.
+      response.endHandler(v -> {
+        if (watch != null) {
+          watch.ended();
+        }
+        onResponseEnd.handle(response);
+      });
       next.handle(request);
     };
   }

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 
 /** The listener's options and the handlers that keep slow, idle, malformed or too many connections from holding it. */
@@ -30,8 +31,8 @@ final class FrontDoor {
 
   /** Installs the guards on {@code server} and {@code router}; returns the request handler to serve with. */
   static Handler<HttpServerRequest> guard(Vertx vertx, HttpServer server, Router router, ServerConfig config,
-      ConnectionMeters meters) {
-    ConnectionGuard guard = new ConnectionGuard(vertx, config.frontDoor(), meters);
+      ConnectionMeters meters, Handler<HttpServerResponse> onResponseEnd) {
+    ConnectionGuard guard = new ConnectionGuard(vertx, config.frontDoor(), meters, onResponseEnd);
     MalformedHttp malformed = new MalformedHttp(config.frontDoor(), meters);
     server.connectionHandler(guard::connected);
     server.invalidRequestHandler(malformed::invalidRequest);

@@ -101,7 +101,7 @@ public final class GatewayVerticle extends VerticleBase {
     });
 
     server = vertx.createHttpServer(FrontDoor.options(config.server()));
-    var requests = FrontDoor.guard(vertx, server, router, config.server(), metrics.connections());
+    var requests = FrontDoor.guard(vertx, server, router, config.server(), metrics.connections(), shedder::ended);
     // This event loop's Redis connection is opened before the first request, so a burst never waits for one.
     return budgets.warm().compose(v -> server.requestHandler(requests).listen());
   }

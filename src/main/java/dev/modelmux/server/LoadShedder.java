@@ -8,9 +8,12 @@ import dev.modelmux.gateway.ErrorResponses;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +26,8 @@ final class LoadShedder {
 
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** The responses admitted and not yet ended, so each is counted out exactly once. */
+  private final Set<HttpServerResponse> admitted = ConcurrentHashMap.newKeySet();
   private final Map<Dialect, Counter> shed = new EnumMap<>(Dialect.class);
   private final GatewayError overloaded;
 
@@ -49,9 +54,15 @@ final class LoadShedder {
         ErrorResponses.send(ctx.response(), dialect, RequestIds.of(ctx.request()), overloaded);
         return;
       }
-      // Called once: when the response ends, or when the connection closes before it did.
-      ctx.response().endHandler(v -> inFlight.decrementAndGet());
+      admitted.add(ctx.response());
       ctx.next();
     };
+  }
+
+  /** A response ended, or its connection closed before it did (told by the front door, which owns the end handler). */
+  void ended(HttpServerResponse response) {
+    if (admitted.remove(response)) {
+      inFlight.decrementAndGet();
+    }
   }
 }

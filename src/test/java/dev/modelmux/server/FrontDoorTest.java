@@ -116,6 +116,20 @@ class FrontDoorTest {
   }
 
   @Test
+  void aConnectionIsClosedAfterTheIdleTimeoutAlsoAfterACompletionRequest(Vertx vertx) throws Exception {
+    start(vertx, "header_timeout_ms: 10000, idle_timeout_ms: 300", GatewayFixture.MODELS);
+    String body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"say: ok\"}]}";
+    try (RawHttp idle = new RawHttp(gateway.port())) {
+      assertThat(idle.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body).readResponse()).startsWith("HTTP/1.1 200");
+      long start = System.nanoTime();
+      assertThat(idle.readUntilClosed()).isEmpty();
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(200L, 3000L);
+    }
+    assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
+  }
+
+  @Test
   void aLongQuietStreamOutlivesBothTimeouts(Vertx vertx) {
     // 1.2 s to the first token and between tokens: the client connection is silent more than twice as long as either timeout.
     start(vertx, "header_timeout_ms: 500, idle_timeout_ms: 500",

@@ -66,7 +66,7 @@ public final class Main {
         vertx.close();
         return 1;
       }
-      return Shutdown.awaitDrained(vertx, mux);
+      return Shutdown.awaitDrained(vertx, mux, effective.server().drainMs());
     }
   }
 

@@ -15,12 +15,15 @@ import dev.modelmux.routing.Deployment;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one request's attempts on deployments it holds a reservation on: under the deployment's breaker, the
  * provider's rate-limit signals fed back to the budget store, measured, and settled with what each really used.
  */
 final class Attempts {
+  private static final Logger LOG = LoggerFactory.getLogger(Attempts.class);
   private static final long DEFAULT_PAUSE_MS = 1000;
 
   private final Vertx vertx;
@@ -111,7 +114,15 @@ final class Attempts {
       UpstreamAttempt attempt) {
     Deployment deployment = candidate.deployment();
     deployment.state().started();
-    return attempt.run().andThen(outcome -> {
+    Future<AttemptResult> running;
+    try {
+      running = attempt.run();
+    } catch (RuntimeException bug) {
+      LOG.error("attempt on deployment {} could not start", deployment.id(), bug);
+      running = Future.failedFuture(new GatewayException(GatewayError.of(500, ErrorKind.INTERNAL,
+          "The gateway failed to serve this request.")));
+    }
+    return running.andThen(outcome -> {
       BreakerOutcome.tell(call, outcome);
       if (outcome.failed() && outcome.cause() instanceof UpstreamAttempt.HedgeLost) {
         return;
@@ -126,10 +137,10 @@ final class Attempts {
       }
       meters.duration(attempt.elapsedMs());
       meters.tokens(translator.usage().promptTokens(), translator.usage().completionTokens());
-    }).eventually(() -> {
-      deployment.state().finished();
-      return budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()));
-    }).map(result -> result.withUsageOr(new Usage(candidate.promptTokens(), attempt.contentEvents())));
+    }).eventually(() -> budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()))
+        // In flight until settled, so a drain also waits for the settle.
+        .andThen(settled -> deployment.state().finished()))
+        .map(result -> result.withUsageOr(new Usage(candidate.promptTokens(), attempt.contentEvents())));
   }
 
   /**

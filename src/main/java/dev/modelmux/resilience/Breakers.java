@@ -31,6 +31,8 @@ public final class Breakers {
 
   public enum State { CLOSED, HALF_OPEN, OPEN }
 
+  private static final Duration MAX_HALF_OPEN = Duration.ofMinutes(2);
+
   private final Map<String, CircuitBreaker> byDeployment = new HashMap<>();
 
   public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen) {
@@ -44,6 +46,7 @@ public final class Breakers {
         .waitDurationInOpenState(Duration.ofMillis(settings.breakerResetMs()))
         .automaticTransitionFromOpenToHalfOpenEnabled(true)
         .permittedNumberOfCallsInHalfOpenState(1)
+        .maxWaitDurationInHalfOpenState(MAX_HALF_OPEN) // a probe never resolved must not hold the breaker half-open forever
         .writableStackTraceEnabled(false)
         .build();
     for (String id : deploymentIds) {
@@ -111,7 +114,9 @@ public final class Breakers {
       if (!resolved) {
         resolved = true;
         succeeded = true;
-        breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+        if (counts()) {
+          breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+        }
       }
     }
 
@@ -120,7 +125,9 @@ public final class Breakers {
       if (!resolved || succeeded) {
         resolved = true;
         succeeded = false;
-        breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, new ProviderFailure(error));
+        if (counts()) {
+          breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, new ProviderFailure(error));
+        }
       }
     }
 
@@ -128,8 +135,15 @@ public final class Breakers {
     public void neutral() {
       if (!resolved) {
         resolved = true;
-        breaker.releasePermission();
+        if (probe) {
+          breaker.releasePermission();
+        }
       }
+    }
+
+    /** While half-open only the probe decides: a call that started before the breaker opened has no say. */
+    private boolean counts() {
+      return probe || breaker.getState() != CircuitBreaker.State.HALF_OPEN;
     }
   }
 

@@ -10,30 +10,41 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * How the serve command ends: SIGTERM starts a graceful drain ({@link Drain}; POST /admin/drain does too); once it has
- * closed the gateway, Vert.x closes, the logs are flushed and the process exits 0. A second SIGTERM exits at once.
- * SIGTERM is taken from the JVM's default handling (which would run shutdown hooks and exit 143 mid-stream).
+ * How the serve command ends: SIGTERM (or SIGINT, Ctrl-C) starts a graceful drain ({@link Drain}; POST /admin/drain
+ * does too); once it has closed the gateway, Vert.x closes, the logs are flushed and the process exits 0. A second
+ * signal exits at once, and so does a drain that overruns its deadline. Both signals are taken from the JVM's default
+ * handling (which would run shutdown hooks and exit 143 mid-stream).
  */
 public final class Shutdown {
   private static final Logger LOG = LoggerFactory.getLogger(Shutdown.class);
-  /** Exit status when a second SIGTERM cuts the drain short. */
+  /** Exit status when a second signal cuts the drain short. */
   static final int FORCED_EXIT = 143;
+  /** Exit status when the drain overran its deadline (drain_ms, then settling and closing). */
+  static final int OVERRUN_EXIT = 1;
+  private static final long CLOSE_MARGIN_MS = 5_000;
 
   private Shutdown() {}
 
-  /** Blocks until the gateway has drained and closed; returns the exit status. */
-  public static int awaitDrained(Vertx vertx, ModelMux mux) {
+  /**
+   * Blocks until the gateway has drained and closed; returns the exit status.
+   *
+   * @param drainMs the drain's deadline: past it, plus time to settle and close, the process exits regardless
+   */
+  public static int awaitDrained(Vertx vertx, ModelMux mux, long drainMs) {
     AtomicBoolean signalled = new AtomicBoolean();
-    Signal.handle(new Signal("TERM"), signal -> {
-      if (signalled.compareAndSet(false, true)) {
-        mux.drain();
-        LOG.info("SIGTERM: draining (a second SIGTERM exits at once)");
-      } else {
-        LOG.warn("second SIGTERM: exiting at once, without waiting for open requests");
-        stopLogging();
-        Runtime.getRuntime().halt(FORCED_EXIT);
-      }
-    });
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), signal -> {
+        if (signalled.compareAndSet(false, true)) {
+          mux.drain();
+          watchdog(drainMs + Drain.SETTLE_GRACE_MS + CLOSE_MARGIN_MS);
+          LOG.info("SIG{}: draining (a second signal exits at once)", name);
+        } else {
+          LOG.warn("second SIG{}: exiting at once, without waiting for open requests", name);
+          stopLogging();
+          Runtime.getRuntime().halt(FORCED_EXIT);
+        }
+      });
+    }
     mux.drained().toCompletionStage().toCompletableFuture().join();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(Drain.SETTLE_GRACE_MS, TimeUnit.MILLISECONDS);
@@ -43,6 +54,22 @@ public final class Shutdown {
     LOG.info("modelmux stopped");
     stopLogging();
     return 0;
+  }
+
+  /** Exits the process if the drain has not ended it within {@code ms}. */
+  private static void watchdog(long ms) {
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        return;
+      }
+      LOG.error("the drain overran its deadline by {} ms: exiting", CLOSE_MARGIN_MS);
+      stopLogging();
+      Runtime.getRuntime().halt(OVERRUN_EXIT);
+    }, "modelmux-drain-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
   }
 
   /** Flushes the asynchronous appender and closes every appender. */

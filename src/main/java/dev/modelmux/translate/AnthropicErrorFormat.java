@@ -28,7 +28,7 @@ final class AnthropicErrorFormat implements ErrorFormat {
   @Override
   public void errorHeaders(GatewayError error, MultiMap headers) {
     ErrorFormat.retryAfterHeaders(error, headers);
-    if (error.kind() == dev.modelmux.core.ErrorKind.OVERLOADED) {
+    if (status(error) == 529) {
       headers.set("x-should-retry", "true");
     }
   }

@@ -47,6 +47,21 @@ class BreakerOutcomeTest {
   }
 
   @Test
+  void aCallFromBeforeTheBreakerOpenedHasNoSayWhileItIsHalfOpen() {
+    Breakers.Call leftAlone = breakers.call("d");
+    Breakers.Call answered = breakers.call("d");
+    halfOpen();
+    leftAlone.neutral();
+    Breakers.Call probe = breakers.call("d");
+    assertThat(probe).isNotNull();
+    assertThat(breakers.call("d")).as("an old call's end frees no second probe").isNull();
+    answered.succeeded();
+    assertThat(breakers.state("d")).as("only the probe decides").isEqualTo(State.HALF_OPEN);
+    probe.firstContent();
+    assertThat(breakers.state("d")).isEqualTo(State.CLOSED);
+  }
+
+  @Test
   void failuresCountOnlyInARow() {
     breakers.call("d").failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
     breakers.call("d").succeeded();

@@ -40,8 +40,7 @@ public final class AnthropicErrors {
 
   /** Anthropic says an account has run out of prepaid credit with a 400 ("Your credit balance is too low ..."). */
   private static boolean outOfCredit(String message) {
-    String lower = message.toLowerCase(java.util.Locale.ROOT);
-    return lower.contains("credit balance") || lower.contains("billing");
+    return message.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
   }
 
   /** An {@code event: error} inside a stream that had started. */

@@ -111,6 +111,7 @@ final class Dispatch {
     if (wokenBy != null && !wokenBy.equals(deployment.id()) && deniedUntilNanos[index] - System.nanoTime() > 0) {
       // Woken by budget freed elsewhere: this one said it has no room yet, so do not ask it again.
       noteDenial(index, deniedFor[index], (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
+      tierWait.obstacle(candidate.tier(), null);
       return tryFrom(index + 1);
     }
     return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {

@@ -79,8 +79,12 @@ public final class ConfigLoader {
   private static ServerConfig server(ConfigNode node) {
     node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes",
         "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections", "drain_delay_ms", "drain_ms",
-        "max_in_flight"));
+        "max_in_flight", "admin_port", "admin_host", "public_metrics"));
     int cores = Runtime.getRuntime().availableProcessors();
+    if (node.has("admin_port") && node.number("admin_port", 0, 0, 65535) != 0
+        && node.number("admin_port", 0, 0, 65535) == node.number("port", 8080, 0, 65535)) {
+      throw new ConfigException(node.field("admin_port"), "must differ from server.port");
+    }
     return new ServerConfig(
         node.string("host", "0.0.0.0"),
         (int) node.number("port", 8080, 0, 65535),
@@ -91,7 +95,11 @@ public final class ConfigLoader {
         frontDoor(node),
         node.number("drain_delay_ms", 5_000, 0, 600_000),
         node.number("drain_ms", 30_000, 0, 3_600_000),
-        (int) node.number("max_in_flight", 10_000, 1, 10_000_000));
+        (int) node.number("max_in_flight", 10_000, 1, 10_000_000),
+        new AdminConfig(
+            node.has("admin_port") ? (int) node.number("admin_port", 0, 0, 65535) : null,
+            node.string("admin_host", "127.0.0.1"),
+            node.bool("public_metrics", false)));
   }
 
   private static FrontDoorConfig frontDoor(ConfigNode node) {

@@ -9,6 +9,8 @@ import dev.modelmux.api.openai.OpenAiRequestParser;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.config.GatewayConfig;
+import io.vertx.core.http.HttpServerOptions;
+import dev.modelmux.config.AdminConfig;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.UpstreamClients;
 import dev.modelmux.gateway.OpenExchanges;
@@ -45,6 +47,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final OpenExchanges exchanges;
   private UpstreamClients upstream;
   private HttpServer server;
+  private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
       GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges) {
@@ -74,15 +77,25 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/models").handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
-    router.get("/admin/deployments").handler(this::deployments);
-    router.post("/admin/drain").handler(ctx -> {
+    AdminConfig admin = config.server().admin();
+    Router adminRouter = admin.ownListener() ? Router.router(vertx) : router;
+    if (!admin.ownListener()) {
+      // No admin listener: the operator's endpoints share the public port, for loopback clients only.
+      router.route("/admin/*").handler(LoopbackOnly::check);
+      if (!admin.publicMetrics()) {
+        router.route("/metrics").handler(LoopbackOnly::check);
+      }
+    }
+    adminRouter.get("/admin/deployments").handler(this::deployments);
+    adminRouter.post("/admin/drain").handler(ctx -> {
       drain.start();
       ctx.response().setStatusCode(202);
       ctx.json(new JsonObject().put("status", "DRAINING"));
     });
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.scrape()));
+    adminRouter.get("/metrics").handler(this::scrape);
+    if (admin.ownListener() && admin.publicMetrics()) {
+      router.get("/metrics").handler(this::scrape);
+    }
 
     router.errorHandler(413, ctx -> {
       // The rest of the body is still on its way: close the connection rather than leave it half-read.
@@ -103,11 +116,25 @@ public final class GatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(FrontDoor.options(config.server()));
     var requests = FrontDoor.guard(vertx, server, router, config.server(), metrics.connections(), shedder::ended);
     // This event loop's Redis connection is opened before the first request, so a burst never waits for one.
-    return budgets.warm().compose(v -> server.requestHandler(requests).listen());
+    Future<?> listening = budgets.warm().compose(v -> server.requestHandler(requests).listen());
+    if (!admin.ownListener()) {
+      return listening;
+    }
+    adminServer = vertx.createHttpServer(new HttpServerOptions().setHost(admin.host()).setPort(admin.port()));
+    return listening.compose(v -> adminServer.requestHandler(adminRouter).listen());
   }
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** The admin listener's port, or -1 when the operator's endpoints are on the main listener. */
+  public int adminPort() {
+    return adminServer == null ? -1 : adminServer.actualPort();
+  }
+
+  private void scrape(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
   }
 
   /** A drain: this listener stops accepting; its open connections serve what they have, then close (at most graceMs). */

@@ -162,6 +162,11 @@ public final class ModelMux {
     return fronts.get(0).actualPort();
   }
 
+  /** The admin listener's port, or -1 when /admin and /metrics are on the main listener (for loopback clients). */
+  public int adminPort() {
+    return fronts.get(0).adminPort();
+  }
+
   /** The built-in emulator, or null when the config has none. */
   public Emulator emulator() {
     return emulator;

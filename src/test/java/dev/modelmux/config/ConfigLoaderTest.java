@@ -77,6 +77,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsTheAdminListener() {
+    assertThat(loader.parse(VALID).server().admin()).isEqualTo(new AdminConfig(null, "127.0.0.1", false));
+    GatewayConfig config = loader.parse(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_port: 9090, public_metrics: true"));
+    assertThat(config.server().admin()).isEqualTo(new AdminConfig(9090, "127.0.0.1", true));
+    assertThat(config.withPort(0).server().admin()).isEqualTo(config.server().admin());
+    assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_port: 8081"), "server.admin_port");
+  }
+
+  @Test
   void readsTheFrontDoorLimitsWithTheirDefaults() {
     assertThat(loader.parse(VALID).server().frontDoor()).isEqualTo(FrontDoorConfig.DEFAULT);
     GatewayConfig config = loader.parse(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, header_timeout_ms: 2000, "

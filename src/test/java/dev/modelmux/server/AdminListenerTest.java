@@ -1,0 +1,110 @@
+package dev.modelmux.server;
+
+import static dev.modelmux.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.modelmux.emulator.Emulator;
+import dev.modelmux.emulator.EmulatorConfig;
+import dev.modelmux.testing.GatewayFixture;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.junit5.VertxExtension;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.Collections;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The operator's endpoints (/admin/*, /metrics) on an admin listener of their own, or, without one, on the public
+ * listener for loopback clients only. A non-loopback client is a real one: this machine's own non-loopback address.
+ */
+@ExtendWith(VertxExtension.class)
+class AdminListenerTest {
+  private Vertx vertx;
+  private Emulator emulator;
+  private ModelMux gateway;
+  private HttpClient http;
+
+  private void start(Vertx vertx, String server) {
+    this.vertx = vertx;
+    emulator = await(Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, GatewayFixture.MODELS)));
+    String yaml = "server: { host: 0.0.0.0, port: 0, instances: 1" + server + " }\n"
+        + GatewayFixture.STANDARD.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
+    gateway = await(ModelMux.start(vertx, ModelMux.configLoader(GatewayFixture.KEYS::get).parse(yaml)));
+    http = vertx.createHttpClient();
+  }
+
+  @AfterEach
+  void stop() {
+    await(http.close());
+    await(gateway.close());
+    await(emulator.close());
+  }
+
+  @Test
+  void withAnAdminPortTheOperatorsEndpointsAreAbsentFromThePublicListener(Vertx vertx) {
+    start(vertx, ", admin_port: 0");
+    assertThat(gateway.adminPort()).isPositive().isNotEqualTo(gateway.port());
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.port(), "/admin/deployments")).isEqualTo(404);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.port(), "/metrics")).isEqualTo(404);
+    assertThat(status(HttpMethod.POST, "127.0.0.1", gateway.port(), "/admin/drain")).isEqualTo(404);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.port(), "/health/ready")).isEqualTo(200);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.adminPort(), "/admin/deployments")).isEqualTo(200);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.adminPort(), "/metrics")).isEqualTo(200);
+  }
+
+  @Test
+  void withoutAnAdminPortOnlyLoopbackClientsReachThem(Vertx vertx) {
+    String outside = nonLoopbackAddress().orElse(null);
+    assumeTrue(outside != null, "this machine has no non-loopback IPv4 address to connect from");
+    start(vertx, "");
+    assertThat(gateway.adminPort()).isEqualTo(-1);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.port(), "/admin/deployments")).isEqualTo(200);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.port(), "/metrics")).isEqualTo(200);
+    assertThat(status(HttpMethod.GET, outside, gateway.port(), "/admin/deployments")).isEqualTo(403);
+    assertThat(status(HttpMethod.POST, outside, gateway.port(), "/admin/drain")).isEqualTo(403);
+    assertThat(status(HttpMethod.GET, outside, gateway.port(), "/metrics")).isEqualTo(403);
+    assertThat(status(HttpMethod.GET, outside, gateway.port(), "/health/ready")).as("the drain was refused").isEqualTo(200);
+  }
+
+  @Test
+  void publicMetricsAreServedToAnyone(Vertx vertx) {
+    String outside = nonLoopbackAddress().orElse(null);
+    assumeTrue(outside != null, "this machine has no non-loopback IPv4 address to connect from");
+    start(vertx, ", public_metrics: true");
+    assertThat(status(HttpMethod.GET, outside, gateway.port(), "/metrics")).isEqualTo(200);
+    assertThat(status(HttpMethod.GET, outside, gateway.port(), "/admin/deployments")).isEqualTo(403);
+  }
+
+  private int status(HttpMethod method, String host, int port, String path) {
+    return await(http.request(new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path))
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> resp.statusCode())));
+  }
+
+  private static Optional<String> nonLoopbackAddress() {
+    try {
+      for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nic.isUp() || nic.isLoopback()) {
+          continue;
+        }
+        for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+          if (address instanceof Inet4Address && !address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+            return Optional.of(address.getHostAddress());
+          }
+        }
+      }
+    } catch (SocketException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+}

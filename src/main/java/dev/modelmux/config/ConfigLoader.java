@@ -22,7 +22,7 @@ import java.util.function.Function;
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  private static final Set<String> CORE_SECTIONS = Set.of("server", "redis", "resilience", "deployments", "routes");
+  private static final Set<String> CORE_SECTIONS = Set.of("server", "redis", "resilience", "deployments", "routes", "auth");
 
   private final Function<String, String> environment;
   private final Map<String, Function<ConfigNode, ?>> sections = new LinkedHashMap<>();
@@ -73,7 +73,8 @@ public final class ConfigLoader {
     ResilienceConfig resilience = resilience(root.optionalObject("resilience"));
     List<DeploymentConfig> deployments = deployments(root);
     List<RouteConfig> routes = routes(root, deployments);
-    return new GatewayConfig(server, redis, resilience, deployments, routes, Map.copyOf(extra));
+    Optional<AuthConfig> auth = root.has("auth") ? Optional.of(auth(root.object("auth"), routes)) : Optional.empty();
+    return new GatewayConfig(server, redis, resilience, deployments, routes, auth, Map.copyOf(extra));
   }
 
   private static ServerConfig server(ConfigNode node) {
@@ -235,6 +236,77 @@ public final class ConfigLoader {
             (int) pool.number("max_connections", p.maxConnections(), 1, 1_000_000),
             (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
             pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)));
+  }
+
+  private AuthConfig auth(ConfigNode node, List<RouteConfig> routes) {
+    node.allowOnly(Set.of("mode", "keys"));
+    if (!node.has("mode")) {
+      throw new ConfigException(node.field("mode"), "missing (keys or none)");
+    }
+    AuthConfig.Mode mode = node.choice("mode", null, v -> AuthConfig.Mode.valueOf(v.toUpperCase(Locale.ROOT)), "keys, none");
+    List<ConfigNode> keyNodes = node.list("keys");
+    if (mode == AuthConfig.Mode.NONE) {
+      if (!keyNodes.isEmpty()) {
+        throw new ConfigException(node.field("keys"), "mode: none serves every client; remove the keys or use mode: keys");
+      }
+      return new AuthConfig(mode, List.of());
+    }
+    if (keyNodes.isEmpty()) {
+      throw new ConfigException(node.field("keys"), "mode: keys needs at least one key");
+    }
+    Set<String> routeNames = new HashSet<>();
+    routes.forEach(r -> routeNames.add(r.name()));
+    Set<String> ids = new HashSet<>();
+    List<AuthConfig.ClientKey> keys = new ArrayList<>();
+    for (ConfigNode k : keyNodes) {
+      if (k.raw().isObject() && k.has("limits")) {
+        throw new ConfigException(k.field("limits"), "per-key limits are not supported yet (nothing would enforce them); remove them");
+      }
+      k.allowOnly(Set.of("id", "key_sha256", "key_env", "routes"));
+      String id = k.string("id");
+      if (!ids.add(id)) {
+        throw new ConfigException(k.field("id"), "duplicate key id '" + id + "'");
+      }
+      byte[] digest;
+      if (k.has("key_sha256") == k.has("key_env")) {
+        throw new ConfigException(k.field("key_sha256"), "give exactly one of key_sha256 (hex SHA-256 of the key) or key_env");
+      } else if (k.has("key_sha256")) {
+        digest = hexSha256(k.string("key_sha256"), k.field("key_sha256"));
+      } else {
+        String env = k.string("key_env");
+        String value = environment.apply(env);
+        if (value == null || value.isBlank()) {
+          throw new ConfigException(k.field("key_env"), "environment variable " + env + " is not set");
+        }
+        digest = AuthConfig.sha256(value);
+      }
+      List<String> allowed = k.stringList("routes");
+      for (int i = 0; i < allowed.size(); i++) {
+        if (!routeNames.contains(allowed.get(i))) {
+          throw new ConfigException(k.field("routes") + "[" + i + "]", "unknown route '" + allowed.get(i) + "'");
+        }
+      }
+      if (k.has("routes") && allowed.isEmpty()) {
+        throw new ConfigException(k.field("routes"), "an empty allowlist would refuse everything; omit routes to allow every route");
+      }
+      keys.add(new AuthConfig.ClientKey(id, digest, Set.copyOf(allowed)));
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        if (keys.get(i).matches(keys.get(j).sha256())) {
+          throw new ConfigException(keyNodes.get(i).field("id"), "key '" + keys.get(i).id() + "' is the same key as '" + keys.get(j).id() + "'");
+        }
+      }
+    }
+    return new AuthConfig(mode, keys);
+  }
+
+  /** 64 hex digits; the value itself is never echoed, since a hash of a short key is as good as the key. */
+  private static byte[] hexSha256(String hex, String field) {
+    if (!hex.matches("[0-9a-fA-F]{64}")) {
+      throw new ConfigException(field, "must be 64 hex digits (the SHA-256 of the key, e.g. printf %s \"$KEY\" | sha256sum)");
+    }
+    return java.util.HexFormat.of().parseHex(hex);
   }
 
   private static List<RouteConfig> routes(ConfigNode root, List<DeploymentConfig> deployments) {

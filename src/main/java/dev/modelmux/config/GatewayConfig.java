@@ -7,6 +7,7 @@ import java.util.Optional;
 /**
  * The whole validated configuration.
  *
+ * @param auth the client access section; empty means protected mode (loopback clients only)
  * @param sections the sections other packages own (see {@link ConfigLoader#section}), as their parsers returned them
  */
 public record GatewayConfig(
@@ -15,11 +16,12 @@ public record GatewayConfig(
     ResilienceConfig resilience,
     List<DeploymentConfig> deployments,
     List<RouteConfig> routes,
+    Optional<AuthConfig> auth,
     Map<String, Object> sections) {
 
   public GatewayConfig withPort(int port) {
     ServerConfig s = server.withPort(port);
-    return new GatewayConfig(s, redis, resilience, deployments, routes, sections);
+    return new GatewayConfig(s, redis, resilience, deployments, routes, auth, sections);
   }
 
   /** A section another package parsed, if the file had it. */

@@ -183,6 +183,61 @@ class ConfigLoaderTest {
     assertFails("deployments: [unclosed", "config: not valid YAML");
   }
 
+  private static final String HASH = java.util.HexFormat.of().formatHex(AuthConfig.sha256("sk-client-one"));
+
+  @Test
+  void readsClientKeysByHashOrEnvironmentVariable() {
+    GatewayConfig config = loader.parse(VALID + """
+        auth:
+          mode: keys
+          keys:
+            - id: ide
+              key_sha256: "%s"
+              routes: [code-reasoning]
+            - id: ci
+              key_env: KEY_B
+        """.formatted(HASH.toUpperCase(java.util.Locale.ROOT)));
+    AuthConfig auth = config.auth().orElseThrow();
+    assertThat(auth.mode()).isEqualTo(AuthConfig.Mode.KEYS);
+    assertThat(auth.keys()).extracting(AuthConfig.ClientKey::id).containsExactly("ide", "ci");
+    assertThat(auth.keys().get(0).matches(AuthConfig.sha256("sk-client-one"))).isTrue();
+    assertThat(auth.keys().get(0).allows("code-reasoning")).isTrue();
+    assertThat(auth.keys().get(0).allows("other")).isFalse();
+    assertThat(auth.keys().get(1).matches(AuthConfig.sha256("sk-test-bbbbbbbbbbbbbbbb"))).isTrue();
+    assertThat(auth.keys().get(1).allows("anything")).isTrue();
+    assertThat(auth.toString()).doesNotContain(HASH).doesNotContainIgnoringCase(HASH);
+  }
+
+  @Test
+  void noAuthSectionIsProtectedModeAndModeNoneIsExplicit() {
+    assertThat(loader.parse(VALID).auth()).isEmpty();
+    assertThat(loader.parse(VALID + "auth: { mode: none }\n").auth().orElseThrow().mode()).isEqualTo(AuthConfig.Mode.NONE);
+  }
+
+  @Test
+  void refusesBadAuthSections() {
+    String key = "    - id: ide\n      key_sha256: \"" + HASH + "\"\n";
+    assertFails(VALID + "auth: { keys: [] }\n", "auth.mode: missing");
+    assertFails(VALID + "auth: { mode: open }\n", "auth.mode: must be one of keys, none");
+    assertFails(VALID + "auth: { mode: keys }\n", "auth.keys: mode: keys needs at least one key");
+    assertFails(VALID + "auth:\n  mode: none\n  keys:\n" + key, "auth.keys: mode: none serves every client");
+    assertFails(VALID + "auth:\n  mode: keys\n  realm: x\n  keys:\n" + key, "auth.realm: unknown field");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      limits: { rpm: 600, tpm: 200000 }\n",
+        "auth.keys[0].limits: per-key limits are not supported yet");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      routes: [nope]\n", "auth.keys[0].routes[0]: unknown route 'nope'");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      routes: []\n", "auth.keys[0].routes: an empty allowlist");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + key, "auth.keys[1].id: duplicate key id 'ide'");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + key.replace("id: ide", "id: other"),
+        "auth.keys[1].id: key 'other' is the same key as 'ide'");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n    - id: ide\n      key_sha256: abc123\n", "auth.keys[0].key_sha256: must be 64 hex");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n    - id: ide\n", "auth.keys[0].key_sha256: give exactly one");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      key_env: KEY_A\n", "give exactly one");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n    - id: ide\n      key_env: NOT_SET\n",
+        "auth.keys[0].key_env: environment variable NOT_SET is not set");
+    assertThatThrownBy(() -> loader.parse(VALID + "auth:\n  mode: keys\n  keys:\n    - id: ide\n      key_sha256: \"" + HASH + "x\"\n"))
+        .message().doesNotContain(HASH);
+  }
+
   private void assertFails(String yaml, String message) {
     assertThatThrownBy(() -> loader.parse(yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
   }

@@ -3,6 +3,10 @@ package dev.modelmux.core;
 /** What went wrong, independent of any wire format; each client dialect renders it in its own words. */
 public enum ErrorKind {
   INVALID_REQUEST,
+  /** No client key, a wrong one, or (in protected mode) a client the gateway does not serve without auth configured. */
+  UNAUTHENTICATED,
+  /** A known client asking for something its key does not allow (a route outside its allowlist). */
+  FORBIDDEN,
   UNSUPPORTED_MEDIA_TYPE,
   REQUEST_TOO_LARGE,
   NOT_FOUND,

@@ -47,6 +47,8 @@ final class AnthropicErrorFormat implements ErrorFormat {
     return switch (error.kind()) {
       case INVALID_REQUEST, UNSUPPORTED_MEDIA_TYPE, CONTEXT_LENGTH_EXCEEDED, CONTENT_FILTER -> "invalid_request_error";
       case NOT_FOUND -> "not_found_error";
+      case UNAUTHENTICATED -> "authentication_error";
+      case FORBIDDEN -> "permission_error";
       case REQUEST_TOO_LARGE -> "request_too_large";
       case RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS -> "rate_limit_error";
       case QUOTA_EXCEEDED -> "billing_error";

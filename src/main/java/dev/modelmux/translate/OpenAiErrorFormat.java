@@ -42,8 +42,8 @@ final class OpenAiErrorFormat implements ErrorFormat {
 
   private static String type(GatewayError error) {
     return switch (error.kind()) {
-      case INVALID_REQUEST, UNSUPPORTED_MEDIA_TYPE, REQUEST_TOO_LARGE, NOT_FOUND, CONTEXT_LENGTH_EXCEEDED, CONTENT_FILTER ->
-          "invalid_request_error";
+      case INVALID_REQUEST, UNSUPPORTED_MEDIA_TYPE, REQUEST_TOO_LARGE, NOT_FOUND, CONTEXT_LENGTH_EXCEEDED, CONTENT_FILTER,
+          UNAUTHENTICATED, FORBIDDEN -> "invalid_request_error";
       case RATE_LIMIT_REQUESTS -> "requests";
       case RATE_LIMIT_TOKENS -> "tokens";
       case QUOTA_EXCEEDED -> "insufficient_quota";
@@ -58,6 +58,8 @@ final class OpenAiErrorFormat implements ErrorFormat {
     }
     return switch (error.kind()) {
       case NOT_FOUND -> "model_not_found";
+      case UNAUTHENTICATED -> "invalid_api_key";
+      case FORBIDDEN -> "model_not_allowed";
       case CONTEXT_LENGTH_EXCEEDED -> "context_length_exceeded";
       case CONTENT_FILTER -> "content_filter";
       case RATE_LIMIT_REQUESTS, RATE_LIMIT_TOKENS -> "rate_limit_exceeded";

@@ -1,5 +1,6 @@
 package dev.modelmux.api;
 
+import dev.modelmux.config.AuthConfig;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.gateway.AccessLog;
 import dev.modelmux.core.ChatRequest;
@@ -56,19 +57,33 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
         reject(ctx, requestId, start, e.error());
         return;
       }
-      service.serve(request, ctx.response(), start);
+      serve(ctx, request, start);
       return;
     }
     // A large prompt is parsed and validated on a worker, so one big body never stalls the event loop's other requests.
     ctx.vertx().executeBlocking(() -> parser.parse(requestId, body), false).onComplete(parsed -> {
       if (parsed.succeeded()) {
-        service.serve(parsed.result(), ctx.response(), start);
+        serve(ctx, parsed.result(), start);
       } else if (parsed.cause() instanceof GatewayException e) {
         reject(ctx, requestId, start, e.error());
       } else {
         ctx.fail(parsed.cause());
       }
     });
+  }
+
+  /** Serves the request, unless its client key may not use the route it names (a 403). */
+  private void serve(RoutingContext ctx, ChatRequest request, long start) {
+    AuthConfig.ClientKey key = ClientAuth.key(ctx);
+    GatewayError forbidden = ClientAuth.forbidden(key, request.model());
+    if (forbidden != null) {
+      ErrorResponses.send(ctx.response(), dialect, request.requestId(), forbidden);
+      AccessLog.rejected(request.requestId(), ErrorResponses.status(dialect, forbidden), (System.nanoTime() - start) / 1_000_000,
+          "forbidden", key.id());
+      service.rejected();
+      return;
+    }
+    service.serve(request, key == null ? null : key.id(), ctx.response(), start);
   }
 
   /** application/json, with or without parameters such as charset. */

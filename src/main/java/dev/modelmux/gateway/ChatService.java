@@ -58,7 +58,13 @@ public final class ChatService {
   }
 
   public void serve(ChatRequest request, HttpServerResponse response, long startNanos) {
+    serve(request, null, response, startNanos);
+  }
+
+  /** @param clientKeyId the id of the client key that called (logged, never the key), or null */
+  public void serve(ChatRequest request, String clientKeyId, HttpServerResponse response, long startNanos) {
     ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
+    client.clientKey(clientKeyId);
     Route route = routes.resolve(request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,

@@ -38,6 +38,7 @@ public final class ClientChannel {
   private long stallTimer = -1;
   private boolean stalled;
   private String route;
+  private String clientKeyId;
   private String deployment;
   private boolean committed;
   private boolean gone;
@@ -75,6 +76,15 @@ public final class ClientChannel {
 
   public String routeName() {
     return route;
+  }
+
+  /** The id of the client key that called (for the access log), or null when the gateway does not check keys. */
+  public void clientKey(String id) {
+    this.clientKeyId = id;
+  }
+
+  public String clientKeyId() {
+    return clientKeyId;
   }
 
   public String deploymentId() {

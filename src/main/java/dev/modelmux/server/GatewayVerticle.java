@@ -4,6 +4,7 @@ import dev.modelmux.core.Dialect;
 import dev.modelmux.gateway.ErrorResponses;
 import dev.modelmux.api.RequestIds;
 import dev.modelmux.api.ChatEndpoint;
+import dev.modelmux.api.ClientAuth;
 import dev.modelmux.api.anthropic.AnthropicRequestParser;
 import dev.modelmux.api.openai.OpenAiRequestParser;
 import dev.modelmux.budget.BudgetStore;
@@ -45,12 +46,14 @@ public final class GatewayVerticle extends VerticleBase {
   private final Drain drain;
   private final LoadShedder shedder;
   private final OpenExchanges exchanges;
+  private final ClientAuth auth;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges) {
+      GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth) {
+    this.auth = auth;
     this.drain = drain;
     this.shedder = shedder;
     this.exchanges = exchanges;
@@ -70,11 +73,11 @@ public final class GatewayVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
-    router.post("/v1/chat/completions").handler(body).handler(shedder.admit(Dialect.OPENAI))
+    router.post("/v1/chat/completions").handler(body).handler(auth.handler(Dialect.OPENAI)).handler(shedder.admit(Dialect.OPENAI))
         .handler(new ChatEndpoint(chat, Dialect.OPENAI, OpenAiRequestParser::parse));
-    router.post("/v1/messages").handler(body).handler(shedder.admit(Dialect.ANTHROPIC))
+    router.post("/v1/messages").handler(body).handler(auth.handler(Dialect.ANTHROPIC)).handler(shedder.admit(Dialect.ANTHROPIC))
         .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse));
-    router.get("/v1/models").handler(this::models);
+    router.get("/v1/models").handler(auth.handler(null)).handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     AdminConfig admin = config.server().admin();

@@ -1,5 +1,6 @@
 package dev.modelmux.server;
 
+import dev.modelmux.api.ClientAuth;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.BudgetStores;
 import dev.modelmux.budget.FailoverBudgetStore;
@@ -22,6 +23,8 @@ import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import io.vertx.core.net.SocketAddress;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -60,6 +63,13 @@ public final class ModelMux {
 
   /** @param registry the registry Vert.x's own metrics go to (the serve command's), or null for a fresh one */
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry) {
+    return start(vertx, config, registry, ClientAuth.LOOPBACK);
+  }
+
+  /** @param local decides which peers are on this host, for protected mode (a test passes its own to play a remote client) */
+  public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry,
+      Predicate<SocketAddress> local) {
+    ClientAuth auth = new ClientAuth(config.auth(), local);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     RouteTable routes = new RouteTable(config, metrics);
     List<GatewayVerticle> fronts = new CopyOnWriteArrayList<>();
@@ -84,7 +94,8 @@ public final class ModelMux {
           Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges);
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
+                  auth);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))

@@ -1,5 +1,6 @@
 package dev.modelmux.testing;
 
+import dev.modelmux.api.ClientAuth;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.EmulatedModel;
 import dev.modelmux.emulator.Emulator;
@@ -9,7 +10,9 @@ import dev.modelmux.server.ModelMux;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
+import io.vertx.core.net.SocketAddress;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** An emulator on a free port and a gateway (one event loop, free port) routed to it over real HTTP. */
 public final class GatewayFixture {
@@ -114,12 +117,24 @@ public final class GatewayFixture {
         .compose(emulator -> gateway(vertx, emulator, deployments, extra).map(mux -> new GatewayFixture(emulator, mux)));
   }
 
+  /** @param local which peers the gateway takes for its own host's (protected mode); a test plays a remote client with it */
+  public static Future<GatewayFixture> start(Vertx vertx, List<EmulatedModel> models, String deployments, String extra,
+      Predicate<SocketAddress> local) {
+    return Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models))
+        .compose(emulator -> gateway(vertx, emulator, deployments, extra, local).map(mux -> new GatewayFixture(emulator, mux)));
+  }
+
   /** Another gateway (a second replica, say) in front of an emulator that is already running. */
   public static Future<ModelMux> gateway(Vertx vertx, Emulator emulator, String deployments, String extra) {
+    return gateway(vertx, emulator, deployments, extra, ClientAuth.LOOPBACK);
+  }
+
+  private static Future<ModelMux> gateway(Vertx vertx, Emulator emulator, String deployments, String extra,
+      Predicate<SocketAddress> local) {
     String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
         + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
     GatewayConfig config = ModelMux.configLoader(KEYS::get).parse(yaml);
-    return ModelMux.start(vertx, config);
+    return ModelMux.start(vertx, config, null, local);
   }
 
   public int port() {

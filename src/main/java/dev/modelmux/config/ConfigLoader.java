@@ -73,7 +73,7 @@ public final class ConfigLoader {
     ResilienceConfig resilience = resilience(root.optionalObject("resilience"));
     List<DeploymentConfig> deployments = deployments(root);
     List<RouteConfig> routes = routes(root, deployments);
-    Optional<AuthConfig> auth = root.has("auth") ? Optional.of(auth(root.object("auth"), routes)) : Optional.empty();
+    Optional<AuthConfig> auth = root.has("auth") ? Optional.of(auth(root.object("auth"), routes, deployments)) : Optional.empty();
     return new GatewayConfig(server, redis, resilience, deployments, routes, auth, Map.copyOf(extra));
   }
 
@@ -238,7 +238,7 @@ public final class ConfigLoader {
             pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)));
   }
 
-  private AuthConfig auth(ConfigNode node, List<RouteConfig> routes) {
+  private AuthConfig auth(ConfigNode node, List<RouteConfig> routes, List<DeploymentConfig> deployments) {
     node.allowOnly(Set.of("mode", "keys"));
     if (!node.has("mode")) {
       throw new ConfigException(node.field("mode"), "missing (keys or none)");
@@ -256,6 +256,7 @@ public final class ConfigLoader {
     }
     Set<String> routeNames = new HashSet<>();
     routes.forEach(r -> routeNames.add(r.name()));
+    deployments.forEach(d -> routeNames.add(d.model())); // a deployment's model name is a route of its own
     Set<String> ids = new HashSet<>();
     List<AuthConfig.ClientKey> keys = new ArrayList<>();
     for (ConfigNode k : keyNodes) {

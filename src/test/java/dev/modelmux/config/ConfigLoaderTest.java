@@ -193,7 +193,7 @@ class ConfigLoaderTest {
           keys:
             - id: ide
               key_sha256: "%s"
-              routes: [code-reasoning]
+              routes: [code-reasoning, gpt-4]
             - id: ci
               key_env: KEY_B
         """.formatted(HASH.toUpperCase(java.util.Locale.ROOT)));
@@ -202,6 +202,7 @@ class ConfigLoaderTest {
     assertThat(auth.keys()).extracting(AuthConfig.ClientKey::id).containsExactly("ide", "ci");
     assertThat(auth.keys().get(0).matches(AuthConfig.sha256("sk-client-one"))).isTrue();
     assertThat(auth.keys().get(0).allows("code-reasoning")).isTrue();
+    assertThat(auth.keys().get(0).allows("gpt-4")).isTrue();
     assertThat(auth.keys().get(0).allows("other")).isFalse();
     assertThat(auth.keys().get(1).matches(AuthConfig.sha256("sk-test-bbbbbbbbbbbbbbbb"))).isTrue();
     assertThat(auth.keys().get(1).allows("anything")).isTrue();

@@ -222,6 +222,17 @@ class ClientAuthTest {
     }
   }
 
+  @Test
+  void loopbackMeansOnlyLoopbackAddresses() {
+    for (String local : List.of("127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1")) {
+      assertThat(ClientAuth.LOOPBACK.test(io.vertx.core.net.SocketAddress.inetSocketAddress(5000, local))).as(local).isTrue();
+    }
+    for (String remote : List.of("10.0.0.1", "192.168.1.20", "128.0.0.1", "::2", "fe80::1", "::ffff:10.0.0.1", "localhost")) {
+      assertThat(ClientAuth.LOOPBACK.test(io.vertx.core.net.SocketAddress.inetSocketAddress(5000, remote))).as(remote).isFalse();
+    }
+    assertThat(ClientAuth.LOOPBACK.test(null)).isFalse();
+  }
+
   private void assertNoKeyInTheLogs() {
     assertThat(logs.events).isNotEmpty();
     for (var event : logs.events) {

@@ -23,11 +23,16 @@ public record AuthConfig(Mode mode, List<ClientKey> keys) {
    * One client key, known only by the SHA-256 of its value.
    *
    * @param routes the routes it may use; empty means every route
+   * @param limits its own tokens and requests per minute, shared by every replica; null for none
    */
-  public record ClientKey(String id, byte[] sha256, Set<String> routes) {
+  public record ClientKey(String id, byte[] sha256, Set<String> routes, Limits limits) {
     public ClientKey {
       sha256 = sha256.clone();
       routes = Set.copyOf(routes);
+    }
+
+    public ClientKey(String id, byte[] sha256, Set<String> routes) {
+      this(id, sha256, routes, null);
     }
 
     @Override
@@ -47,12 +52,13 @@ public record AuthConfig(Mode mode, List<ClientKey> keys) {
     /** Never the digest: a log line or an exception message may carry this. */
     @Override
     public String toString() {
-      return "ClientKey[id=" + id + ", routes=" + routes + "]";
+      return "ClientKey[id=" + id + ", routes=" + routes + ", limits=" + limits + "]";
     }
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof ClientKey k && k.id.equals(id) && MessageDigest.isEqual(k.sha256, sha256) && k.routes.equals(routes);
+      return other instanceof ClientKey k && k.id.equals(id) && MessageDigest.isEqual(k.sha256, sha256) && k.routes.equals(routes)
+          && java.util.Objects.equals(k.limits, limits);
     }
 
     @Override

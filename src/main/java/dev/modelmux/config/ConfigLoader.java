@@ -260,10 +260,7 @@ public final class ConfigLoader {
     Set<String> ids = new HashSet<>();
     List<AuthConfig.ClientKey> keys = new ArrayList<>();
     for (ConfigNode k : keyNodes) {
-      if (k.raw().isObject() && k.has("limits")) {
-        throw new ConfigException(k.field("limits"), "per-key limits are not supported yet (nothing would enforce them); remove them");
-      }
-      k.allowOnly(Set.of("id", "key_sha256", "key_env", "routes"));
+      k.allowOnly(Set.of("id", "key_sha256", "key_env", "routes", "limits"));
       String id = k.string("id");
       if (!ids.add(id)) {
         throw new ConfigException(k.field("id"), "duplicate key id '" + id + "'");
@@ -290,7 +287,12 @@ public final class ConfigLoader {
       if (k.has("routes") && allowed.isEmpty()) {
         throw new ConfigException(k.field("routes"), "an empty allowlist would refuse everything; omit routes to allow every route");
       }
-      keys.add(new AuthConfig.ClientKey(id, digest, Set.copyOf(allowed)));
+      Limits limits = null;
+      if (k.has("limits")) {
+        ConfigNode l = k.object("limits").allowOnly(Set.of("tpm", "rpm"));
+        limits = new Limits(l.number("tpm", Long.MAX_VALUE / 4, 1, Long.MAX_VALUE), l.number("rpm", Long.MAX_VALUE / 4, 1, Long.MAX_VALUE));
+      }
+      keys.add(new AuthConfig.ClientKey(id, digest, Set.copyOf(allowed), limits));
     }
     for (int i = 0; i < keys.size(); i++) {
       for (int j = 0; j < i; j++) {

@@ -6,6 +6,7 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.budget.BudgetStore;
+import dev.modelmux.budget.Reservation;
 import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.metrics.RouteMeters;
 import dev.modelmux.resilience.Breakers;
@@ -17,6 +18,7 @@ import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +39,17 @@ public final class ChatService {
   private final CapacityWaiter waiter;
   private final long clientStallMs;
   private final OpenExchanges exchanges;
+  private final KeyBudgets keys;
 
   /**
    * @param waiter the process's waiting room for requests that found no capacity
    * @param exchanges the process's register of requests being served, for a drain
+   * @param keys the client keys' own limits
    */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges) {
+      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyBudgets keys) {
     this.exchanges = exchanges;
+    this.keys = keys;
     this.unrouted = unrouted;
     this.vertx = vertx;
     this.http = http;
@@ -76,12 +81,18 @@ public final class ChatService {
     }
     client.route(route.name());
     exchanges.opened(client);
+    AtomicReference<Reservation> keyHold = new AtomicReference<>();
     plan(route, request).compose(plan -> {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
-      return new Dispatch(vertx, http, budgets, breakers, quota, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+      // The key's own limits first: a key over them never reaches a deployment.
+      return keys.reserve(clientKeyId, plan.candidates().get(0).reserveTokens()).compose(held -> {
+        keyHold.set(held);
+        return new Dispatch(vertx, http, budgets, breakers, quota, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+      });
     }).onComplete(done -> {
+      keys.settle(keyHold.get(), done.succeeded() ? done.result().usage() : Usage.UNKNOWN);
       exchanges.closed(client);
       route.meters().fallbacks(client.fallbacks());
       if (done.succeeded()) {

@@ -33,7 +33,8 @@ class ChatEndpointTest {
       throw new GatewayException(GatewayError.invalid("no thanks (" + body.length() + " bytes)", "messages", null));
     };
     ChatService service = new ChatService(vertx, null, null, null, null, null, new GatewayMetrics(null).unrouted(),
-        dev.modelmux.config.ResilienceConfig.DEFAULT, 30_000, new dev.modelmux.gateway.OpenExchanges());
+        dev.modelmux.config.ResilienceConfig.DEFAULT, 30_000, new dev.modelmux.gateway.OpenExchanges(),
+        new dev.modelmux.gateway.KeyBudgets(null, java.util.Optional.empty()));
     Router router = Router.router(vertx);
     router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(new ChatEndpoint(service, Dialect.OPENAI, refusing));
     HttpServer server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));

@@ -223,8 +223,10 @@ class ConfigLoaderTest {
     assertFails(VALID + "auth: { mode: keys }\n", "auth.keys: mode: keys needs at least one key");
     assertFails(VALID + "auth:\n  mode: none\n  keys:\n" + key, "auth.keys: mode: none serves every client");
     assertFails(VALID + "auth:\n  mode: keys\n  realm: x\n  keys:\n" + key, "auth.realm: unknown field");
-    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      limits: { rpm: 600, tpm: 200000 }\n",
-        "auth.keys[0].limits: per-key limits are not supported yet");
+    assertThat(loader.parse(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      limits: { rpm: 600, tpm: 200000 }\n")
+        .auth().orElseThrow().keys().get(0).limits()).isEqualTo(new Limits(200000, 600));
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      limits: { rpm: 0 }\n", "auth.keys[0].limits.rpm");
+    assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      limits: { rph: 5 }\n", "auth.keys[0].limits.rph: unknown field");
     assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      routes: [nope]\n", "auth.keys[0].routes[0]: unknown route 'nope'");
     assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      routes: []\n", "auth.keys[0].routes: an empty allowlist");
     assertFails(VALID + "auth:\n  mode: keys\n  keys:\n" + key + key, "auth.keys[1].id: duplicate key id 'ide'");

@@ -45,9 +45,7 @@ final class AnthropicToAnthropic implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    byte[] bytes = upstreamBody.getBytes();
-    Json.checkAnthropicAnswer(bytes, deployment);
-    read(bytes);
+    Json.checkAnthropicAnswer(peek, upstreamBody.getBytes(), deployment);
     usage = new Usage(peek.inputTokens, peek.outputTokens);
     return upstreamBody;
   }

@@ -26,9 +26,11 @@ final class Json {
         "Deployment '" + deployment.id() + "' sent a malformed answer."));
   }
 
-  /** A whole OpenAI chat.completion whose known members have the documented types, with a message in every choice. */
-  static void checkOpenAiAnswer(byte[] json, DeploymentConfig deployment) {
-    OpenAiChunkPeek peek = new OpenAiChunkPeek();
+  /**
+   * A whole OpenAI chat.completion whose known members have the documented types, with a message in every choice;
+   * read into {@code peek}, which then holds its usage.
+   */
+  static void checkOpenAiAnswer(OpenAiChunkPeek peek, byte[] json, DeploymentConfig deployment) {
     try {
       peek.read(json, false);
     } catch (IOException e) {
@@ -39,9 +41,11 @@ final class Json {
     }
   }
 
-  /** A whole Anthropic message whose known members have the documented types, its content an array of blocks. */
-  static void checkAnthropicAnswer(byte[] json, DeploymentConfig deployment) {
-    AnthropicEventPeek peek = new AnthropicEventPeek();
+  /**
+   * A whole Anthropic message whose known members have the documented types, its content an array of blocks; read
+   * into {@code peek}, which then holds its usage.
+   */
+  static void checkAnthropicAnswer(AnthropicEventPeek peek, byte[] json, DeploymentConfig deployment) {
     try {
       peek.read(json, false);
     } catch (IOException e) {

@@ -52,9 +52,7 @@ abstract class OpenAiPassthrough implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    byte[] bytes = upstreamBody.getBytes();
-    Json.checkOpenAiAnswer(bytes, deployment);
-    read(bytes);
+    Json.checkOpenAiAnswer(peek, upstreamBody.getBytes(), deployment);
     if (peek.usageObject) {
       usage = new Usage(peek.promptTokens, peek.completionTokens);
     }

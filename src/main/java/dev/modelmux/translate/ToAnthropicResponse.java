@@ -11,7 +11,7 @@ final class ToAnthropicResponse {
   private ToAnthropicResponse() {}
 
   static ConvertedAnswer from(Buffer raw, DeploymentConfig deployment) {
-    Json.checkOpenAiAnswer(raw.getBytes(), deployment);
+    Json.checkOpenAiAnswer(new OpenAiChunkPeek(), raw.getBytes(), deployment);
     JsonObject completion = Json.upstream(raw.toString(), deployment);
     JsonArray choices = completion.getJsonArray("choices", new JsonArray());
     JsonObject choice = choices.isEmpty() ? new JsonObject() : choices.getJsonObject(0);

@@ -11,7 +11,7 @@ final class ToOpenAiResponse {
   private ToOpenAiResponse() {}
 
   static ConvertedAnswer from(Buffer raw, DeploymentConfig deployment) {
-    Json.checkAnthropicAnswer(raw.getBytes(), deployment);
+    Json.checkAnthropicAnswer(new AnthropicEventPeek(), raw.getBytes(), deployment);
     JsonObject answer = Json.upstream(raw.toString(), deployment);
     StringBuilder text = new StringBuilder();
     JsonArray calls = new JsonArray();

@@ -137,20 +137,30 @@ final class Attempts {
       }
       meters.duration(attempt.elapsedMs());
       meters.tokens(translator.usage().promptTokens(), translator.usage().completionTokens());
-    }).eventually(() -> budgets.settle(granted.reservation(), tokensUsed(candidate, translator.usage(), attempt.contentEvents()))
+    }).eventually(() -> budgets.settle(granted.reservation(), charge(candidate, translator.usage(), attempt.contentEvents()))
         // In flight until settled, so a drain also waits for the settle.
         .andThen(settled -> deployment.state().finished()))
         .map(result -> result.withUsageOr(new Usage(candidate.promptTokens(), attempt.contentEvents())));
   }
 
   /**
-   * What the attempt really cost: the provider's usage when it reported it; when a stream ended early (client gone,
-   * provider failure) the prompt plus roughly a token per relayed event; nothing when the provider never answered.
+   * What the attempt really cost, in tokens (returned, for its budget) and in money (added to the request's bill): the
+   * provider's usage when it reported it; when a stream ended early (client gone, provider failure) the prompt plus
+   * roughly a token per relayed event; nothing when the provider never answered.
    */
-  private long tokensUsed(Candidate candidate, Usage usage, int relayedEvents) {
+  private long charge(Candidate candidate, Usage usage, int relayedEvents) {
+    long prompt;
+    long completion;
     if (usage.promptTokens() >= 0 && usage.completionTokens() >= 0) {
-      return usage.promptTokens() + usage.completionTokens();
+      prompt = usage.promptTokens();
+      completion = usage.completionTokens();
+    } else if (client.committed()) {
+      prompt = Math.min(candidate.reserveTokens(), candidate.promptTokens());
+      completion = Math.min(candidate.reserveTokens() - prompt, relayedEvents);
+    } else {
+      return 0;
     }
-    return client.committed() ? Math.min(candidate.reserveTokens(), candidate.promptTokens() + relayedEvents) : 0;
+    client.spent(prompt, completion, candidate.deployment().cost(prompt, completion));
+    return prompt + completion;
   }
 }

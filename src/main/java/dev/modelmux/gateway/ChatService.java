@@ -18,6 +18,7 @@ import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ public final class ChatService {
   private final CapacityWaiter waiter;
   private final long clientStallMs;
   private final OpenExchanges exchanges;
-  private final KeyBudgets keys;
+  private final KeyAccounts keys;
 
   /**
    * @param waiter the process's waiting room for requests that found no capacity
@@ -47,7 +48,7 @@ public final class ChatService {
    * @param keys the client keys' own limits
    */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyBudgets keys) {
+      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys) {
     this.exchanges = exchanges;
     this.keys = keys;
     this.unrouted = unrouted;
@@ -82,17 +83,17 @@ public final class ChatService {
     client.route(route.name());
     exchanges.opened(client);
     AtomicReference<Reservation> keyHold = new AtomicReference<>();
+    AtomicBoolean keyRefused = new AtomicBoolean();
     plan(route, request).compose(plan -> {
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
       // The key's own limits first: a key over them never reaches a deployment.
-      return keys.reserve(clientKeyId, plan.candidates().get(0).reserveTokens()).compose(held -> {
+      return keys.reserve(clientKeyId, plan.candidates().get(0).reserveTokens()).onFailure(e -> keyRefused.set(true)).compose(held -> {
         keyHold.set(held);
         return new Dispatch(vertx, http, budgets, breakers, quota, retryBackoffMs, waiter, client, route, plan.candidates()).run();
       });
     }).onComplete(done -> {
-      keys.settle(keyHold.get(), done.succeeded() ? done.result().usage() : Usage.UNKNOWN);
       exchanges.closed(client);
       route.meters().fallbacks(client.fallbacks());
       if (done.succeeded()) {
@@ -100,6 +101,7 @@ public final class ChatService {
         String outcome = result.errorAfterCommit() == null ? "ok" : "failed_mid_stream";
         AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
         route.meters().request(outcome);
+        keys.finished(clientKeyId, keyHold.get(), client, outcome);
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -116,6 +118,7 @@ public final class ChatService {
         String outcome = client.shutDown() ? "shutdown" : client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
         AccessLog.log(client, ErrorResponses.status(request.dialect(), error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
         route.meters().request(outcome);
+        keys.finished(clientKeyId, keyHold.get(), client, keyRefused.get() ? "key_refused" : outcome);
       }
     });
   }

@@ -47,6 +47,9 @@ public final class ClientChannel {
   private int tokensTrimmed;
   private int attempts;
   private int fallbacks;
+  private long promptTokensBilled;
+  private long completionTokensBilled;
+  private double costUsd;
   private final java.util.List<Runnable> cancelInFlight = new java.util.ArrayList<>(2);
   private Object owner;
 
@@ -155,6 +158,27 @@ public final class ClientChannel {
   /** The attempt about to run sends a context trimmed by this many tokens (0: the client's context as is). */
   public void contextTrimmed(int tokens) {
     this.tokensTrimmed = tokens;
+  }
+
+  /** An attempt's tokens and their price, added to the request's bill (a failed or lost attempt costs too). */
+  void spent(long promptTokens, long completionTokens, double usd) {
+    promptTokensBilled += promptTokens;
+    completionTokensBilled += completionTokens;
+    costUsd += usd;
+  }
+
+  /** Prompt tokens over every attempt of the request. */
+  public long promptTokensBilled() {
+    return promptTokensBilled;
+  }
+
+  public long completionTokensBilled() {
+    return completionTokensBilled;
+  }
+
+  /** What the request cost over every attempt, in US dollars at the deployments' configured prices. */
+  public double costUsd() {
+    return costUsd;
   }
 
   public int fallbacks() {

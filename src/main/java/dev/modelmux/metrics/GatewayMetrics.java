@@ -43,6 +43,11 @@ public final class GatewayMetrics {
     return new DeploymentMeters(registry, id, attemptOutcomes);
   }
 
+  /** A client key's meters; {@code id} must come from the config, so the key tag stays bounded. */
+  public KeyMeters key(String id) {
+    return new KeyMeters(registry, id);
+  }
+
   public RouteMeters route(String name) {
     return new RouteMeters(registry, name);
   }

@@ -13,7 +13,7 @@ import dev.modelmux.config.GatewayConfig;
 import io.vertx.core.http.HttpServerOptions;
 import dev.modelmux.config.AdminConfig;
 import dev.modelmux.gateway.ChatService;
-import dev.modelmux.gateway.KeyBudgets;
+import dev.modelmux.gateway.KeyAccounts;
 import dev.modelmux.gateway.UpstreamClients;
 import dev.modelmux.gateway.OpenExchanges;
 import dev.modelmux.core.ErrorKind;
@@ -69,9 +69,9 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
-    KeyBudgets keyBudgets = new KeyBudgets(budgets, config.auth());
+    KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs(), exchanges, keyBudgets);
+        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts);
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
@@ -97,7 +97,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.response().setStatusCode(202);
       ctx.json(new JsonObject().put("status", "DRAINING"));
     });
-    adminRouter.get("/admin/keys").handler(ctx -> keyBudgets.report().onComplete(report -> {
+    adminRouter.get("/admin/keys").handler(ctx -> keyAccounts.report().onComplete(report -> {
       if (report.failed()) {
         error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "Budgets are unavailable: " + report.cause().getMessage()));
         return;

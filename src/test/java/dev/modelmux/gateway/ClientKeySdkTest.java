@@ -22,10 +22,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The official SDKs against a gateway with client keys: the SDK's own exceptions for 401 and 403, and a served call. */
+/** The official SDKs against a gateway with client keys: the SDK's own exceptions for 401, 403 and 429, and a served call. */
 @ExtendWith(VertxExtension.class)
 class ClientKeySdkTest {
   private static final String KEY = "sk-client-sdk-3e9a7c1f05d2b864";
+  private static final String OPENAI_LIMITED = "sk-client-sdk-limited-openai-52c1";
+  private static final String ANTHROPIC_LIMITED = "sk-client-sdk-limited-anthropic-9d07";
   private static GatewayFixture fixture;
   private static String base;
 
@@ -38,9 +40,19 @@ class ClientKeySdkTest {
             - id: sdk
               key_sha256: "%s"
               routes: [solo]
-        """.formatted(HexFormat.of().formatHex(AuthConfig.sha256(KEY)));
+            - id: openai-limited
+              key_sha256: "%s"
+              limits: { rpm: 1 }
+            - id: anthropic-limited
+              key_sha256: "%s"
+              limits: { rpm: 1 }
+        """.formatted(hash(KEY), hash(OPENAI_LIMITED), hash(ANTHROPIC_LIMITED));
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, GatewayFixture.STANDARD, auth));
     base = "http://127.0.0.1:" + fixture.port();
+  }
+
+  private static String hash(String key) {
+    return HexFormat.of().formatHex(AuthConfig.sha256(key));
   }
 
   @AfterAll
@@ -95,6 +107,36 @@ class ClientKeySdkTest {
     } finally {
       wrong.close();
       right.close();
+    }
+  }
+
+  @Test
+  void openAiSdkOverItsKeysLimit() {
+    OpenAIClient limited = openAi(OPENAI_LIMITED);
+    try {
+      limited.chat().completions().create(openAiParams("solo"));
+      assertThatThrownBy(() -> limited.chat().completions().create(openAiParams("solo")))
+          .isInstanceOfSatisfying(com.openai.errors.RateLimitException.class, e -> {
+            assertThat(e.getMessage()).contains("Client key 'openai-limited'");
+            assertThat(e.headers().values("retry-after")).singleElement().satisfies(v -> assertThat(Long.parseLong(v)).isPositive());
+          });
+    } finally {
+      limited.close();
+    }
+  }
+
+  @Test
+  void anthropicSdkOverItsKeysLimit() {
+    AnthropicClient limited = anthropic(ANTHROPIC_LIMITED);
+    try {
+      limited.messages().create(anthropicParams("solo"));
+      assertThatThrownBy(() -> limited.messages().create(anthropicParams("solo")))
+          .isInstanceOfSatisfying(com.anthropic.errors.RateLimitException.class, e -> {
+            assertThat(e.getMessage()).contains("rate_limit_error").contains("Client key 'anthropic-limited'");
+            assertThat(e.headers().values("retry-after")).singleElement().satisfies(v -> assertThat(Long.parseLong(v)).isPositive());
+          });
+    } finally {
+      limited.close();
     }
   }
 }

@@ -80,6 +80,22 @@ class KeyLimitsTest {
     assertThat(ide.getJsonObject("used").getLong("tokens")).as("settled with what the answers used").isPositive();
     assertThat(ide.getJsonObject("headroom").getLong("requests")).isZero();
     assertThat(keys.encode()).doesNotContain(OPENAI_KEY.substring(0, 12));
+
+    JsonObject served = ide.getJsonObject("since_start");
+    assertThat(served.getLong("requests")).as("two answered and one refused by this replica").isEqualTo(3);
+    long in = served.getJsonObject("tokens").getLong("in");
+    long out = served.getJsonObject("tokens").getLong("out");
+    assertThat(in).isPositive();
+    assertThat(out).isPositive();
+    assertThat(served.getDouble("spend_usd")).as("a-gpt4's price: $30 in, $60 out per million")
+        .isCloseTo((30.0 * in + 60.0 * out) / 1_000_000, org.assertj.core.data.Offset.offset(1e-6));
+
+    String metrics = await(toFirst.get("/metrics")).body().toString();
+    assertThat(metrics).contains("modelmux_key_requests_total{key=\"ide\",outcome=\"ok\"} 2.0")
+        .contains("modelmux_key_requests_total{key=\"ide\",outcome=\"key_refused\"} 1.0")
+        .contains("modelmux_key_tokens_total{direction=\"in\",key=\"ide\"} " + in + ".0")
+        .contains("modelmux_key_spend_usd_total{key=\"ide\"}")
+        .contains("modelmux_key_requests_total{key=\"ci\"").as("ids from the config only").doesNotContain("key=\"-\"");
   }
 
   @Test

@@ -21,7 +21,7 @@ public final class GatewayFixture {
       "KEY_A", "sk-emu-account-a-7f3c9e21d4b8a605",
       "KEY_B", "sk-emu-account-b-1a2b3c4d5e6f7081");
 
-  /** Two GPT-4 accounts and a GPT-3.5 with a 4k window; short deadlines so fault tests stay fast. */
+  /** Two GPT-4 accounts and a GPT-3.5 with a 4k window, at list prices; short deadlines so fault tests stay fast. */
   public static final String STANDARD = """
       deployments:
         - id: a-gpt4
@@ -32,6 +32,7 @@ public final class GatewayFixture {
           context_window: 8192
           limits: { tpm: 1000000, rpm: 10000 }
           timeouts: { connect_ms: 1000, first_token_ms: 1500, idle_ms: 800, total_ms: 20000 }
+          price: { input_per_mtok: 30, output_per_mtok: 60 }
         - id: b-gpt4
           provider: openai
           base_url: ${EMU}/v1
@@ -40,6 +41,7 @@ public final class GatewayFixture {
           context_window: 8192
           limits: { tpm: 1000000, rpm: 10000 }
           timeouts: { connect_ms: 1000, first_token_ms: 1500, idle_ms: 800, total_ms: 20000 }
+          price: { input_per_mtok: 30, output_per_mtok: 60 }
         - id: c-gpt35
           provider: openai
           base_url: ${EMU}/v1
@@ -48,6 +50,7 @@ public final class GatewayFixture {
           context_window: 4096
           limits: { tpm: 1000000, rpm: 10000 }
           timeouts: { connect_ms: 1000, first_token_ms: 1500, idle_ms: 800, total_ms: 20000 }
+          price: { input_per_mtok: 0.5, output_per_mtok: 1.5 }
       routes:
         - name: code-reasoning
           tiers:

@@ -85,6 +85,12 @@ public final class ClientAuth {
     return ctx.get(CLIENT_KEY);
   }
 
+  /** Whether the request's key may use {@code route} (always, when keys are not checked). */
+  public static boolean mayUse(RoutingContext ctx, String route) {
+    ClientKey key = key(ctx);
+    return key == null || key.allows(route);
+  }
+
   /** The refusal for a route the request's key may not use, or null when it may. */
   static GatewayError forbidden(ClientKey key, String route) {
     if (key == null || key.allows(route)) {

@@ -27,8 +27,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Endpoints: {@code POST /v1/chat/completions} (OpenAI), {@code POST
  * /openai/deployments/{model}/chat/completions?api-version=...} (Azure OpenAI, the deployment names the
- * model), {@code POST /v1/messages} (Anthropic), {@code GET /v1/models}, and the admin endpoints of
- * {@link AdminHandler}. All public methods are thread-safe.
+ * model), {@code POST /v1/messages} (Anthropic), {@code GET /v1/models}, and the control endpoints of
+ * {@link AdminHandler} (on its own port when it runs alone, on the gateway's admin listener when embedded). All
+ * public methods are thread-safe.
  */
 public final class Emulator {
   private final Vertx vertx;
@@ -42,11 +43,13 @@ public final class Emulator {
   private final ChatHandler azureChat;
   private final ChatHandler anthropicChat;
   private final AdminHandler admin;
+  private final boolean controlsOnItsPort;
   private volatile HttpServer server;
   private volatile boolean closing;
 
-  private Emulator(Vertx vertx, EmulatorConfig config, LongSupplier clockMs) {
+  private Emulator(Vertx vertx, EmulatorConfig config, LongSupplier clockMs, boolean controlsOnItsPort) {
     this.vertx = vertx;
+    this.controlsOnItsPort = controlsOnItsPort;
     Map<String, EmulatedModel> byName = new LinkedHashMap<>();
     Map<String, ModelCounters> stats = new LinkedHashMap<>();
     List<EmulatedModel> configured = config.models() == null || config.models().isEmpty()
@@ -73,7 +76,24 @@ public final class Emulator {
 
   /** As {@link #start(Vertx, EmulatorConfig)}, with the clock (milliseconds) the rate-limit windows use. */
   public static Future<Emulator> start(Vertx vertx, EmulatorConfig config, LongSupplier clockMs) {
-    Emulator emulator = new Emulator(vertx, config, clockMs);
+    return start(new Emulator(vertx, config, clockMs, true), vertx, config);
+  }
+
+  /**
+   * The emulator inside a gateway: its port serves the provider endpoints only; the control endpoints are served
+   * through {@link #controls()} on the gateway's admin listener, so that whoever reaches the emulator's port (as the
+   * gateway does) cannot switch its faults.
+   */
+  public static Future<Emulator> startEmbedded(Vertx vertx, EmulatorConfig config) {
+    return start(new Emulator(vertx, config, () -> System.nanoTime() / 1_000_000, false), vertx, config);
+  }
+
+  /** The control endpoints ({@code /_emulator/...}, see {@link AdminHandler}), for a router to mount. */
+  public Handler<HttpServerRequest> controls() {
+    return admin::handle;
+  }
+
+  private static Future<Emulator> start(Emulator emulator, Vertx vertx, EmulatorConfig config) {
     String host = config.host() == null ? "127.0.0.1" : config.host();
     return vertx.executeBlocking(() -> {
           TokenCounter.warmUp();
@@ -180,7 +200,7 @@ public final class Emulator {
       anthropicChat.handle(request);
     } else if (path.equals("/v1/models") && request.method() == HttpMethod.GET) {
       models(request);
-    } else if (path.startsWith(AdminHandler.PREFIX)) {
+    } else if (controlsOnItsPort && path.startsWith(AdminHandler.PREFIX)) {
       admin.handle(request);
     } else {
       request.response().setStatusCode(404).putHeader("content-type", "application/json")

@@ -22,6 +22,8 @@ import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -48,13 +50,16 @@ public final class GatewayVerticle extends VerticleBase {
   private final LoadShedder shedder;
   private final OpenExchanges exchanges;
   private final ClientAuth auth;
+  private final Handler<HttpServerRequest> emulatorControls;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth) {
+      GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
+      Handler<HttpServerRequest> emulatorControls) {
     this.auth = auth;
+    this.emulatorControls = emulatorControls;
     this.drain = drain;
     this.shedder = shedder;
     this.exchanges = exchanges;
@@ -87,6 +92,7 @@ public final class GatewayVerticle extends VerticleBase {
     if (!admin.ownListener()) {
       // No admin listener: the operator's endpoints share the public port, for loopback clients only.
       router.route("/admin/*").handler(LoopbackOnly::check);
+      router.route("/_emulator/*").handler(LoopbackOnly::check);
       if (!admin.publicMetrics()) {
         router.route("/metrics").handler(LoopbackOnly::check);
       }
@@ -105,6 +111,9 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.json(new JsonObject().put("keys", report.result()));
     }));
     adminRouter.get("/metrics").handler(this::scrape);
+    if (emulatorControls != null) {
+      adminRouter.route("/_emulator/*").handler(ctx -> emulatorControls.handle(ctx.request()));
+    }
     if (admin.ownListener() && admin.publicMetrics()) {
       router.get("/metrics").handler(this::scrape);
     }
@@ -157,6 +166,9 @@ public final class GatewayVerticle extends VerticleBase {
   private void models(RoutingContext ctx) {
     JsonArray data = new JsonArray();
     for (String name : routes.names()) {
+      if (!ClientAuth.mayUse(ctx, name)) {
+        continue;
+      }
       data.add(new JsonObject().put("id", name).put("object", "model").put("created", 0).put("owned_by", "modelmux"));
     }
     ctx.json(new JsonObject().put("object", "list").put("data", data));

@@ -74,7 +74,7 @@ public final class ModelMux {
     RouteTable routes = new RouteTable(config, metrics);
     List<GatewayVerticle> fronts = new CopyOnWriteArrayList<>();
     Optional<EmulatorConfig> emulatorConfig = config.section(EmulatorConfig.SECTION, EmulatorConfig.class);
-    Future<Emulator> emulator = emulatorConfig.isPresent() ? Emulator.start(vertx, emulatorConfig.get()) : Future.succeededFuture(null);
+    Future<Emulator> emulator = emulatorConfig.isPresent() ? Emulator.startEmbedded(vertx, emulatorConfig.get()) : Future.succeededFuture(null);
     return vertx.executeBlocking(() -> {
           TokenCounter.warmUp();
           return null;
@@ -95,7 +95,7 @@ public final class ModelMux {
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
-                  auth);
+                  auth, emu == null ? null : emu.controls());
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))

@@ -162,6 +162,19 @@ class ClientAuthTest {
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)))));
     assertThat(listed.status()).isEqualTo(200);
+    assertThat(ids(listed)).contains("solo", "code-reasoning");
+    assertThat(ids(listModels(IDE_KEY))).as("a key sees only the routes it may use").containsExactly("solo");
+  }
+
+  private Reply listModels(String key) {
+    return await(client.onContext(() -> client.http().request(new RequestOptions().setMethod(HttpMethod.GET)
+            .setHost("127.0.0.1").setPort(fixture.port()).setURI("/v1/models").putHeader("authorization", "Bearer " + key))
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)))));
+  }
+
+  private static java.util.List<String> ids(Reply list) {
+    return list.json().getJsonArray("data").stream().map(m -> ((io.vertx.core.json.JsonObject) m).getString("id")).toList();
   }
 
   @Test

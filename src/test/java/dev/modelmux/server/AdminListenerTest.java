@@ -12,7 +12,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.ServerSocket;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The operator's endpoints (/admin/*, /metrics) on an admin listener of their own, or, without one, on the public
+ * The operator's endpoints (/admin/*, /metrics, the in-process emulator's /_emulator/*) on an admin listener of their own, or, without one, on the public
  * listener for loopback clients only. A non-loopback client is a real one: this machine's own non-loopback address.
  */
 @ExtendWith(VertxExtension.class)
@@ -42,11 +44,58 @@ class AdminListenerTest {
     http = vertx.createHttpClient();
   }
 
+  /** A gateway with its emulator in-process (the demo's way), on a free port the deployments point at. */
+  private void startEmbedded(Vertx vertx, String server) throws IOException {
+    this.vertx = vertx;
+    int emulatorPort;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      emulatorPort = probe.getLocalPort();
+    }
+    String yaml = "server: { host: 0.0.0.0, port: 0, instances: 1" + server + " }\n"
+        + "emulator: { port: " + emulatorPort + ", models: [{name: gpt-4}, {name: gpt-3.5-turbo}] }\n"
+        + GatewayFixture.STANDARD.replace("${EMU}", "http://127.0.0.1:" + emulatorPort);
+    gateway = await(ModelMux.start(vertx, ModelMux.configLoader(GatewayFixture.KEYS::get).parse(yaml)));
+    http = vertx.createHttpClient();
+  }
+
   @AfterEach
   void stop() {
     await(http.close());
     await(gateway.close());
-    await(emulator.close());
+    if (emulator != null) {
+      await(emulator.close());
+    }
+  }
+
+  @Test
+  void theInProcessEmulatorsControlsAreOnTheAdminListenerOnly(Vertx vertx) throws IOException {
+    startEmbedded(vertx, ", admin_port: 0");
+    int emulatorPort = gateway.emulator().port();
+    String fault = "{\"kind\":\"status\",\"status\":503,\"times\":2}";
+    String path = "/_emulator/models/gpt-4/fault";
+    assertThat(status(HttpMethod.PUT, "127.0.0.1", gateway.port(), path, fault)).isEqualTo(404);
+    assertThat(status(HttpMethod.PUT, "127.0.0.1", emulatorPort, path, fault)).as("not on the emulator's own port").isEqualTo(404);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", emulatorPort, "/_emulator/stats")).isEqualTo(404);
+    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(dev.modelmux.emulator.Fault.Kind.NONE);
+
+    assertThat(status(HttpMethod.PUT, "127.0.0.1", gateway.adminPort(), path, fault)).isEqualTo(200);
+    assertThat(gateway.emulator().fault("gpt-4").status()).isEqualTo(503);
+    assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.adminPort(), "/_emulator/stats")).isEqualTo(200);
+    assertThat(status(HttpMethod.DELETE, "127.0.0.1", gateway.adminPort(), path)).isEqualTo(200);
+    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(dev.modelmux.emulator.Fault.Kind.NONE);
+  }
+
+  @Test
+  void withoutAnAdminPortTheEmulatorsControlsAnswerLoopbackClientsOnly(Vertx vertx) throws IOException {
+    String outside = nonLoopbackAddress().orElse(null);
+    assumeTrue(outside != null, "this machine has no non-loopback IPv4 address to connect from");
+    startEmbedded(vertx, "");
+    String fault = "{\"kind\":\"status\",\"status\":503}";
+    String path = "/_emulator/models/gpt-4/fault";
+    assertThat(status(HttpMethod.PUT, outside, gateway.port(), path, fault)).isEqualTo(403);
+    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(dev.modelmux.emulator.Fault.Kind.NONE);
+    assertThat(status(HttpMethod.PUT, "127.0.0.1", gateway.port(), path, fault)).isEqualTo(200);
+    assertThat(gateway.emulator().fault("gpt-4").status()).isEqualTo(503);
   }
 
   @Test
@@ -85,8 +134,12 @@ class AdminListenerTest {
   }
 
   private int status(HttpMethod method, String host, int port, String path) {
+    return status(method, host, port, path, "");
+  }
+
+  private int status(HttpMethod method, String host, int port, String path, String body) {
     return await(http.request(new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path))
-        .compose(req -> req.send())
+        .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode())));
   }
 

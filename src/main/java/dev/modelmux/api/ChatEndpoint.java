@@ -12,6 +12,9 @@ import dev.modelmux.core.GatewayException;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Supplier;
+import dev.modelmux.prompts.Catalog;
+import dev.modelmux.prompts.TaskCall;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,7 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatEndpoint.class);
   /** Bodies at least this large are parsed off the event loop. */
   static final int PARSE_OFF_LOOP_BYTES = 64 * 1024;
+  private static final String FAMILY = "x-modelmux-family";
 
   /** Validates a raw body into a request of one dialect; throws GatewayException with a 4xx. */
   public interface Parser {
@@ -29,11 +33,23 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
   private final ChatService service;
   private final Dialect dialect;
   private final Parser parser;
+  private final Supplier<Catalog> prompts;
 
-  public ChatEndpoint(ChatService service, Dialect dialect, Parser parser) {
+  /** @param prompts the prompt repository's current state, for {@code task:} calls */
+  public ChatEndpoint(ChatService service, Dialect dialect, Parser parser, Supplier<Catalog> prompts) {
     this.service = service;
     this.dialect = dialect;
     this.parser = parser;
+    this.prompts = prompts;
+  }
+
+  /** A validated request, with the task it calls (null for a plain request). */
+  private record Parsed(ChatRequest request, TaskCall call) {}
+
+  /** @param familyPin the x-modelmux-family header: a task call tries only deployments of that model family */
+  private Parsed parse(String requestId, Buffer body, String familyPin) {
+    ChatRequest request = parser.parse(requestId, body);
+    return new Parsed(request, TaskCall.isTask(request.model()) ? TaskCall.of(prompts.get(), request, familyPin) : null);
   }
 
   @Override
@@ -47,21 +63,22 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
           + "; the request body must be application/json."));
       return;
     }
+    String familyPin = ctx.request().getHeader(FAMILY);
     Buffer raw = ctx.body().buffer();
     Buffer body = raw == null ? Buffer.buffer() : raw;
     if (body.length() < PARSE_OFF_LOOP_BYTES) {
-      ChatRequest request;
+      Parsed parsed;
       try {
-        request = parser.parse(requestId, body);
+        parsed = parse(requestId, body, familyPin);
       } catch (GatewayException e) {
         reject(ctx, requestId, start, e.error());
         return;
       }
-      serve(ctx, request, start);
+      serve(ctx, parsed, start);
       return;
     }
-    // A large prompt is parsed and validated on a worker, so one big body never stalls the event loop's other requests.
-    ctx.vertx().executeBlocking(() -> parser.parse(requestId, body), false).onComplete(parsed -> {
+    // A large prompt is parsed, validated and scanned on a worker, so one big body never stalls the event loop's other requests.
+    ctx.vertx().executeBlocking(() -> parse(requestId, body, familyPin), false).onComplete(parsed -> {
       if (parsed.succeeded()) {
         serve(ctx, parsed.result(), start);
       } else if (parsed.cause() instanceof GatewayException e) {
@@ -72,10 +89,11 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
     });
   }
 
-  /** Serves the request, unless its client key may not use the route it names (a 403). */
-  private void serve(RoutingContext ctx, ChatRequest request, long start) {
+  /** Serves the request, unless its client key may not use the route it names, or its task runs on (a 403). */
+  private void serve(RoutingContext ctx, Parsed parsed, long start) {
+    ChatRequest request = parsed.request();
     AuthConfig.ClientKey key = ClientAuth.key(ctx);
-    GatewayError forbidden = ClientAuth.forbidden(key, request.model());
+    GatewayError forbidden = ClientAuth.forbidden(key, parsed.call() == null ? request.model() : parsed.call().task().route());
     if (forbidden != null) {
       ErrorResponses.send(ctx.response(), dialect, request.requestId(), forbidden);
       AccessLog.rejected(request.requestId(), ErrorResponses.status(dialect, forbidden), (System.nanoTime() - start) / 1_000_000,
@@ -83,7 +101,7 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
       service.rejected();
       return;
     }
-    service.serve(request, key == null ? null : key.id(), ctx.response(), start);
+    service.serve(request, parsed.call(), key == null ? null : key.id(), ctx.response(), start);
   }
 
   /** application/json, with or without parameters such as charset. */

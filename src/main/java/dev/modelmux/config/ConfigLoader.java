@@ -22,7 +22,7 @@ import java.util.function.Function;
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  private static final Set<String> CORE_SECTIONS = Set.of("server", "redis", "resilience", "deployments", "routes", "auth");
+  private static final Set<String> CORE_SECTIONS = Set.of("server", "redis", "resilience", "deployments", "routes", "auth", "prompts");
 
   private final Function<String, String> environment;
   private final Map<String, Function<ConfigNode, ?>> sections = new LinkedHashMap<>();
@@ -42,14 +42,23 @@ public final class ConfigLoader {
   }
 
   public GatewayConfig load(Path file) {
+    String yaml;
     try {
-      return parse(Files.readString(file));
+      yaml = Files.readString(file);
     } catch (IOException e) {
       throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
     }
+    Path folder = file.toAbsolutePath().getParent();
+    return parse(yaml, folder != null ? folder : Path.of("").toAbsolutePath());
   }
 
+  /** A config given as text: relative paths in it are resolved against the working directory. */
   public GatewayConfig parse(String yaml) {
+    return parse(yaml, Path.of("").toAbsolutePath());
+  }
+
+  /** @param folder what relative paths in the config (the prompt repository's) are resolved against */
+  public GatewayConfig parse(String yaml, Path folder) {
     JsonNode tree;
     try {
       tree = YAML.readTree(yaml);
@@ -74,7 +83,22 @@ public final class ConfigLoader {
     List<DeploymentConfig> deployments = deployments(root);
     List<RouteConfig> routes = routes(root, deployments);
     Optional<AuthConfig> auth = root.has("auth") ? Optional.of(auth(root.object("auth"), routes, deployments)) : Optional.empty();
-    return new GatewayConfig(server, redis, resilience, deployments, routes, auth, Map.copyOf(extra));
+    Optional<PromptsConfig> prompts = prompts(root, folder);
+    return new GatewayConfig(server, redis, resilience, deployments, routes, auth, prompts, Map.copyOf(extra));
+  }
+
+  /** The {@code prompts} section, or without one a {@code prompts/} folder beside the config when there is one. */
+  private static Optional<PromptsConfig> prompts(ConfigNode root, Path folder) {
+    if (!root.has("prompts")) {
+      Path beside = folder.resolve("prompts");
+      return Files.isDirectory(beside) ? Optional.of(new PromptsConfig(beside, PromptsConfig.DEFAULT_POLL_MS)) : Optional.empty();
+    }
+    ConfigNode node = root.object("prompts").allowOnly(Set.of("dir", "poll_ms"));
+    Path dir = folder.resolve(node.string("dir", "prompts")).normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigException(node.field("dir"), "no such folder: " + dir);
+    }
+    return Optional.of(new PromptsConfig(dir, node.number("poll_ms", PromptsConfig.DEFAULT_POLL_MS, 50, 60_000)));
   }
 
   private static ServerConfig server(ConfigNode node) {
@@ -191,7 +215,7 @@ public final class ConfigLoader {
 
   private DeploymentConfig deployment(ConfigNode d) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "model", "context_window", "max_output_tokens",
-        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -235,7 +259,8 @@ public final class ConfigLoader {
         new PoolConfig(
             (int) pool.number("max_connections", p.maxConnections(), 1, 1_000_000),
             (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
-            pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)));
+            pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)),
+        d.has("family") ? d.string("family") : d.string("model"));
   }
 
   private AuthConfig auth(ConfigNode node, List<RouteConfig> routes, List<DeploymentConfig> deployments) {

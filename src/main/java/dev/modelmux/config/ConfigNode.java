@@ -18,6 +18,11 @@ public final class ConfigNode {
     this.path = path;
   }
 
+  /** A document read by another package (a prompt file, say), its errors prefixed with {@code path}. */
+  public static ConfigNode of(JsonNode node, String path) {
+    return new ConfigNode(node, path);
+  }
+
   public JsonNode raw() {
     return node;
   }

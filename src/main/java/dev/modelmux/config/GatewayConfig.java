@@ -8,6 +8,7 @@ import java.util.Optional;
  * The whole validated configuration.
  *
  * @param auth the client access section; empty means protected mode (loopback clients only)
+ * @param prompts where the prompt repository is; empty when there is none
  * @param sections the sections other packages own (see {@link ConfigLoader#section}), as their parsers returned them
  */
 public record GatewayConfig(
@@ -17,11 +18,20 @@ public record GatewayConfig(
     List<DeploymentConfig> deployments,
     List<RouteConfig> routes,
     Optional<AuthConfig> auth,
+    Optional<PromptsConfig> prompts,
     Map<String, Object> sections) {
+
+  /**
+   * The same gateway for a command that runs it in-process and calls it itself (eval): a free loopback port, no
+   * separate admin listener, and protected mode, which serves exactly that loopback caller.
+   */
+  public GatewayConfig privateLoopback() {
+    return new GatewayConfig(server.privateLoopback(), redis, resilience, deployments, routes, Optional.empty(), prompts, sections);
+  }
 
   public GatewayConfig withPort(int port) {
     ServerConfig s = server.withPort(port);
-    return new GatewayConfig(s, redis, resilience, deployments, routes, auth, sections);
+    return new GatewayConfig(s, redis, resilience, deployments, routes, auth, prompts, sections);
   }
 
   /** A section another package parsed, if the file had it. */

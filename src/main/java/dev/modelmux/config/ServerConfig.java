@@ -10,6 +10,12 @@ package dev.modelmux.config;
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, int instances, long clientStallMs, int sendBufferBytes,
     FrontDoorConfig frontDoor, long drainDelayMs, long drainMs, int maxInFlight, AdminConfig admin) {
+  /** This server on a free loopback port, its operator's endpoints on the same listener: for a gateway run in-process. */
+  public ServerConfig privateLoopback() {
+    return new ServerConfig("127.0.0.1", 0, maxBodyBytes, instances, clientStallMs, sendBufferBytes, frontDoor, drainDelayMs, drainMs,
+        maxInFlight, new AdminConfig(null, admin.host(), false));
+  }
+
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, maxBodyBytes, instances, clientStallMs, sendBufferBytes, frontDoor, drainDelayMs, drainMs,
         maxInFlight, admin);

@@ -19,6 +19,8 @@ public enum ErrorKind {
   /** The gateway's own upstream connection pool is full: local saturation, not a provider fault. */
   SATURATED,
   UPSTREAM_ERROR,
+  /** The provider answered, but not in the shape the prompt variant demands (its post-processing refused it). */
+  NONCONFORMING_ANSWER,
   UPSTREAM_UNREACHABLE,
   TIMEOUT,
   /** The gateway itself is going away (a drain ran out of time): neither the client's fault nor the provider's. */

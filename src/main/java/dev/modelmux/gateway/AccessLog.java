@@ -12,7 +12,7 @@ public final class AccessLog {
 
   static void log(ClientChannel client, int status, Usage usage, long totalMs, String outcome) {
     log(client.request().requestId(), client.routeName(), client.deploymentId(), status, usage, client.ttftMs(), totalMs, outcome,
-        client.clientKeyId());
+        client.clientKeyId(), client.prompt());
   }
 
   /** A request refused before routing (bad input): no route, no deployment, no tokens. */
@@ -22,15 +22,15 @@ public final class AccessLog {
 
   /** @param keyId the id (never the value) of the client key that called, or null when none was recognised */
   public static void rejected(String requestId, int status, long totalMs, String outcome, String keyId) {
-    log(requestId, null, null, status, Usage.UNKNOWN, -1, totalMs, outcome, keyId);
+    log(requestId, null, null, status, Usage.UNKNOWN, -1, totalMs, outcome, keyId, null);
   }
 
   private static void log(String requestId, String route, String deployment, int status, Usage usage, long ttftMs, long totalMs,
-      String outcome, String keyId) {
+      String outcome, String keyId, String prompt) {
     if (LOG.isInfoEnabled()) {
       LOG.info("request_id={} route={} deployment={} status={} prompt_tokens={} completion_tokens={} ttft_ms={} total_ms={} outcome={} "
-          + "key={}", requestId, dash(route), dash(deployment), status, usage.promptTokens(), usage.completionTokens(), ttftMs, totalMs,
-          outcome, dash(keyId));
+          + "key={} prompt={}", requestId, dash(route), dash(deployment), status, usage.promptTokens(), usage.completionTokens(), ttftMs,
+          totalMs, outcome, dash(keyId), dash(prompt));
     }
   }
 

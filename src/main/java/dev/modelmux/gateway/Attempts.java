@@ -57,6 +57,7 @@ final class Attempts {
       if (call != null) {
         call.firstContent();
       }
+      client.prompt(candidate.prompt() == null ? null : candidate.prompt().label());
       onCommit.run();
     });
     Future<AttemptResult> result = guarded(call, candidate, translator, granted, attempt).recover(failure -> {

@@ -15,6 +15,15 @@ import dev.modelmux.routing.CandidatePlanner.Plan;
 import dev.modelmux.routing.Route;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.PromptTokens;
+import dev.modelmux.core.PromptChoice;
+import dev.modelmux.metrics.GuardMeters;
+import dev.modelmux.prompts.TaskCall;
+import dev.modelmux.prompts.Variant;
+import dev.modelmux.routing.CandidatePlanner.Rendering;
+import dev.modelmux.routing.Deployment;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -41,14 +50,18 @@ public final class ChatService {
   private final long clientStallMs;
   private final OpenExchanges exchanges;
   private final KeyAccounts keys;
+  private final GuardMeters guardMeters;
 
   /**
    * @param waiter the process's waiting room for requests that found no capacity
    * @param exchanges the process's register of requests being served, for a drain
    * @param keys the client keys' own limits
+   * @param guardMeters where the secret guard's findings are counted
    */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys) {
+      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys,
+      GuardMeters guardMeters) {
+    this.guardMeters = guardMeters;
     this.exchanges = exchanges;
     this.keys = keys;
     this.unrouted = unrouted;
@@ -64,14 +77,20 @@ public final class ChatService {
   }
 
   public void serve(ChatRequest request, HttpServerResponse response, long startNanos) {
-    serve(request, null, response, startNanos);
+    serve(request, null, null, response, startNanos);
   }
 
-  /** @param clientKeyId the id of the client key that called (logged, never the key), or null */
-  public void serve(ChatRequest request, String clientKeyId, HttpServerResponse response, long startNanos) {
+  /**
+   * @param task the task the request calls (its variant is rendered per deployment family), or null for a plain request
+   * @param clientKeyId the id of the client key that called (logged, never the key), or null
+   */
+  public void serve(ChatRequest request, TaskCall task, String clientKeyId, HttpServerResponse response, long startNanos) {
     ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
     client.clientKey(clientKeyId);
-    Route route = routes.resolve(request.model()).orElse(null);
+    if (task != null) {
+      task.findingRules().forEach(rule -> guardMeters.finding(task.task().name(), rule, task.guard().name()));
+    }
+    Route route = routes.resolve(task != null ? task.task().route() : request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
@@ -84,7 +103,12 @@ public final class ChatService {
     exchanges.opened(client);
     AtomicReference<Reservation> keyHold = new AtomicReference<>();
     AtomicBoolean keyRefused = new AtomicBoolean();
-    plan(route, request).compose(plan -> {
+    plan(route, request, task).compose(plan -> {
+      if (plan.tooLarge() && task != null && plan.largestWindow() == 0) {
+        return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED, "Task '" + task.task().name()
+            + "' has no variant for the model families of route '" + route.name() + "'"
+            + (task.familyPin() == null ? "." : " starting with '" + task.familyPin() + "'."))));
+      }
       if (plan.tooLarge()) {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
@@ -128,13 +152,28 @@ public final class ChatService {
     unrouted.request("rejected");
   }
 
-  private Future<Plan> plan(Route route, ChatRequest request) {
-    PromptTokens tokens = new PromptTokens(request);
+  private Future<Plan> plan(Route route, ChatRequest request, TaskCall task) {
+    Function<Deployment, Rendering> renderings = task == null ? sameFor(request) : perFamily(task);
     int rotation = routes.nextRotation();
     if (request.bodyBytes() < COUNT_OFF_LOOP_BYTES) {
-      return Future.succeededFuture(CandidatePlanner.plan(route, tokens, request.maxOutputTokens(), rotation));
+      return Future.succeededFuture(CandidatePlanner.plan(route, renderings, request.maxOutputTokens(), rotation));
     }
-    return vertx.executeBlocking(() -> CandidatePlanner.plan(route, tokens, request.maxOutputTokens(), rotation), false);
+    return vertx.executeBlocking(() -> CandidatePlanner.plan(route, renderings, request.maxOutputTokens(), rotation), false);
+  }
+
+  private static Function<Deployment, Rendering> sameFor(ChatRequest request) {
+    Rendering same = new Rendering(new PromptTokens(request), null);
+    return deployment -> same;
+  }
+
+  /** A task call is rendered with the variant of each deployment's family, once per variant; null where none serves. */
+  private static Function<Deployment, Rendering> perFamily(TaskCall task) {
+    Map<Variant, Rendering> byVariant = new HashMap<>();
+    return deployment -> {
+      Variant variant = task.variantFor(deployment.config().family());
+      return variant == null ? null : byVariant.computeIfAbsent(variant, v ->
+          new Rendering(new PromptTokens(task.renderFor(v)), new PromptChoice(v.label(), v::newFilter)));
+    };
   }
 
   private static GatewayError tooLarge(Route route, Plan plan, ChatRequest request) {

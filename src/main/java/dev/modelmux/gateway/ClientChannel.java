@@ -29,6 +29,7 @@ public final class ClientChannel {
   private static final CharSequence TRIMMED = HttpHeaders.createOptimized(ContextTrimmer.HEADER);
   private static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-modelmux-attempts");
   private static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-modelmux-fallbacks");
+  private static final CharSequence PROMPT = HttpHeaders.createOptimized("x-modelmux-prompt");
 
   private final Vertx vertx;
   private final HttpServerResponse response;
@@ -40,6 +41,7 @@ public final class ClientChannel {
   private String route;
   private String clientKeyId;
   private String deployment;
+  private String prompt;
   private boolean committed;
   private boolean gone;
   private boolean shutDown;
@@ -153,6 +155,15 @@ public final class ClientChannel {
   /** Milliseconds from the request's arrival to its first content, or -1 if none was sent. */
   public long ttftMs() {
     return firstContentNanos < 0 ? -1 : (firstContentNanos - startNanos) / 1_000_000;
+  }
+
+  /** The task variant the answering attempt was rendered from (task/variant@version), or null for a plain request. */
+  void prompt(String label) {
+    this.prompt = label;
+  }
+
+  public String prompt() {
+    return prompt;
   }
 
   /** The attempt about to run sends a context trimmed by this many tokens (0: the client's context as is). */
@@ -274,6 +285,9 @@ public final class ClientChannel {
     headers.set(DEPLOYMENT, deployment == null ? "none" : deployment);
     if (tokensTrimmed > 0) {
       headers.set(TRIMMED, Integer.toString(tokensTrimmed));
+    }
+    if (prompt != null) {
+      headers.set(PROMPT, prompt);
     }
     if (attempts > 0) {
       headers.set(ATTEMPTS, Integer.toString(attempts));

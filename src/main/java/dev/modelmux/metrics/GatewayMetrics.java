@@ -16,12 +16,18 @@ public final class GatewayMetrics {
   private final PrometheusMeterRegistry registry;
   private final RouteMeters unrouted;
   private final ConnectionMeters connections;
+  private final GuardMeters guard;
 
   /** @param registry the registry Vert.x's own metrics were given, or null to start a fresh one */
   public GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry != null ? registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.unrouted = new RouteMeters(this.registry, "none");
     this.connections = new ConnectionMeters(this.registry);
+    this.guard = new GuardMeters(this.registry);
+  }
+
+  public GuardMeters guard() {
+    return guard;
   }
 
   /** Client connections, counted across every event loop of the process. */

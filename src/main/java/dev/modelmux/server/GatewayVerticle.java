@@ -33,6 +33,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
+import java.util.function.Supplier;
+import dev.modelmux.prompts.Catalog;
+import dev.modelmux.prompts.PromptRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,13 +54,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final OpenExchanges exchanges;
   private final ClientAuth auth;
   private final Handler<HttpServerRequest> emulatorControls;
+  private final PromptRepository prompts;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
       GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
-      Handler<HttpServerRequest> emulatorControls) {
+      Handler<HttpServerRequest> emulatorControls, PromptRepository prompts) {
+    this.prompts = prompts;
     this.auth = auth;
     this.emulatorControls = emulatorControls;
     this.drain = drain;
@@ -76,14 +81,15 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts);
+        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard());
+    Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
 
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
     router.post("/v1/chat/completions").handler(body).handler(auth.handler(Dialect.OPENAI)).handler(shedder.admit(Dialect.OPENAI))
-        .handler(new ChatEndpoint(chat, Dialect.OPENAI, OpenAiRequestParser::parse));
+        .handler(new ChatEndpoint(chat, Dialect.OPENAI, OpenAiRequestParser::parse, catalog));
     router.post("/v1/messages").handler(body).handler(auth.handler(Dialect.ANTHROPIC)).handler(shedder.admit(Dialect.ANTHROPIC))
-        .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse));
+        .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse, catalog));
     router.get("/v1/models").handler(auth.handler(null)).handler(this::models);
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
@@ -111,6 +117,8 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.json(new JsonObject().put("keys", report.result()));
     }));
     adminRouter.get("/metrics").handler(this::scrape);
+    adminRouter.get("/admin/prompts").handler(ctx -> ctx.json(catalog.get().describe()
+        .put("dir", prompts == null ? null : prompts.dir().toString())));
     if (emulatorControls != null) {
       adminRouter.route("/_emulator/*").handler(ctx -> emulatorControls.handle(ctx.request()));
     }

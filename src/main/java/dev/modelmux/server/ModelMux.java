@@ -8,6 +8,8 @@ import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.prompts.PromptRepository;
+import dev.modelmux.prompts.PromptWatcher;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.gateway.OpenExchanges;
@@ -37,13 +39,15 @@ public final class ModelMux {
   private final Vertx vertx;
   private final BudgetStore budgets;
   private final Emulator emulator;
+  private final PromptWatcher promptWatcher;
   private final List<GatewayVerticle> fronts;
   private final String deploymentId;
   private final Drain drain;
   private Future<Void> closed;
 
   private ModelMux(Vertx vertx, BudgetStore budgets, Emulator emulator, List<GatewayVerticle> fronts, String deploymentId,
-      Drain drain) {
+      Drain drain, PromptWatcher promptWatcher) {
+    this.promptWatcher = promptWatcher;
     this.drain = drain;
     this.vertx = vertx;
     this.budgets = budgets;
@@ -72,11 +76,19 @@ public final class ModelMux {
     ClientAuth auth = new ClientAuth(config.auth(), local);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     RouteTable routes = new RouteTable(config, metrics);
+    PromptRepository prompts = config.prompts().map(p -> new PromptRepository(p.dir(), name -> routes.resolve(name).isPresent()))
+        .orElse(null);
     List<GatewayVerticle> fronts = new CopyOnWriteArrayList<>();
     Optional<EmulatorConfig> emulatorConfig = config.section(EmulatorConfig.SECTION, EmulatorConfig.class);
     Future<Emulator> emulator = emulatorConfig.isPresent() ? Emulator.startEmbedded(vertx, emulatorConfig.get()) : Future.succeededFuture(null);
+    AtomicReference<PromptWatcher> watcher = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           TokenCounter.warmUp();
+          if (prompts != null) {
+            watcher.set(new PromptWatcher(vertx, prompts).start(config.prompts().get().pollMs()));
+            LOG.info("prompt repository {}: {} tasks, {} files refused", prompts.dir(), prompts.catalog().tasks().size(),
+                prompts.catalog().errors().size());
+          }
           return null;
         })
         .compose(v -> emulator)
@@ -95,12 +107,12 @@ public final class ModelMux {
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
-                  auth, emu == null ? null : emu.controls());
+                  auth, emu == null ? null : emu.controls(), prompts);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
             .map(id -> {
-              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain);
+              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain, watcher.get());
               self.set(mux);
               LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
@@ -200,6 +212,9 @@ public final class ModelMux {
   /** Closes at once (what is open breaks off); a second call gets the first one's outcome. */
   public synchronized Future<Void> close() {
     if (closed == null) {
+      if (promptWatcher != null) {
+        promptWatcher.stop();
+      }
       Future<Void> undeployed = vertx.undeploy(deploymentId).compose(v -> budgets.close());
       closed = emulator == null ? undeployed : undeployed.compose(v -> emulator.close());
     }

@@ -1,5 +1,6 @@
 package dev.modelmux.translate;
 
+import dev.modelmux.core.AnswerFilter;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Translator;
@@ -11,7 +12,8 @@ import java.util.function.Function;
 
 /**
  * What the pairs of different dialects share: the provider's stream is decoded into neutral parts and re-encoded in
- * the client's dialect; whole answers and request bodies go through converter functions the pair supplies.
+ * the client's dialect; whole answers and request bodies go through converter functions the pair supplies. The
+ * answer's text may pass through a filter on the way (a prompt variant's post-processing).
  */
 abstract class CrossTranslator implements Translator {
   private final Buffer upstreamBody;
@@ -20,10 +22,17 @@ abstract class CrossTranslator implements Translator {
   private final StreamEncoder encoder;
   private final AnswerSoFar answer;
   private final List<StreamPart> parts = new ArrayList<>(4);
+  private final AnswerFilter filter;
   private Usage answerUsage = Usage.UNKNOWN;
 
   CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder,
       boolean keepText) {
+    this(upstreamBody, answerConverter, decoder, encoder, keepText, AnswerFilter.NONE);
+  }
+
+  CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder,
+      boolean keepText, AnswerFilter filter) {
+    this.filter = filter;
     this.upstreamBody = upstreamBody;
     this.answerConverter = answerConverter;
     this.decoder = decoder;
@@ -48,11 +57,22 @@ abstract class CrossTranslator implements Translator {
     parts.clear();
     decoder.decode(event, parts);
     StreamStep step = StreamStep.HOLD;
-    for (StreamPart part : parts) {
+    for (StreamPart decoded : parts) {
+      StreamPart part = decoded;
       if (part instanceof StreamPart.Text t) {
         answer.text(t.text());
+        String passed = filter.push(t.text());
+        if (passed.isEmpty()) {
+          continue;
+        }
+        part = passed == t.text() ? part : new StreamPart.Text(passed);
       } else if (part instanceof StreamPart.ToolStart) {
         answer.toolCall();
+      } else if (part instanceof StreamPart.Finished && filter != AnswerFilter.NONE) {
+        String held = filter.finish();
+        if (!held.isEmpty() && encoder.encode(new StreamPart.Text(held), out) == StreamStep.CONTENT) {
+          step = StreamStep.CONTENT;
+        }
       }
       StreamStep next = encoder.encode(part, out);
       if (next == StreamStep.COMPLETE) {

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shape of the code, kept: top-level packages form no cycle, and a request's way down runs one way,
- * api -> gateway -> {routing, budget, resilience, translate} -> provider -> {core, config}.
+ * api -> gateway -> {routing, budget, resilience, translate} -> provider -> {core, config}; the prompt repository
+ * (prompts) serves api and gateway.
  */
 class PackageStructureTest {
   private static final JavaClasses MAIN = new ClassFileImporter()
@@ -41,6 +42,7 @@ class PackageStructureTest {
         .layer("config").definedBy("dev.modelmux.config..")
         .layer("emulator").definedBy("dev.modelmux.emulator..")
         .layer("bench").definedBy("dev.modelmux.bench..")
+        .layer("prompts").definedBy("dev.modelmux.prompts..")
         .whereLayer("wiring").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("gateway").mayOnlyBeAccessedByLayers("wiring", "api")
@@ -53,6 +55,7 @@ class PackageStructureTest {
         .whereLayer("stream").mayOnlyBeAccessedByLayers("gateway", "bench")
         .whereLayer("emulator").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("wiring")
+        .whereLayer("prompts").mayOnlyBeAccessedByLayers("wiring", "api", "gateway")
         .check(MAIN);
   }
 
@@ -84,7 +87,7 @@ class PackageStructureTest {
 
   private static String[] modelmuxPackagesExcept(String own) {
     return java.util.stream.Stream.of("api", "gateway", "routing", "budget", "resilience", "translate", "provider", "tokens", "stream",
-            "metrics", "core", "config", "emulator", "bench", "server")
+            "metrics", "core", "config", "emulator", "bench", "server", "prompts", "eval")
         .filter(p -> !p.equals(own)).map(p -> "dev.modelmux." + p + "..").toArray(String[]::new);
   }
 }

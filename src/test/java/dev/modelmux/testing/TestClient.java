@@ -109,13 +109,17 @@ public final class TestClient {
   }
 
   public Future<StreamReply> stream(String path, JsonObject body) {
-    return onContext(() -> collect(path, body));
+    return stream(path, body, MultiMap.caseInsensitiveMultiMap());
   }
 
-  private Future<StreamReply> collect(String path, JsonObject body) {
+  public Future<StreamReply> stream(String path, JsonObject body, MultiMap headers) {
+    return onContext(() -> collect(path, body, headers));
+  }
+
+  private Future<StreamReply> collect(String path, JsonObject body, MultiMap headers) {
     Promise<StreamReply> done = Promise.promise();
     http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path).setPort(port).setHost("127.0.0.1")
-            .putHeader("content-type", "application/json"))
+            .setHeaders(MultiMap.caseInsensitiveMultiMap().addAll(headers).set("content-type", "application/json")))
         .compose(req -> req.send(body.encode()))
         .onFailure(done::tryFail)
         .onSuccess(resp -> {

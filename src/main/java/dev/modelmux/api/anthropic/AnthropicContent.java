@@ -4,6 +4,7 @@ import static dev.modelmux.api.JsonKind.ARRAY;
 import static dev.modelmux.api.JsonKind.STRING;
 
 import dev.modelmux.api.Fields;
+import dev.modelmux.api.TaskCalls;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -21,8 +22,12 @@ final class AnthropicContent {
 
   private AnthropicContent() {}
 
+  /** A task call may send no messages of its own: the task's variant supplies them. */
   static void messages(JsonObject body) {
-    JsonArray messages = FIELDS.nonEmptyArray(body, "", "messages");
+    JsonArray messages = TaskCalls.isTask(body) ? FIELDS.array(body, "", "messages") : FIELDS.nonEmptyArray(body, "", "messages");
+    if (messages == null) {
+      return;
+    }
     for (int i = 0; i < messages.size(); i++) {
       JsonObject message = FIELDS.objectAt(messages, "messages", i);
       String path = FIELDS.path("messages", i);

@@ -4,6 +4,7 @@ import static dev.modelmux.api.JsonKind.ARRAY;
 import static dev.modelmux.api.JsonKind.STRING;
 
 import dev.modelmux.api.Fields;
+import dev.modelmux.api.TaskCalls;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -18,8 +19,12 @@ final class OpenAiMessages {
 
   private OpenAiMessages() {}
 
+  /** A task call may send no messages of its own: the task's variant supplies them. */
   static void validate(JsonObject body) {
-    JsonArray messages = FIELDS.nonEmptyArray(body, "", "messages");
+    JsonArray messages = TaskCalls.isTask(body) ? FIELDS.array(body, "", "messages") : FIELDS.nonEmptyArray(body, "", "messages");
+    if (messages == null) {
+      return;
+    }
     for (int i = 0; i < messages.size(); i++) {
       message(FIELDS.objectAt(messages, "messages", i), FIELDS.path("messages", i));
     }

@@ -1,0 +1,23 @@
+package dev.modelmux.translate;
+
+import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.config.ProviderKind;
+import dev.modelmux.core.AnswerFilter;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.Translator;
+
+/**
+ * Any pair whose answer text is post-processed: the pair's own translator builds the upstream body and checks whole
+ * answers; the stream is decoded into parts, its text filtered, and encoded in the client's dialect (even between
+ * the same dialects, where the plain pair would relay the provider's bytes untouched).
+ */
+final class FilteredTranslator extends CrossTranslator {
+  FilteredTranslator(Translator pair, ChatRequest request, DeploymentConfig deployment, boolean keepText, AnswerFilter filter) {
+    super(pair.upstreamBody(),
+        body -> new ConvertedAnswer(AnswerRewrite.apply(request.dialect(), pair.clientBody(body), filter), pair.usage()),
+        deployment.provider() == ProviderKind.ANTHROPIC ? new AnthropicEventDecoder(deployment) : new OpenAiChunkDecoder(deployment),
+        request.dialect() == Dialect.OPENAI ? new OpenAiChunkEncoder(deployment, request.includeUsage()) : new AnthropicEventEncoder(deployment),
+        keepText, filter);
+  }
+}

@@ -87,7 +87,7 @@ public final class Main {
       if (config != null) {
         try {
           GatewayConfig loaded = ModelMux.configLoader(name -> "unused").load(config);
-          emulator = loaded.section(EmulatorConfig.SECTION, EmulatorConfig.class).map(e -> new EmulatorConfig(host, port, e.models())).orElse(emulator);
+          emulator = loaded.section(EmulatorConfig.SECTION, EmulatorConfig.class).map(e -> e.at(host, port)).orElse(emulator);
         } catch (ConfigException e) {
           System.err.println("modelmux: invalid configuration: " + e.getMessage());
           return 2;

@@ -17,13 +17,18 @@ public final class AnswerPlanner {
   private AnswerPlanner() {}
 
   public static AnswerPlan plan(ChatRequest request, int promptTokens) {
+    return plan(request, promptTokens, AnswerStyle.CLEAN, List.of());
+  }
+
+  /** The plan of a model that dresses its answers in {@code style}, with the emulator's canned answers. */
+  public static AnswerPlan plan(ChatRequest request, int promptTokens, AnswerStyle style, List<ScriptedAnswer> scripts) {
     Encoding encoding = TokenCounter.encodingFor(request.model());
     if (request.forcedTool() != null) {
       AnswerPlan.ToolCall call = toolCall(request);
       int completion = TokenCounter.count(encoding, call.name()) + TokenCounter.count(encoding, call.arguments());
       return new AnswerPlan(List.of(), call, FinishReason.TOOL_CALLS, promptTokens, completion);
     }
-    String text = answerText(request.turns());
+    String text = answerText(request.turns(), style, scripts);
     FinishReason reason = FinishReason.STOP;
     int cut = text.length();
     String stopSequence = null;
@@ -55,12 +60,31 @@ public final class AnswerPlanner {
    * the conversation before that turn, minus the prefilled part (whole answer if the prefill is not its start).
    */
   static String answerText(List<Turn> turns) {
+    return answerText(turns, AnswerStyle.CLEAN, List.of());
+  }
+
+  static String answerText(List<Turn> turns, AnswerStyle style, List<ScriptedAnswer> scripts) {
     if (turns.isEmpty() || !"assistant".equals(turns.get(turns.size() - 1).role())) {
-      return AnswerText.of(turns);
+      return composed(turns, style, scripts);
     }
     String prefill = turns.get(turns.size() - 1).text();
-    String whole = AnswerText.of(turns.subList(0, turns.size() - 1));
+    String whole = composed(turns.subList(0, turns.size() - 1), style, scripts);
     return whole.startsWith(prefill) ? whole.substring(prefill.length()) : whole;
+  }
+
+  /**
+   * A {@code say:} or {@code words:} directive is answered exactly; otherwise the core (a canned answer, else
+   * {@link AnswerText}'s words) is dressed in the model's style, with markers when the prompt mentions them.
+   */
+  private static String composed(List<Turn> turns, AnswerStyle style, List<ScriptedAnswer> scripts) {
+    if (AnswerText.directed(turns)) {
+      return AnswerText.of(turns);
+    }
+    String conversation = turns.stream().filter(t -> !"assistant".equals(t.role())).map(Turn::text)
+        .collect(java.util.stream.Collectors.joining("\n"));
+    String scripted = ScriptedAnswer.answer(scripts, conversation);
+    String core = scripted != null ? scripted : AnswerText.of(turns);
+    return style.dress(core, conversation.contains(AnswerStyle.START_MARKER));
   }
 
   /** The forced call for a request: {@code call_} + 24 hex digits of the conversation and tool name. */

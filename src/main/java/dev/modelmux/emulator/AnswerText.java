@@ -42,15 +42,24 @@ public final class AnswerText {
     return of(Turn.fromOpenAi(messages));
   }
 
-  /** The answer to a dialect-neutral conversation (see the class comment). */
-  public static String of(List<Turn> turns) {
-    String last = "";
+  /** Whether the last user turn holds a {@code say:} or {@code words:} directive. */
+  static boolean directed(List<Turn> turns) {
+    String last = lastUserText(turns);
+    return SAY.matcher(last).find() || COUNT.matcher(last).find();
+  }
+
+  private static String lastUserText(List<Turn> turns) {
     for (int i = turns.size() - 1; i >= 0; i--) {
       if ("user".equals(turns.get(i).role())) {
-        last = turns.get(i).text();
-        break;
+        return turns.get(i).text();
       }
     }
+    return "";
+  }
+
+  /** The answer to a dialect-neutral conversation (see the class comment). */
+  public static String of(List<Turn> turns) {
+    String last = lastUserText(turns);
     Matcher say = SAY.matcher(last);
     if (say.find()) {
       String rest = last.substring(say.end());

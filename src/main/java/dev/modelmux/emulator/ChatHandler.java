@@ -102,7 +102,7 @@ final class ChatHandler {
               .rateLimit(admitted.rateLimit()), meta, counters);
           return;
         }
-        AnswerPlan plan = AnswerPlanner.plan(admitted.request(), admitted.promptTokens());
+        AnswerPlan plan = AnswerPlanner.plan(admitted.request(), admitted.promptTokens(), model.style(), emulator.answers());
         AnswerPlayer player = new AnswerPlayer(format, exchange, plan, meta, model, fault, admitted.rateLimit(), counters);
         if (admitted.request().stream()) {
           player.stream();

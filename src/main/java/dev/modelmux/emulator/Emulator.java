@@ -43,6 +43,7 @@ public final class Emulator {
   private final ChatHandler azureChat;
   private final ChatHandler anthropicChat;
   private final AdminHandler admin;
+  private final List<ScriptedAnswer> answers;
   private final boolean controlsOnItsPort;
   private volatile HttpServer server;
   private volatile boolean closing;
@@ -67,6 +68,12 @@ public final class Emulator {
     this.azureChat = new ChatHandler(vertx, new AzureFormat(), this);
     this.anthropicChat = new ChatHandler(vertx, new AnthropicFormat(), this);
     this.admin = new AdminHandler(this);
+    this.answers = config.answers() == null ? List.of() : config.answers();
+  }
+
+  /** The canned answers of the config's {@code answers:} list, in order. */
+  List<ScriptedAnswer> answers() {
+    return answers;
   }
 
   /** Loads the token encodings (off the event loop), then binds {@code config.host():config.port()} (0 = a free port). */

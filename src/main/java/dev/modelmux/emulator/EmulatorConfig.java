@@ -7,11 +7,24 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
-/** The built-in provider emulator: the port it listens on and the models it serves. */
-public record EmulatorConfig(String host, int port, List<EmulatedModel> models) {
+/**
+ * The built-in provider emulator: the port it listens on, the models it serves and the canned answers it gives.
+ */
+public record EmulatorConfig(String host, int port, List<EmulatedModel> models, List<ScriptedAnswer> answers) {
   /** The name of its section in the gateway's config file. */
   public static final String SECTION = "emulator";
+
+  public EmulatorConfig(String host, int port, List<EmulatedModel> models) {
+    this(host, port, models, List.of());
+  }
+
+  /** The same emulator on another address. */
+  public EmulatorConfig at(String newHost, int newPort) {
+    return new EmulatorConfig(newHost, newPort, models, answers);
+  }
 
   /** Models served when none are configured: the families the demo and benchmarks use, instant answers. */
   public static List<EmulatedModel> defaultModels() {
@@ -25,11 +38,11 @@ public record EmulatorConfig(String host, int port, List<EmulatedModel> models) 
 
   /** The {@code emulator:} section of a config file; throws ConfigException naming the bad field. */
   public static EmulatorConfig parse(ConfigNode node) {
-    node.allowOnly(Set.of("host", "port", "models"));
+    node.allowOnly(Set.of("host", "port", "models", "answers"));
     List<EmulatedModel> models = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (ConfigNode m : node.list("models")) {
-      m.allowOnly(Set.of("name", "ttft_ms", "inter_token_ms", "context_window", "limits", "fault"));
+      m.allowOnly(Set.of("name", "ttft_ms", "inter_token_ms", "context_window", "limits", "fault", "style"));
       String name = m.string("name");
       if (!names.add(name)) {
         throw new ConfigException(m.field("name"), "duplicate emulated model '" + name + "'");
@@ -42,12 +55,35 @@ public record EmulatorConfig(String host, int port, List<EmulatedModel> models) 
           (int) m.number("context_window", 8192, 16, 10_000_000),
           limits.number("tpm", 0, 0, Long.MAX_VALUE),
           limits.number("rpm", 0, 0, Long.MAX_VALUE),
-          m.has("fault") ? fault(m.object("fault")) : Fault.NONE));
+          m.has("fault") ? fault(m.object("fault")) : Fault.NONE,
+          style(m)));
+    }
+    List<ScriptedAnswer> answers = new ArrayList<>();
+    for (ConfigNode a : node.list("answers")) {
+      a.allowOnly(Set.of("when", "say"));
+      answers.add(new ScriptedAnswer(pattern(a), a.string("say")));
     }
     return new EmulatorConfig(
         node.string("host", "127.0.0.1"),
         (int) node.number("port", 9099, 0, 65535),
-        models.isEmpty() ? defaultModels() : models);
+        models.isEmpty() ? defaultModels() : models,
+        List.copyOf(answers));
+  }
+
+  private static AnswerStyle style(ConfigNode model) {
+    AnswerStyle style = AnswerStyle.parse(model.string("style", "clean"));
+    if (style == null) {
+      throw new ConfigException(model.field("style"), "must be clean, blurb or claude");
+    }
+    return style;
+  }
+
+  private static Pattern pattern(ConfigNode answer) {
+    try {
+      return Pattern.compile(answer.string("when"));
+    } catch (PatternSyntaxException e) {
+      throw new ConfigException(answer.field("when"), "not a valid regular expression: " + e.getDescription());
+    }
   }
 
   private static Fault fault(ConfigNode node) {

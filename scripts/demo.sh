@@ -9,11 +9,7 @@ if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; t
   mvn -q -B -DskipTests package
 fi
 
-# The emulator accepts any key; these only tell its two demo "accounts" apart.
-export MODELMUX_DEMO_KEY_A="${MODELMUX_DEMO_KEY_A:-demo-account-a}"
-export MODELMUX_DEMO_KEY_B="${MODELMUX_DEMO_KEY_B:-demo-account-b}"
-export MODELMUX_DEMO_KEY_AZURE="${MODELMUX_DEMO_KEY_AZURE:-demo-azure}"
-export MODELMUX_DEMO_KEY_ANTHROPIC="${MODELMUX_DEMO_KEY_ANTHROPIC:-demo-anthropic}"
+source scripts/demo-keys.sh
 
 # Container-sane memory flags (measured with scripts/bench.sh, see the README's Benchmarks); JAVA_OPTS replaces them.
 JAVA_OPTS="${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx320m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError}"

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The shape of the code, kept: top-level packages form no cycle, and a request's way down runs one way,
  * api -> gateway -> {routing, budget, resilience, translate} -> provider -> {core, config}; the prompt repository
- * (prompts) serves api and gateway.
+ * (prompts) serves api and gateway, and the regression suites (eval) read it.
  */
 class PackageStructureTest {
   private static final JavaClasses MAIN = new ClassFileImporter()
@@ -43,6 +43,7 @@ class PackageStructureTest {
         .layer("emulator").definedBy("dev.modelmux.emulator..")
         .layer("bench").definedBy("dev.modelmux.bench..")
         .layer("prompts").definedBy("dev.modelmux.prompts..")
+        .layer("eval").definedBy("dev.modelmux.eval..")
         .whereLayer("wiring").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("gateway").mayOnlyBeAccessedByLayers("wiring", "api")
@@ -55,7 +56,8 @@ class PackageStructureTest {
         .whereLayer("stream").mayOnlyBeAccessedByLayers("gateway", "bench")
         .whereLayer("emulator").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("wiring")
-        .whereLayer("prompts").mayOnlyBeAccessedByLayers("wiring", "api", "gateway")
+        .whereLayer("prompts").mayOnlyBeAccessedByLayers("wiring", "api", "gateway", "eval")
+        .whereLayer("eval").mayOnlyBeAccessedByLayers("wiring")
         .check(MAIN);
   }
 

@@ -1,0 +1,217 @@
+package dev.modelmux.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.jayway.jsonpath.JsonPath;
+import com.jayway.jsonpath.PathNotFoundException;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import dev.modelmux.config.ConfigException;
+import dev.modelmux.config.ConfigNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiPredicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The assertion types of a case's {@code assert:} list: equals, contains, icontains (with -any / -all for lists),
+ * regex, starts-with, is-json (with an optional schema), json-path, each negated by a {@code not-} prefix; and
+ * max_tokens, max_latency_ms. Text assertions check the post-processed answer, as the client got it.
+ */
+final class Assertions {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+  static final List<String> TYPES = List.of("equals", "contains", "icontains", "contains-any", "contains-all", "icontains-any",
+      "icontains-all", "regex", "starts-with", "is-json", "json-path", "max_tokens", "max_latency_ms");
+
+  private Assertions() {}
+
+  /** One {@code {type: value}} item; errors name the field. */
+  static Assertion parse(ConfigNode item) {
+    JsonNode raw = item.raw();
+    if (!raw.isObject() || raw.size() != 1) {
+      throw new ConfigException(item.path(), "must be one assertion, as {type: value}; types: " + String.join(", ", TYPES)
+          + " (and not- of each text assertion)");
+    }
+    Map.Entry<String, JsonNode> only = raw.fields().next();
+    String type = only.getKey();
+    String at = item.field(type);
+    boolean negated = type.startsWith("not-");
+    String base = negated ? type.substring(4) : type;
+    Assertion positive = positive(base, only.getValue(), at);
+    if (!negated) {
+      return positive;
+    }
+    if (base.startsWith("max_")) {
+      throw new ConfigException(at, base + " cannot be negated");
+    }
+    return new Assertion() {
+      @Override
+      public String describe() {
+        return "not-" + positive.describe();
+      }
+
+      @Override
+      public String check(Answer answer) {
+        return positive.check(answer) == null ? "the answer matches " + positive.describe() + ", which it must not" : null;
+      }
+    };
+  }
+
+  private static Assertion positive(String type, JsonNode value, String at) {
+    return switch (type) {
+      case "equals" -> text(type, value, at, String::equals);
+      case "contains" -> text(type, value, at, String::contains);
+      case "icontains" -> text(type, value, at, (answer, expected) -> lower(answer).contains(lower(expected)));
+      case "starts-with" -> text(type, value, at, String::startsWith);
+      case "contains-any", "contains-all", "icontains-any", "icontains-all" -> list(type, value, at);
+      case "regex" -> regex(value, at);
+      case "is-json" -> isJson(value, at);
+      case "json-path" -> jsonPath(value, at);
+      case "max_tokens" -> {
+        long max = whole(value, at);
+        yield check(type + ": " + max, a -> a.completionTokens() <= max ? null : a.completionTokens() + " completion tokens, over " + max);
+      }
+      case "max_latency_ms" -> {
+        long max = whole(value, at);
+        yield check(type + ": " + max, a -> a.latencyMs() <= max ? null : a.latencyMs() + " ms, over " + max);
+      }
+      default -> throw new ConfigException(at, "unknown assertion; types: " + String.join(", ", TYPES) + " (and not- of each)");
+    };
+  }
+
+  private static Assertion text(String type, JsonNode value, String at, BiPredicate<String, String> test) {
+    String expected = string(value, at);
+    return check(type + ": " + quote(expected), a -> test.test(a.text(), expected) ? null
+        : "expected the answer to " + type.replace('-', ' ') + " " + quote(expected));
+  }
+
+  private static Assertion list(String type, JsonNode value, String at) {
+    if (!value.isArray() || value.isEmpty()) {
+      throw new ConfigException(at, "must be a non-empty list of strings");
+    }
+    List<String> expected = new java.util.ArrayList<>();
+    for (int i = 0; i < value.size(); i++) {
+      expected.add(string(value.get(i), at + "[" + i + "]"));
+    }
+    boolean ignoreCase = type.startsWith("i");
+    boolean all = type.endsWith("-all");
+    return check(type + ": " + expected, a -> {
+      String answer = ignoreCase ? lower(a.text()) : a.text();
+      List<String> found = expected.stream().filter(e -> answer.contains(ignoreCase ? lower(e) : e)).toList();
+      if (all ? found.size() == expected.size() : !found.isEmpty()) {
+        return null;
+      }
+      return all ? "missing " + expected.stream().filter(e -> !found.contains(e)).toList() : "none of " + expected + " found";
+    });
+  }
+
+  private static Assertion regex(JsonNode value, String at) {
+    Pattern pattern;
+    try {
+      pattern = Pattern.compile(string(value, at));
+    } catch (PatternSyntaxException e) {
+      throw new ConfigException(at, "not a valid regular expression: " + e.getDescription());
+    }
+    return check("regex: " + quote(pattern.pattern()), a -> pattern.matcher(a.text()).find() ? null
+        : "expected the answer to match " + quote(pattern.pattern()));
+  }
+
+  private static Assertion isJson(JsonNode value, String at) {
+    Schema schema;
+    if (value.isBoolean() && value.asBoolean()) {
+      schema = null;
+    } else if (value.isObject()) {
+      schema = SCHEMAS.getSchema(value);
+    } else {
+      throw new ConfigException(at, "must be true or a JSON Schema object");
+    }
+    return check(schema == null ? "is-json" : "is-json (schema)", a -> {
+      JsonNode parsed = parse(a.text());
+      if (parsed == null) {
+        return "the answer is not JSON";
+      }
+      List<com.networknt.schema.Error> errors = schema == null ? List.of() : schema.validate(parsed);
+      return errors.isEmpty() ? null : "the answer does not match the schema: " + errors.get(0).getMessage();
+    });
+  }
+
+  private static Assertion jsonPath(JsonNode value, String at) {
+    ConfigNode node = ConfigNode.of(value, at).allowOnly(java.util.Set.of("path", "equals"));
+    String path = node.string("path");
+    JsonPath compiled;
+    try {
+      compiled = JsonPath.compile(path);
+    } catch (RuntimeException e) {
+      throw new ConfigException(node.field("path"), "not a valid JSONPath: " + e.getMessage());
+    }
+    if (!node.has("equals")) {
+      throw new ConfigException(node.field("equals"), "required: the value the path must have");
+    }
+    Object expected = JSON.convertValue(value.get("equals"), Object.class);
+    return check("json-path: " + path + " == " + expected, a -> {
+      if (parse(a.text()) == null) {
+        return "the answer is not JSON";
+      }
+      try {
+        Object actual = compiled.read(a.text());
+        return Objects.equals(normal(actual), normal(expected)) ? null : path + " is " + actual + ", expected " + expected;
+      } catch (PathNotFoundException e) {
+        return path + " is not in the answer";
+      }
+    });
+  }
+
+  /** Numbers compared by value (1 == 1.0), everything else as JSON. */
+  private static Object normal(Object value) {
+    return value instanceof Number n ? new java.math.BigDecimal(n.toString()).stripTrailingZeros() : JSON.valueToTree(value);
+  }
+
+  private static JsonNode parse(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private static Assertion check(String description, java.util.function.Function<Answer, String> test) {
+    return new Assertion() {
+      @Override
+      public String describe() {
+        return description;
+      }
+
+      @Override
+      public String check(Answer answer) {
+        return test.apply(answer);
+      }
+    };
+  }
+
+  private static String string(JsonNode value, String at) {
+    if (!value.isTextual() && !value.isNumber() && !value.isBoolean()) {
+      throw new ConfigException(at, "must be a string");
+    }
+    return value.asText();
+  }
+
+  private static long whole(JsonNode value, String at) {
+    if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < 0) {
+      throw new ConfigException(at, "must be a whole number, 0 or more");
+    }
+    return value.asLong();
+  }
+
+  private static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\n", "\\n") + "\"";
+  }
+}

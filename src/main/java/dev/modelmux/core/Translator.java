@@ -24,8 +24,16 @@ public interface Translator {
   /** Usage the provider reported so far. */
   Usage usage();
 
-  /** The answer text relayed to the client so far (what a continuation must not repeat). */
+  /**
+   * The model's answer text so far (what a continuation continues without repeating); with post-processing, the client
+   * has what {@link #answerFilter()} let through of it.
+   */
   String textSoFar();
+
+  /** The post-processing this answer's text goes through (its state is the answer's so far); NONE for none. */
+  default AnswerFilter answerFilter() {
+    return AnswerFilter.NONE;
+  }
 
   /** Whether the answer carried tool calls (those cannot be continued by another model). */
   boolean toolsSeen();

@@ -1,5 +1,6 @@
 package dev.modelmux.gateway;
 
+import dev.modelmux.core.AnswerFilter;
 import dev.modelmux.core.Usage;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.routing.Deployment;
@@ -10,16 +11,18 @@ import dev.modelmux.routing.Deployment;
  * @param errorAfterCommit the failure after the stream began, or null for a complete answer
  * @param continueFrom when the route continues failed streams: the text the client already has, the stream
  *     still open for another deployment to continue; null when the attempt ended the client's stream itself
+ * @param filter the answer's post-processing, in the state a continuation must go on from
  */
-public record AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit, String continueFrom) {
+public record AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit, String continueFrom,
+    AnswerFilter filter) {
   public AttemptResult(Deployment deployment, Usage usage, GatewayError errorAfterCommit) {
-    this(deployment, usage, errorAfterCommit, null);
+    this(deployment, usage, errorAfterCommit, null, AnswerFilter.NONE);
   }
 
   /** The same result with the usage the provider did not report filled in from an estimate. */
   AttemptResult withUsageOr(Usage estimate) {
     Usage filled = new Usage(usage.promptTokens() >= 0 ? usage.promptTokens() : estimate.promptTokens(),
         usage.completionTokens() >= 0 ? usage.completionTokens() : estimate.completionTokens());
-    return new AttemptResult(deployment, filled, errorAfterCommit, continueFrom);
+    return new AttemptResult(deployment, filled, errorAfterCommit, continueFrom, filter);
   }
 }

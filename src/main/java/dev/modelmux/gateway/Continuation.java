@@ -2,6 +2,7 @@ package dev.modelmux.gateway;
 
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
+import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.resilience.Breakers;
@@ -48,13 +49,23 @@ final class Continuation {
       }
       ContinuationTranslator translator;
       try {
-        translator = ContinuationTranslator.create(candidate.request(), deployment.config(), broken.continueFrom(), original);
+        translator = ContinuationTranslator.create(requestOf(broken, candidate), deployment.config(), broken.continueFrom(), original,
+            broken.filter());
       } catch (GatewayException untranslatable) {
         budgets.settle(granted.reservation(), 0);
         return from(index + 1, broken);
       }
       return attempts.continueWith(candidate, translator, granted).recover(failure -> endWith(original, broken));
     });
+  }
+
+  /**
+   * The request the broken answer was for: a task call is continued with the rendering (the variant) that answer
+   * came from, whatever family continues it, so the text goes on as it began and one post-processing run covers both.
+   */
+  private ChatRequest requestOf(AttemptResult broken, Candidate next) {
+    return candidates.stream().filter(c -> c.deployment() == broken.deployment()).map(Candidate::request).findFirst()
+        .orElse(next.request());
   }
 
   private Future<AttemptResult> endWith(GatewayError original, AttemptResult broken) {

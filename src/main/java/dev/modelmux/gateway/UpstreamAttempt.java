@@ -225,7 +225,7 @@ final class UpstreamAttempt {
       return;
     }
     if (continuable && stream && Breakers.saysProviderIsUnwell(error) && !translator.toolsSeen()) {
-      result.complete(new AttemptResult(deployment, translator.usage(), error, translator.textSoFar()));
+      result.complete(new AttemptResult(deployment, translator.usage(), error, translator.textSoFar(), translator.answerFilter()));
       return;
     }
     client.endWithError(error);

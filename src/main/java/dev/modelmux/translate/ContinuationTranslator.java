@@ -3,6 +3,7 @@ package dev.modelmux.translate;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
+import dev.modelmux.core.AnswerFilter;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
@@ -28,11 +29,13 @@ public final class ContinuationTranslator implements Translator {
   private final GatewayError original;
   private final boolean lenient;
   private final List<StreamPart> parts = new ArrayList<>(4);
+  private final AnswerFilter filter;
   /** What the new answer must still repeat before its own text reaches the client. */
   private String pending;
 
   private ContinuationTranslator(StreamDecoder decoder, StreamEncoder encoder, Buffer upstreamBody, GatewayError original,
-      String pending, boolean lenient) {
+      String pending, boolean lenient, AnswerFilter filter) {
+    this.filter = filter;
     this.decoder = decoder;
     this.encoder = encoder;
     this.upstreamBody = upstreamBody;
@@ -46,8 +49,17 @@ public final class ContinuationTranslator implements Translator {
     return deployment.provider() == ProviderKind.ANTHROPIC;
   }
 
-  /** @param sent the text the client already has; @param original the failure that broke the first stream */
+  /** As {@link #create(ChatRequest, DeploymentConfig, String, GatewayError, AnswerFilter)} without post-processing. */
   public static ContinuationTranslator create(ChatRequest request, DeploymentConfig deployment, String sent, GatewayError original) {
+    return create(request, deployment, sent, original, AnswerFilter.NONE);
+  }
+
+  /**
+   * @param sent the answer's text so far; @param original the failure that broke the first stream
+   * @param filter the broken answer's post-processing, which the continued text goes on through
+   */
+  public static ContinuationTranslator create(ChatRequest request, DeploymentConfig deployment, String sent, GatewayError original,
+      AnswerFilter filter) {
     boolean openAiClient = request.dialect() == Dialect.OPENAI;
     StreamEncoder encoder = openAiClient
         ? new OpenAiChunkEncoder(deployment, request.includeUsage())
@@ -62,12 +74,12 @@ public final class ContinuationTranslator implements Translator {
       body.getJsonArray("messages").add(new JsonObject().put("role", "assistant").put("content", prefill));
       body.put("stream", true);
       return new ContinuationTranslator(new AnthropicEventDecoder(deployment), encoder, body.toBuffer(), original,
-          sent.substring(prefill.length()), true);
+          sent.substring(prefill.length()), true, filter);
     }
     Translator plain = Translators.create(request, deployment, false);
     StreamDecoder decoder = deployment.provider() == ProviderKind.ANTHROPIC
         ? new AnthropicEventDecoder(deployment) : new OpenAiChunkDecoder(deployment);
-    return new ContinuationTranslator(decoder, encoder, plain.upstreamBody(), original, sent, false);
+    return new ContinuationTranslator(decoder, encoder, plain.upstreamBody(), original, sent, false, filter);
   }
 
   @Override
@@ -86,7 +98,7 @@ public final class ContinuationTranslator implements Translator {
     decoder.decode(event, parts);
     StreamStep step = StreamStep.HOLD;
     for (StreamPart part : parts) {
-      StreamPart relayed = filter(part);
+      StreamPart relayed = postProcessed(skipRepeated(part), out);
       if (relayed == null) {
         continue;
       }
@@ -101,8 +113,29 @@ public final class ContinuationTranslator implements Translator {
     return step;
   }
 
+  /**
+   * New text through the answer's post-processing; at the end, what it still held goes out before the end. Null when
+   * nothing is left to relay.
+   */
+  private StreamPart postProcessed(StreamPart part, Buffer out) {
+    if (part == null || filter == AnswerFilter.NONE) {
+      return part;
+    }
+    if (part instanceof StreamPart.Text text) {
+      String passed = filter.push(text.text());
+      return passed.isEmpty() ? null : new StreamPart.Text(passed);
+    }
+    if (part instanceof StreamPart.Finished) {
+      String held = filter.finish();
+      if (!held.isEmpty()) {
+        encoder.encode(new StreamPart.Text(held), out);
+      }
+    }
+    return part;
+  }
+
   /** Drops the new answer's preamble and the text the client already has; null when nothing is left to relay. */
-  private StreamPart filter(StreamPart part) {
+  private StreamPart skipRepeated(StreamPart part) {
     if (part instanceof StreamPart.Start) {
       return null;
     }

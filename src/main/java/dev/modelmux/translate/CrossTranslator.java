@@ -96,6 +96,11 @@ abstract class CrossTranslator implements Translator {
   }
 
   @Override
+  public AnswerFilter answerFilter() {
+    return filter;
+  }
+
+  @Override
   public boolean toolsSeen() {
     return answer.toolsSeen();
   }

@@ -15,11 +15,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** continue_on_failure: a text stream cut mid-answer goes on seamlessly on the next candidate, or ends with the original error. */
 @ExtendWith(VertxExtension.class)
@@ -51,9 +55,18 @@ class ContinuationTest {
   private GatewayFixture fixture;
   private TestClient client;
 
+  @TempDir
+  Path prompts;
+
   @BeforeEach
-  void start(Vertx vertx) {
-    fixture = await(GatewayFixture.start(vertx, MODELS, CONFIG, ""));
+  void start(Vertx vertx) throws IOException {
+    for (String route : List.of("continue-with-prefill", "continue-by-replay")) {
+      write(route + "/task.yaml", "route: " + route + "\n");
+      write(route + "/gpt-4.yaml", "match: [gpt-4]\nmessages:\n  - { role: user, content: \"say: " + TASK_ANSWER + "\" }\n" + BETWEEN);
+      write(route + "/default.yaml", "match: default\nmessages:\n  - { role: user, content: \"say: other <answer>words</answer>\" }\n"
+          + BETWEEN);
+    }
+    fixture = await(GatewayFixture.start(vertx, MODELS, CONFIG, "prompts: { dir: " + prompts + " }\n"));
     client = new TestClient(vertx, fixture.port());
     fixture.emulator.setFault("gpt-4", Fault.of(Kind.CUT).afterTokens(6));
   }
@@ -65,6 +78,27 @@ class ContinuationTest {
   }
 
   private static final String ASK = "words: 40";
+  private static final String TASK_ANSWER = "intro <answer>one two three four five six seven eight nine ten</answer> outro";
+  private static final String BETWEEN = "post:\n  - between: { start: \"<answer>\", end: \"</answer>\" }\n";
+
+  private void write(String file, String content) throws IOException {
+    Path path = prompts.resolve(file);
+    Files.createDirectories(path.getParent());
+    Files.writeString(path, content);
+  }
+
+  @Test
+  void aTaskCallIsContinuedWithItsOwnVariantAndPostProcessingState() {
+    for (String route : List.of("continue-with-prefill", "continue-by-replay")) {
+      StreamReply reply = await(client.stream(new JsonObject().put("model", "task:" + route).put("stream", true)
+          .put("variables", new JsonObject())));
+      assertThat(reply.text()).as(route).isEqualTo("one two three four five six seven eight nine ten");
+      assertThat(reply.last().data()).isEqualTo("[DONE]");
+      assertThat(reply.headers().get("x-modelmux-prompt")).startsWith(route + "/gpt-4@");
+    }
+    assertThat(fixture.emulator.stats("claude-2").requests()).isEqualTo(1);
+    assertThat(fixture.emulator.stats("gpt-3.5-turbo").requests()).isEqualTo(1);
+  }
 
   private static String expected() {
     return AnswerText.of(new JsonArray().add(new JsonObject().put("role", "user").put("content", ASK)));

@@ -337,6 +337,15 @@ public final class ConfigLoader {
     return java.util.HexFormat.of().parseHex(hex);
   }
 
+  private static String secretGuard(ConfigNode route) {
+    ConfigNode guard = route.optionalObject("guard").allowOnly(Set.of("secrets"));
+    String mode = guard.string("secrets", "off");
+    if (!RouteConfig.SECRET_GUARDS.contains(mode)) {
+      throw new ConfigException(guard.field("secrets"), "must be redact, block or off");
+    }
+    return mode;
+  }
+
   private static List<RouteConfig> routes(ConfigNode root, List<DeploymentConfig> deployments) {
     Set<String> ids = new HashSet<>();
     deployments.forEach(d -> ids.add(d.id()));
@@ -344,7 +353,7 @@ public final class ConfigLoader {
     List<RouteConfig> routes = new ArrayList<>();
     for (ConfigNode r : root.list("routes")) {
       r.allowOnly(Set.of("name", "tiers", "order", "degrade", "max_wait_ms", "hedge_after_ms", "failover_on_content_filter",
-          "continue_on_failure"));
+          "continue_on_failure", "guard"));
       String name = r.string("name");
       if (!names.add(name)) {
         throw new ConfigException(r.field("name"), "duplicate route '" + name + "'");
@@ -372,7 +381,8 @@ public final class ConfigLoader {
           r.number("max_wait_ms", 0, 0, 600_000),
           hedgeAfter(r),
           r.bool("failover_on_content_filter", false),
-          r.bool("continue_on_failure", false)));
+          r.bool("continue_on_failure", false),
+          secretGuard(r)));
     }
     return List.copyOf(routes);
   }

@@ -14,12 +14,19 @@ import java.util.List;
  * @param continueOnFailure a text stream that breaks mid-answer is continued on the next candidate, seamlessly
  */
 public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs,
-    boolean failoverOnContentFilter, boolean continueOnFailure) {
+    boolean failoverOnContentFilter, boolean continueOnFailure, String secretGuard) {
   public static final long HEDGE_AUTO = -1;
+  /** What {@code guard.secrets} may say: scan nothing, replace secrets with placeholders, or refuse the request. */
+  public static final List<String> SECRET_GUARDS = List.of("off", "redact", "block");
+
+  public RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs,
+      boolean failoverOnContentFilter, boolean continueOnFailure) {
+    this(name, tiers, order, degrade, maxWaitMs, hedgeAfterMs, failoverOnContentFilter, continueOnFailure, "off");
+  }
 
   public enum Order { TIERS, COST }
 
   public static RouteConfig tiersOnly(String name, List<List<String>> tiers) {
-    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0, false, false);
+    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0, false, false, "off");
   }
 }

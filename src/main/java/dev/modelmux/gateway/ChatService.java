@@ -17,6 +17,7 @@ import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.PromptTokens;
 import dev.modelmux.core.PromptChoice;
 import dev.modelmux.metrics.GuardMeters;
+import dev.modelmux.prompts.RouteGuard;
 import dev.modelmux.prompts.TaskCall;
 import dev.modelmux.prompts.Variant;
 import dev.modelmux.routing.CandidatePlanner.Rendering;
@@ -87,9 +88,6 @@ public final class ChatService {
   public void serve(ChatRequest request, TaskCall task, String clientKeyId, HttpServerResponse response, long startNanos) {
     ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
     client.clientKey(clientKeyId);
-    if (task != null) {
-      task.findingRules().forEach(rule -> guardMeters.finding(task.task().name(), rule, task.guard().name()));
-    }
     Route route = routes.resolve(task != null ? task.task().route() : request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
@@ -100,6 +98,27 @@ public final class ChatService {
       return;
     }
     client.route(route.name());
+    ChatRequest sent = request;
+    GatewayError refusal;
+    if (task != null) {
+      task.findingRules().forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
+      refusal = task.refusal();
+    } else {
+      RouteGuard.Guarded guarded = RouteGuard.apply(request, route.secretGuard(), route.name());
+      guarded.rules().forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
+      sent = guarded.request();
+      refusal = guarded.refusal();
+    }
+    if (refusal != null) {
+      client.fail(refusal);
+      AccessLog.log(client, 400, Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
+      unrouted.request("rejected");
+      return;
+    }
+    dispatch(client, route, sent, task, clientKeyId, startNanos);
+  }
+
+  private void dispatch(ClientChannel client, Route route, ChatRequest request, TaskCall task, String clientKeyId, long startNanos) {
     exchanges.opened(client);
     AtomicReference<Reservation> keyHold = new AtomicReference<>();
     AtomicBoolean keyRefused = new AtomicBoolean();

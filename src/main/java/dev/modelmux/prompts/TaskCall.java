@@ -86,6 +86,11 @@ public final class TaskCall {
     return input.findings().stream().map(Finding::rule).toList();
   }
 
+  /** The 400 the task's blocking guard answers with, or null when the call may be sent. */
+  public GatewayError refusal() {
+    return input.refusal();
+  }
+
   public GuardMode guard() {
     return task.guard();
   }

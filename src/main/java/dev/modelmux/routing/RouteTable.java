@@ -35,7 +35,7 @@ public final class RouteTable {
         tiers.add(tier.stream().map(byId::get).toList());
       }
       routes.put(r.name(), new Route(r.name(), List.copyOf(tiers), r.order(), r.degrade(), r.maxWaitMs(), r.hedgeAfterMs(),
-          r.failoverOnContentFilter(), r.continueOnFailure(), metrics.route(r.name())));
+          r.failoverOnContentFilter(), r.continueOnFailure(), metrics.route(r.name()), r.secretGuard()));
     }
     // A model name no route claims is served by every deployment of that model, as one tier.
     Map<String, List<Deployment>> byModel = new LinkedHashMap<>();

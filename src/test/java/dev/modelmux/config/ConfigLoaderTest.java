@@ -131,6 +131,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRoutesSecretGuard() {
+    assertThat(loader.parse(VALID).routes().get(0).secretGuard()).isEqualTo("off");
+    assertThat(loader.parse(VALID.replace("- name: code-reasoning", "- name: code-reasoning\n    guard: { secrets: redact }"))
+        .routes().get(0).secretGuard()).isEqualTo("redact");
+    assertFails(VALID.replace("- name: code-reasoning", "- name: code-reasoning\n    guard: { secrets: maybe }"),
+        "routes[0].guard.secrets: must be redact, block or off");
+  }
+
+  @Test
   void unknownDeploymentInARoute() {
     assertFails(VALID.replace("- [b-gpt35]", "- [b-gpt35, nope]"), "routes[0].tiers[1][1]: unknown deployment 'nope'");
   }

@@ -63,6 +63,12 @@ class PromptTasksTest {
       routes:
         - name: code-reasoning
           tiers: [[oa-gpt4], [an-claude], [oa-gpt35]]
+        - name: redacting-chat
+          guard: { secrets: redact }
+          tiers: [[oa-gpt35]]
+        - name: blocking-chat
+          guard: { secrets: block }
+          tiers: [[an-claude]]
       """;
 
   @TempDir
@@ -297,7 +303,32 @@ class PromptTasksTest {
     assertThat(fixture.emulator.stats("gpt-4").requests()).as("only the redacted call reached a provider").isEqualTo(1);
 
     String metrics = await(client.get("/metrics")).body().toString();
-    assertThat(metrics).contains("modelmux_guard_findings_total{action=\"redact\"");
+    assertThat(metrics).contains("modelmux_guard_findings_total{action=\"redact\",route=\"code-reasoning\",rule=\"password-in-url\",task=\"guarded\"} 1.0")
+        .contains("modelmux_guard_findings_total{action=\"block\",route=\"code-reasoning\",rule=\"password-in-url\",task=\"strict\"} 1.0");
+  }
+
+  @Test
+  void aRoutesGuardScansPlainRequestsInBothDialects() {
+    String secret = "mysql://root:" + "Tr0ub4dor-and-3" + "@db/app";
+    JsonObject plain = new JsonObject().put("model", "redacting-chat")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "say: connect to " + secret)));
+    Reply redacted = post("/v1/chat/completions", plain, null);
+    assertThat(redacted.status()).isEqualTo(200);
+    assertThat(openAiText(redacted)).isEqualTo("connect to mysql://root:[REDACTED:password-in-url]@db/app");
+
+    JsonObject anthropic = new JsonObject().put("model", "blocking-chat").put("max_tokens", 50).put("system", "deploy with " + secret)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "say: hi")));
+    Reply blocked = post("/v1/messages", anthropic, null);
+    assertThat(blocked.status()).isEqualTo(400);
+    assertThat(blocked.json().getString("type")).isEqualTo("error");
+    assertThat(blocked.json().getJsonObject("error").getString("type")).isEqualTo("invalid_request_error");
+    assertThat(blocked.json().getJsonObject("error").getString("message")).contains("rule password-in-url").contains("in system")
+        .contains("route 'blocking-chat'").doesNotContain("Tr0ub4dor");
+    assertThat(fixture.emulator.stats("claude-2").requests()).as("a blocked request reaches no provider").isZero();
+
+    String metrics = await(client.get("/metrics")).body().toString();
+    assertThat(metrics).contains("modelmux_guard_findings_total{action=\"redact\",route=\"redacting-chat\",rule=\"password-in-url\",task=\"none\"} 1.0")
+        .contains("modelmux_guard_findings_total{action=\"block\",route=\"blocking-chat\",rule=\"password-in-url\",task=\"none\"} 1.0");
   }
 
   @Test

@@ -1,11 +1,12 @@
 package dev.modelmux.prompts.post;
 
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Drops a lead-in line such as "Sure! Here's what you asked for:" (and the blank lines after it) before the real
- * answer. Only the first lines are held, each until its newline shows whether it is a lead-in; from the first line that
- * is not, everything passes straight through. A single line with no newline after it is the answer itself and is kept.
+ * answer. Only the first lines are held, each until it is known whether it is a lead-in (its newline, or a start no
+ * lead-in could have); from the first line that is not, everything passes straight through. A single line with no newline after it is the answer itself and is kept.
  */
 final class StripPreamble implements TextProcessor {
   static final Pattern LEAD_IN = Pattern.compile("(?i)(sure|certainly|of course|absolutely|okay|ok|great|here(?:'s| is| are)"
@@ -39,7 +40,7 @@ final class StripPreamble implements TextProcessor {
       }
       int newline = held.indexOf("\n");
       if (newline < 0) {
-        if (held.length() > MAX_LINE) {
+        if (held.length() > MAX_LINE || cannotBeALeadIn(held.toString().stripLeading())) {
           state = State.PASS;
           return drain();
         }
@@ -53,6 +54,12 @@ final class StripPreamble implements TextProcessor {
       dropped++;
       state = State.GAP;
     }
+  }
+
+  /** Whether no continuation of this start of a line could make it a lead-in (so it need not be held). */
+  private boolean cannotBeALeadIn(String lineStart) {
+    Matcher m = leadIn.matcher(lineStart);
+    return !lineStart.isEmpty() && !m.matches() && !m.hitEnd();
   }
 
   /** Drops the blank lines after a lead-in; false while only whitespace is held (the next piece may continue it). */

@@ -60,9 +60,12 @@ class ProcessorsTest {
   @Test
   void stripPreamblePassesEverythingOnceTheFirstLineIsNotALeadIn() {
     TextProcessor strip = new StripPreamble(StripPreamble.LEAD_IN);
-    assertThat(strip.push("The loop")).isEmpty();
-    assertThat(strip.push(" sums.\nIt")).isEqualTo("The loop sums.\nIt");
-    assertThat(strip.push(" adds.")).isEqualTo(" adds.");
+    assertThat(strip.push("Th")).as("no lead-in starts with \"Th\": sent at once").isEqualTo("Th");
+    assertThat(strip.push("e loop sums.\nIt")).isEqualTo("e loop sums.\nIt");
+    TextProcessor maybe = new StripPreamble(StripPreamble.LEAD_IN);
+    assertThat(maybe.push("Sure")).as("a possible lead-in is held").isEmpty();
+    assertThat(maybe.push("ly the loop")).as("no lead-in starts with \"Surely\"").isEqualTo("Surely the loop");
+    assertThat(maybe.push(" sums.")).isEqualTo(" sums.");
   }
 
   @Test

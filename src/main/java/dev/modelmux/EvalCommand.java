@@ -11,6 +11,7 @@ import dev.modelmux.eval.EvalPlan;
 import dev.modelmux.eval.EvalReport;
 import dev.modelmux.eval.EvalRunner;
 import dev.modelmux.eval.EvalTarget;
+import dev.modelmux.interactions.InteractionsConfig;
 import dev.modelmux.prompts.Catalog;
 import dev.modelmux.prompts.LoadError;
 import dev.modelmux.prompts.PromptRepository;
@@ -123,7 +124,7 @@ final class EvalCommand implements Callable<Integer> {
     loaded.deployments().stream().filter(d -> d.price() != null).forEach(d -> prices.put(d.id(), d.price()));
     EvalReport report = url != null
         ? new EvalReport(new EvalRunner(url, environment.apply(apiKeyEnv), prices, parallel).run(targets))
-        : inProcess(loaded.privateLoopback(), targets, prices);
+        : inProcess(loaded.privateLoopback().withoutSection(InteractionsConfig.SECTION), targets, prices);
     if (report == null) {
       return 1;
     }

@@ -25,7 +25,15 @@ public final class ConfigLoader {
   private static final Set<String> CORE_SECTIONS = Set.of("server", "redis", "resilience", "deployments", "routes", "auth", "prompts");
 
   private final Function<String, String> environment;
-  private final Map<String, Function<ConfigNode, ?>> sections = new LinkedHashMap<>();
+  private final Map<String, java.util.function.BiFunction<ConfigNode, SectionContext, ?>> sections = new LinkedHashMap<>();
+
+  /**
+   * What a section's parser may need besides its node.
+   *
+   * @param folder what relative paths are resolved against (the config file's folder)
+   * @param environment looks up secrets by variable name
+   */
+  public record SectionContext(Path folder, Function<String, String> environment) {}
 
   /** @param environment looks up provider keys by variable name (System::getenv in production) */
   public ConfigLoader(Function<String, String> environment) {
@@ -37,6 +45,12 @@ public final class ConfigLoader {
    * load time like every other field, and {@link GatewayConfig#section} hands back what it returned.
    */
   public ConfigLoader section(String name, Function<ConfigNode, ?> parser) {
+    sections.put(name, (node, context) -> parser.apply(node));
+    return this;
+  }
+
+  /** As {@link #section(String, Function)}, for a parser that resolves paths or reads secrets. */
+  public ConfigLoader section(String name, java.util.function.BiFunction<ConfigNode, SectionContext, ?> parser) {
     sections.put(name, parser);
     return this;
   }
@@ -76,7 +90,7 @@ public final class ConfigLoader {
     Map<String, Object> extra = new LinkedHashMap<>();
     sections.forEach((name, parser) -> {
       if (root.has(name)) {
-        extra.put(name, parser.apply(root.object(name)));
+        extra.put(name, parser.apply(root.object(name), new SectionContext(folder, environment)));
       }
     });
     ResilienceConfig resilience = resilience(root.optionalObject("resilience"));

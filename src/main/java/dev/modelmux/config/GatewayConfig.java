@@ -34,6 +34,13 @@ public record GatewayConfig(
     return new GatewayConfig(s, redis, resilience, deployments, routes, auth, prompts, sections);
   }
 
+  /** The same gateway without one of the other packages' sections. */
+  public GatewayConfig withoutSection(String name) {
+    Map<String, Object> rest = new java.util.LinkedHashMap<>(sections);
+    rest.remove(name);
+    return new GatewayConfig(server, redis, resilience, deployments, routes, auth, prompts, Map.copyOf(rest));
+  }
+
   /** A section another package parsed, if the file had it. */
   public <T> Optional<T> section(String name, Class<T> type) {
     return Optional.ofNullable(sections.get(name)).map(type::cast);

@@ -132,7 +132,9 @@ final class Attempts {
           ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
           : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);
       DeploymentMeters meters = deployment.meters();
-      meters.attempt(failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT));
+      String label = failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT);
+      meters.attempt(label);
+      client.attemptEnded(deployment.id(), label);
       if (attempt.ttftMs() >= 0) {
         meters.ttft(attempt.ttftMs());
       }

@@ -17,12 +17,15 @@ import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.PromptTokens;
 import dev.modelmux.core.PromptChoice;
 import dev.modelmux.metrics.GuardMeters;
+import dev.modelmux.core.Interaction;
+import dev.modelmux.core.InteractionSink;
 import dev.modelmux.prompts.RouteGuard;
 import dev.modelmux.prompts.TaskCall;
 import dev.modelmux.prompts.Variant;
 import dev.modelmux.routing.CandidatePlanner.Rendering;
 import dev.modelmux.routing.Deployment;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import io.vertx.core.Future;
@@ -52,17 +55,20 @@ public final class ChatService {
   private final OpenExchanges exchanges;
   private final KeyAccounts keys;
   private final GuardMeters guardMeters;
+  private final InteractionSink interactions;
 
   /**
    * @param waiter the process's waiting room for requests that found no capacity
    * @param exchanges the process's register of requests being served, for a drain
    * @param keys the client keys' own limits
    * @param guardMeters where the secret guard's findings are counted
+   * @param interactions where ended requests are recorded, or null for nowhere
    */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
       RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys,
-      GuardMeters guardMeters) {
+      GuardMeters guardMeters, InteractionSink interactions) {
     this.guardMeters = guardMeters;
+    this.interactions = interactions;
     this.exchanges = exchanges;
     this.keys = keys;
     this.unrouted = unrouted;
@@ -98,27 +104,39 @@ public final class ChatService {
       return;
     }
     client.route(route.name());
+    boolean recorded = interactions != null && interactions.begin(request.requestId());
+    if (recorded) {
+      client.keepAnswer(interactions.maxAnswerBytes());
+    }
     ChatRequest sent = request;
     GatewayError refusal;
+    List<String> findings;
     if (task != null) {
-      task.findingRules().forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
+      findings = task.findingRules();
+      findings.forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
       refusal = task.refusal();
     } else {
       RouteGuard.Guarded guarded = RouteGuard.apply(request, route.secretGuard(), route.name());
-      guarded.rules().forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
+      findings = guarded.rules();
+      findings.forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
       sent = guarded.request();
       refusal = guarded.refusal();
     }
+    Recording recording = recorded ? new Recording(client, sent, task, findings, startNanos) : null;
     if (refusal != null) {
       client.fail(refusal);
       AccessLog.log(client, 400, Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
       unrouted.request("rejected");
+      if (recording != null) {
+        interactions.record(recording.of(400, "secret_refused"));
+      }
       return;
     }
-    dispatch(client, route, sent, task, clientKeyId, startNanos);
+    dispatch(client, route, sent, task, clientKeyId, startNanos, recording);
   }
 
-  private void dispatch(ClientChannel client, Route route, ChatRequest request, TaskCall task, String clientKeyId, long startNanos) {
+  private void dispatch(ClientChannel client, Route route, ChatRequest request, TaskCall task, String clientKeyId, long startNanos,
+      Recording recording) {
     exchanges.opened(client);
     AtomicReference<Reservation> keyHold = new AtomicReference<>();
     AtomicBoolean keyRefused = new AtomicBoolean();
@@ -145,6 +163,9 @@ public final class ChatService {
         AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
         route.meters().request(outcome);
         keys.finished(clientKeyId, keyHold.get(), client, outcome);
+        if (recording != null) {
+          interactions.record(recording.of(200, outcome));
+        }
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -159,11 +180,36 @@ public final class ChatService {
           client.fail(error);
         }
         String outcome = client.shutDown() ? "shutdown" : client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
-        AccessLog.log(client, ErrorResponses.status(request.dialect(), error), Usage.UNKNOWN, elapsedMs(startNanos), outcome);
+        int status = ErrorResponses.status(request.dialect(), error);
+        AccessLog.log(client, status, Usage.UNKNOWN, elapsedMs(startNanos), outcome);
         route.meters().request(outcome);
         keys.finished(clientKeyId, keyHold.get(), client, keyRefused.get() ? "key_refused" : outcome);
+        if (recording != null) {
+          interactions.record(recording.of(client.committed() ? 200 : status, outcome));
+        }
       }
     });
+  }
+
+  /** What a recorded request's interaction is taken from when it ends. */
+  private record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<String> findings, long startNanos) {
+    Interaction of(int status, String outcome) {
+      long totalMs = elapsedMs(startNanos);
+      ChatRequest rendered = sentByTheAnswerer();
+      return new Interaction(client.request().requestId(), System.currentTimeMillis() - totalMs, client.request().dialect(),
+          client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
+          client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings, rendered.body(),
+          client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs);
+    }
+
+    /** A task call's rendering for the variant that answered (the last one tried); else the request as sent. */
+    private ChatRequest sentByTheAnswerer() {
+      if (task == null || client.prompt() == null) {
+        return sent;
+      }
+      return task.task().variants().stream().filter(v -> v.label().equals(client.prompt())).findFirst().map(task::renderFor)
+          .orElse(sent);
+    }
   }
 
   /** A request refused before routing (bad input), for the metrics. */

@@ -53,6 +53,9 @@ public final class ClientChannel {
   private long completionTokensBilled;
   private double costUsd;
   private final java.util.List<Runnable> cancelInFlight = new java.util.ArrayList<>(2);
+  private final java.util.List<dev.modelmux.core.Interaction.Attempt> attemptOutcomes = new java.util.ArrayList<>(2);
+  private Buffer kept;
+  private int keepBytes;
   private Object owner;
 
   /** @param stallMs how long the client's write queue may stay full before its stream is ended */
@@ -218,8 +221,39 @@ public final class ClientChannel {
 
   public void write(Buffer data) {
     if (data.length() > 0 && !gone) {
+      keep(data);
       response.write(data);
     }
+  }
+
+  /** Keeps a copy of up to {@code maxBytes} of what the client is sent, for the interaction log. */
+  void keepAnswer(int maxBytes) {
+    kept = Buffer.buffer();
+    keepBytes = maxBytes;
+  }
+
+  private void keep(Buffer data) {
+    if (kept != null && kept.length() < keepBytes) {
+      kept.appendBuffer(data, 0, Math.min(data.length(), keepBytes - kept.length()));
+    }
+  }
+
+  /** What the client was sent, as far as it was kept; null when nothing was. */
+  Buffer keptAnswer() {
+    return kept;
+  }
+
+  /** An attempt on a deployment ended, {@code ok} or with the error kind. */
+  void attemptEnded(String deploymentId, String outcome) {
+    attemptOutcomes.add(new dev.modelmux.core.Interaction.Attempt(deploymentId, outcome));
+  }
+
+  java.util.List<dev.modelmux.core.Interaction.Attempt> attemptOutcomes() {
+    return java.util.List.copyOf(attemptOutcomes);
+  }
+
+  int tokensTrimmed() {
+    return tokensTrimmed;
   }
 
   public boolean writeQueueFull() {
@@ -259,6 +293,9 @@ public final class ClientChannel {
   public void end(Buffer last) {
     vertx.cancelTimer(stallTimer);
     if (!gone && !stalled && !response.ended()) {
+      if (last != null) {
+        keep(last);
+      }
       response.end(last);
     }
   }

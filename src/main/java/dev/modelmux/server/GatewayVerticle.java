@@ -35,6 +35,10 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.function.Supplier;
 import dev.modelmux.prompts.Catalog;
+import dev.modelmux.api.FeedbackEndpoint;
+import dev.modelmux.interactions.CostGroup;
+import dev.modelmux.interactions.InteractionLog;
+import dev.modelmux.interactions.Since;
 import dev.modelmux.prompts.PromptRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,13 +59,15 @@ public final class GatewayVerticle extends VerticleBase {
   private final ClientAuth auth;
   private final Handler<HttpServerRequest> emulatorControls;
   private final PromptRepository prompts;
+  private final InteractionLog interactions;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
       GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
-      Handler<HttpServerRequest> emulatorControls, PromptRepository prompts) {
+      Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions) {
+    this.interactions = interactions;
     this.prompts = prompts;
     this.auth = auth;
     this.emulatorControls = emulatorControls;
@@ -81,7 +87,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard());
+        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard(), interactions);
     Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
 
     Router router = Router.router(vertx);
@@ -91,6 +97,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.post("/v1/messages").handler(body).handler(auth.handler(Dialect.ANTHROPIC)).handler(shedder.admit(Dialect.ANTHROPIC))
         .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse, catalog));
     router.get("/v1/models").handler(auth.handler(null)).handler(this::models);
+    router.post("/v1/feedback").handler(BodyHandler.create(false).setBodyLimit(256 * 1024)).handler(auth.handler(null))
+        .handler(new FeedbackEndpoint(interactions));
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     AdminConfig admin = config.server().admin();
@@ -117,6 +125,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.json(new JsonObject().put("keys", report.result()));
     }));
     adminRouter.get("/metrics").handler(this::scrape);
+    adminRouter.get("/admin/costs").handler(this::costs);
     adminRouter.get("/admin/prompts").handler(ctx -> ctx.json(catalog.get().describe()
         .put("dir", prompts == null ? null : prompts.dir().toString())));
     if (emulatorControls != null) {
@@ -160,6 +169,36 @@ public final class GatewayVerticle extends VerticleBase {
   /** The admin listener's port, or -1 when the operator's endpoints are on the main listener. */
   public int adminPort() {
     return adminServer == null ? -1 : adminServer.actualPort();
+  }
+
+  /** {@code GET /admin/costs?since=7d&group=route|deployment|task|key|day}: requests, tokens and spend from the log. */
+  private void costs(RoutingContext ctx) {
+    if (interactions == null) {
+      error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "Costs are read from the interaction log, and none is configured; "
+          + "GET /admin/keys has each key's spend since this replica started."));
+      return;
+    }
+    String groupName = ctx.request().getParam("group", "deployment");
+    CostGroup group = CostGroup.parse(groupName);
+    long since;
+    try {
+      if (group == null) {
+        throw new IllegalArgumentException("'group' must be route, deployment, task, key or day.");
+      }
+      since = Since.parse(ctx.request().getParam("since", "30d"), System.currentTimeMillis());
+    } catch (IllegalArgumentException e) {
+      error(ctx, GatewayError.invalid(e.getMessage(), null, null));
+      return;
+    }
+    interactions.flush().compose(v -> interactions.store().costs(since, group)).onComplete(rows -> {
+      if (rows.failed()) {
+        error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable: " + rows.cause().getMessage()));
+        return;
+      }
+      double total = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("cost_usd", 0.0)).sum();
+      ctx.json(new JsonObject().put("since", java.time.Instant.ofEpochMilli(since).toString()).put("group", groupName)
+          .put("total_usd", total).put("rows", rows.result()));
+    });
   }
 
   private void scrape(RoutingContext ctx) {

@@ -8,6 +8,8 @@ import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.interactions.InteractionLog;
+import dev.modelmux.interactions.InteractionsConfig;
 import dev.modelmux.prompts.PromptRepository;
 import dev.modelmux.prompts.PromptWatcher;
 import dev.modelmux.emulator.EmulatorConfig;
@@ -43,10 +45,12 @@ public final class ModelMux {
   private final List<GatewayVerticle> fronts;
   private final String deploymentId;
   private final Drain drain;
+  private final InteractionLog interactions;
   private Future<Void> closed;
 
   private ModelMux(Vertx vertx, BudgetStore budgets, Emulator emulator, List<GatewayVerticle> fronts, String deploymentId,
-      Drain drain, PromptWatcher promptWatcher) {
+      Drain drain, PromptWatcher promptWatcher, InteractionLog interactions) {
+    this.interactions = interactions;
     this.promptWatcher = promptWatcher;
     this.drain = drain;
     this.vertx = vertx;
@@ -58,7 +62,8 @@ public final class ModelMux {
 
   /** Reads the gateway's config file, the in-process emulator's section included. */
   public static ConfigLoader configLoader(Function<String, String> environment) {
-    return new ConfigLoader(environment).section(EmulatorConfig.SECTION, EmulatorConfig::parse);
+    return new ConfigLoader(environment).section(EmulatorConfig.SECTION, EmulatorConfig::parse)
+        .section(InteractionsConfig.SECTION, InteractionsConfig::parse);
   }
 
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config) {
@@ -91,8 +96,8 @@ public final class ModelMux {
           }
           return null;
         })
-        .compose(v -> emulator)
-        .compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
+        .compose(v -> interactionLog(vertx, config, metrics))
+        .compose(log -> emulator.compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
           Breakers breakers = new Breakers(routes.deployments().stream().map(Deployment::id).toList(), config.resilience(),
               (id, forMs) -> {
                 budgets.pause(id, forMs);
@@ -107,18 +112,42 @@ public final class ModelMux {
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
-                  auth, emu == null ? null : emu.controls(), prompts);
+                  auth, emu == null ? null : emu.controls(), prompts, log);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
             .map(id -> {
-              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain, watcher.get());
+              ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain, watcher.get(), log);
               self.set(mux);
               LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
               return mux;
             });
-        }));
+        })));
+  }
+
+  /**
+   * The interaction log, when configured. A store that cannot be opened does not stop the gateway: it serves without
+   * the log, and says so loudly.
+   */
+  private static Future<InteractionLog> interactionLog(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
+    Optional<InteractionsConfig> settings = config.section(InteractionsConfig.SECTION, InteractionsConfig.class);
+    if (settings.isEmpty()) {
+      return Future.succeededFuture(null);
+    }
+    return InteractionLog.start(vertx, settings.get(), metrics.registry())
+        .onSuccess(log -> LOG.info("interaction log: {} store, sampling {}, content {}", settings.get().store(), settings.get().sample(),
+            settings.get().logContent() ? "kept" : "hashed"))
+        .recover(e -> {
+          LOG.error("interaction log: the {} store could not be opened ({}); serving without the log", settings.get().store(),
+              e.getMessage());
+          return Future.succeededFuture(null);
+        });
+  }
+
+  /** The interaction log, or null when none is configured (or its store could not be opened). */
+  public InteractionLog interactions() {
+    return interactions;
   }
 
   /** What a drain acts on: the fronts' listeners, the open exchanges and upstream calls, and the gateway itself. */
@@ -215,7 +244,8 @@ public final class ModelMux {
       if (promptWatcher != null) {
         promptWatcher.stop();
       }
-      Future<Void> undeployed = vertx.undeploy(deploymentId).compose(v -> budgets.close());
+      Future<Void> undeployed = vertx.undeploy(deploymentId).compose(v -> budgets.close())
+          .compose(v -> interactions == null ? Future.succeededFuture() : interactions.close());
       closed = emulator == null ? undeployed : undeployed.compose(v -> emulator.close());
     }
     return closed;

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The shape of the code, kept: top-level packages form no cycle, and a request's way down runs one way,
  * api -> gateway -> {routing, budget, resilience, translate} -> provider -> {core, config}; the prompt repository
- * (prompts) serves api and gateway, and the regression suites (eval) read it.
+ * (prompts) serves api and gateway, and the regression suites (eval) read it; the interaction log (interactions) is
+ * wired in by the server and read by api (feedback), while gateway only hands it ended requests through core.
  */
 class PackageStructureTest {
   private static final JavaClasses MAIN = new ClassFileImporter()
@@ -44,6 +45,7 @@ class PackageStructureTest {
         .layer("bench").definedBy("dev.modelmux.bench..")
         .layer("prompts").definedBy("dev.modelmux.prompts..")
         .layer("eval").definedBy("dev.modelmux.eval..")
+        .layer("interactions").definedBy("dev.modelmux.interactions..")
         .whereLayer("wiring").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("gateway").mayOnlyBeAccessedByLayers("wiring", "api")
@@ -58,6 +60,7 @@ class PackageStructureTest {
         .whereLayer("bench").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("prompts").mayOnlyBeAccessedByLayers("wiring", "api", "gateway", "eval")
         .whereLayer("eval").mayOnlyBeAccessedByLayers("wiring")
+        .whereLayer("interactions").mayOnlyBeAccessedByLayers("wiring", "api")
         .check(MAIN);
   }
 
@@ -89,7 +92,7 @@ class PackageStructureTest {
 
   private static String[] modelmuxPackagesExcept(String own) {
     return java.util.stream.Stream.of("api", "gateway", "routing", "budget", "resilience", "translate", "provider", "tokens", "stream",
-            "metrics", "core", "config", "emulator", "bench", "server", "prompts", "eval")
+            "metrics", "core", "config", "emulator", "bench", "server", "prompts", "eval", "interactions")
         .filter(p -> !p.equals(own)).map(p -> "dev.modelmux." + p + "..").toArray(String[]::new);
   }
 }

@@ -1,0 +1,75 @@
+package dev.modelmux.api;
+
+import dev.modelmux.config.AuthConfig.ClientKey;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.interactions.Feedback;
+import dev.modelmux.interactions.InteractionLog;
+import io.vertx.core.Handler;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /v1/feedback}: a thumbs up or down, a hallucination flag with the flagged spans, a correction or a
+ * comment on one answer, by the request id every answer carries ({@code x-request-id}). 201 stored; 404 no such
+ * answer in the log; 400 a bad body; 503 without an interaction log. Errors speak the caller's dialect (Anthropic
+ * when it sends {@code anthropic-version} or {@code x-api-key}).
+ */
+public final class FeedbackEndpoint implements Handler<RoutingContext> {
+  private static final Logger LOG = LoggerFactory.getLogger(FeedbackEndpoint.class);
+
+  private final InteractionLog log;
+
+  /** @param log the interaction log, or null when none is configured */
+  public FeedbackEndpoint(InteractionLog log) {
+    this.log = log;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    Dialect dialect = ctx.request().getHeader("anthropic-version") != null || ctx.request().getHeader("x-api-key") != null
+        ? Dialect.ANTHROPIC : Dialect.OPENAI;
+    if (log == null) {
+      fail(ctx, dialect, GatewayError.of(503, ErrorKind.OVERLOADED, "Feedback needs the interaction log, and this gateway has none "
+          + "configured (an interactions: section)."));
+      return;
+    }
+    Feedback feedback;
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      if (body == null) {
+        throw new IllegalArgumentException("The body must be a JSON object.");
+      }
+      ClientKey key = ClientAuth.key(ctx);
+      feedback = Feedback.parse(body, key == null ? "anonymous" : key.id(), System.currentTimeMillis());
+    } catch (DecodeException | ClassCastException e) {
+      fail(ctx, dialect, GatewayError.invalid("The body is not valid JSON.", null, null));
+      return;
+    } catch (IllegalArgumentException e) {
+      fail(ctx, dialect, GatewayError.invalid(e.getMessage(), null, null));
+      return;
+    }
+    // The client may vote before its request has fully ended and left the log's queue: wait for that, so its id is known.
+    log.stored(feedback.requestId()).compose(v -> log.store().feedback(feedback)).onComplete(stored -> {
+      if (stored.failed()) {
+        LOG.warn("feedback for request_id={} could not be stored: {}", feedback.requestId(), stored.cause().getMessage());
+        fail(ctx, dialect, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable; try again later."));
+      } else if (!stored.result()) {
+        fail(ctx, dialect, GatewayError.of(404, ErrorKind.NOT_FOUND, "No answer with request id '" + feedback.requestId()
+            + "' is in the interaction log (it may not have been sampled, or is older than the retention).").withParam("request_id"));
+      } else {
+        ctx.response().setStatusCode(201);
+        ctx.json(new JsonObject().put("request_id", feedback.requestId()).put("user", feedback.user()).put("status", "recorded"));
+      }
+    });
+  }
+
+  private static void fail(RoutingContext ctx, Dialect dialect, GatewayError error) {
+    ErrorResponses.send(ctx.response(), dialect, RequestIds.of(ctx.request()), error);
+  }
+}

@@ -1,0 +1,22 @@
+package dev.modelmux.core;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * One answered (or refused) request as the interaction log records it, taken when the request ended.
+ *
+ * @param request the body as sent to the deployment that answered (a task call's rendering), in the client's dialect
+ * @param answer the bytes the client received (bounded), from which the log reads the output text off the hot path
+ * @param attempts every deployment tried, in order, with its outcome (the fallback chain)
+ * @param guardFindings the rule of each secret the guard found
+ */
+public record Interaction(String requestId, long startedAtMs, Dialect dialect, boolean stream, String route, String clientKey,
+    String task, String prompt, String deployment, List<Attempt> attempts, int status, String outcome, int tokensTrimmed,
+    List<String> guardFindings, JsonObject request, Buffer answer, long promptTokens, long completionTokens, double costUsd,
+    long ttftMs, long totalMs) {
+
+  /** One deployment tried, and how it ended ({@code ok}, or the error kind). */
+  public record Attempt(String deployment, String outcome) {}
+}

@@ -1,0 +1,120 @@
+package dev.modelmux.interactions;
+
+import static dev.modelmux.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.Interaction;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What every store does, run against each real one (SQLite file, PostgreSQL server): same schema, same answers. */
+abstract class InteractionStoreContract {
+  static final long DAY = 86_400_000L;
+  static final long NOW = 1_796_000_000_000L; // 2026-11-30
+
+  abstract InteractionStore store();
+
+  static Interaction interaction(String id, long at, String route, String deployment, String key, long in, long out, double cost) {
+    JsonObject request = new JsonObject().put("model", route)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "explain " + id)));
+    Buffer answer = new JsonObject().put("choices", new JsonArray().add(new JsonObject()
+        .put("message", new JsonObject().put("role", "assistant").put("content", "answer to " + id)).put("finish_reason", "stop")))
+        .toBuffer();
+    return new Interaction(id, at, Dialect.OPENAI, false, route, key, "explain-code", "explain-code/gpt-4@abcdef1", deployment,
+        List.of(new Interaction.Attempt("primary", "overloaded"), new Interaction.Attempt(deployment, "ok")), 200, "ok", 0,
+        List.of("password-in-url"), request, answer, in, out, cost, 120, 900);
+  }
+
+  static InteractionRow row(Interaction i, double weight) {
+    return InteractionRows.of(i, true, weight);
+  }
+
+  @Test
+  void anInteractionIsStoredWithItsChainContentAndCost() {
+    await(store().write(List.of(row(interaction("r1", NOW, "code", "gpt4-a", "ide", 100, 20, 0.0042), 1.0))));
+    await(store().write(List.of(row(interaction("r1", NOW, "other", "x", "y", 1, 1, 9), 1.0)))); // a second write of an id is ignored
+    JsonObject found = await(store().find("r1"));
+    assertThat(found.getString("route")).isEqualTo("code");
+    assertThat(found.getString("prompt")).isEqualTo("explain-code/gpt-4@abcdef1");
+    assertThat(found.getJsonArray("attempts")).containsExactly(new JsonObject().put("deployment", "primary").put("outcome", "overloaded"),
+        new JsonObject().put("deployment", "gpt4-a").put("outcome", "ok"));
+    assertThat(found.getString("output")).isEqualTo("answer to r1");
+    assertThat(found.getString("finish_reason")).isEqualTo("stop");
+    assertThat(found.getJsonObject("request_body").getJsonArray("messages")).hasSize(1);
+    assertThat(found.getJsonArray("guard_findings")).containsExactly("password-in-url");
+    assertThat(found.getBoolean("stream")).isFalse();
+    assertThat(found.getDouble("cost_usd")).isEqualTo(0.0042);
+    assertThat(found.getLong("prompt_tokens")).isEqualTo(100);
+    assertThat(found.getString("day")).isEqualTo("2026-11-30");
+    assertThat(found.getJsonArray("feedback")).isEmpty();
+    assertThat(await(store().find("nope"))).isNull();
+  }
+
+  @Test
+  void withoutContentOnlyHashesAndSizesAreKept() {
+    await(store().write(List.of(InteractionRows.of(interaction("r2", NOW, "code", "d", null, 1, 1, 0), false, 1.0))));
+    JsonObject found = await(store().find("r2"));
+    assertThat(found.getValue("request_body")).isNull();
+    assertThat(found.getValue("output")).isNull();
+    assertThat(found.getString("output_sha256")).hasSize(64);
+    assertThat(found.getLong("output_chars")).isEqualTo("answer to r2".length());
+  }
+
+  @Test
+  void oneVotePerUserAndRequestASecondReplacesTheFirst() {
+    await(store().write(List.of(row(interaction("r3", NOW, "code", "d", null, 1, 1, 0), 1.0))));
+    assertThat(await(store().feedback(new Feedback("r3", "ana", "up", false, new JsonArray(), null, null, NOW)))).isTrue();
+    assertThat(await(store().feedback(new Feedback("r3", "bo", "down", false, new JsonArray(), null, "meh", NOW + 1)))).isTrue();
+    JsonArray spans = new JsonArray().add(new JsonObject().put("start", 0).put("end", 6));
+    assertThat(await(store().feedback(new Feedback("r3", "ana", "down", true, spans, "the real answer", null, NOW + 2)))).isTrue();
+    assertThat(await(store().feedback(new Feedback("unknown", "ana", "up", false, new JsonArray(), null, null, NOW)))).isFalse();
+    JsonArray feedback = await(store().find("r3")).getJsonArray("feedback");
+    assertThat(feedback).hasSize(2);
+    JsonObject ana = feedback.stream().map(JsonObject.class::cast).filter(f -> f.getString("user_name").equals("ana")).findFirst().orElseThrow();
+    assertThat(ana.getString("rating")).isEqualTo("down");
+    assertThat(ana.getBoolean("hallucination")).isTrue();
+    assertThat(ana.getJsonArray("spans")).isEqualTo(spans);
+    assertThat(ana.getString("correction")).isEqualTo("the real answer");
+  }
+
+  @Test
+  void costsAreSummedPerGroupAndScaledBySampling() {
+    await(store().write(List.of(
+        row(interaction("c1", NOW - 2 * DAY, "code", "gpt4-a", "ide", 1000, 100, 0.036), 1.0),
+        row(interaction("c2", NOW - DAY, "code", "gpt4-b", "ide", 2000, 200, 0.072), 1.0),
+        row(interaction("c3", NOW - DAY, "chat", "gpt35", "ci", 500, 50, 0.0004), 4.0), // recorded at sample 0.25
+        row(interaction("old", NOW - 40 * DAY, "code", "gpt4-a", "ide", 9, 9, 5.0), 1.0))));
+    JsonArray byRoute = await(store().costs(NOW - 30 * DAY, CostGroup.ROUTE));
+    assertThat(byRoute).hasSize(2);
+    JsonObject code = byRoute.getJsonObject(0);
+    assertThat(code.getString("grp")).isEqualTo("code");
+    assertThat(code.getDouble("requests")).isEqualTo(2.0);
+    assertThat(code.getDouble("prompt_tokens")).isEqualTo(3000.0);
+    assertThat(code.getDouble("cost_usd")).isCloseTo(0.108, org.assertj.core.data.Offset.offset(1e-9));
+    JsonObject chat = byRoute.getJsonObject(1);
+    assertThat(chat.getDouble("requests")).isEqualTo(4.0);
+    assertThat(chat.getDouble("completion_tokens")).isEqualTo(200.0);
+    assertThat(chat.getDouble("cost_usd")).isCloseTo(0.0016, org.assertj.core.data.Offset.offset(1e-9));
+
+    JsonArray byDay = await(store().costs(NOW - 30 * DAY, CostGroup.DAY));
+    assertThat(byDay.stream().map(r -> ((JsonObject) r).getString("grp"))).containsExactlyInAnyOrder("2026-11-28", "2026-11-29");
+    JsonArray byKey = await(store().costs(0, CostGroup.KEY));
+    assertThat(byKey.getJsonObject(0).getString("grp")).isEqualTo("ide");
+    assertThat(byKey.getJsonObject(0).getDouble("cost_usd")).isCloseTo(5.108, org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
+  void retentionForgetsOldInteractionsWithTheirFeedback() {
+    await(store().write(List.of(row(interaction("keep", NOW, "code", "d", null, 1, 1, 0), 1.0),
+        row(interaction("forget", NOW - 31 * DAY, "code", "d", null, 1, 1, 0), 1.0))));
+    await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW)));
+    assertThat(await(store().forgetBefore(NOW - 30 * DAY))).isEqualTo(1);
+    assertThat(await(store().find("forget"))).isNull();
+    assertThat(await(store().find("keep"))).isNotNull();
+    assertThat(await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW)))).isFalse();
+  }
+}

@@ -52,6 +52,21 @@ public final class EvalCases {
     } catch (IOException e) {
       throw new ConfigException(file.toString(), "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
     }
+    return parse(task, tree, file);
+  }
+
+  /** Cases given as text (a reviewer's draft, say), checked as a case file would be; {@code name} names it in errors. */
+  public static List<EvalCase> parse(String task, String yaml, String name) {
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new ConfigException(name, "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    return parse(task, tree, Path.of(name));
+  }
+
+  private static List<EvalCase> parse(String task, JsonNode tree, Path file) {
     if (tree == null || tree.isNull()) {
       return List.of();
     }

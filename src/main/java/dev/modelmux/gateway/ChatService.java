@@ -199,7 +199,8 @@ public final class ChatService {
       return new Interaction(client.request().requestId(), System.currentTimeMillis() - totalMs, client.request().dialect(),
           client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
           client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings, rendered.body(),
-          client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs);
+          client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs,
+          task == null ? null : new io.vertx.core.json.JsonObject(new java.util.LinkedHashMap<>(task.variables())));
     }
 
     /** A task call's rendering for the variant that answered (the last one tried); else the request as sent. */

@@ -26,7 +26,14 @@ final class InteractionRows {
         i.clientKey(), i.task(), i.prompt(), i.deployment(), attempts.encode(), i.status(), i.outcome(), i.tokensTrimmed(),
         new JsonArray(i.guardFindings()).encode(), logContent ? request : null, sha256(request), request.length(),
         logContent ? answer.output() : null, sha256(answer.output()), answer.output().length(), answer.finishReason(),
-        i.promptTokens(), i.completionTokens(), i.costUsd(), weight, i.ttftMs(), i.totalMs()));
+        i.promptTokens(), i.completionTokens(), i.costUsd(), weight, i.ttftMs(), i.totalMs(),
+        logContent && i.variables() != null ? i.variables().encode() : null, language(i.variables()),
+        Math.floorMod(i.requestId().hashCode(), 100)));
+  }
+
+  private static String language(JsonObject variables) {
+    Object language = variables == null ? null : variables.getValue("language");
+    return language instanceof String s && !s.isBlank() ? s.strip().toLowerCase(java.util.Locale.ROOT) : null;
   }
 
   private static String sha256(String text) {

@@ -3,24 +3,60 @@ package dev.modelmux.interactions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import java.util.List;
 
-/** Where the interaction log lives: SQLite (embedded) or PostgreSQL, one schema, the same behaviour. */
-public interface InteractionStore {
-  /** Writes a batch; a request id already stored is left as it is. */
-  Future<Void> write(List<InteractionRow> rows);
+/** The interaction log's storage, one schema and the same SQL on SQLite (embedded) and PostgreSQL. */
+public final class InteractionStore {
+  private final SqlRunner sql;
 
-  /** One interaction with its feedback, or null when none has that id. */
-  Future<JsonObject> find(String requestId);
+  InteractionStore(SqlRunner sql) {
+    this.sql = sql;
+  }
+
+  /** Writes a batch; a request id already stored is left as it is. */
+  public Future<Void> write(List<InteractionRow> rows) {
+    return sql.batch(Sql.INSERT, rows.stream().map(InteractionRow::values).toList());
+  }
+
+  /** One interaction with its feedback and review, or null when none has that id. */
+  public Future<JsonObject> find(String requestId) {
+    return sql.query(Sql.FIND, List.of(requestId)).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture(null);
+      }
+      JsonObject interaction = found.getJsonObject(0);
+      return sql.query(Sql.FIND_FEEDBACK, List.of(requestId)).map(feedback -> interaction.put("feedback", feedback));
+    });
+  }
 
   /** Stores (or replaces) one user's feedback; false when no interaction has that request id. */
-  Future<Boolean> feedback(Feedback feedback);
+  public Future<Boolean> feedback(Feedback feedback) {
+    return sql.query(Sql.EXISTS, List.of(feedback.requestId())).compose(exists -> exists.isEmpty()
+        ? Future.succeededFuture(false)
+        : sql.update(Sql.UPSERT_FEEDBACK, Sql.feedbackValues(feedback)).map(true));
+  }
 
-  /** Requests, tokens and cost since {@code sinceMs}, per value of {@code group} (a {@link CostGroup} column). */
-  Future<JsonArray> costs(long sinceMs, CostGroup group);
+  /** Requests, tokens and cost since {@code sinceMs}, per value of {@code group}. */
+  public Future<JsonArray> costs(long sinceMs, CostGroup group) {
+    return sql.query(Sql.costs(group), List.of(sinceMs));
+  }
 
-  /** Deletes the interactions (and their feedback) older than {@code beforeMs}; returns how many. */
-  Future<Integer> forgetBefore(long beforeMs);
+  /** Deletes the interactions (with their feedback and reviews) older than {@code beforeMs}; returns how many. */
+  public Future<Integer> forgetBefore(long beforeMs) {
+    return sql.updates(Sql.FORGET, Arrays.asList(beforeMs));
+  }
 
-  Future<Void> close();
+  /** Runs a query of the review's (shared SQL, {@code ?} parameters). */
+  Future<JsonArray> query(String statement, List<Object> params) {
+    return sql.query(statement, params);
+  }
+
+  Future<Integer> update(String statement, List<Object> params) {
+    return sql.update(statement, params);
+  }
+
+  public Future<Void> close() {
+    return sql.close();
+  }
 }

@@ -12,13 +12,15 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The store for many replicas: PostgreSQL through the reactive vertx-pg-client (a small pool, on the event loops);
  * the schema is migrated once at start through JDBC (Flyway), off the event loop.
  */
-final class PostgresStore implements InteractionStore {
+final class PostgresStore implements SqlRunner {
   private final Pool pool;
 
   private PostgresStore(Pool pool) {
@@ -36,12 +38,13 @@ final class PostgresStore implements InteractionStore {
     }, false).map(v -> {
       PgConnectOptions connect = new PgConnectOptions().setHost(url.getHost()).setPort(port).setDatabase(database).setUser(user)
           .setPassword(password == null ? "" : password).setReconnectAttempts(0);
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64).setConnectionTimeout(2).setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS)).connectingTo(connect).using(vertx).build();
-      return new PostgresStore(pool);
+      PoolOptions options = new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64).setConnectionTimeout(2)
+          .setConnectionTimeoutUnit(TimeUnit.SECONDS);
+      return new InteractionStore(new PostgresStore(PgBuilder.pool().with(options).connectingTo(connect).using(vertx).build()));
     });
   }
 
-  /** ? placeholders as PostgreSQL's $1, $2, ... */
+  /** ? placeholders as PostgreSQL's $1, $2, ... (the shared SQL has no ? in literals). */
   static String numbered(String sql) {
     StringBuilder out = new StringBuilder(sql.length() + 16);
     int n = 0;
@@ -55,44 +58,34 @@ final class PostgresStore implements InteractionStore {
     return out.toString();
   }
 
-  @Override
-  public Future<Void> write(List<InteractionRow> rows) {
-    List<Tuple> batch = rows.stream().map(r -> Tuple.wrap(new java.util.ArrayList<>(r.values()))).toList();
-    return pool.preparedQuery(numbered(Sql.INSERT)).executeBatch(batch).mapEmpty();
+  private static Tuple tuple(List<Object> values) {
+    return Tuple.wrap(new ArrayList<>(values));
   }
 
   @Override
-  public Future<JsonObject> find(String requestId) {
-    return pool.preparedQuery(numbered(Sql.FIND)).execute(Tuple.of(requestId)).compose(found -> {
-      if (found.size() == 0) {
-        return Future.succeededFuture(null);
+  public Future<JsonArray> query(String sql, List<Object> params) {
+    return pool.preparedQuery(numbered(sql)).execute(tuple(params)).map(PostgresStore::json);
+  }
+
+  @Override
+  public Future<Integer> update(String sql, List<Object> params) {
+    return pool.preparedQuery(numbered(sql)).execute(tuple(params)).map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<Void> batch(String sql, List<List<Object>> params) {
+    return pool.preparedQuery(numbered(sql)).executeBatch(params.stream().map(PostgresStore::tuple).toList()).mapEmpty();
+  }
+
+  @Override
+  public Future<Integer> updates(List<String> sql, List<Object> params) {
+    return pool.withTransaction(c -> {
+      Future<Integer> chain = Future.succeededFuture(0);
+      for (String statement : sql) {
+        chain = chain.compose(v -> c.preparedQuery(numbered(statement)).execute(tuple(params)).map(RowSet::rowCount));
       }
-      JsonObject interaction = json(found.iterator().next());
-      return pool.preparedQuery(numbered(Sql.FIND_FEEDBACK)).execute(Tuple.of(requestId)).map(feedback -> {
-        JsonArray list = new JsonArray();
-        feedback.forEach(row -> list.add(json(row)));
-        return interaction.put("feedback", list);
-      });
+      return chain;
     });
-  }
-
-  @Override
-  public Future<Boolean> feedback(Feedback feedback) {
-    return pool.preparedQuery(numbered(Sql.EXISTS)).execute(Tuple.of(feedback.requestId())).compose(exists -> exists.size() == 0
-        ? Future.succeededFuture(false)
-        : pool.preparedQuery(numbered(Sql.UPSERT_FEEDBACK)).execute(Tuple.wrap(new java.util.ArrayList<>(Sql.feedbackValues(feedback))))
-            .map(true));
-  }
-
-  @Override
-  public Future<JsonArray> costs(long sinceMs, CostGroup group) {
-    return pool.preparedQuery(numbered(Sql.costs(group))).execute(Tuple.of(sinceMs)).map(PostgresStore::jsonArray);
-  }
-
-  @Override
-  public Future<Integer> forgetBefore(long beforeMs) {
-    return pool.withTransaction(c -> c.preparedQuery(numbered(Sql.FORGET_FEEDBACK)).execute(Tuple.of(beforeMs))
-        .compose(v -> c.preparedQuery(numbered(Sql.FORGET)).execute(Tuple.of(beforeMs))).map(RowSet::rowCount));
   }
 
   @Override
@@ -100,17 +93,15 @@ final class PostgresStore implements InteractionStore {
     return pool.close();
   }
 
-  private static JsonArray jsonArray(RowSet<Row> rows) {
+  private static JsonArray json(RowSet<Row> rows) {
     JsonArray out = new JsonArray();
-    rows.forEach(row -> out.add(json(row)));
-    return out;
-  }
-
-  private static JsonObject json(Row row) {
-    JsonObject out = new JsonObject();
-    for (int i = 0; i < row.size(); i++) {
-      Object value = row.getValue(i);
-      Rows.put(out, row.getColumnName(i), value instanceof java.math.BigDecimal d ? d.doubleValue() : value);
+    for (Row row : rows) {
+      JsonObject json = new JsonObject();
+      for (int i = 0; i < row.size(); i++) {
+        Object value = row.getValue(i);
+        Rows.put(json, row.getColumnName(i), value instanceof java.math.BigDecimal d ? d.doubleValue() : value);
+      }
+      out.add(json);
     }
     return out;
   }

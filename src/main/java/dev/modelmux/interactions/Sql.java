@@ -8,9 +8,9 @@ final class Sql {
   static final List<String> COLUMNS = List.of("request_id", "started_at", "day", "dialect", "stream", "route", "client_key", "task",
       "prompt", "deployment", "attempts", "status", "outcome", "tokens_trimmed", "guard_findings", "request_body", "request_sha256",
       "request_bytes", "output", "output_sha256", "output_chars", "finish_reason", "prompt_tokens", "completion_tokens", "cost_usd",
-      "weight", "ttft_ms", "total_ms");
+      "weight", "ttft_ms", "total_ms", "variables", "language", "sample_bucket");
   /** Columns holding JSON text, handed back parsed. */
-  static final Set<String> JSON_COLUMNS = Set.of("attempts", "guard_findings", "request_body", "spans");
+  static final Set<String> JSON_COLUMNS = Set.of("attempts", "guard_findings", "request_body", "spans", "variables");
   static final Set<String> BOOLEAN_COLUMNS = Set.of("stream", "hallucination");
 
   static final String INSERT = "INSERT INTO interactions (" + String.join(", ", COLUMNS) + ") VALUES ("
@@ -22,8 +22,11 @@ final class Sql {
       + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, user_name) DO UPDATE SET rating = excluded.rating, "
       + "hallucination = excluded.hallucination, spans = excluded.spans, correction = excluded.correction, comment = excluded.comment, "
       + "created_at = excluded.created_at";
-  static final String FORGET_FEEDBACK = "DELETE FROM feedback WHERE request_id IN (SELECT request_id FROM interactions WHERE started_at < ?)";
-  static final String FORGET = "DELETE FROM interactions WHERE started_at < ?";
+  /** Each with the same one parameter, the cut-off time; the dependents first, so no foreign key is needed to cascade. */
+  static final List<String> FORGET = List.of(
+      "DELETE FROM feedback WHERE request_id IN (SELECT request_id FROM interactions WHERE started_at < ?)",
+      "DELETE FROM reviews WHERE request_id IN (SELECT request_id FROM interactions WHERE started_at < ?)",
+      "DELETE FROM interactions WHERE started_at < ?");
 
   private Sql() {}
 

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
  * The embedded store: one SQLite file (WAL), one connection, used from one worker thread of its own, so statements
  * run in order and never on an event loop.
  */
-final class SqliteStore implements InteractionStore {
+final class SqliteStore implements SqlRunner {
   private final WorkerExecutor worker;
   private final Connection connection;
 
@@ -44,7 +44,7 @@ final class SqliteStore implements InteractionStore {
         s.execute("PRAGMA synchronous=NORMAL");
         s.execute("PRAGMA busy_timeout=5000");
       }
-      return (InteractionStore) new SqliteStore(worker, connection);
+      return new InteractionStore(new SqliteStore(worker, connection));
     }, true).onFailure(e -> worker.close());
   }
 
@@ -53,83 +53,19 @@ final class SqliteStore implements InteractionStore {
   }
 
   @Override
-  public Future<Void> write(List<InteractionRow> rows) {
-    return run(() -> {
-      boolean auto = connection.getAutoCommit();
-      connection.setAutoCommit(false);
-      try (PreparedStatement insert = connection.prepareStatement(Sql.INSERT)) {
-        for (InteractionRow row : rows) {
-          bind(insert, row.values());
-          insert.addBatch();
-        }
-        insert.executeBatch();
-        connection.commit();
-      } catch (SQLException e) {
-        connection.rollback();
-        throw e;
-      } finally {
-        connection.setAutoCommit(auto);
-      }
-      return null;
-    });
-  }
-
-  @Override
-  public Future<JsonObject> find(String requestId) {
-    return run(() -> {
-      JsonObject found = null;
-      try (PreparedStatement q = connection.prepareStatement(Sql.FIND)) {
-        q.setString(1, requestId);
-        try (ResultSet rs = q.executeQuery()) {
-          if (rs.next()) {
-            found = row(rs);
-          }
-        }
-      }
-      if (found == null) {
-        return null;
-      }
-      JsonArray feedback = new JsonArray();
-      try (PreparedStatement q = connection.prepareStatement(Sql.FIND_FEEDBACK)) {
-        q.setString(1, requestId);
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            feedback.add(row(rs));
-          }
-        }
-      }
-      return found.put("feedback", feedback);
-    });
-  }
-
-  @Override
-  public Future<Boolean> feedback(Feedback feedback) {
-    return run(() -> {
-      try (PreparedStatement exists = connection.prepareStatement(Sql.EXISTS)) {
-        exists.setString(1, feedback.requestId());
-        try (ResultSet rs = exists.executeQuery()) {
-          if (!rs.next()) {
-            return false;
-          }
-        }
-      }
-      try (PreparedStatement upsert = connection.prepareStatement(Sql.UPSERT_FEEDBACK)) {
-        bind(upsert, Sql.feedbackValues(feedback));
-        upsert.executeUpdate();
-      }
-      return true;
-    });
-  }
-
-  @Override
-  public Future<JsonArray> costs(long sinceMs, CostGroup group) {
+  public Future<JsonArray> query(String sql, List<Object> params) {
     return run(() -> {
       JsonArray out = new JsonArray();
-      try (PreparedStatement q = connection.prepareStatement(Sql.costs(group))) {
-        q.setLong(1, sinceMs);
+      try (PreparedStatement q = connection.prepareStatement(sql)) {
+        bind(q, params);
         try (ResultSet rs = q.executeQuery()) {
+          ResultSetMetaData meta = rs.getMetaData();
           while (rs.next()) {
-            out.add(row(rs));
+            JsonObject row = new JsonObject();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+              Rows.put(row, meta.getColumnLabel(i), rs.getObject(i));
+            }
+            out.add(row);
           }
         }
       }
@@ -138,16 +74,55 @@ final class SqliteStore implements InteractionStore {
   }
 
   @Override
-  public Future<Integer> forgetBefore(long beforeMs) {
+  public Future<Integer> update(String sql, List<Object> params) {
     return run(() -> {
-      try (PreparedStatement feedback = connection.prepareStatement(Sql.FORGET_FEEDBACK);
-           PreparedStatement interactions = connection.prepareStatement(Sql.FORGET)) {
-        feedback.setLong(1, beforeMs);
-        feedback.executeUpdate();
-        interactions.setLong(1, beforeMs);
-        return interactions.executeUpdate();
+      try (PreparedStatement u = connection.prepareStatement(sql)) {
+        bind(u, params);
+        return u.executeUpdate();
       }
     });
+  }
+
+  @Override
+  public Future<Void> batch(String sql, List<List<Object>> params) {
+    return run(() -> transaction(() -> {
+      try (PreparedStatement insert = connection.prepareStatement(sql)) {
+        for (List<Object> values : params) {
+          bind(insert, values);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      return null;
+    }));
+  }
+
+  @Override
+  public Future<Integer> updates(List<String> sql, List<Object> params) {
+    return run(() -> transaction(() -> {
+      int changed = 0;
+      for (String statement : sql) {
+        try (PreparedStatement u = connection.prepareStatement(statement)) {
+          bind(u, params);
+          changed = u.executeUpdate();
+        }
+      }
+      return changed;
+    }));
+  }
+
+  private <T> T transaction(Callable<T> work) throws Exception {
+    connection.setAutoCommit(false);
+    try {
+      T result = work.call();
+      connection.commit();
+      return result;
+    } catch (Exception e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
   }
 
   @Override
@@ -165,14 +140,5 @@ final class SqliteStore implements InteractionStore {
     for (int i = 0; i < values.size(); i++) {
       statement.setObject(i + 1, values.get(i));
     }
-  }
-
-  private static JsonObject row(ResultSet rs) throws SQLException {
-    ResultSetMetaData meta = rs.getMetaData();
-    JsonObject row = new JsonObject();
-    for (int i = 1; i <= meta.getColumnCount(); i++) {
-      Rows.put(row, meta.getColumnLabel(i), rs.getObject(i));
-    }
-    return row;
   }
 }

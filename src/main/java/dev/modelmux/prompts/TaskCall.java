@@ -76,6 +76,11 @@ public final class TaskCall {
     return familyPin;
   }
 
+  /** The call's variables as checked (and redacted, when the guard says so). */
+  public Map<String, String> variables() {
+    return input.variables();
+  }
+
   /** Secrets the guard found in the variables and the client's messages (redacted there when the guard says so). */
   public List<Finding> findings() {
     return input.findings();

@@ -107,6 +107,7 @@ public final class GatewayVerticle extends VerticleBase {
       // No admin listener: the operator's endpoints share the public port, for loopback clients only.
       router.route("/admin/*").handler(LoopbackOnly::check);
       router.route("/_emulator/*").handler(LoopbackOnly::check);
+      router.route("/review*").handler(LoopbackOnly::check);
       if (!admin.publicMetrics()) {
         router.route("/metrics").handler(LoopbackOnly::check);
       }
@@ -126,6 +127,7 @@ public final class GatewayVerticle extends VerticleBase {
     }));
     adminRouter.get("/metrics").handler(this::scrape);
     adminRouter.get("/admin/costs").handler(this::costs);
+    ReviewRoutes.mount(vertx, adminRouter, interactions, prompts);
     adminRouter.get("/admin/prompts").handler(ctx -> ctx.json(catalog.get().describe()
         .put("dir", prompts == null ? null : prompts.dir().toString())));
     if (emulatorControls != null) {

@@ -26,7 +26,7 @@ abstract class InteractionStoreContract {
         .toBuffer();
     return new Interaction(id, at, Dialect.OPENAI, false, route, key, "explain-code", "explain-code/gpt-4@abcdef1", deployment,
         List.of(new Interaction.Attempt("primary", "overloaded"), new Interaction.Attempt(deployment, "ok")), 200, "ok", 0,
-        List.of("password-in-url"), request, answer, in, out, cost, 120, 900);
+        List.of("password-in-url"), request, answer, in, out, cost, 120, 900, new JsonObject().put("language", "Java").put("code", "x++"));
   }
 
   static InteractionRow row(Interaction i, double weight) {
@@ -116,5 +116,32 @@ abstract class InteractionStoreContract {
     assertThat(await(store().find("forget"))).isNull();
     assertThat(await(store().find("keep"))).isNotNull();
     assertThat(await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW)))).isFalse();
+  }
+
+  @Test
+  void theReviewQueueIsOrderedByRiskFilteredAndCountedPerReviewer() {
+    Interaction flagged = interaction("flagged", NOW, "code", "gpt4-a", null, 1, 1, 0);
+    Interaction downVoted = interaction("downvoted", NOW - 1, "code", "gpt35", null, 1, 1, 0);
+    await(store().write(List.of(row(flagged, 1.0), row(downVoted, 1.0))));
+    await(store().feedback(new Feedback("flagged", "ana", null, true, new JsonArray(), null, null, NOW)));
+    await(store().feedback(new Feedback("downvoted", "bo", "down", false, new JsonArray(), null, null, NOW)));
+    Reviews reviews = new Reviews(store());
+
+    JsonArray queue = await(reviews.queue(new Reviews.Filter(null, null, null, null, null, null)));
+    assertThat(queue.stream().map(c -> ((JsonObject) c).getString("request_id"))).startsWith("flagged", "downvoted");
+    assertThat(queue.getJsonObject(0).getJsonArray("reasons")).contains("hallucination", "guardrail");
+    assertThat(await(reviews.queue(new Reviews.Filter(null, null, "gpt35", "java", null, null)))).hasSize(1);
+    assertThat(await(reviews.queue(new Reviews.Filter(null, "gpt-4", null, null, null, null)))).hasSize(2);
+    assertThat(await(reviews.queue(new Reviews.Filter(null, null, null, "rust", null, null)))).isEmpty();
+
+    assertThat(await(reviews.judge("flagged", new Reviews.Verdict("confirmed_hallucination", null, "made up", "cy"), NOW))).isTrue();
+    assertThat(await(reviews.judge("downvoted", new Reviews.Verdict(null, null, null, "cy"), NOW))).isTrue();
+    assertThat(await(reviews.judge("missing", new Reviews.Verdict("fine", null, null, "cy"), NOW))).isFalse();
+    assertThat(await(reviews.queue(new Reviews.Filter(null, null, null, null, "pending", null))).stream()
+        .map(c -> ((JsonObject) c).getString("request_id"))).containsExactly("downvoted");
+    assertThat(await(reviews.reviewers())).containsExactly(new JsonObject().put("assignee", "cy").put("done", 1).put("pending", 1));
+    await(reviews.regressionMade("flagged", "explain-code/tests/review-flagged.yaml", NOW));
+    assertThat(await(reviews.get("flagged")).getJsonObject("review").getString("regression_file"))
+        .isEqualTo("explain-code/tests/review-flagged.yaml");
   }
 }

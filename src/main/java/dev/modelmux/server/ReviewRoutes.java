@@ -1,0 +1,212 @@
+package dev.modelmux.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.modelmux.config.ConfigException;
+import dev.modelmux.eval.EvalCases;
+import dev.modelmux.interactions.InteractionLog;
+import dev.modelmux.interactions.Reviews;
+import dev.modelmux.prompts.PromptRepository;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The review page ({@code /review}, plain HTML/CSS/JS from the jar) and the admin API behind it: the risk-ordered
+ * queue with its filters and per-reviewer counts, one case, a verdict, and "make regression case", which writes a
+ * reviewed YAML case into {@code prompts/<task>/tests/} for {@code eval} to run from then on.
+ */
+final class ReviewRoutes {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+  private final Vertx vertx;
+  private final InteractionLog log;
+  private final Reviews reviews;
+  private final PromptRepository prompts;
+
+  private ReviewRoutes(Vertx vertx, InteractionLog log, PromptRepository prompts) {
+    this.vertx = vertx;
+    this.log = log;
+    this.reviews = new Reviews(log.store());
+    this.prompts = prompts;
+  }
+
+  /** Mounts the page and its API; without an interaction log there is nothing to review and nothing is mounted. */
+  static void mount(Vertx vertx, Router admin, InteractionLog log, PromptRepository prompts) {
+    if (log == null) {
+      return;
+    }
+    ReviewRoutes routes = new ReviewRoutes(vertx, log, prompts);
+    admin.get("/review").handler(ctx -> {
+      if (ctx.request().path().equals("/review")) {
+        ctx.redirect("/review/"); // relative links in the page need the slash
+      } else {
+        ctx.next();
+      }
+    });
+    admin.route("/review/*").handler(StaticHandler.create("review").setCachingEnabled(false).setIndexPage("index.html"));
+    admin.get("/admin/review/cases").handler(routes::queue);
+    admin.get("/admin/review/cases/:id").handler(routes::one);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(256 * 1024);
+    admin.post("/admin/review/cases/:id/verdict").handler(body).handler(routes::verdict);
+    admin.post("/admin/review/cases/:id/regression").handler(body).handler(routes::regression);
+  }
+
+  private void queue(RoutingContext ctx) {
+    var q = ctx.request();
+    Reviews.Filter filter = new Reviews.Filter(q.getParam("task"), q.getParam("variant"), q.getParam("model"), q.getParam("language"),
+        q.getParam("verdict"), q.getParam("assignee"));
+    log.flush().compose(v -> reviews.queue(filter)).compose(cases -> reviews.reviewers()
+            .map(counts -> new JsonObject().put("cases", cases).put("reviewers", counts)))
+        .onSuccess(ctx::json)
+        .onFailure(e -> fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
+  }
+
+  private void one(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    reviews.get(id).onSuccess(found -> {
+      if (found == null) {
+        fail(ctx, 404, "No case with request id '" + id + "'.");
+        return;
+      }
+      ctx.json(found.put("suggested_case", suggestedCase(found)));
+    }).onFailure(e -> fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
+  }
+
+  private void verdict(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    String verdict = body == null ? null : body.getString("verdict");
+    if (body == null || verdict != null && !Reviews.VERDICTS.contains(verdict)) {
+      fail(ctx, 400, "'verdict' must be one of " + Reviews.VERDICTS.stream().sorted().toList() + " (or absent, to assign only).");
+      return;
+    }
+    String expert = body.getString("expert_language");
+    if ("needs_expert".equals(verdict) && (expert == null || expert.isBlank())) {
+      fail(ctx, 400, "A 'needs_expert' verdict names the language of the expert wanted ('expert_language').");
+      return;
+    }
+    Reviews.Verdict judged = new Reviews.Verdict(verdict, expert, body.getString("note"), body.getString("assignee"));
+    reviews.judge(id, judged, System.currentTimeMillis()).onSuccess(stored -> {
+      if (!stored) {
+        fail(ctx, 404, "No case with request id '" + id + "'.");
+      } else {
+        ctx.json(new JsonObject().put("request_id", id).put("verdict", verdict).put("assignee", judged.assignee()));
+      }
+    }).onFailure(e -> fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
+  }
+
+  /** {@code {"yaml": "..."}}: the reviewer's edited case, checked as eval will read it, written beside the task's suites. */
+  private void regression(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    String yaml;
+    try {
+      yaml = ctx.body().asJsonObject().getString("yaml");
+    } catch (RuntimeException e) {
+      yaml = null;
+    }
+    if (yaml == null || yaml.isBlank()) {
+      fail(ctx, 400, "The body must be {\"yaml\": \"<the case, as in prompts/<task>/tests/*.yaml>\"}.");
+      return;
+    }
+    if (prompts == null) {
+      fail(ctx, 503, "This gateway has no prompt repository to write the case into.");
+      return;
+    }
+    String draft = yaml;
+    reviews.get(id).onSuccess(found -> {
+      if (found == null) {
+        fail(ctx, 404, "No case with request id '" + id + "'.");
+        return;
+      }
+      String task = found.getString("task");
+      if (task == null || prompts.task(task).isEmpty()) {
+        fail(ctx, 409, "Case '" + id + "' is not a call of a task in the prompt repository, so it cannot become one of its cases.");
+        return;
+      }
+      String name = "review-" + id.replaceAll("[^A-Za-z0-9_-]", "") + ".yaml";
+      try {
+        EvalCases.parse(task, draft, name);
+      } catch (ConfigException e) {
+        fail(ctx, 400, "The case does not read as an eval case: " + e.getMessage());
+        return;
+      }
+      Path file = prompts.dir().resolve(task).resolve("tests").resolve(name);
+      vertx.executeBlocking(() -> {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, draft, StandardCharsets.UTF_8);
+        return null;
+      }, false).compose(v -> reviews.regressionMade(id, prompts.dir().relativize(file).toString(), System.currentTimeMillis()))
+          .onSuccess(v -> {
+            ctx.response().setStatusCode(201);
+            ctx.json(new JsonObject().put("request_id", id).put("file", prompts.dir().relativize(file).toString()));
+          })
+          .onFailure(e -> fail(ctx, 500, "The case could not be written: " + e.getMessage()));
+    }).onFailure(e -> fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
+  }
+
+  /**
+   * A first draft for "make regression case": the call's variables, and assertions from what the reviewers said: the
+   * correction must be contained; flagged spans must not come back; an answer judged fine must come back as it is.
+   */
+  static String suggestedCase(JsonObject found) {
+    if (found.getString("task") == null) {
+      return null;
+    }
+    String output = found.getString("output", "");
+    List<Map<String, Object>> assertions = new ArrayList<>();
+    JsonArray feedback = found.getJsonArray("feedback", new JsonArray());
+    for (Object o : feedback) {
+      JsonObject f = (JsonObject) o;
+      if (f.getString("correction") != null) {
+        assertions.add(Map.of("contains", f.getString("correction")));
+      }
+      for (Object s : f.getJsonArray("spans", new JsonArray())) {
+        JsonObject span = (JsonObject) s;
+        int start = (int) Math.min(output.length(), span.getLong("start"));
+        int end = (int) Math.min(output.length(), span.getLong("end"));
+        if (end > start) {
+          assertions.add(Map.of("not-contains", output.substring(start, end)));
+        }
+      }
+    }
+    JsonObject review = found.getJsonObject("review");
+    if (assertions.isEmpty()) {
+      boolean fine = review != null && "fine".equals(review.getString("verdict"));
+      assertions.add(fine ? Map.of("equals", output) : Map.of("contains", output.length() > 60 ? output.substring(0, 60) : output));
+    }
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("name", "review " + found.getString("request_id"));
+    JsonObject variables = found.getJsonObject("variables");
+    entry.put("variables", variables == null ? Map.of() : variables.getMap());
+    entry.put("assert", assertions);
+    try {
+      return YAML.writeValueAsString(List.of(entry));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void fail(RoutingContext ctx, int status, String message) {
+    ctx.response().setStatusCode(status);
+    ctx.json(new JsonObject().put("error", new JsonObject().put("message", message)));
+  }
+}

@@ -1,0 +1,122 @@
+package dev.modelmux.interactions;
+
+import static dev.modelmux.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelmux.testing.GatewayFixture;
+import dev.modelmux.testing.TestClient;
+import dev.modelmux.testing.TestClient.Reply;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The review page in a real headless Chromium (Debian's, driven by playwright-core from npm): the queue riskiest
+ * first, a filter, a case with its flagged span, a verdict, and a regression case that lands in the task's suites.
+ * Screenshots of each view go to target/review-screenshots.
+ */
+@ExtendWith(VertxExtension.class)
+class ReviewPageBrowserTest {
+  private static final Path BROWSER = Path.of("src/test/browser");
+  private static final Path SHOTS = Path.of("target/review-screenshots");
+
+  @TempDir
+  Path dir;
+  private GatewayFixture fixture;
+  private TestClient client;
+
+  @BeforeEach
+  void start(Vertx vertx) throws IOException {
+    Files.createDirectories(dir.resolve("prompts/explain"));
+    Files.writeString(dir.resolve("prompts/explain/task.yaml"),
+        "route: code\nvariables: { code: { required: true }, language: { required: true } }\n");
+    Files.writeString(dir.resolve("prompts/explain/default.yaml"),
+        "match: default\nmessages:\n  - { role: user, content: \"say: This {{language}} code uses the fastsum crate: {{code}}\" }\n");
+    String extra = "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n"
+        + "prompts: { dir: " + dir.resolve("prompts") + " }\n";
+    fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, InteractionLogTest.DEPLOYMENTS, extra));
+    client = new TestClient(vertx, fixture.port());
+  }
+
+  @AfterEach
+  void stop() {
+    await(client.close());
+    await(fixture.close());
+  }
+
+  private String call(String language, String code) {
+    Reply reply = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "task:explain")
+        .put("variables", new JsonObject().put("language", language).put("code", code))));
+    assertThat(reply.status()).isEqualTo(200);
+    String id = reply.headers().get("x-request-id");
+    await(fixture.gateway.interactions().stored(id));
+    return id;
+  }
+
+  private void feedback(JsonObject body) {
+    assertThat(await(client.postJson("/v1/feedback", body)).status()).isEqualTo(201);
+  }
+
+  @Test
+  void aReviewerWorksThroughTheQueueInARealBrowser() throws Exception {
+    String rust = call("rust", "xs.iter().sum()");
+    String java = call("java", "IntStream.of(a).sum()");
+    feedback(new JsonObject().put("request_id", rust).put("hallucination", true).put("user", "dev1")
+        .put("spans", new JsonArray().add(new JsonObject().put("start", 24).put("end", 37)))
+        .put("correction", "uses the standard library's Iterator::sum"));
+    feedback(new JsonObject().put("request_id", java).put("rating", "down").put("user", "dev2"));
+
+    Files.createDirectories(SHOTS);
+    ensureNodeModules();
+    Process flow = new ProcessBuilder("node", BROWSER.resolve("review-flow.mjs").toString(), "http://127.0.0.1:" + fixture.port(),
+        SHOTS.toAbsolutePath().toString()).redirectErrorStream(true).start();
+    String output = new String(flow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(flow.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
+    assertThat(flow.exitValue()).as(output).isZero();
+    JsonObject result = new JsonObject(output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+    assertThat(result.getString("flagged")).isEqualTo("fastsum crate");
+    assertThat(List.of("queue.png", "filtered.png", "case.png", "verdict-and-regression.png"))
+        .allSatisfy(shot -> assertThat(SHOTS.resolve(shot)).isNotEmptyFile());
+
+    Path tests = dir.resolve("prompts/explain/tests");
+    List<Path> written;
+    try (Stream<Path> files = Files.list(tests)) {
+      written = files.toList();
+    }
+    assertThat(written).hasSize(1);
+    String yaml = Files.readString(written.get(0));
+    assertThat(yaml).contains("contains: uses the standard library's Iterator::sum").contains("language: rust");
+    assertThat(dev.modelmux.eval.EvalCases.load(dir.resolve("prompts/explain"), "explain")).hasSize(1);
+
+    JsonObject review = await(client.get("/admin/review/cases/" + rust)).json().getJsonObject("review");
+    assertThat(review.getString("verdict")).isEqualTo("needs_expert");
+    assertThat(review.getString("expert_language")).isEqualTo("rust");
+    assertThat(review.getString("assignee")).isEqualTo("ana");
+    assertThat(review.getString("regression_file")).isEqualTo("explain/tests/" + written.get(0).getFileName());
+  }
+
+  /** playwright-core from the npm registry, pinned by the lock file; Chromium itself is Debian's. */
+  private static void ensureNodeModules() throws IOException, InterruptedException {
+    if (Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
+      return;
+    }
+    Process install = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(BROWSER.toFile())
+        .redirectErrorStream(true).redirectOutput(new File("target/npm-ci.log")).start();
+    assertThat(install.waitFor(300, TimeUnit.SECONDS) && install.exitValue() == 0).as("npm ci in " + BROWSER + ", see target/npm-ci.log")
+        .isTrue();
+  }
+}

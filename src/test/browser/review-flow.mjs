@@ -18,6 +18,9 @@ try {
   check(result.queued >= 2, `the queue shows ${result.queued} cases, expected the flagged two at least`);
   const first = await rows.first().locator("td").allTextContents();
   check(first[1].includes("hallucination") && first[6] === "rust", `the riskiest case comes first, got ${first}`);
+  await page.waitForFunction(() => document.querySelector("#costs").textContent.startsWith("API spend"));
+  result.costs = await page.textContent("#costs");
+  check(result.costs.includes("self-hosted") && result.costs.includes("break-even"), "the costs line: " + result.costs);
   await page.screenshot({ path: `${shots}/queue.png`, fullPage: true });
 
   await page.fill("#filter-language", "java");

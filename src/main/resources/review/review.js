@@ -112,5 +112,18 @@ $("#regression-form").addEventListener("submit", async (e) => {
     $("#regression-status").textContent = "written to prompts/" + made.file;
   } catch (err) { $("#regression-status").textContent = "not written: " + err.message; }
 });
+async function loadCosts() {
+  const c = await api("/admin/costs?group=deployment&since=7d");
+  const money = (x) => "$" + Number(x).toFixed(2);
+  let line = `API spend, 7 days: ${money(c.total_usd)} for ${Math.round(c.requests)} requests`;
+  const b = c.build_vs_buy;
+  if (b) {
+    line += ` · ${money(b.api_usd_per_day)}/day against ${money(b.self_hosted_usd_per_day)}/day self-hosted`;
+    if (b.break_even_requests_per_day) line += ` · break-even ${Math.round(b.break_even_requests_per_day)} requests/day`;
+  }
+  $("#costs").textContent = line;
+}
+
 function showError(err) { $("#queue-empty").hidden = false; $("#queue-empty").textContent = "Could not load the queue: " + err.message; }
 loadQueue().catch(showError);
+loadCosts().catch((err) => { $("#costs").textContent = "costs unavailable: " + err.message; });

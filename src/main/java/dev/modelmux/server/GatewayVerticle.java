@@ -36,7 +36,9 @@ import java.util.List;
 import java.util.function.Supplier;
 import dev.modelmux.prompts.Catalog;
 import dev.modelmux.api.FeedbackEndpoint;
+import dev.modelmux.interactions.BuildVsBuy;
 import dev.modelmux.interactions.CostGroup;
+import dev.modelmux.interactions.CostsConfig;
 import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.interactions.Since;
 import dev.modelmux.prompts.PromptRepository;
@@ -198,8 +200,12 @@ public final class GatewayVerticle extends VerticleBase {
         return;
       }
       double total = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("cost_usd", 0.0)).sum();
-      ctx.json(new JsonObject().put("since", java.time.Instant.ofEpochMilli(since).toString()).put("group", groupName)
-          .put("total_usd", total).put("rows", rows.result()));
+      double requests = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("requests", 0.0)).sum();
+      JsonObject answer = new JsonObject().put("since", java.time.Instant.ofEpochMilli(since).toString()).put("group", groupName)
+          .put("total_usd", total).put("requests", requests).put("rows", rows.result());
+      config.section(CostsConfig.SECTION, CostsConfig.class).ifPresent(costs ->
+          answer.put("build_vs_buy", BuildVsBuy.of(costs, requests, total, System.currentTimeMillis() - since)));
+      ctx.json(answer);
     });
   }
 

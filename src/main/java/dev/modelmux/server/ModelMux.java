@@ -8,6 +8,7 @@ import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.emulator.Emulator;
+import dev.modelmux.interactions.CostsConfig;
 import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.interactions.InteractionsConfig;
 import dev.modelmux.prompts.PromptRepository;
@@ -63,7 +64,8 @@ public final class ModelMux {
   /** Reads the gateway's config file, the in-process emulator's section included. */
   public static ConfigLoader configLoader(Function<String, String> environment) {
     return new ConfigLoader(environment).section(EmulatorConfig.SECTION, EmulatorConfig::parse)
-        .section(InteractionsConfig.SECTION, InteractionsConfig::parse);
+        .section(InteractionsConfig.SECTION, InteractionsConfig::parse)
+        .section(CostsConfig.SECTION, CostsConfig::parse);
   }
 
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config) {

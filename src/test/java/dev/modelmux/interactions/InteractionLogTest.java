@@ -48,7 +48,7 @@ class InteractionLogTest {
     Files.writeString(dir.resolve("prompts/explain/default.yaml"),
         "match: default\nmessages:\n  - { role: user, content: \"say: explained {{code}}\" }\n");
     String extra = "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n"
-        + "prompts: { dir: " + dir.resolve("prompts") + " }\n";
+        + "prompts: { dir: " + dir.resolve("prompts") + " }\n" + "costs: { self_hosted_per_day: 340, replicas: 2 }\n";
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, DEPLOYMENTS, extra));
     client = new TestClient(vertx, fixture.port());
   }
@@ -160,6 +160,11 @@ class InteractionLogTest {
     double expected = (gpt4.getDouble("prompt_tokens") * 10.0 + gpt4.getDouble("completion_tokens") * 30.0) / 1_000_000;
     assertThat(gpt4.getDouble("cost_usd")).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
     assertThat(costs.getDouble("total_usd")).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
+    JsonObject buildVsBuy = costs.getJsonObject("build_vs_buy");
+    assertThat(buildVsBuy.getDouble("self_hosted_usd_per_day")).isEqualTo(680.0);
+    assertThat(buildVsBuy.getDouble("api_usd_per_day")).as("a one-day window").isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(0.01));
+    assertThat(buildVsBuy.getDouble("break_even_requests_per_day")).isCloseTo(680.0 / (expected / 2), org.assertj.core.data.Percentage.withPercentage(0.01));
+    assertThat(buildVsBuy.getString("cheaper")).isEqualTo("api");
     assertThat(await(client.get("/admin/costs?group=colour")).status()).isEqualTo(400);
   }
 

@@ -47,7 +47,7 @@ class ReviewPageBrowserTest {
     Files.writeString(dir.resolve("prompts/explain/default.yaml"),
         "match: default\nmessages:\n  - { role: user, content: \"say: This {{language}} code uses the fastsum crate: {{code}}\" }\n");
     String extra = "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n"
-        + "prompts: { dir: " + dir.resolve("prompts") + " }\n";
+        + "prompts: { dir: " + dir.resolve("prompts") + " }\n" + "costs: { self_hosted_per_day: 340, replicas: 2 }\n";
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, InteractionLogTest.DEPLOYMENTS, extra));
     client = new TestClient(vertx, fixture.port());
   }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /** One jar, several commands: the gateway, the provider emulator alone, the load generator, the prompt regression suites. */
 @Command(name = "modelmux", mixinStandardHelpOptions = true, version = "modelmux 0.1.0",
     description = "LLM gateway: routes OpenAI- and Anthropic-style completion requests across provider deployments.",
-    subcommands = {Main.Serve.class, Main.EmulatorCommand.class, LoadGenerator.class, EvalCommand.class})
+    subcommands = {Main.Serve.class, Main.EmulatorCommand.class, LoadGenerator.class, EvalCommand.class, ReplayCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -34,6 +34,11 @@ public record GatewayConfig(
     return new GatewayConfig(s, redis, resilience, deployments, routes, auth, prompts, sections);
   }
 
+  /** The same gateway with its prompt repository somewhere else (a replay's candidate copy, say). */
+  public GatewayConfig withPrompts(PromptsConfig other) {
+    return new GatewayConfig(server, redis, resilience, deployments, routes, auth, Optional.of(other), sections);
+  }
+
   /** The same gateway without one of the other packages' sections. */
   public GatewayConfig withoutSection(String name) {
     Map<String, Object> rest = new java.util.LinkedHashMap<>(sections);

@@ -59,10 +59,14 @@ public final class InteractionLog implements InteractionSink {
   }
 
   static Future<InteractionLog> start(Vertx vertx, InteractionsConfig config, MeterRegistry registry, LongSupplier clockMs) {
-    Future<InteractionStore> store = config.store().equals("postgres")
+    return openStore(vertx, config).map(s -> new InteractionLog(vertx, config, s, registry, clockMs));
+  }
+
+  /** The configured store alone (migrated), for a command that reads the log (replay). */
+  public static Future<InteractionStore> openStore(Vertx vertx, InteractionsConfig config) {
+    return config.store().equals("postgres")
         ? PostgresStore.open(vertx, config.url(), config.password().reveal())
         : SqliteStore.open(vertx, config.path());
-    return store.map(s -> new InteractionLog(vertx, config, s, registry, clockMs));
   }
 
   public InteractionStore store() {

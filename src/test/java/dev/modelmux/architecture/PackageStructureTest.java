@@ -60,7 +60,7 @@ class PackageStructureTest {
         .whereLayer("bench").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("prompts").mayOnlyBeAccessedByLayers("wiring", "api", "gateway", "eval")
         .whereLayer("eval").mayOnlyBeAccessedByLayers("wiring")
-        .whereLayer("interactions").mayOnlyBeAccessedByLayers("wiring", "api")
+        .whereLayer("interactions").mayOnlyBeAccessedByLayers("wiring", "api", "eval")
         .check(MAIN);
   }
 

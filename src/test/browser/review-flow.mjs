@@ -39,6 +39,8 @@ try {
   result.flagged = await page.textContent("#output mark.flagged");
   check(result.flagged && result.flagged.length > 0, "the flagged span is highlighted in the output");
   result.chain = await page.locator("#chain li").allTextContents();
+  result.raw = await page.textContent("#output-raw");
+  check(result.raw.length > 0, "the raw answer is shown beside the post-processed one");
   await page.screenshot({ path: `${shots}/case.png`, fullPage: true });
 
   await page.selectOption("#verdict", "needs_expert");

@@ -74,6 +74,7 @@ async function openCase(id) {
     return div;
   }));
   highlighted(c.output || "", c.feedback || []);
+  $("#output-raw").textContent = c.output_raw == null ? "(the variant has no post-processing: the same as what the client got)" : c.output_raw;
   $("#feedback").replaceChildren(...(c.feedback || []).map((f) => text("li",
     `${f.user_name}: ${f.rating || "no rating"}${f.hallucination ? ", hallucination" : ""}` +
     `${f.correction ? " — correction: " + f.correction : ""}${f.comment ? " — " + f.comment : ""}`)));

@@ -12,11 +12,12 @@ import java.util.List;
  * @param attempts every deployment tried, in order, with its outcome (the fallback chain)
  * @param guardFindings the rule of each secret the guard found
  * @param variables a task call's variables (as sent, after the guard), or null
+ * @param rawOutput the model's text before the variant's post-processing, or null when it had none
  */
 public record Interaction(String requestId, long startedAtMs, Dialect dialect, boolean stream, String route, String clientKey,
     String task, String prompt, String deployment, List<Attempt> attempts, int status, String outcome, int tokensTrimmed,
     List<String> guardFindings, JsonObject request, Buffer answer, long promptTokens, long completionTokens, double costUsd,
-    long ttftMs, long totalMs, JsonObject variables) {
+    long ttftMs, long totalMs, JsonObject variables, String rawOutput) {
 
   /** One deployment tried, and how it ended ({@code ok}, or the error kind). */
   public record Attempt(String deployment, String outcome) {}

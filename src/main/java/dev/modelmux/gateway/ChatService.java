@@ -128,7 +128,7 @@ public final class ChatService {
       AccessLog.log(client, 400, Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
       unrouted.request("rejected");
       if (recording != null) {
-        interactions.record(recording.of(400, "secret_refused"));
+        interactions.record(recording.of(400, "secret_refused", null));
       }
       return;
     }
@@ -164,7 +164,7 @@ public final class ChatService {
         route.meters().request(outcome);
         keys.finished(clientKeyId, keyHold.get(), client, outcome);
         if (recording != null) {
-          interactions.record(recording.of(200, outcome));
+          interactions.record(recording.of(200, outcome, PromptFilters.raw(result)));
         }
       } else {
         GatewayError error;
@@ -185,7 +185,7 @@ public final class ChatService {
         route.meters().request(outcome);
         keys.finished(clientKeyId, keyHold.get(), client, keyRefused.get() ? "key_refused" : outcome);
         if (recording != null) {
-          interactions.record(recording.of(client.committed() ? 200 : status, outcome));
+          interactions.record(recording.of(client.committed() ? 200 : status, outcome, null));
         }
       }
     });
@@ -193,14 +193,14 @@ public final class ChatService {
 
   /** What a recorded request's interaction is taken from when it ends. */
   private record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<String> findings, long startNanos) {
-    Interaction of(int status, String outcome) {
+    Interaction of(int status, String outcome, String rawOutput) {
       long totalMs = elapsedMs(startNanos);
       ChatRequest rendered = sentByTheAnswerer();
       return new Interaction(client.request().requestId(), System.currentTimeMillis() - totalMs, client.request().dialect(),
           client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
           client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings, rendered.body(),
           client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs,
-          task == null ? null : new io.vertx.core.json.JsonObject(new java.util.LinkedHashMap<>(task.variables())));
+          task == null ? null : new io.vertx.core.json.JsonObject(new java.util.LinkedHashMap<>(task.variables())), rawOutput);
     }
 
     /** A task call's rendering for the variant that answered (the last one tried); else the request as sent. */

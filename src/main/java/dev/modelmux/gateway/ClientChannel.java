@@ -238,6 +238,10 @@ public final class ClientChannel {
     }
   }
 
+  int keepAnswerBytes() {
+    return keepBytes;
+  }
+
   /** What the client was sent, as far as it was kept; null when nothing was. */
   Buffer keptAnswer() {
     return kept;

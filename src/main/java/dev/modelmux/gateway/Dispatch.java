@@ -125,7 +125,7 @@ final class Dispatch {
       deployment.state().headroom(granted.after());
       Translator translator;
       try {
-        translator = Translators.create(candidate.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(candidate));
+        translator = Translators.create(candidate.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(candidate, client));
       } catch (GatewayException untranslatable) {
         // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
         budgets.settle(granted.reservation(), 0);

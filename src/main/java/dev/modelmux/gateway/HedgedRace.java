@@ -79,7 +79,7 @@ final class HedgedRace {
       }
       Translator translator;
       try {
-        translator = Translators.create(next.request(), deployment.config(), keepText, PromptFilters.of(next));
+        translator = Translators.create(next.request(), deployment.config(), keepText, PromptFilters.of(next, client));
       } catch (GatewayException untranslatable) {
         budgets.settle(granted.reservation(), 0);
         return;

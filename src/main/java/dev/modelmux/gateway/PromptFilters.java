@@ -7,7 +7,17 @@ import dev.modelmux.routing.CandidatePlanner.Candidate;
 final class PromptFilters {
   private PromptFilters() {}
 
-  static AnswerFilter of(Candidate candidate) {
-    return candidate.prompt() == null ? AnswerFilter.NONE : candidate.prompt().filters().get();
+  /** @param client when it keeps its answer for the log, the raw text is kept too ({@link TeeFilter}) */
+  static AnswerFilter of(Candidate candidate, ClientChannel client) {
+    if (candidate.prompt() == null) {
+      return AnswerFilter.NONE;
+    }
+    AnswerFilter filter = candidate.prompt().filters().get();
+    return filter == AnswerFilter.NONE || client.keptAnswer() == null ? filter : new TeeFilter(filter, client.keepAnswerBytes());
+  }
+
+  /** The model's raw text of an answer that was post-processed and kept, else null. */
+  static String raw(AttemptResult result) {
+    return result.filter() instanceof TeeFilter tee ? tee.raw() : null;
   }
 }

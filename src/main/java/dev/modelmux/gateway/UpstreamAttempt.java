@@ -213,7 +213,7 @@ final class UpstreamAttempt {
     if (events != null) {
       call.release(vertx, events, deadlines.idleMs());
     }
-    result.complete(new AttemptResult(deployment, translator.usage(), null));
+    result.complete(new AttemptResult(deployment, translator.usage(), null, null, translator.answerFilter()));
   }
 
   private void fail(GatewayError error) {

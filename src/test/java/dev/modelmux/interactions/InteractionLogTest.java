@@ -46,7 +46,8 @@ class InteractionLogTest {
     Files.createDirectories(dir.resolve("prompts/explain"));
     Files.writeString(dir.resolve("prompts/explain/task.yaml"), "route: code\nvariables: { code: { required: true } }\n");
     Files.writeString(dir.resolve("prompts/explain/default.yaml"),
-        "match: default\nmessages:\n  - { role: user, content: \"say: explained {{code}}\" }\n");
+        "match: default\nmessages:\n  - { role: user, content: \"say: Sure! <answer>explained {{code}}</answer> Bye!\" }\n"
+            + "post:\n  - between: { start: \"<answer>\", end: \"</answer>\" }\n");
     String extra = "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n"
         + "prompts: { dir: " + dir.resolve("prompts") + " }\n" + "costs: { self_hosted_per_day: 340, replicas: 2 }\n";
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, DEPLOYMENTS, extra));
@@ -89,6 +90,7 @@ class InteractionLogTest {
     assertThat(chain.getJsonObject(0).getString("outcome")).isNotEqualTo("ok");
     assertThat(chain.getJsonObject(chain.size() - 1)).isEqualTo(new JsonObject().put("deployment", "an-claude").put("outcome", "ok"));
     assertThat(row.getString("output")).isEqualTo("the loop adds them up");
+    assertThat(row.getValue("output_raw")).as("a plain request has no post-processing").isNull();
     assertThat(row.getString("finish_reason")).isEqualTo("stop");
     assertThat(row.getJsonObject("request_body").getJsonArray("messages").getJsonObject(0).getString("content"))
         .isEqualTo("say: the loop adds them up");
@@ -108,8 +110,9 @@ class InteractionLogTest {
     assertThat(row.getString("task")).isEqualTo("explain");
     assertThat(row.getString("prompt")).isEqualTo(reply.headers().get("x-modelmux-prompt"));
     assertThat(row.getJsonObject("request_body").getJsonArray("messages").getJsonObject(0).getString("content"))
-        .isEqualTo("say: explained x++");
+        .isEqualTo("say: Sure! <answer>explained x++</answer> Bye!");
     assertThat(row.getString("output")).isEqualTo("explained x++");
+    assertThat(row.getString("output_raw")).as("the model's text before post-processing").isEqualTo("Sure! <answer>explained x++</answer> Bye!");
   }
 
   @Test

@@ -26,7 +26,8 @@ abstract class InteractionStoreContract {
         .toBuffer();
     return new Interaction(id, at, Dialect.OPENAI, false, route, key, "explain-code", "explain-code/gpt-4@abcdef1", deployment,
         List.of(new Interaction.Attempt("primary", "overloaded"), new Interaction.Attempt(deployment, "ok")), 200, "ok", 0,
-        List.of("password-in-url"), request, answer, in, out, cost, 120, 900, new JsonObject().put("language", "Java").put("code", "x++"));
+        List.of("password-in-url"), request, answer, in, out, cost, 120, 900, new JsonObject().put("language", "Java").put("code", "x++"),
+        "Sure! <answer>answer to " + id + "</answer>");
   }
 
   static InteractionRow row(Interaction i, double weight) {
@@ -43,6 +44,7 @@ abstract class InteractionStoreContract {
     assertThat(found.getJsonArray("attempts")).containsExactly(new JsonObject().put("deployment", "primary").put("outcome", "overloaded"),
         new JsonObject().put("deployment", "gpt4-a").put("outcome", "ok"));
     assertThat(found.getString("output")).isEqualTo("answer to r1");
+    assertThat(found.getString("output_raw")).isEqualTo("Sure! <answer>answer to r1</answer>");
     assertThat(found.getString("finish_reason")).isEqualTo("stop");
     assertThat(found.getJsonObject("request_body").getJsonArray("messages")).hasSize(1);
     assertThat(found.getJsonArray("guard_findings")).containsExactly("password-in-url");
@@ -60,6 +62,7 @@ abstract class InteractionStoreContract {
     JsonObject found = await(store().find("r2"));
     assertThat(found.getValue("request_body")).isNull();
     assertThat(found.getValue("output")).isNull();
+    assertThat(found.getValue("output_raw")).isNull();
     assertThat(found.getString("output_sha256")).hasSize(64);
     assertThat(found.getLong("output_chars")).isEqualTo("answer to r2".length());
   }

@@ -163,7 +163,9 @@ final class Attempts {
     } else {
       return 0;
     }
-    client.spent(prompt, completion, candidate.deployment().cost(prompt, completion));
+    double usd = candidate.deployment().cost(prompt, completion);
+    client.spent(prompt, completion, usd);
+    candidate.deployment().meters().spent(usd);
     return prompt + completion;
   }
 }

@@ -24,6 +24,7 @@ public final class DeploymentMeters {
   private final Timer duration;
   private final Counter tokensIn;
   private final Counter tokensOut;
+  private final Counter spendUsd;
   private final Counter hedgesWon;
   private final Counter hedgesLost;
   private final Counter pausedRateLimit;
@@ -38,6 +39,8 @@ public final class DeploymentMeters {
     duration = timer("modelmux_attempt_duration_seconds", "Attempt duration until the answer ended");
     tokensIn = Counter.builder("modelmux_tokens_total").tag("deployment", id).tag("direction", "in").register(registry);
     tokensOut = Counter.builder("modelmux_tokens_total").tag("deployment", id).tag("direction", "out").register(registry);
+    spendUsd = Counter.builder("modelmux_spend_usd_total").description("What the deployment's attempts cost, at its price")
+        .tag("deployment", id).register(registry);
     hedgesWon = hedges("won");
     hedgesLost = hedges("lost");
     pausedRateLimit = pauses("rate_limit");
@@ -57,6 +60,18 @@ public final class DeploymentMeters {
 
   public void duration(long millis) {
     duration.record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** An attempt's cost, at the deployment's price. */
+  public void spent(double usd) {
+    if (usd > 0) {
+      spendUsd.increment(usd);
+    }
+  }
+
+  /** This process's totals since start: tokens in and out, and spend (for costs without an interaction log). */
+  public double[] totals() {
+    return new double[] {tokensIn.count(), tokensOut.count(), spendUsd.count()};
   }
 
   public void tokens(int prompt, int completion) {

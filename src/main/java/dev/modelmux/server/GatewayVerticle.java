@@ -177,12 +177,11 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** {@code GET /admin/costs?since=7d&group=route|deployment|task|key|day}: requests, tokens and spend from the log. */
   private void costs(RoutingContext ctx) {
+    String groupName = ctx.request().getParam("group", "deployment");
     if (interactions == null) {
-      error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "Costs are read from the interaction log, and none is configured; "
-          + "GET /admin/keys has each key's spend since this replica started."));
+      liveCosts(ctx, groupName);
       return;
     }
-    String groupName = ctx.request().getParam("group", "deployment");
     CostGroup group = CostGroup.parse(groupName);
     long since;
     try {
@@ -207,6 +206,24 @@ public final class GatewayVerticle extends VerticleBase {
           answer.put("build_vs_buy", BuildVsBuy.of(costs, requests, total, System.currentTimeMillis() - since)));
       ctx.json(answer);
     });
+  }
+
+  /** Without an interaction log: this replica's counters since it started, per deployment (sum replicas in Prometheus). */
+  private void liveCosts(RoutingContext ctx, String groupName) {
+    if (!groupName.equals("deployment")) {
+      error(ctx, GatewayError.invalid("Without an interaction log, costs are this replica's live counters, by deployment only "
+          + "(GET /admin/keys has each key's spend); configure interactions: for group=" + groupName + ".", "group", null));
+      return;
+    }
+    JsonArray rows = new JsonArray();
+    double total = 0;
+    for (var deployment : routes.deployments()) {
+      double[] t = deployment.meters().totals();
+      total += t[2];
+      rows.add(new JsonObject().put("grp", deployment.id()).put("prompt_tokens", t[0]).put("completion_tokens", t[1]).put("cost_usd", t[2]));
+    }
+    ctx.json(new JsonObject().put("source", "live counters of this replica since it started").put("group", groupName)
+        .put("total_usd", total).put("rows", rows));
   }
 
   private void scrape(RoutingContext ctx) {

@@ -1,0 +1,44 @@
+package dev.modelmux.interactions;
+
+import static dev.modelmux.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.modelmux.testing.GatewayFixture;
+import dev.modelmux.testing.TestClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Without an interaction log, GET /admin/costs answers from this replica's live counters, per deployment. */
+@ExtendWith(VertxExtension.class)
+class LiveCostsTest {
+  @Test
+  void costsWithoutALogAreTheLiveCountersAtTheDeploymentsPrice(Vertx vertx) {
+    GatewayFixture fixture = await(GatewayFixture.start(vertx));
+    TestClient client = new TestClient(vertx, fixture.port());
+    try {
+      long in = 0;
+      long out = 0;
+      for (String say : new String[] {"say: one", "say: two words"}) {
+        JsonObject usage = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "gpt-4")
+            .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", say))))).json().getJsonObject("usage");
+        in += usage.getLong("prompt_tokens");
+        out += usage.getLong("completion_tokens");
+      }
+      JsonObject costs = await(client.get("/admin/costs")).json();
+      assertThat(costs.getString("source")).contains("live counters");
+      double expected = (in * 30.0 + out * 60.0) / 1_000_000;
+      assertThat(costs.getDouble("total_usd")).isCloseTo(expected, within(1e-12));
+      double tokensIn = costs.getJsonArray("rows").stream().mapToDouble(r -> ((JsonObject) r).getDouble("prompt_tokens")).sum();
+      assertThat(tokensIn).isEqualTo((double) in);
+      assertThat(await(client.get("/admin/costs?group=task")).status()).isEqualTo(400);
+    } finally {
+      await(client.close());
+      await(fixture.close());
+    }
+  }
+}

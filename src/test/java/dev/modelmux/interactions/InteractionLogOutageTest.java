@@ -28,7 +28,7 @@ class InteractionLogOutageTest {
   @BeforeEach
   void start(Vertx vertx) {
     postgres = PostgresServer.start();
-    String extra = "interactions: { store: postgres, url: \"" + postgres.url() + "\", flush_ms: 10 }\n";
+    String extra = "interactions: { store: postgres, url: \"" + postgres.url() + "\", flush_ms: 10, queue: 5 }\n";
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, InteractionLogTest.DEPLOYMENTS, extra));
     client = new TestClient(vertx, fixture.port());
   }
@@ -68,6 +68,26 @@ class InteractionLogOutageTest {
     String after = askAndWait(21);
     await(log.stored(after));
     assertThat(await(log.store().find(after))).as("the log writes again once the database is back").isNotNull();
+  }
+
+  @Test
+  void aHungDatabaseNeverSlowsARequestTheFullQueueDropsAndCounts() throws Exception {
+    InteractionLog log = fixture.gateway.interactions();
+    await(log.stored(askAndWait(0)));
+    postgres.freeze();
+    try {
+      for (int i = 1; i <= 20; i++) {
+        askAndWait(i); // each answered while the log's one write in flight waits on the frozen server
+      }
+      // 20 records: at most 5 wait in the queue and at most 5 more were taken into the write stuck on the server.
+      assertThat(dropped("queue_full")).as("beyond its 5 places the queue drops").isGreaterThanOrEqualTo(10);
+    } finally {
+      postgres.thaw();
+    }
+    await(log.flush());
+    String after = askAndWait(21);
+    await(log.stored(after));
+    assertThat(await(log.store().find(after))).isNotNull();
   }
 
   private double dropped(String reason) {

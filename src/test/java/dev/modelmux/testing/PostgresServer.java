@@ -112,6 +112,33 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
+  /** SIGSTOP to the server and its children: connections stay open and nothing answers (a hung database). */
+  public void freeze() {
+    signal("STOP");
+  }
+
+  /** SIGCONT: the frozen server carries on. */
+  public void thaw() {
+    signal("CONT");
+  }
+
+  /** The server and its children (whose command lines no longer name the data directory). */
+  private void signal(String name) {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.descendants().forEach(h -> {
+      try {
+        new ProcessBuilder("kill", "-" + name, Long.toString(h.pid())).start().waitFor(5, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
   /** SIGKILL: open connections break, the next start recovers from the WAL. */
   public void kill() {
     Process p = process;

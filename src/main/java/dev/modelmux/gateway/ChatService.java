@@ -16,6 +16,7 @@ import dev.modelmux.routing.Route;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.tokens.PromptTokens;
 import dev.modelmux.core.PromptChoice;
+import dev.modelmux.metrics.GenAiMeters;
 import dev.modelmux.metrics.GuardMeters;
 import dev.modelmux.core.Interaction;
 import dev.modelmux.core.InteractionSink;
@@ -56,6 +57,7 @@ public final class ChatService {
   private final KeyAccounts keys;
   private final GuardMeters guardMeters;
   private final InteractionSink interactions;
+  private final GenAiMeters genAi;
 
   /**
    * @param waiter the process's waiting room for requests that found no capacity
@@ -63,10 +65,12 @@ public final class ChatService {
    * @param keys the client keys' own limits
    * @param guardMeters where the secret guard's findings are counted
    * @param interactions where ended requests are recorded, or null for nowhere
+   * @param genAi the OpenTelemetry GenAI conventions' request metrics, or null
    */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
       RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys,
-      GuardMeters guardMeters, InteractionSink interactions) {
+      GuardMeters guardMeters, InteractionSink interactions, GenAiMeters genAi) {
+    this.genAi = genAi;
     this.guardMeters = guardMeters;
     this.interactions = interactions;
     this.exchanges = exchanges;
@@ -166,6 +170,7 @@ public final class ChatService {
         if (recording != null) {
           interactions.record(recording.of(200, outcome, PromptFilters.raw(result)));
         }
+        genAi(client, route, result.errorAfterCommit(), result.usage().promptTokens(), result.usage().completionTokens(), startNanos);
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -187,8 +192,24 @@ public final class ChatService {
         if (recording != null) {
           interactions.record(recording.of(client.committed() ? 200 : status, outcome, null));
         }
+        genAi(client, route, error, client.promptTokensBilled(), client.completionTokensBilled(), startNanos);
       }
     });
+  }
+
+  private void genAi(ClientChannel client, Route route, GatewayError error, long promptTokens, long completionTokens, long startNanos) {
+    if (genAi == null) {
+      return;
+    }
+    Deployment answered = client.deploymentId() == null ? null : routes.deployment(client.deploymentId());
+    String provider = answered == null ? null : switch (answered.config().provider()) {
+      case OPENAI -> "openai";
+      case AZURE -> "azure.ai.openai";
+      case ANTHROPIC -> "anthropic";
+    };
+    genAi.request(provider, route.name(), answered == null ? null : answered.config().model(),
+        error == null ? null : error.kind().name().toLowerCase(java.util.Locale.ROOT), promptTokens, completionTokens,
+        client.ttftMs(), elapsedMs(startNanos), client.request().stream());
   }
 
   /** What a recorded request's interaction is taken from when it ends. */

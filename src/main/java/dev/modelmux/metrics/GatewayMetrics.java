@@ -17,6 +17,7 @@ public final class GatewayMetrics {
   private final RouteMeters unrouted;
   private final ConnectionMeters connections;
   private final GuardMeters guard;
+  private final GenAiMeters genAi;
 
   /** @param registry the registry Vert.x's own metrics were given, or null to start a fresh one */
   public GatewayMetrics(PrometheusMeterRegistry registry) {
@@ -24,6 +25,12 @@ public final class GatewayMetrics {
     this.unrouted = new RouteMeters(this.registry, "none");
     this.connections = new ConnectionMeters(this.registry);
     this.guard = new GuardMeters(this.registry);
+    this.genAi = new GenAiMeters(this.registry);
+  }
+
+  /** The OpenTelemetry GenAI conventions' request metrics. */
+  public GenAiMeters genAi() {
+    return genAi;
   }
 
   public GuardMeters guard() {

@@ -89,7 +89,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard(), interactions);
+        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard(), interactions, metrics.genAi());
     Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
 
     Router router = Router.router(vertx);

@@ -30,6 +30,14 @@ public interface Translator {
    */
   String textSoFar();
 
+  /**
+   * Whether the provider has sent answer text, even if post-processing holds it from the client still: the model's
+   * first token arrived, so from now on the attempt is timed by the gaps between events, not by the first-token deadline.
+   */
+  default boolean answerStarted() {
+    return false;
+  }
+
   /** The post-processing this answer's text goes through (its state is the answer's so far); NONE for none. */
   default AnswerFilter answerFilter() {
     return AnswerFilter.NONE;

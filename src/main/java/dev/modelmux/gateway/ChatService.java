@@ -112,27 +112,33 @@ public final class ChatService {
     if (recorded) {
       client.keepAnswer(interactions.maxAnswerBytes());
     }
-    ChatRequest sent = request;
-    GatewayError refusal;
-    List<String> findings;
     if (task != null) {
-      findings = task.findingRules();
-      findings.forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
-      refusal = task.refusal();
-    } else {
-      RouteGuard.Guarded guarded = RouteGuard.apply(request, route.secretGuard(), route.name());
-      findings = guarded.rules();
-      findings.forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
-      sent = guarded.request();
-      refusal = guarded.refusal();
+      task.findingRules().forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
+      guarded(client, route, request, task, task.findingRules(), task.refusal(), clientKeyId, startNanos, recorded);
+      return;
     }
+    // The route's scan of a plain request; a large one off the event loop, as its parsing was.
+    Future<RouteGuard.Guarded> scan = request.bodyBytes() < COUNT_OFF_LOOP_BYTES
+        ? Future.succeededFuture(RouteGuard.apply(request, route.secretGuard(), route.name()))
+        : vertx.executeBlocking(() -> RouteGuard.apply(request, route.secretGuard(), route.name()), false);
+    scan.onComplete(done -> {
+      RouteGuard.Guarded guarded = done.succeeded() ? done.result() : new RouteGuard.Guarded(request, List.of(),
+          GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request."));
+      guarded.rules().forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
+      guarded(client, route, guarded.request(), null, guarded.rules(), guarded.refusal(), clientKeyId, startNanos, recorded);
+    });
+  }
+
+  /** After the secret guard: refused, or on to the candidates. */
+  private void guarded(ClientChannel client, Route route, ChatRequest sent, TaskCall task, List<String> findings, GatewayError refusal,
+      String clientKeyId, long startNanos, boolean recorded) {
     Recording recording = recorded ? new Recording(client, sent, task, findings, startNanos) : null;
     if (refusal != null) {
       client.fail(refusal);
-      AccessLog.log(client, 400, Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
+      AccessLog.log(client, refusal.status(), Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
       unrouted.request("rejected");
       if (recording != null) {
-        interactions.record(recording.of(400, "secret_refused", null));
+        interactions.record(recording.of(refusal.status(), "secret_refused", null));
       }
       return;
     }
@@ -219,18 +225,22 @@ public final class ChatService {
       ChatRequest rendered = sentByTheAnswerer();
       return new Interaction(client.request().requestId(), System.currentTimeMillis() - totalMs, client.request().dialect(),
           client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
-          client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings, rendered.body(),
+          client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings,
+          rendered == null ? null : rendered.body(),
           client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs,
           task == null ? null : new io.vertx.core.json.JsonObject(new java.util.LinkedHashMap<>(task.variables())), rawOutput);
     }
 
-    /** A task call's rendering for the variant that answered (the last one tried); else the request as sent. */
+    /**
+     * A task call's rendering for the variant that answered (the last one tried), or null when none was (the client's
+     * own body may hold what the guard took out); a plain request as sent, after the guard.
+     */
     private ChatRequest sentByTheAnswerer() {
-      if (task == null || client.prompt() == null) {
+      if (task == null) {
         return sent;
       }
-      return task.task().variants().stream().filter(v -> v.label().equals(client.prompt())).findFirst().map(task::renderFor)
-          .orElse(sent);
+      return client.prompt() == null ? null : task.task().variants().stream().filter(v -> v.label().equals(client.prompt()))
+          .findFirst().map(task::renderFor).orElse(null);
     }
   }
 

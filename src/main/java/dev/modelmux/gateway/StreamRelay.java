@@ -40,6 +40,7 @@ final class StreamRelay {
   private final Deadlines deadlines;
   private final Ending ending;
   private int contentEvents;
+  private boolean heldTextTimed;
 
   StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientChannel client, Deployment deployment,
       Deadlines deadlines, Ending ending) {
@@ -79,6 +80,10 @@ final class StreamRelay {
     if (!gate.committed()) {
       if (step == StreamStep.HOLD) {
         gate.hold(out);
+        if (!heldTextTimed && translator.answerStarted()) {
+          heldTextTimed = true; // text arrived but post-processing holds it: the provider did answer, time the gaps now
+          deadlines.watchGaps();
+        }
         return;
       }
       out = gate.pass(out, true);

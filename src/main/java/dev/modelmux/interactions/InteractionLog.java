@@ -81,7 +81,10 @@ public final class InteractionLog implements InteractionSink {
   public boolean begin(String requestId) {
     boolean sampled = config.sample() >= 1.0 || config.sample() > 0 && ThreadLocalRandom.current().nextDouble() < config.sample();
     if (sampled) {
-      inFlight.put(requestId, Promise.promise());
+      Promise<Void> earlier = inFlight.put(requestId, Promise.promise());
+      if (earlier != null) {
+        earlier.tryComplete(); // a client reused the id: whoever waits on the first one need not wait forever
+      }
     }
     return sampled;
   }

@@ -24,7 +24,7 @@ final class InteractionRows {
     return new InteractionRow(i.requestId(), Arrays.asList(
         i.requestId(), i.startedAtMs(), day, i.dialect().name().toLowerCase(java.util.Locale.ROOT), i.stream(), i.route(),
         i.clientKey(), i.task(), i.prompt(), i.deployment(), attempts.encode(), i.status(), i.outcome(), i.tokensTrimmed(),
-        new JsonArray(i.guardFindings()).encode(), logContent ? request : null, sha256(request), request.length(),
+        new JsonArray(i.guardFindings()).encode(), logContent && i.request() != null ? request : null, sha256(request), request.length(),
         logContent ? answer.output() : null, sha256(answer.output()), answer.output().length(), answer.finishReason(),
         i.promptTokens(), i.completionTokens(), i.costUsd(), weight, i.ttftMs(), i.totalMs(),
         logContent && i.variables() != null ? i.variables().encode() : null, language(i.variables()),

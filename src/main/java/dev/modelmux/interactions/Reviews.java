@@ -31,7 +31,8 @@ public final class Reviews {
       + "i.output_chars, i.status, i.outcome, r.verdict, r.expert_language, r.assignee, r.note, r.regression_file "
       + "HAVING SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) > 0 OR SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) > 0 "
       + "OR i.guard_findings <> '[]' OR MIN(i.sample_bucket) < " + SAMPLE_PERCENT + " OR r.verdict IS NOT NULL OR r.assignee IS NOT NULL "
-      + "ORDER BY i.started_at DESC LIMIT " + QUEUE_LIMIT;
+      + "ORDER BY SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) * 100 + SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) * 10 "
+      + "+ CASE WHEN i.guard_findings <> '[]' THEN 5 ELSE 0 END DESC, i.started_at DESC LIMIT " + QUEUE_LIMIT;
   private static final String REVIEW = "SELECT * FROM reviews WHERE request_id = ?";
   private static final String UPSERT = "INSERT INTO reviews (request_id, verdict, expert_language, note, assignee, updated_at) "
       + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET verdict = excluded.verdict, "

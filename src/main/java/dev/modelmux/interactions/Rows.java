@@ -10,6 +10,8 @@ final class Rows {
   static void put(JsonObject into, String column, Object value) {
     if (value == null) {
       into.putNull(column);
+    } else if (Sql.JSON_COLUMNS.contains(column) && value instanceof String text && text.isBlank()) {
+      into.putNull(column);
     } else if (Sql.JSON_COLUMNS.contains(column) && value instanceof String text) {
       into.put(column, text.startsWith("[") ? new JsonArray(text) : new JsonObject(text));
     } else if (Sql.BOOLEAN_COLUMNS.contains(column) && value instanceof Number n) {

@@ -90,7 +90,8 @@ final class GuardedInput {
     String text(String text, String where) {
       List<Finding> findings = SCANNER.scan(text);
       findings.forEach(f -> found.add(new Located(f, where, text)));
-      return findings.isEmpty() || mode == GuardMode.BLOCK ? text : SecretScanner.redact(text, findings);
+      // Redacted in block mode too: that copy is never sent, but it is what the interaction log may record.
+      return findings.isEmpty() ? text : SecretScanner.redact(text, findings);
     }
 
     /** In block mode, the 400 naming the first finding's rule and place; else null. */

@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public final class RouteGuard {
   /**
-   * @param request the request to send: the client's, or a copy with each secret replaced by {@code [REDACTED:rule]}
+   * @param request the request to send (or, refused, to record): the client's, or a copy with each secret replaced by
+   *     {@code [REDACTED:rule]}
    * @param rules the rule of each finding, for the metrics
    * @param refusal the 400 a blocking guard answers with, or null
    */
@@ -30,8 +31,8 @@ public final class RouteGuard {
     }
     GuardedInput input = GuardedInput.scan(guard, "route '" + route + "'", Map.of(), request);
     List<String> rules = input.findings().stream().map(Finding::rule).toList();
-    if (rules.isEmpty() || input.refusal() != null) {
-      return new Guarded(request, rules, input.refusal());
+    if (rules.isEmpty()) {
+      return new Guarded(request, rules, null);
     }
     JsonObject body = request.body().copy();
     if (input.messages() != null) {
@@ -42,6 +43,6 @@ public final class RouteGuard {
     }
     ChatRequest redacted = new ChatRequest(request.requestId(), request.dialect(), body, request.model(), request.stream(),
         request.includeUsage(), request.maxOutputTokens(), body.toBuffer().length());
-    return new Guarded(redacted, rules, null);
+    return new Guarded(redacted, rules, input.refusal());
   }
 }

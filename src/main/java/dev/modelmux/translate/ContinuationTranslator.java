@@ -181,6 +181,11 @@ public final class ContinuationTranslator implements Translator {
   }
 
   @Override
+  public AnswerFilter answerFilter() {
+    return filter;
+  }
+
+  @Override
   public boolean toolsSeen() {
     return false;
   }

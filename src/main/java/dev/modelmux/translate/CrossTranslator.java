@@ -23,6 +23,8 @@ abstract class CrossTranslator implements Translator {
   private final AnswerSoFar answer;
   private final List<StreamPart> parts = new ArrayList<>(4);
   private final AnswerFilter filter;
+  private boolean filterFinished;
+  private boolean answerStarted;
   private Usage answerUsage = Usage.UNKNOWN;
 
   CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder,
@@ -60,6 +62,7 @@ abstract class CrossTranslator implements Translator {
     for (StreamPart decoded : parts) {
       StreamPart part = decoded;
       if (part instanceof StreamPart.Text t) {
+        answerStarted = true;
         answer.text(t.text());
         String passed = filter.push(t.text());
         if (passed.isEmpty()) {
@@ -68,11 +71,8 @@ abstract class CrossTranslator implements Translator {
         part = passed == t.text() ? part : new StreamPart.Text(passed);
       } else if (part instanceof StreamPart.ToolStart) {
         answer.toolCall();
-      } else if (part instanceof StreamPart.Finished && filter != AnswerFilter.NONE) {
-        String held = filter.finish();
-        if (!held.isEmpty() && encoder.encode(new StreamPart.Text(held), out) == StreamStep.CONTENT) {
-          step = StreamStep.CONTENT;
-        }
+      } else if ((part instanceof StreamPart.Finished || part instanceof StreamPart.End) && flushFilter(out)) {
+        step = StreamStep.CONTENT;
       }
       StreamStep next = encoder.encode(part, out);
       if (next == StreamStep.COMPLETE) {
@@ -85,14 +85,30 @@ abstract class CrossTranslator implements Translator {
     return step;
   }
 
+  /** The answer's text ended: what the post-processing still held goes out (once); true when that was content. */
+  private boolean flushFilter(Buffer out) {
+    if (filter == AnswerFilter.NONE || filterFinished) {
+      return false;
+    }
+    filterFinished = true;
+    String held = filter.finish();
+    return !held.isEmpty() && encoder.encode(new StreamPart.Text(held), out) == StreamStep.CONTENT;
+  }
+
   @Override
   public void onUpstreamEnd(Buffer out) {
+    flushFilter(out); // a stream that ended without a finish reason still finishes its post-processing
     encoder.endWithoutTerminator(out);
   }
 
   @Override
   public String textSoFar() {
     return answer.text();
+  }
+
+  @Override
+  public boolean answerStarted() {
+    return answerStarted;
   }
 
   @Override

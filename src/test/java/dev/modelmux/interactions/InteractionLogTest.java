@@ -34,6 +34,9 @@ class InteractionLogTest {
       routes:
         - name: code
           tiers: [[oa-gpt4], [an-claude]]
+        - name: strict
+          guard: { secrets: block }
+          tiers: [[oa-gpt4]]
       """;
 
   @TempDir
@@ -45,6 +48,9 @@ class InteractionLogTest {
   void start(Vertx vertx) throws IOException {
     Files.createDirectories(dir.resolve("prompts/explain"));
     Files.writeString(dir.resolve("prompts/explain/task.yaml"), "route: code\nvariables: { code: { required: true } }\n");
+    Files.createDirectories(dir.resolve("prompts/redacting"));
+    Files.writeString(dir.resolve("prompts/redacting/task.yaml"), "route: code\nvariables: { code: { required: true } }\nguard: { secrets: redact }\n");
+    Files.writeString(dir.resolve("prompts/redacting/default.yaml"), "match: default\nmessages:\n  - { role: user, content: \"say: {{code}}\" }\n");
     Files.writeString(dir.resolve("prompts/explain/default.yaml"),
         "match: default\nmessages:\n  - { role: user, content: \"say: Sure! <answer>explained {{code}}</answer> Bye!\" }\n"
             + "post:\n  - between: { start: \"<answer>\", end: \"</answer>\" }\n");
@@ -113,6 +119,27 @@ class InteractionLogTest {
         .isEqualTo("say: Sure! <answer>explained x++</answer> Bye!");
     assertThat(row.getString("output")).isEqualTo("explained x++");
     assertThat(row.getString("output_raw")).as("the model's text before post-processing").isEqualTo("Sure! <answer>explained x++</answer> Bye!");
+  }
+
+  @Test
+  void aSecretTheGuardFoundIsNeverRecorded() {
+    String secret = "postgres://app:" + "Sup3rS3cretPw" + "@db/prod";
+    Reply blocked = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "strict")
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "connect to " + secret)))));
+    assertThat(blocked.status()).isEqualTo(400);
+    JsonObject refused = stored(blocked.headers().get("x-request-id"));
+    assertThat(refused.getString("outcome")).isEqualTo("secret_refused");
+    assertThat(refused.getJsonArray("guard_findings")).containsExactly("password-in-url");
+    assertThat(refused.encode()).doesNotContain("Sup3rS3cretPw").contains("[REDACTED:password-in-url]");
+
+    fixture.emulator.setFault("gpt-4", Fault.status(503));
+    fixture.emulator.setFault("claude-2", Fault.status(503));
+    Reply failed = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "task:redacting")
+        .put("variables", new JsonObject().put("code", "url = " + secret))));
+    assertThat(failed.status()).isGreaterThanOrEqualTo(500);
+    JsonObject row = stored(failed.headers().get("x-request-id"));
+    assertThat(row.encode()).doesNotContain("Sup3rS3cretPw");
+    assertThat(row.getJsonObject("variables").getString("code")).contains("[REDACTED:password-in-url]");
   }
 
   @Test

@@ -147,4 +147,17 @@ abstract class InteractionStoreContract {
     assertThat(await(reviews.get("flagged")).getJsonObject("review").getString("regression_file"))
         .isEqualTo("explain-code/tests/review-flagged.yaml");
   }
+
+  @Test
+  void anOldFlaggedCaseStaysAtTheHeadOfALongQueue() {
+    List<InteractionRow> newer = new java.util.ArrayList<>();
+    for (int i = 0; i < 520; i++) {
+      newer.add(row(interaction("n" + i, NOW + i, "code", "d", null, 1, 1, 0), 1.0)); // each has a guard finding: all queued
+    }
+    await(store().write(newer));
+    await(store().write(List.of(row(interaction("old-flag", NOW - DAY, "code", "d", null, 1, 1, 0), 1.0))));
+    await(store().feedback(new Feedback("old-flag", "ana", null, true, new JsonArray(), null, null, NOW)));
+    JsonArray queue = await(new Reviews(store()).queue(new Reviews.Filter(null, null, null, null, null, null)));
+    assertThat(queue.getJsonObject(0).getString("request_id")).isEqualTo("old-flag");
+  }
 }

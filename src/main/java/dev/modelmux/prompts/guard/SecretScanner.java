@@ -42,7 +42,7 @@ public final class SecretScanner {
           "\\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\\s]+:(?<secret>[^@\\s/]{3,})@", "://"),
       SecretRule.of("bearer-token", "a bearer token", "(?i)\\bbearer\\s+(?<secret>[A-Za-z0-9._~+/-]{20,}=*)", "bearer"),
       SecretRule.of("password-assignment", "a password or secret assigned in code or config",
-          "(?i)(?<![a-z0-9])[a-z0-9_]*?(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token"
+          "(?i)(?<![a-z0-9_])[a-z0-9_]{0,40}?(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token"
               + "|client[_-]?secret)(?![a-z0-9_])[\"']?"
               + "\\s*[:=]\\s*[\"']?" + SECRET_VALUE,
           "pass", "pwd", "secret", "key", "token"));

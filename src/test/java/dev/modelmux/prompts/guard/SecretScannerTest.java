@@ -68,6 +68,16 @@ class SecretScannerTest {
   }
 
   @Test
+  void aLongIdentifierRunDoesNotMakeTheScanQuadratic() {
+    // The assignment rule once tried every start of "a_a_a_..." against every keyword: 32 KB took seconds.
+    String hostile = "a_".repeat(100_000) + " key";
+    List<Finding> found = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> SCANNER.scan(hostile));
+    assertThat(found).isEmpty();
+    assertThat(SCANNER.scan("my_service_api_key = \"" + "Zq9vX2kP7mW4" + "\"")).extracting(Finding::rule).containsExactly("password-assignment");
+  }
+
+  @Test
   void whatATemplateSeesNeverHoldsTheSecret() {
     String text = "line one\nconn = \"mysql://root:" + "Tr0ub4dor&3" + "@localhost/db\"";
     Finding finding = SCANNER.scan(text).get(0);

@@ -1,6 +1,7 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.core.AnswerFilter;
+import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Translator;
@@ -25,6 +26,8 @@ abstract class CrossTranslator implements Translator {
   private final AnswerFilter filter;
   private boolean filterFinished;
   private boolean answerStarted;
+  private GatewayException refusal;
+  private Usage refusedUsage = Usage.UNKNOWN;
   private Usage answerUsage = Usage.UNKNOWN;
 
   CrossTranslator(Buffer upstreamBody, Function<Buffer, ConvertedAnswer> answerConverter, StreamDecoder decoder, StreamEncoder encoder,
@@ -61,6 +64,10 @@ abstract class CrossTranslator implements Translator {
     StreamStep step = StreamStep.HOLD;
     for (StreamPart decoded : parts) {
       StreamPart part = decoded;
+      if (refusal != null) {
+        afterRefusal(part);
+        continue;
+      }
       if (part instanceof StreamPart.Text t) {
         answerStarted = true;
         answer.text(t.text());
@@ -71,8 +78,18 @@ abstract class CrossTranslator implements Translator {
         part = passed == t.text() ? part : new StreamPart.Text(passed);
       } else if (part instanceof StreamPart.ToolStart) {
         answer.toolCall();
-      } else if ((part instanceof StreamPart.Finished || part instanceof StreamPart.End) && flushFilter(out)) {
-        step = StreamStep.CONTENT;
+      } else if (part instanceof StreamPart.Finished || part instanceof StreamPart.End) {
+        try {
+          if (flushFilter(out)) {
+            step = StreamStep.CONTENT;
+          }
+        } catch (GatewayException refused) {
+          // The post-processing refuses the answer. The provider still sends its usage after the finish: read it
+          // first (the attempt is billed what it used), then refuse, with nothing of it sent to the client.
+          refusal = refused;
+          afterRefusal(part);
+          continue;
+        }
       }
       StreamStep next = encoder.encode(part, out);
       if (next == StreamStep.COMPLETE) {
@@ -83,6 +100,15 @@ abstract class CrossTranslator implements Translator {
       }
     }
     return step;
+  }
+
+  /** A refused answer's remaining parts: only its usage is kept; its end raises the refusal. */
+  private void afterRefusal(StreamPart part) {
+    if (part instanceof StreamPart.Tokens tokens) {
+      refusedUsage = tokens.usage();
+    } else if (part instanceof StreamPart.End) {
+      throw refusal;
+    }
   }
 
   /** The answer's text ended: what the post-processing still held goes out (once); true when that was content. */
@@ -97,6 +123,9 @@ abstract class CrossTranslator implements Translator {
 
   @Override
   public void onUpstreamEnd(Buffer out) {
+    if (refusal != null) {
+      throw refusal;
+    }
     flushFilter(out); // a stream that ended without a finish reason still finishes its post-processing
     encoder.endWithoutTerminator(out);
   }
@@ -123,6 +152,9 @@ abstract class CrossTranslator implements Translator {
 
   @Override
   public Usage usage() {
+    if (refusal != null) {
+      return refusedUsage;
+    }
     Usage streamed = encoder.usage();
     return streamed.completionTokens() >= 0 ? streamed : answerUsage;
   }

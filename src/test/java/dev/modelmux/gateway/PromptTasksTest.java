@@ -251,6 +251,20 @@ class PromptTasksTest {
     Reply pinned = post("/v1/chat/completions", openAiCall("shape", new JsonObject().put("input", "t1")), "gpt-4");
     assertThat(pinned.status()).isEqualTo(502);
     assertThat(pinned.json().getJsonObject("error").getString("message")).contains("shape/gpt-4@").contains("JSON");
+    assertThat(outputTokens("oa-gpt4")).as("the refused whole answers still count what they used").isPositive();
+
+    double before = outputTokens("oa-gpt4");
+    StreamReply streamed = await(client.stream("/v1/chat/completions", openAiCall("shape", new JsonObject().put("input", "t2"))
+        .put("stream", true).put("stream_options", new JsonObject().put("include_usage", true)), pin("gpt-4")));
+    assertThat(streamed.status()).as("refused before anything reached the client: a plain error").isEqualTo(502);
+    assertThat(streamed.raw().toString()).contains("JSON");
+    assertThat(outputTokens("oa-gpt4")).as("a refused stream counts its usage, read after the finish").isGreaterThan(before);
+  }
+
+  private double outputTokens(String deployment) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("modelmux_tokens_total\\{deployment=\"" + deployment
+        + "\",direction=\"out\"} ([0-9.E]+)").matcher(await(client.get("/metrics")).body().toString());
+    return m.find() ? Double.parseDouble(m.group(1)) : -1;
   }
 
   @Test

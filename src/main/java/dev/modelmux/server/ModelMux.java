@@ -112,6 +112,7 @@ public final class ModelMux {
           AtomicReference<ModelMux> self = new AtomicReference<>();
           Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
+          metrics.gauge("modelmux_draining", "1 from the start of a drain (readiness is then 503)", () -> drain.draining() ? 1 : 0);
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
                   auth, emu == null ? null : emu.controls(), prompts, log);
@@ -198,6 +199,8 @@ public final class ModelMux {
           () -> headroom(d, false), "deployment", d.id());
       metrics.gauge("modelmux_in_flight", "Upstream calls in progress", () -> d.state().inFlight(), "deployment", d.id());
     }
+    metrics.gauge("modelmux_budgets_shared", "1 while budgets are shared by the replicas through Redis; 0 on local budgets or shares",
+        () -> budgets instanceof FailoverBudgetStore failover && failover.redisAvailable() ? 1 : 0);
     if (budgets instanceof FailoverBudgetStore failover) {
       metrics.gauge("modelmux_redis_available", "1 while budgets are shared through Redis, 0 while serving on local shares",
           () -> failover.redisAvailable() ? 1 : 0);

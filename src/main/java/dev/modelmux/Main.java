@@ -6,6 +6,9 @@ import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.server.ModelMux;
+import dev.modelmux.server.Tracing;
+import dev.modelmux.server.TracingConfig;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import dev.modelmux.server.Shutdown;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -54,13 +57,18 @@ public final class Main {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
           .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
-      Vertx vertx = Vertx.builder()
-          .with(new VertxOptions().setMetricsOptions(metrics))
-          .withMetrics(new MicrometerMetricsFactory(registry))
-          .build();
+      TracingConfig tracing = effective.section(TracingConfig.SECTION, TracingConfig.class).filter(TracingConfig::enabled).orElse(null);
+      OpenTelemetrySdk otel = tracing == null ? null : Tracing.sdk(tracing);
+      var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+      VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
+      Vertx vertx = otel == null ? builder.with(options).build() : Tracing.vertx(builder, options, otel);
+      if (otel != null) {
+        Runtime.getRuntime().addShutdownHook(new Thread(otel::close));
+      }
       ModelMux mux;
       try {
-        mux = ModelMux.start(vertx, effective, registry).toCompletionStage().toCompletableFuture().get();
+        mux = ModelMux.start(vertx, effective, registry, dev.modelmux.api.ClientAuth.LOOPBACK, otel).toCompletionStage()
+            .toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
         System.err.println("modelmux: failed to start: " + e.getCause().getMessage());
         vertx.close();

@@ -115,6 +115,7 @@ final class Attempts {
       UpstreamAttempt attempt) {
     Deployment deployment = candidate.deployment();
     deployment.state().started();
+    io.opentelemetry.api.trace.Span span = RequestSpans.attempt(client.tracer(), deployment, client.routeName());
     Future<AttemptResult> running;
     try {
       running = attempt.run();
@@ -135,6 +136,7 @@ final class Attempts {
       String label = failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT);
       meters.attempt(label);
       client.attemptEnded(deployment.id(), label);
+      RequestSpans.ended(span, label, translator.usage().promptTokens(), translator.usage().completionTokens());
       if (attempt.ttftMs() >= 0) {
         meters.ttft(attempt.ttftMs());
       }

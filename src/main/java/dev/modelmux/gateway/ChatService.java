@@ -58,6 +58,7 @@ public final class ChatService {
   private final GuardMeters guardMeters;
   private final InteractionSink interactions;
   private final GenAiMeters genAi;
+  private final io.opentelemetry.api.trace.Tracer tracer;
 
   /**
    * @param waiter the process's waiting room for requests that found no capacity
@@ -66,10 +67,12 @@ public final class ChatService {
    * @param guardMeters where the secret guard's findings are counted
    * @param interactions where ended requests are recorded, or null for nowhere
    * @param genAi the OpenTelemetry GenAI conventions' request metrics, or null
+   * @param tracer what attempts are traced with, or null when tracing is off
    */
   public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
       RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys,
-      GuardMeters guardMeters, InteractionSink interactions, GenAiMeters genAi) {
+      GuardMeters guardMeters, InteractionSink interactions, GenAiMeters genAi, io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
     this.genAi = genAi;
     this.guardMeters = guardMeters;
     this.interactions = interactions;
@@ -98,6 +101,7 @@ public final class ChatService {
   public void serve(ChatRequest request, TaskCall task, String clientKeyId, HttpServerResponse response, long startNanos) {
     ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
     client.clientKey(clientKeyId);
+    client.tracer(tracer);
     Route route = routes.resolve(task != null ? task.task().route() : request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
@@ -204,10 +208,10 @@ public final class ChatService {
   }
 
   private void genAi(ClientChannel client, Route route, GatewayError error, long promptTokens, long completionTokens, long startNanos) {
+    Deployment answered = client.deploymentId() == null ? null : routes.deployment(client.deploymentId());
     if (genAi == null) {
       return;
     }
-    Deployment answered = client.deploymentId() == null ? null : routes.deployment(client.deploymentId());
     String provider = answered == null ? null : switch (answered.config().provider()) {
       case OPENAI -> "openai";
       case AZURE -> "azure.ai.openai";

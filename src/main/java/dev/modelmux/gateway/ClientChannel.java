@@ -56,6 +56,10 @@ public final class ClientChannel {
   private final java.util.List<dev.modelmux.core.Interaction.Attempt> attemptOutcomes = new java.util.ArrayList<>(2);
   private Buffer kept;
   private int keepBytes;
+  private io.opentelemetry.api.trace.Tracer tracer;
+  /** The request's span (Vert.x's server span, current when the request arrived), or an invalid one. */
+  private final io.opentelemetry.api.trace.Span requestSpan = io.opentelemetry.api.trace.Span.current();
+  private Deployment attempted;
   private Object owner;
 
   /** @param stallMs how long the client's write queue may stay full before its stream is ended */
@@ -205,6 +209,7 @@ public final class ClientChannel {
     }
     attempts++;
     this.deployment = candidate.id();
+    this.attempted = candidate;
   }
 
   public void commit(boolean stream) {
@@ -236,6 +241,15 @@ public final class ClientChannel {
     if (kept != null && kept.length() < keepBytes) {
       kept.appendBuffer(data, 0, Math.min(data.length(), keepBytes - kept.length()));
     }
+  }
+
+  void tracer(io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
+  }
+
+  /** What the request's attempts are traced with, or null when tracing is off. */
+  io.opentelemetry.api.trace.Tracer tracer() {
+    return tracer;
   }
 
   int keepAnswerBytes() {
@@ -300,6 +314,7 @@ public final class ClientChannel {
       if (last != null) {
         keep(last);
       }
+      RequestSpans.request(requestSpan, route, attempted, null);
       response.end(last);
     }
   }
@@ -315,6 +330,7 @@ public final class ClientChannel {
       return;
     }
     committed = true;
+    RequestSpans.request(requestSpan, route, attempted, error);
     ErrorResponses.send(response, request.dialect(), error, this::identify);
   }
 

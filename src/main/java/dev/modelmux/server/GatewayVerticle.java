@@ -62,13 +62,16 @@ public final class GatewayVerticle extends VerticleBase {
   private final Handler<HttpServerRequest> emulatorControls;
   private final PromptRepository prompts;
   private final InteractionLog interactions;
+  private final io.opentelemetry.api.trace.Tracer tracer;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
       GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
-      Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions) {
+      Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions,
+      io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = tracer;
     this.interactions = interactions;
     this.prompts = prompts;
     this.auth = auth;
@@ -89,7 +92,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
     ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard(), interactions, metrics.genAi());
+        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard(), interactions, metrics.genAi(), tracer);
     Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
 
     Router router = Router.router(vertx);

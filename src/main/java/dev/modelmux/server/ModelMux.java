@@ -65,7 +65,8 @@ public final class ModelMux {
   public static ConfigLoader configLoader(Function<String, String> environment) {
     return new ConfigLoader(environment).section(EmulatorConfig.SECTION, EmulatorConfig::parse)
         .section(InteractionsConfig.SECTION, InteractionsConfig::parse)
-        .section(CostsConfig.SECTION, CostsConfig::parse);
+        .section(CostsConfig.SECTION, CostsConfig::parse)
+        .section(TracingConfig.SECTION, TracingConfig::parse);
   }
 
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config) {
@@ -80,6 +81,13 @@ public final class ModelMux {
   /** @param local decides which peers are on this host, for protected mode (a test passes its own to play a remote client) */
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry,
       Predicate<SocketAddress> local) {
+    return start(vertx, config, registry, local, null);
+  }
+
+  /** @param otel what attempts are traced with (the one the Vert.x instance traces with), or null when tracing is off */
+  public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry,
+      Predicate<SocketAddress> local, io.opentelemetry.api.OpenTelemetry otel) {
+    io.opentelemetry.api.trace.Tracer tracer = otel == null ? null : otel.getTracer("dev.modelmux");
     ClientAuth auth = new ClientAuth(config.auth(), local);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     RouteTable routes = new RouteTable(config, metrics);
@@ -115,7 +123,7 @@ public final class ModelMux {
           metrics.gauge("modelmux_draining", "1 from the start of a drain (readiness is then 503)", () -> drain.draining() ? 1 : 0);
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
-                  auth, emu == null ? null : emu.controls(), prompts, log);
+                  auth, emu == null ? null : emu.controls(), prompts, log, tracer);
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))

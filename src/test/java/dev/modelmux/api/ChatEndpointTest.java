@@ -34,7 +34,7 @@ class ChatEndpointTest {
     };
     ChatService service = new ChatService(vertx, null, null, null, null, null, new GatewayMetrics(null).unrouted(),
         dev.modelmux.config.ResilienceConfig.DEFAULT, 30_000, new dev.modelmux.gateway.OpenExchanges(),
-        new dev.modelmux.gateway.KeyAccounts(null, java.util.Optional.empty(), null), null, null, null);
+        new dev.modelmux.gateway.KeyAccounts(null, java.util.Optional.empty(), null), null, null, null, null);
     Router router = Router.router(vertx);
     router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(new ChatEndpoint(service, Dialect.OPENAI, refusing, () -> dev.modelmux.prompts.Catalog.EMPTY));
     HttpServer server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));

@@ -127,6 +127,17 @@ public final class GatewayFixture {
         .compose(emulator -> gateway(vertx, emulator, deployments, extra, local).map(mux -> new GatewayFixture(emulator, mux)));
   }
 
+  /** A gateway whose attempts are traced with {@code otel} (the Vert.x instance should trace with it too). */
+  public static Future<GatewayFixture> startTraced(Vertx vertx, List<EmulatedModel> models, String deployments, String extra,
+      io.opentelemetry.api.OpenTelemetry otel) {
+    return Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models)).compose(emulator -> {
+      String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
+          + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
+      return ModelMux.start(vertx, ModelMux.configLoader(KEYS::get).parse(yaml), null, ClientAuth.LOOPBACK, otel)
+          .map(mux -> new GatewayFixture(emulator, mux));
+    });
+  }
+
   /** Another gateway (a second replica, say) in front of an emulator that is already running. */
   public static Future<ModelMux> gateway(Vertx vertx, Emulator emulator, String deployments, String extra) {
     return gateway(vertx, emulator, deployments, extra, ClientAuth.LOOPBACK);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelmux.config.GatewayConfig;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,6 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class K8sManifestsTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final Path VALIDATOR = Path.of("src/test/k8s-validate");
   private static final Pattern SECRET_ENV = Pattern.compile("(?m)\\b(?:api_key_env|key_env|password_env):\\s*([A-Z0-9_]+)");
 
   @ParameterizedTest
@@ -117,6 +120,128 @@ class K8sManifestsTest {
     assertThat(container.at("/envFrom/0/secretRef/name").asText()).isEqualTo("modelmux-secrets");
     assertThat(provided(overlay, kustomization)).as("every secret the config names is provided").containsAll(needed);
     assertThat(configText).as("no secret value in a ConfigMap").doesNotContainPattern("(?i)(password|api_key|key_sha256)\\s*:");
+  }
+
+  /**
+   * Each overlay rendered the way its kustomization says (its resources and the base's, patches merged, the
+   * namespace set, the generated ConfigMap and Secret), then every object validated against the Kubernetes OpenAPI
+   * schema pinned by kubernetes-models (npm, src/test/k8s-validate); a broken object must be refused too.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void everyRenderedObjectMatchesThePinnedKubernetesSchema(String overlayName, @TempDir Path dir) throws Exception {
+    Path overlay = Path.of("k8s/overlays", overlayName);
+    List<JsonNode> rendered = render(overlay);
+    assertThat(rendered).extracting(d -> d.get("kind").asText()).contains("Deployment", "Service", "ServiceMonitor", "NetworkPolicy",
+        "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap");
+    ensureValidator();
+    Path file = dir.resolve("rendered.yaml");
+    Files.writeString(file, yamlDocuments(rendered));
+    Validation valid = validate(file);
+    assertThat(valid.exit).as(valid.output).isZero();
+    assertThat(valid.output).doesNotContain("invalid:").contains("valid: apps/v1/Deployment modelmux");
+
+    ObjectNode broken = (ObjectNode) rendered.stream().filter(d -> d.get("kind").asText().equals("Deployment")).findFirst().orElseThrow().deepCopy();
+    ((ObjectNode) broken.get("spec")).put("replicas", "three");
+    Files.writeString(file, yamlDocuments(List.of(broken)));
+    Validation refused = validate(file);
+    assertThat(refused.exit).as("the validator refuses a broken object").isEqualTo(1);
+    assertThat(refused.output).contains("invalid: apps/v1/Deployment modelmux").contains("replicas");
+  }
+
+  private record Validation(int exit, String output) {}
+
+  private static Validation validate(Path file) throws Exception {
+    Process run = new ProcessBuilder("node", VALIDATOR.resolve("validate.mjs").toString(), file.toString()).redirectErrorStream(true).start();
+    String output = new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new Validation(run.exitValue(), output);
+  }
+
+  /** kubernetes-models from the npm registry, pinned by the lock file. */
+  private static void ensureValidator() throws Exception {
+    if (Files.isDirectory(VALIDATOR.resolve("node_modules/kubernetes-models"))) {
+      return;
+    }
+    Process install = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(VALIDATOR.toFile()).redirectErrorStream(true)
+        .redirectOutput(new java.io.File("target/npm-ci-k8s.log")).start();
+    assertThat(install.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) && install.exitValue() == 0)
+        .as("npm ci in " + VALIDATOR + ", see target/npm-ci-k8s.log").isTrue();
+  }
+
+  /**
+   * What kustomize renders for these overlays, for the features they use: resources (recursively), strategic-merge
+   * patches (maps merged, which is all these patches need), the namespace and common labels, and the generators.
+   */
+  private static List<JsonNode> render(Path overlay) throws IOException {
+    JsonNode kustomization = read(overlay.resolve("kustomization.yaml")).get(0);
+    List<JsonNode> out = new ArrayList<>();
+    collect(overlay, kustomization, out);
+    for (JsonNode patch : kustomization.path("patches")) {
+      JsonNode change = read(overlay.resolve(patch.get("path").asText())).get(0);
+      out.stream().filter(d -> key(d).equals(key(change))).forEach(d -> merge((ObjectNode) d, change));
+    }
+    for (JsonNode generator : kustomization.path("configMapGenerator")) {
+      ObjectNode map = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "ConfigMap");
+      map.putObject("metadata").put("name", generator.get("name").asText());
+      ObjectNode data = map.putObject("data");
+      for (JsonNode f : generator.get("files")) {
+        data.put(f.asText(), Files.readString(overlay.resolve(f.asText())));
+      }
+      out.add(map);
+    }
+    for (JsonNode generator : kustomization.path("secretGenerator")) {
+      ObjectNode secret = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "Secret").put("type", "Opaque");
+      secret.putObject("metadata").put("name", generator.get("name").asText());
+      ObjectNode data = secret.putObject("stringData");
+      generator.path("literals").forEach(l -> data.put(l.asText().split("=", 2)[0], l.asText().split("=", 2)[1]));
+      out.add(secret);
+    }
+    String namespace = kustomization.path("namespace").asText(null);
+    for (JsonNode d : out) {
+      if (namespace != null && !d.get("kind").asText().equals("Namespace")) {
+        ((ObjectNode) d.get("metadata")).put("namespace", namespace);
+      }
+    }
+    return out;
+  }
+
+  private static void collect(Path dir, JsonNode kustomization, List<JsonNode> out) throws IOException {
+    for (JsonNode resource : kustomization.path("resources")) {
+      Path path = dir.resolve(resource.asText()).normalize();
+      if (Files.isDirectory(path)) {
+        JsonNode inner = read(path.resolve("kustomization.yaml")).get(0);
+        int from = out.size();
+        collect(path, inner, out);
+        for (JsonNode pairs : inner.path("labels")) {
+          for (JsonNode d : out.subList(from, out.size())) {
+            ObjectNode labels = ((ObjectNode) d.get("metadata")).with("labels");
+            pairs.get("pairs").fields().forEachRemaining(e -> labels.set(e.getKey(), e.getValue()));
+          }
+        }
+      } else {
+        out.addAll(read(path));
+      }
+    }
+  }
+
+  private static void merge(ObjectNode into, JsonNode change) {
+    change.fields().forEachRemaining(e -> {
+      JsonNode current = into.get(e.getKey());
+      if (current instanceof ObjectNode object && e.getValue().isObject()) {
+        merge(object, e.getValue());
+      } else {
+        into.set(e.getKey(), e.getValue());
+      }
+    });
+  }
+
+  private static String yamlDocuments(List<JsonNode> docs) throws IOException {
+    StringBuilder out = new StringBuilder();
+    for (JsonNode d : docs) {
+      out.append("---\n").append(YAML.writeValueAsString(d).replaceFirst("^---\n", ""));
+    }
+    return out.toString();
   }
 
   private static Set<String> provided(Path overlay, JsonNode kustomization) throws IOException {

@@ -5,12 +5,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The OpenTelemetry GenAI semantic conventions' client metrics, beside the modelmux_* ones, for dashboards built on
  * them: per request as the client saw it (not per attempt). Attribute values are bounded: the route (as
  * {@code gen_ai.request.model}), the answering deployment's provider and model, fixed token types and error kinds.
  * In Prometheus the dots become underscores ({@code gen_ai_client_token_usage_bucket{gen_ai_token_type="input"}}).
+ * Each attribute set's meters are registered once and kept, so a request only records.
  */
 public final class GenAiMeters {
   /** The conventions' recommended bucket boundaries. */
@@ -22,7 +25,17 @@ public final class GenAiMeters {
       5.0, 7.5, 10.0);
   private static final Duration[] PER_TOKEN_BUCKETS = seconds(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5);
 
+  private record Key(String provider, String requestModel, String responseModel, String errorType) {}
+
+  /** One attribute set's meters. */
+  private record Meters(Timer duration, DistributionSummary input, DistributionSummary output) {}
+
+  /** A streamed answer's timings, registered with its first one (so requests that never stream show none). */
+  private record StreamMeters(Timer ttft, Timer perToken) {}
+
   private final MeterRegistry registry;
+  private final Map<Key, Meters> meters = new ConcurrentHashMap<>();
+  private final Map<Key, StreamMeters> streamMeters = new ConcurrentHashMap<>();
 
   GenAiMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -39,31 +52,49 @@ public final class GenAiMeters {
    */
   public void request(String provider, String requestModel, String responseModel, String errorType, long promptTokens,
       long completionTokens, long ttftMs, long totalMs, boolean stream) {
-    Tags tags = Tags.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", provider == null ? "none" : provider,
-        "gen_ai.request.model", requestModel, "gen_ai.response.model", responseModel == null ? "none" : responseModel);
-    Timer.builder("gen_ai.client.operation.duration").description("GenAI operation duration, as the client saw it")
-        .tags(tags).tag("error.type", errorType == null ? "none" : errorType).serviceLevelObjectives(DURATION_BUCKETS)
-        .register(registry).record(Duration.ofMillis(totalMs));
+    Key key = new Key(provider == null ? "none" : provider, requestModel, responseModel == null ? "none" : responseModel,
+        errorType == null ? "none" : errorType);
+    Meters m = meters.computeIfAbsent(key, this::register);
+    m.duration().record(Duration.ofMillis(totalMs));
     if (promptTokens >= 0) {
-      tokens(tags, "input", promptTokens);
+      m.input().record(promptTokens);
     }
     if (completionTokens >= 0) {
-      tokens(tags, "output", completionTokens);
+      m.output().record(completionTokens);
     }
     if (stream && ttftMs >= 0 && errorType == null) {
-      Timer.builder("gen_ai.server.time_to_first_token").description("Time to the first token the client got").tags(tags)
-          .serviceLevelObjectives(TTFT_BUCKETS).register(registry).record(Duration.ofMillis(ttftMs));
+      StreamMeters s = streamMeters.computeIfAbsent(key, this::registerStream);
+      s.ttft().record(Duration.ofMillis(ttftMs));
       if (completionTokens > 1) {
-        long perTokenMicros = (totalMs - ttftMs) * 1000 / (completionTokens - 1);
-        Timer.builder("gen_ai.server.time_per_output_token").description("Time per output token after the first").tags(tags)
-            .serviceLevelObjectives(PER_TOKEN_BUCKETS).register(registry).record(Duration.ofNanos(perTokenMicros * 1000));
+        s.perToken().record(Duration.ofNanos((totalMs - ttftMs) * 1_000_000 / (completionTokens - 1)));
       }
     }
   }
 
-  private void tokens(Tags tags, String type, long count) {
-    DistributionSummary.builder("gen_ai.client.token.usage").description("Tokens used per request, by type").tags(tags)
-        .tag("gen_ai.token.type", type).serviceLevelObjectives(TOKEN_BUCKETS).register(registry).record(count);
+  private static Tags tags(Key key) {
+    return Tags.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", key.provider(), "gen_ai.request.model", key.requestModel(),
+        "gen_ai.response.model", key.responseModel());
+  }
+
+  private Meters register(Key key) {
+    Tags tags = tags(key);
+    Timer duration = Timer.builder("gen_ai.client.operation.duration").description("GenAI operation duration, as the client saw it")
+        .tags(tags).tag("error.type", key.errorType()).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+    return new Meters(duration, tokens(tags, "input"), tokens(tags, "output"));
+  }
+
+  private StreamMeters registerStream(Key key) {
+    Tags tags = tags(key);
+    return new StreamMeters(
+        Timer.builder("gen_ai.server.time_to_first_token").description("Time to the first token the client got").tags(tags)
+            .serviceLevelObjectives(TTFT_BUCKETS).register(registry),
+        Timer.builder("gen_ai.server.time_per_output_token").description("Time per output token after the first").tags(tags)
+            .serviceLevelObjectives(PER_TOKEN_BUCKETS).register(registry));
+  }
+
+  private DistributionSummary tokens(Tags tags, String type) {
+    return DistributionSummary.builder("gen_ai.client.token.usage").description("Tokens used per request, by type").tags(tags)
+        .tag("gen_ai.token.type", type).serviceLevelObjectives(TOKEN_BUCKETS).register(registry);
   }
 
   private static Duration[] seconds(double... values) {

@@ -1,7 +1,5 @@
 package dev.modelmux;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.config.Price;
@@ -16,7 +14,6 @@ import dev.modelmux.prompts.Catalog;
 import dev.modelmux.prompts.LoadError;
 import dev.modelmux.prompts.PromptRepository;
 import dev.modelmux.server.ModelMux;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.net.URI;
@@ -29,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -141,24 +137,12 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   private EvalReport inProcess(GatewayConfig gateway, List<EvalTarget> targets, Map<String, Price> prices) throws Exception {
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    Level level = root.getLevel();
-    root.setLevel(Level.WARN);
-    Vertx vertx = Vertx.vertx();
     try {
-      ModelMux mux = ModelMux.start(vertx, gateway).toCompletionStage().toCompletableFuture().get();
-      try {
-        URI base = URI.create("http://127.0.0.1:" + mux.port());
-        return new EvalReport(new EvalRunner(base, null, prices, parallel).run(targets));
-      } finally {
-        mux.close().toCompletionStage().toCompletableFuture().get();
-      }
-    } catch (java.util.concurrent.ExecutionException e) {
-      stderr.println("modelmux eval: the gateway failed to start: " + e.getCause().getMessage());
+      return InProcess.quietly(vertx -> InProcess.withGateway(vertx, gateway,
+          base -> new EvalReport(new EvalRunner(base, null, prices, parallel).run(targets))));
+    } catch (InProcess.StartFailed e) {
+      stderr.println("modelmux eval: the gateway failed to start: " + e.getMessage());
       return null;
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get();
-      root.setLevel(level);
     }
   }
 

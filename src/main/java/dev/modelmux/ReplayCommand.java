@@ -1,7 +1,5 @@
 package dev.modelmux;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.GatewayConfig;
@@ -21,12 +19,10 @@ import dev.modelmux.prompts.PromptRepository;
 import dev.modelmux.prompts.Task;
 import dev.modelmux.prompts.Variant;
 import dev.modelmux.server.ModelMux;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +34,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -128,42 +123,36 @@ final class ReplayCommand implements Callable<Integer> {
 
   private int run(GatewayConfig loaded, InteractionsConfig log, Path candidateRepo, Task candidateTask, Variant candidate,
       List<EvalCase> cases, long sinceMs) throws Exception {
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    Level level = root.getLevel();
-    root.setLevel(Level.WARN);
-    Vertx vertx = Vertx.vertx();
-    try {
-      InteractionStore store = await(InteractionLog.openStore(vertx, log));
+    Map<String, Price> prices = new HashMap<>();
+    Map<String, String> families = new HashMap<>();
+    for (DeploymentConfig d : loaded.deployments()) {
+      families.put(d.id(), d.family().toLowerCase(Locale.ROOT));
+      if (d.price() != null) {
+        prices.put(d.id(), d.price());
+      }
+    }
+    List<String> served = loaded.routes().stream().filter(r -> r.name().equals(candidateTask.route()))
+        .flatMap(r -> r.tiers().stream()).flatMap(List::stream).map(families::get).filter(f -> f != null
+            && (candidate == null || candidateTask.variantFor(f) == candidate)).distinct().toList();
+    if (served.isEmpty()) {
+      return bad("the candidate serves no model family of route '" + candidateTask.route() + "'");
+    }
+    GatewayConfig gateway = loaded.privateLoopback().withoutSection(InteractionsConfig.SECTION)
+        .withPrompts(new PromptsConfig(candidateRepo, 60_000));
+    return InProcess.quietly(vertx -> {
+      InteractionStore store = InProcess.await(InteractionLog.openStore(vertx, log));
       JsonArray inputs;
       try {
-        inputs = await(ReplayInputs.select(store, task, sinceMs, where, limit));
+        inputs = InProcess.await(ReplayInputs.select(store, task, sinceMs, where, limit));
       } finally {
-        await(store.close());
+        InProcess.await(store.close());
       }
       if (inputs.isEmpty()) {
         stdout.println("replay: no logged calls of task '" + task + "' since " + since + (where.isEmpty() ? "" : " where " + where));
         return 0;
       }
-      GatewayConfig gateway = loaded.privateLoopback().withoutSection(InteractionsConfig.SECTION)
-          .withPrompts(new PromptsConfig(candidateRepo, 60_000));
-      ModelMux mux = await(ModelMux.start(vertx, gateway));
-      try {
-        Map<String, Price> prices = new HashMap<>();
-        Map<String, String> families = new HashMap<>();
-        for (DeploymentConfig d : loaded.deployments()) {
-          families.put(d.id(), d.family().toLowerCase(Locale.ROOT));
-          if (d.price() != null) {
-            prices.put(d.id(), d.price());
-          }
-        }
-        EvalRunner runner = new EvalRunner(URI.create("http://127.0.0.1:" + mux.port()), null, prices, 1);
-        List<String> served = loaded.routes().stream().filter(r -> r.name().equals(candidateTask.route()))
-            .flatMap(r -> r.tiers().stream()).flatMap(List::stream).map(families::get).filter(f -> f != null
-                && (candidate == null || candidateTask.variantFor(f) == candidate)).distinct().toList();
-        if (served.isEmpty()) {
-          stderr.println("modelmux replay: the candidate serves no model family of route '" + candidateTask.route() + "'");
-          return 2;
-        }
+      return InProcess.withGateway(vertx, gateway, base -> {
+        EvalRunner runner = new EvalRunner(base, null, prices, 1);
         List<Replay.Outcome> outcomes = new ArrayList<>();
         for (Object o : inputs) {
           JsonObject stored = (JsonObject) o;
@@ -176,13 +165,8 @@ final class ReplayCommand implements Callable<Integer> {
           print(outcome);
         }
         return summary(outcomes);
-      } finally {
-        await(mux.close());
-      }
-    } finally {
-      await(vertx.close());
-      root.setLevel(level);
-    }
+      });
+    });
   }
 
   private void print(Replay.Outcome o) {
@@ -226,13 +210,5 @@ final class ReplayCommand implements Callable<Integer> {
   private int bad(String problem) {
     stderr.println("modelmux replay: " + problem);
     return 2;
-  }
-
-  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
   }
 }

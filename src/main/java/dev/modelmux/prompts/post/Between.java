@@ -38,7 +38,7 @@ final class Between implements TextProcessor {
 
   private String inside() {
     if (end == null) {
-      return drain(held.length());
+      return Markers.take(held, held.length());
     }
     int at = held.indexOf(end);
     if (at >= 0) {
@@ -47,13 +47,7 @@ final class Between implements TextProcessor {
       state = State.DONE;
       return text;
     }
-    return drain(held.length() - Markers.partialSuffix(held, end));
-  }
-
-  private String drain(int count) {
-    String text = held.substring(0, count);
-    held.delete(0, count);
-    return text;
+    return Markers.take(held, held.length() - Markers.partialSuffix(held, end));
   }
 
   @Override

@@ -4,6 +4,13 @@ package dev.modelmux.prompts.post;
 final class Markers {
   private Markers() {}
 
+  /** Removes and returns the first {@code count} chars of {@code held}. */
+  static String take(StringBuilder held, int count) {
+    String text = held.substring(0, count);
+    held.delete(0, count);
+    return text;
+  }
+
   /** The length of the longest suffix of {@code text} that is a proper prefix of {@code marker}. */
   static int partialSuffix(CharSequence text, String marker) {
     int longest = Math.min(text.length(), marker.length() - 1);

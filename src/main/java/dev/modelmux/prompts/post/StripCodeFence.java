@@ -37,7 +37,7 @@ final class StripCodeFence implements TextProcessor {
     int seen = Math.min(FENCE.length(), held.length() - text);
     if (!FENCE.startsWith(held.substring(text, text + seen))) {
       state = State.PASS;
-      return drain(held.length());
+      return Markers.take(held, held.length());
     }
     if (seen < FENCE.length()) {
       return "";
@@ -46,7 +46,7 @@ final class StripCodeFence implements TextProcessor {
     if (newline < 0) {
       if (held.length() - text > MAX_OPENING_LINE) {
         state = State.PASS;
-        return drain(held.length());
+        return Markers.take(held, held.length());
       }
       return "";
     }
@@ -67,7 +67,7 @@ final class StripCodeFence implements TextProcessor {
       state = State.DONE;
       return code(text);
     }
-    return code(drain(held.length() - Markers.partialSuffix(held, CLOSING)));
+    return code(Markers.take(held, held.length() - Markers.partialSuffix(held, CLOSING)));
   }
 
   private String code(String text) {
@@ -75,12 +75,6 @@ final class StripCodeFence implements TextProcessor {
       openingNewlinePending = false;
       return text.substring(1);
     }
-    return text;
-  }
-
-  private String drain(int count) {
-    String text = held.substring(0, count);
-    held.delete(0, count);
     return text;
   }
 

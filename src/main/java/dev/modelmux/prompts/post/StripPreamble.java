@@ -36,19 +36,19 @@ final class StripPreamble implements TextProcessor {
         return "";
       }
       if (state == State.PASS) {
-        return drain();
+        return Markers.take(held, held.length());
       }
       int newline = held.indexOf("\n");
       if (newline < 0) {
         if (held.length() > MAX_LINE || cannotBeALeadIn(held.toString().stripLeading())) {
           state = State.PASS;
-          return drain();
+          return Markers.take(held, held.length());
         }
         return "";
       }
       if (!leadIn.matcher(held.substring(0, newline).strip()).matches()) {
         state = State.PASS;
-        return drain();
+        return Markers.take(held, held.length());
       }
       held.delete(0, newline + 1);
       dropped++;
@@ -76,14 +76,8 @@ final class StripPreamble implements TextProcessor {
     return true;
   }
 
-  private String drain() {
-    String text = held.toString();
-    held.setLength(0);
-    return text;
-  }
-
   @Override
   public String finish() {
-    return state == State.GAP ? "" : drain();
+    return state == State.GAP ? "" : Markers.take(held, held.length());
   }
 }

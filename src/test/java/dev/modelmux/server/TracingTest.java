@@ -21,6 +21,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,16 +81,24 @@ class TracingTest {
     return span.getKind() == SpanKind.SERVER && span.getParentSpanId().equals("00f067aa0ba902b7");
   }
 
-  /** The server span ends as the response does, a moment after the client has it. */
+  /**
+   * The server span ends as the response does, a moment after the client has it; an attempt's span ends when its
+   * usage is settled, which may be later still. Waits for the request's span and both attempts'.
+   */
   private static List<SpanData> eventually(InMemorySpanExporter spans) {
     long deadline = System.nanoTime() + 5_000_000_000L;
     while (System.nanoTime() < deadline) {
       List<SpanData> finished = spans.getFinishedSpanItems();
-      if (finished.stream().anyMatch(TracingTest::gateways)) {
+      if (finished.stream().anyMatch(TracingTest::gateways) && attempted(finished, "oa-gpt4") && attempted(finished, "an-claude")) {
         return finished;
       }
-      Thread.onSpinWait();
+      LockSupport.parkNanos(1_000_000);
     }
     return spans.getFinishedSpanItems();
+  }
+
+  private static boolean attempted(List<SpanData> finished, String deployment) {
+    return finished.stream().anyMatch(s -> s.getName().startsWith("chat ")
+        && deployment.equals(s.getAttributes().get(AttributeKey.stringKey("modelmux.deployment"))));
   }
 }

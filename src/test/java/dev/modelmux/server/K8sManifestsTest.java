@@ -1,13 +1,14 @@
 package dev.modelmux.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.testing.Kustomize;
+import dev.modelmux.testing.StrictKubernetes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,32 +31,29 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the pod labels; every secret the config names is provided; the hardening is in place.
  */
 class K8sManifestsTest {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Path VALIDATOR = Path.of("src/test/k8s-validate");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern HASH_SUFFIX = Pattern.compile("(?<=modelmux-(?:config|secrets))-[a-z0-9]{10}\\b");
   private static final Pattern SECRET_ENV = Pattern.compile("(?m)\\b(?:api_key_env|key_env|password_env):\\s*([A-Z0-9_]+)");
 
   @ParameterizedTest
   @ValueSource(strings = {"dev", "prod"})
-  void theOverlayIsConsistentWithTheBaseAndTheGateway(String overlayName) throws IOException {
+  void theOverlayIsConsistentWithTheBaseAndTheGateway(String overlayName) throws Exception {
     Path overlay = Path.of("k8s/overlays", overlayName);
-    JsonNode kustomization = read(overlay.resolve("kustomization.yaml")).get(0);
-    Map<String, JsonNode> resources = new TreeMap<>();
-    load(overlay, kustomization, resources);
-
-    for (JsonNode patch : kustomization.path("patches")) {
-      JsonNode target = read(overlay.resolve(patch.get("path").asText())).get(0);
-      assertThat(resources).as("the patch " + patch + " has a target").containsKey(key(target));
-    }
+    JsonNode kustomization = Kustomize.read(overlay.resolve("kustomization.yaml")).get(0);
+    assertFilesExist(overlay, kustomization);
+    List<JsonNode> rendered = Kustomize.render(overlay);
 
     JsonNode generator = kustomization.path("configMapGenerator").get(0);
     assertThat(generator.get("name").asText()).isEqualTo("modelmux-config");
     String configFile = generator.get("files").get(0).asText();
-    String configText = Files.readString(overlay.resolve(configFile));
+    JsonNode configMap = generated(rendered, "ConfigMap", "modelmux-config");
+    String configText = configMap.at("/data").get(configFile).asText();
     // The image carries prompts/ at /app/prompts (ImageConfigTest); every secret gets a value of its own.
     GatewayConfig config = dev.modelmux.server.ModelMux.configLoader(name -> "value-of-" + name)
         .parse(configText.replace("/app/prompts", Path.of("prompts").toAbsolutePath().toString()));
 
-    JsonNode deployment = resources.get("Deployment/modelmux");
+    JsonNode deployment = object(rendered, "Deployment", "modelmux");
     JsonNode pod = deployment.at("/spec/template/spec");
     JsonNode container = pod.get("containers").get(0);
     Map<String, Integer> ports = new TreeMap<>();
@@ -69,7 +67,8 @@ class K8sManifestsTest {
       String volume = mount.get("name").asText();
       for (JsonNode v : pod.get("volumes")) {
         if (v.get("name").asText().equals(volume) && v.has("configMap")) {
-          assertThat(v.at("/configMap/name").asText()).isEqualTo("modelmux-config");
+          assertThat(v.at("/configMap/name").asText()).as("the pods mount the generated ConfigMap")
+              .isEqualTo(configMap.at("/metadata/name").asText());
           mountPath = mount.get("mountPath").asText();
         }
       }
@@ -92,19 +91,20 @@ class K8sManifestsTest {
 
     Map<String, String> podLabels = labels(deployment.at("/spec/template/metadata/labels"));
     assertThat(podLabels).containsAllEntriesOf(labels(deployment.at("/spec/selector/matchLabels")));
-    for (String service : List.of("Service/modelmux", "Service/modelmux-admin")) {
-      JsonNode spec = resources.get(service).get("spec");
+    for (String service : List.of("modelmux", "modelmux-admin")) {
+      JsonNode spec = object(rendered, "Service", service).get("spec");
       assertThat(podLabels).as(service + " selects the pods").containsAllEntriesOf(labels(spec.get("selector")));
       spec.get("ports").forEach(p -> assertThat(ports).as(service + " targetPort").containsKey(p.get("targetPort").asText()));
     }
-    JsonNode monitor = resources.get("ServiceMonitor/modelmux");
-    assertThat(labels(resources.get("Service/modelmux-admin").at("/metadata/labels")))
+    JsonNode monitor = object(rendered, "ServiceMonitor", "modelmux");
+    assertThat(labels(object(rendered, "Service", "modelmux-admin").at("/metadata/labels")))
         .containsAllEntriesOf(labels(monitor.at("/spec/selector/matchLabels")));
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("admin");
     assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
-    assertThat(podLabels).containsAllEntriesOf(labels(resources.get("PodDisruptionBudget/modelmux").at("/spec/selector/matchLabels")));
-    assertThat(resources.get("PodDisruptionBudget/modelmux").at("/spec/maxUnavailable").asInt()).isEqualTo(1);
-    assertThat(resources.get("HorizontalPodAutoscaler/modelmux").at("/spec/scaleTargetRef/name").asText()).isEqualTo("modelmux");
+    JsonNode budget = object(rendered, "PodDisruptionBudget", "modelmux");
+    assertThat(podLabels).containsAllEntriesOf(labels(budget.at("/spec/selector/matchLabels")));
+    assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+    assertThat(object(rendered, "HorizontalPodAutoscaler", "modelmux").at("/spec/scaleTargetRef/name").asText()).isEqualTo("modelmux");
 
     assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
     assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
@@ -117,36 +117,74 @@ class K8sManifestsTest {
     while (m.find()) {
       needed.add(m.group(1));
     }
-    assertThat(container.at("/envFrom/0/secretRef/name").asText()).isEqualTo("modelmux-secrets");
-    assertThat(provided(overlay, kustomization)).as("every secret the config names is provided").containsAll(needed);
+    String secretName = container.at("/envFrom/0/secretRef/name").asText();
+    assertThat(secretName).startsWith("modelmux-secrets");
+    assertThat(provided(overlay, rendered, secretName)).as("every secret the config names is provided").containsAll(needed);
     assertThat(configText).as("no secret value in a ConfigMap").doesNotContainPattern("(?i)(password|api_key|key_sha256)\\s*:");
   }
 
   /**
-   * Each overlay rendered the way its kustomization says (its resources and the base's, patches merged, the
-   * namespace set, the generated ConfigMap and Secret), then every object validated against the Kubernetes OpenAPI
-   * schema pinned by kubernetes-models (npm, src/test/k8s-validate); a broken object must be refused too.
+   * Each overlay rendered by kustomize, then every object validated against the Kubernetes OpenAPI schema pinned by
+   * kubernetes-models (npm, src/test/k8s-validate) and parsed strictly with fabric8's model (no field its type lacks);
+   * a broken object must be refused by each.
    */
   @ParameterizedTest
   @ValueSource(strings = {"dev", "prod"})
   void everyRenderedObjectMatchesThePinnedKubernetesSchema(String overlayName, @TempDir Path dir) throws Exception {
     Path overlay = Path.of("k8s/overlays", overlayName);
-    List<JsonNode> rendered = render(overlay);
+    List<JsonNode> rendered = Kustomize.render(overlay);
     assertThat(rendered).extracting(d -> d.get("kind").asText()).contains("Deployment", "Service", "ServiceMonitor", "NetworkPolicy",
         "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap");
     ensureValidator();
     Path file = dir.resolve("rendered.yaml");
-    Files.writeString(file, yamlDocuments(rendered));
+    Files.writeString(file, Kustomize.yamlDocuments(rendered));
     Validation valid = validate(file);
     assertThat(valid.exit).as(valid.output).isZero();
     assertThat(valid.output).doesNotContain("invalid:").contains("valid: apps/v1/Deployment modelmux");
+    for (JsonNode object : rendered) {
+      assertThat(StrictKubernetes.problem(object)).as("strict parse of " + Kustomize.key(object)).isEmpty();
+    }
 
-    ObjectNode broken = (ObjectNode) rendered.stream().filter(d -> d.get("kind").asText().equals("Deployment")).findFirst().orElseThrow().deepCopy();
+    JsonNode deployment = object(rendered, "Deployment", "modelmux");
+    ObjectNode broken = deployment.deepCopy();
     ((ObjectNode) broken.get("spec")).put("replicas", "three");
-    Files.writeString(file, yamlDocuments(List.of(broken)));
+    Files.writeString(file, Kustomize.yamlDocuments(List.of(broken)));
     Validation refused = validate(file);
     assertThat(refused.exit).as("the validator refuses a broken object").isEqualTo(1);
     assertThat(refused.output).contains("invalid: apps/v1/Deployment modelmux").contains("replicas");
+    assertThat(StrictKubernetes.problem(broken)).as("the strict parse refuses a wrong type too").isPresent();
+
+    ObjectNode misspelt = deployment.deepCopy();
+    ObjectNode container = (ObjectNode) misspelt.at("/spec/template/spec/containers/0");
+    container.set("readinesProbe", container.remove("readinessProbe"));
+    assertThat(StrictKubernetes.problem(misspelt)).as("a misspelt field is refused, naming where it is").hasValueSatisfying(p ->
+        assertThat(p).contains("readinesProbe").contains("spec.template.spec.containers[0]"));
+  }
+
+  /** kustomize names the generated ConfigMap by its content's hash, so a config change is a new pod template: a rollout. */
+  @org.junit.jupiter.api.Test
+  void aConfigChangeRenamesTheConfigMapSoThePodsRoll(@TempDir Path dir) throws Exception {
+    assumeTrue(Kustomize.kubectlAvailable(), "kubectl (with kustomize built in) is not on the PATH");
+    copyTree(Path.of("k8s"), dir.resolve("k8s"));
+    Path overlay = dir.resolve("k8s/overlays/dev");
+    String before = mountedConfigMap(Kustomize.renderWithKubectl(overlay));
+    Path config = overlay.resolve("gateway.yaml");
+    Files.writeString(config, Files.readString(config).replace("drain_ms: 30000", "drain_ms: 29000"));
+    List<JsonNode> after = Kustomize.renderWithKubectl(overlay);
+    assertThat(before).startsWith("modelmux-config-");
+    assertThat(mountedConfigMap(after)).isNotEqualTo(before).isEqualTo(generated(after, "ConfigMap", "modelmux-config").at("/metadata/name").asText());
+  }
+
+  /** Where kubectl is missing the tests render with {@link Kustomize#renderOwn}; it must say what kustomize says. */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod"})
+  void theFallbackRenderAgreesWithKustomize(String overlayName) throws Exception {
+    assumeTrue(Kustomize.kubectlAvailable(), "kubectl (with kustomize built in) is not on the PATH");
+    Path overlay = Path.of("k8s/overlays", overlayName);
+    Map<String, JsonNode> kustomize = byKey(Kustomize.renderWithKubectl(overlay));
+    Map<String, JsonNode> own = byKey(Kustomize.renderOwn(overlay));
+    assertThat(own.keySet()).isEqualTo(kustomize.keySet());
+    own.forEach((key, object) -> assertThat(object).as(key).isEqualTo(kustomize.get(key)));
   }
 
   private record Validation(int exit, String output) {}
@@ -169,88 +207,63 @@ class K8sManifestsTest {
         .as("npm ci in " + VALIDATOR + ", see target/npm-ci-k8s.log").isTrue();
   }
 
-  /**
-   * What kustomize renders for these overlays, for the features they use: resources (recursively), strategic-merge
-   * patches (maps merged, which is all these patches need), the namespace and common labels, and the generators.
-   */
-  private static List<JsonNode> render(Path overlay) throws IOException {
-    JsonNode kustomization = read(overlay.resolve("kustomization.yaml")).get(0);
-    List<JsonNode> out = new ArrayList<>();
-    collect(overlay, kustomization, out);
-    for (JsonNode patch : kustomization.path("patches")) {
-      JsonNode change = read(overlay.resolve(patch.get("path").asText())).get(0);
-      out.stream().filter(d -> key(d).equals(key(change))).forEach(d -> merge((ObjectNode) d, change));
-    }
-    for (JsonNode generator : kustomization.path("configMapGenerator")) {
-      ObjectNode map = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "ConfigMap");
-      map.putObject("metadata").put("name", generator.get("name").asText());
-      ObjectNode data = map.putObject("data");
-      for (JsonNode f : generator.get("files")) {
-        data.put(f.asText(), Files.readString(overlay.resolve(f.asText())));
-      }
-      out.add(map);
-    }
-    for (JsonNode generator : kustomization.path("secretGenerator")) {
-      ObjectNode secret = YAML.createObjectNode().put("apiVersion", "v1").put("kind", "Secret").put("type", "Opaque");
-      secret.putObject("metadata").put("name", generator.get("name").asText());
-      ObjectNode data = secret.putObject("stringData");
-      generator.path("literals").forEach(l -> data.put(l.asText().split("=", 2)[0], l.asText().split("=", 2)[1]));
-      out.add(secret);
-    }
-    String namespace = kustomization.path("namespace").asText(null);
-    for (JsonNode d : out) {
-      if (namespace != null && !d.get("kind").asText().equals("Namespace")) {
-        ((ObjectNode) d.get("metadata")).put("namespace", namespace);
-      }
-    }
+  private static Map<String, String> labels(JsonNode node) {
+    Map<String, String> out = new TreeMap<>();
+    node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
     return out;
   }
 
-  private static void collect(Path dir, JsonNode kustomization, List<JsonNode> out) throws IOException {
+
+  /** Every file a kustomization names exists (kustomize would refuse to render; this says which). */
+  private static void assertFilesExist(Path dir, JsonNode kustomization) throws IOException {
     for (JsonNode resource : kustomization.path("resources")) {
       Path path = dir.resolve(resource.asText()).normalize();
+      assertThat(path).as("a resource of " + dir).exists();
       if (Files.isDirectory(path)) {
-        JsonNode inner = read(path.resolve("kustomization.yaml")).get(0);
-        int from = out.size();
-        collect(path, inner, out);
-        for (JsonNode pairs : inner.path("labels")) {
-          for (JsonNode d : out.subList(from, out.size())) {
-            ObjectNode labels = ((ObjectNode) d.get("metadata")).with("labels");
-            pairs.get("pairs").fields().forEachRemaining(e -> labels.set(e.getKey(), e.getValue()));
-          }
-        }
-      } else {
-        out.addAll(read(path));
+        assertFilesExist(path, Kustomize.read(path.resolve("kustomization.yaml")).get(0));
       }
+    }
+    for (JsonNode patch : kustomization.path("patches")) {
+      assertThat(dir.resolve(patch.get("path").asText())).as("a patch of " + dir).exists();
+    }
+    for (JsonNode generator : kustomization.path("configMapGenerator")) {
+      generator.path("files").forEach(f -> assertThat(dir.resolve(f.asText())).exists());
     }
   }
 
-  private static void merge(ObjectNode into, JsonNode change) {
-    change.fields().forEachRemaining(e -> {
-      JsonNode current = into.get(e.getKey());
-      if (current instanceof ObjectNode object && e.getValue().isObject()) {
-        merge(object, e.getValue());
-      } else {
-        into.set(e.getKey(), e.getValue());
+  private static JsonNode object(List<JsonNode> rendered, String kind, String name) {
+    return rendered.stream().filter(d -> Kustomize.key(d).equals(kind + "/" + name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + kind + "/" + name + " rendered"));
+  }
+
+  /** A generated object: kustomize appends a hash of its content to the name. */
+  private static JsonNode generated(List<JsonNode> rendered, String kind, String name) {
+    List<JsonNode> found = rendered.stream().filter(d -> d.get("kind").asText().equals(kind))
+        .filter(d -> generatedName(d.at("/metadata/name").asText()).equals(name)).toList();
+    assertThat(found).as("one generated " + kind + " " + name).hasSize(1);
+    return found.get(0);
+  }
+
+  private static String generatedName(String name) {
+    return HASH_SUFFIX.matcher(name).replaceAll("");
+  }
+
+  private static String mountedConfigMap(List<JsonNode> rendered) {
+    for (JsonNode v : object(rendered, "Deployment", "modelmux").at("/spec/template/spec/volumes")) {
+      if (v.has("configMap")) {
+        return v.at("/configMap/name").asText();
       }
-    });
-  }
-
-  private static String yamlDocuments(List<JsonNode> docs) throws IOException {
-    StringBuilder out = new StringBuilder();
-    for (JsonNode d : docs) {
-      out.append("---\n").append(YAML.writeValueAsString(d).replaceFirst("^---\n", ""));
     }
-    return out.toString();
+    throw new AssertionError("the Deployment mounts no ConfigMap");
   }
 
-  private static Set<String> provided(Path overlay, JsonNode kustomization) throws IOException {
+  /** The keys of the Secret the pods read: generated in the overlay, or listed in secrets.required when made outside git. */
+  private static Set<String> provided(Path overlay, List<JsonNode> rendered, String secretName) throws IOException {
     Set<String> keys = new HashSet<>();
-    for (JsonNode generator : kustomization.path("secretGenerator")) {
-      if (generator.get("name").asText().equals("modelmux-secrets")) {
-        generator.path("literals").forEach(l -> keys.add(l.asText().split("=", 2)[0]));
-      }
-    }
+    rendered.stream().filter(d -> Kustomize.key(d).equals("Secret/" + secretName)).forEach(secret -> {
+      secret.path("data").fieldNames().forEachRemaining(keys::add);
+      secret.path("stringData").fieldNames().forEachRemaining(keys::add);
+    });
     Path required = overlay.resolve("secrets.required");
     if (Files.exists(required)) {
       Files.readAllLines(required).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(keys::add);
@@ -258,45 +271,32 @@ class K8sManifestsTest {
     return keys;
   }
 
-  /** The resources of a kustomization and, recursively, of the kustomizations it names. */
-  private static void load(Path dir, JsonNode kustomization, Map<String, JsonNode> into) throws IOException {
-    for (JsonNode resource : kustomization.path("resources")) {
-      Path path = dir.resolve(resource.asText()).normalize();
-      assertThat(path).as("a resource of " + dir).exists();
-      if (Files.isDirectory(path)) {
-        load(path, read(path.resolve("kustomization.yaml")).get(0), into);
-      } else {
-        for (JsonNode doc : read(path)) {
-          assertThat(doc.has("apiVersion") && doc.has("kind") && doc.at("/metadata/name").isTextual()).as(path.toString()).isTrue();
-          into.put(key(doc), doc);
-        }
+  /** Objects by kind and name, with kustomize's hash suffixes taken off and a Secret's data as plain strings. */
+  private static Map<String, JsonNode> byKey(List<JsonNode> rendered) throws IOException {
+    Map<String, JsonNode> out = new TreeMap<>();
+    for (JsonNode d : rendered) {
+      ObjectNode copy = (ObjectNode) JSON.readTree(HASH_SUFFIX.matcher(JSON.writeValueAsString(d)).replaceAll(""));
+      if (copy.get("kind").asText().equals("Secret") && copy.has("data")) {
+        ObjectNode plain = copy.putObject("stringData");
+        d.get("data").fields().forEachRemaining(e ->
+            plain.put(e.getKey(), new String(java.util.Base64.getDecoder().decode(e.getValue().asText()), java.nio.charset.StandardCharsets.UTF_8)));
+        copy.remove("data");
       }
+      out.put(Kustomize.key(copy), copy);
     }
-    for (JsonNode generator : kustomization.path("configMapGenerator")) {
-      generator.path("files").forEach(f -> assertThat(dir.resolve(f.asText())).exists());
-    }
-  }
-
-  private static String key(JsonNode doc) {
-    return doc.get("kind").asText() + "/" + doc.at("/metadata/name").asText();
-  }
-
-  private static Map<String, String> labels(JsonNode node) {
-    Map<String, String> out = new TreeMap<>();
-    node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
     return out;
   }
 
-  private static List<JsonNode> read(Path file) throws IOException {
-    List<JsonNode> docs = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
-      while (it.hasNext()) {
-        JsonNode doc = it.next();
-        if (doc != null && !doc.isNull() && !doc.isEmpty()) {
-          docs.add(doc);
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (var paths = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
         }
       }
     }
-    return docs;
   }
 }

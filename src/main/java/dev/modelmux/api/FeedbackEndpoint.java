@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/feedback}: a thumbs up or down, a hallucination flag with the flagged spans, a correction or a
- * comment on one answer, by the request id every answer carries ({@code x-request-id}). 201 stored; 404 no such
- * answer in the log; 400 a bad body; 503 without an interaction log. Errors speak the caller's dialect (Anthropic
+ * comment on one answer, by the request id every answer carries ({@code x-request-id}), from the client key that asked
+ * for it. 201 stored; 404 no such answer in the log, or another key's; 400 a bad body; 503 without an interaction log. Errors speak the caller's dialect (Anthropic
  * when it sends {@code anthropic-version} or {@code x-api-key}).
  */
 public final class FeedbackEndpoint implements Handler<RoutingContext> {
@@ -39,14 +39,15 @@ public final class FeedbackEndpoint implements Handler<RoutingContext> {
           + "configured (an interactions: section)."));
       return;
     }
+    ClientKey key = ClientAuth.key(ctx);
+    String keyId = key == null ? null : key.id();
     Feedback feedback;
     try {
       JsonObject body = ctx.body().asJsonObject();
       if (body == null) {
         throw new IllegalArgumentException("The body must be a JSON object.");
       }
-      ClientKey key = ClientAuth.key(ctx);
-      feedback = Feedback.parse(body, key == null ? "anonymous" : key.id(), System.currentTimeMillis());
+      feedback = Feedback.parse(body, keyId == null ? "anonymous" : keyId, System.currentTimeMillis());
     } catch (DecodeException | ClassCastException e) {
       fail(ctx, dialect, GatewayError.invalid("The body is not valid JSON.", null, null));
       return;
@@ -55,13 +56,13 @@ public final class FeedbackEndpoint implements Handler<RoutingContext> {
       return;
     }
     // The client may vote before its request has fully ended and left the log's queue: wait for that, so its id is known.
-    log.stored(feedback.requestId()).compose(v -> log.store().feedback(feedback)).onComplete(stored -> {
+    log.stored(feedback.requestId()).compose(v -> log.store().feedback(feedback, keyId)).onComplete(stored -> {
       if (stored.failed()) {
         LOG.warn("feedback for request_id={} could not be stored: {}", feedback.requestId(), stored.cause().getMessage());
         fail(ctx, dialect, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable; try again later."));
       } else if (!stored.result()) {
         fail(ctx, dialect, GatewayError.of(404, ErrorKind.NOT_FOUND, "No answer with request id '" + feedback.requestId()
-            + "' is in the interaction log (it may not have been sampled, or is older than the retention).").withParam("request_id"));
+            + "' for this API key is in the interaction log (it may not have been sampled, or is older than the retention).").withParam("request_id"));
       } else {
         ctx.response().setStatusCode(201);
         ctx.json(new JsonObject().put("request_id", feedback.requestId()).put("user", feedback.user()).put("status", "recorded"));

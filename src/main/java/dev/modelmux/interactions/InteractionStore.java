@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /** The interaction log's storage, one schema and the same SQL on SQLite (embedded) and PostgreSQL. */
 public final class InteractionStore {
@@ -30,9 +31,14 @@ public final class InteractionStore {
     });
   }
 
-  /** Stores (or replaces) one user's feedback; false when no interaction has that request id. */
-  public Future<Boolean> feedback(Feedback feedback) {
-    return sql.query(Sql.EXISTS, List.of(feedback.requestId())).compose(exists -> exists.isEmpty()
+  /**
+   * Stores (or replaces) one user's feedback on an answer the same client key asked for ({@code clientKey} null: no
+   * key, as with {@code auth: none}); false when there is no such answer: none has that request id, or another key's
+   * does, which a caller cannot tell apart, so request ids say nothing about other clients' traffic.
+   */
+  public Future<Boolean> feedback(Feedback feedback, String clientKey) {
+    return sql.query(Sql.CLIENT_KEY, List.of(feedback.requestId())).compose(found -> found.isEmpty()
+        || !Objects.equals(found.getJsonObject(0).getString("client_key"), clientKey)
         ? Future.succeededFuture(false)
         : sql.update(Sql.UPSERT_FEEDBACK, Sql.feedbackValues(feedback)).map(true));
   }

@@ -17,6 +17,7 @@ final class Sql {
       + String.join(", ", COLUMNS.stream().map(c -> "?").toList()) + ") ON CONFLICT (request_id) DO NOTHING";
   static final String FIND = "SELECT * FROM interactions WHERE request_id = ?";
   static final String FIND_FEEDBACK = "SELECT * FROM feedback WHERE request_id = ? ORDER BY created_at, user_name";
+  static final String CLIENT_KEY = "SELECT client_key FROM interactions WHERE request_id = ?";
   static final String EXISTS = "SELECT 1 FROM interactions WHERE request_id = ?";
   static final String UPSERT_FEEDBACK = "INSERT INTO feedback (request_id, user_name, rating, hallucination, spans, correction, comment, "
       + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, user_name) DO UPDATE SET rating = excluded.rating, "

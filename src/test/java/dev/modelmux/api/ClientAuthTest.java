@@ -19,6 +19,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.security.MessageDigest;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Client keys over real HTTP: each status in both dialects, protected mode, mode none, and no key in any log line. */
 @ExtendWith(VertxExtension.class)
@@ -135,6 +137,26 @@ class ClientAuthTest {
     assertThat(ok.json().getString("type")).isEqualTo("message");
     assertThat(anthropic("code-reasoning", "authorization", "Bearer " + CI_KEY).status()).isEqualTo(200);
     assertNoKeyInTheLogs();
+  }
+
+  @Test
+  void feedbackIsTakenOnlyFromTheKeyThatAsked(@TempDir Path dir) {
+    start(KEYS + "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n", true);
+    Reply answer = openAi("solo", "authorization", "Bearer " + IDE_KEY);
+    assertThat(answer.status()).isEqualTo(200);
+    String feedback = new JsonObject().put("request_id", answer.headers().get("x-request-id")).put("rating", "down").encode();
+
+    Reply other = await(client.post("/v1/feedback", feedback, "application/json",
+        MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + CI_KEY)));
+    assertThat(other.status()).as("another key cannot vote on the answer, nor learn that it exists").isEqualTo(404);
+    assertThat(other.json().getJsonObject("error").getString("param")).isEqualTo("request_id");
+    Reply none = await(client.post("/v1/feedback", feedback, "application/json"));
+    assertThat(none.status()).isEqualTo(401);
+
+    Reply own = await(client.post("/v1/feedback", feedback, "application/json",
+        MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + IDE_KEY)));
+    assertThat(own.status()).as(own.body().toString()).isEqualTo(201);
+    assertThat(own.json().getString("user")).isEqualTo("ide-extension");
   }
 
   @Test

@@ -68,13 +68,24 @@ abstract class InteractionStoreContract {
   }
 
   @Test
+  void onlyTheClientKeyThatAskedMayGiveFeedback() {
+    await(store().write(List.of(row(interaction("keyed", NOW, "code", "d", "ide-extension", 1, 1, 0), 1.0))));
+    Feedback vote = new Feedback("keyed", "ana", "down", true, new JsonArray(), null, null, NOW);
+    assertThat(await(store().feedback(vote, "ci"))).as("another key's answer").isFalse();
+    assertThat(await(store().feedback(vote, null))).as("no key").isFalse();
+    assertThat(await(store().find("keyed")).getJsonArray("feedback")).isEmpty();
+    assertThat(await(store().feedback(vote, "ide-extension"))).isTrue();
+    assertThat(await(store().find("keyed")).getJsonArray("feedback")).hasSize(1);
+  }
+
+  @Test
   void oneVotePerUserAndRequestASecondReplacesTheFirst() {
     await(store().write(List.of(row(interaction("r3", NOW, "code", "d", null, 1, 1, 0), 1.0))));
-    assertThat(await(store().feedback(new Feedback("r3", "ana", "up", false, new JsonArray(), null, null, NOW)))).isTrue();
-    assertThat(await(store().feedback(new Feedback("r3", "bo", "down", false, new JsonArray(), null, "meh", NOW + 1)))).isTrue();
+    assertThat(await(store().feedback(new Feedback("r3", "ana", "up", false, new JsonArray(), null, null, NOW), null))).isTrue();
+    assertThat(await(store().feedback(new Feedback("r3", "bo", "down", false, new JsonArray(), null, "meh", NOW + 1), null))).isTrue();
     JsonArray spans = new JsonArray().add(new JsonObject().put("start", 0).put("end", 6));
-    assertThat(await(store().feedback(new Feedback("r3", "ana", "down", true, spans, "the real answer", null, NOW + 2)))).isTrue();
-    assertThat(await(store().feedback(new Feedback("unknown", "ana", "up", false, new JsonArray(), null, null, NOW)))).isFalse();
+    assertThat(await(store().feedback(new Feedback("r3", "ana", "down", true, spans, "the real answer", null, NOW + 2), null))).isTrue();
+    assertThat(await(store().feedback(new Feedback("unknown", "ana", "up", false, new JsonArray(), null, null, NOW), null))).isFalse();
     JsonArray feedback = await(store().find("r3")).getJsonArray("feedback");
     assertThat(feedback).hasSize(2);
     JsonObject ana = feedback.stream().map(JsonObject.class::cast).filter(f -> f.getString("user_name").equals("ana")).findFirst().orElseThrow();
@@ -114,11 +125,11 @@ abstract class InteractionStoreContract {
   void retentionForgetsOldInteractionsWithTheirFeedback() {
     await(store().write(List.of(row(interaction("keep", NOW, "code", "d", null, 1, 1, 0), 1.0),
         row(interaction("forget", NOW - 31 * DAY, "code", "d", null, 1, 1, 0), 1.0))));
-    await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW)));
+    await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW), null));
     assertThat(await(store().forgetBefore(NOW - 30 * DAY))).isEqualTo(1);
     assertThat(await(store().find("forget"))).isNull();
     assertThat(await(store().find("keep"))).isNotNull();
-    assertThat(await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW)))).isFalse();
+    assertThat(await(store().feedback(new Feedback("forget", "ana", "up", false, new JsonArray(), null, null, NOW), null))).isFalse();
   }
 
   @Test
@@ -126,8 +137,8 @@ abstract class InteractionStoreContract {
     Interaction flagged = interaction("flagged", NOW, "code", "gpt4-a", null, 1, 1, 0);
     Interaction downVoted = interaction("downvoted", NOW - 1, "code", "gpt35", null, 1, 1, 0);
     await(store().write(List.of(row(flagged, 1.0), row(downVoted, 1.0))));
-    await(store().feedback(new Feedback("flagged", "ana", null, true, new JsonArray(), null, null, NOW)));
-    await(store().feedback(new Feedback("downvoted", "bo", "down", false, new JsonArray(), null, null, NOW)));
+    await(store().feedback(new Feedback("flagged", "ana", null, true, new JsonArray(), null, null, NOW), null));
+    await(store().feedback(new Feedback("downvoted", "bo", "down", false, new JsonArray(), null, null, NOW), null));
     Reviews reviews = new Reviews(store());
 
     JsonArray queue = await(reviews.queue(new Reviews.Filter(null, null, null, null, null, null)));
@@ -156,7 +167,7 @@ abstract class InteractionStoreContract {
     }
     await(store().write(newer));
     await(store().write(List.of(row(interaction("old-flag", NOW - DAY, "code", "d", null, 1, 1, 0), 1.0))));
-    await(store().feedback(new Feedback("old-flag", "ana", null, true, new JsonArray(), null, null, NOW)));
+    await(store().feedback(new Feedback("old-flag", "ana", null, true, new JsonArray(), null, null, NOW), null));
     JsonArray queue = await(new Reviews(store()).queue(new Reviews.Filter(null, null, null, null, null, null)));
     assertThat(queue.getJsonObject(0).getString("request_id")).isEqualTo("old-flag");
   }

@@ -14,8 +14,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 /**
- * Hedging for one request: if the primary has no content after a delay, the next candidate starts too (only if its
- * breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
+ * Hedging for one request: if the primary has sent no answer text after a delay, the next candidate starts too (only
+ * if its breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
  */
 final class HedgedRace {
   /** Starts an attempt on a candidate; {@code onCommit} runs when it takes the client's response. */
@@ -66,14 +66,15 @@ final class HedgedRace {
 
   private void startSecond(Candidate next, Promise<AttemptResult> outcome) {
     Deployment deployment = next.deployment();
-    if (client.committed() || client.gone() || primary.result().isComplete() || !breakers.allows(deployment.id())) {
-      return;
+    if (client.committed() || client.gone() || primary.result().isComplete() || primary.attempt().answering()
+        || !breakers.allows(deployment.id())) {
+      return; // a primary whose text post-processing holds is answering, not slow
     }
     budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
       if (!(answer instanceof ReserveResult.Granted granted)) {
         return; // never hedge without headroom for the second request
       }
-      if (client.committed() || client.gone() || primary.result().isComplete()) {
+      if (client.committed() || client.gone() || primary.result().isComplete() || primary.attempt().answering()) {
         budgets.settle(granted.reservation(), 0);
         return;
       }

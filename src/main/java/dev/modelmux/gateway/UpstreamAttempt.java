@@ -174,6 +174,11 @@ final class UpstreamAttempt {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
+  /** Whether the provider has sent answer text, though post-processing may hold it from the client still. */
+  boolean answering() {
+    return translator.answerStarted();
+  }
+
   /** Another attempt won the race: stop the provider and step aside without touching the client. */
   void lose() {
     if (stop(true)) {

@@ -109,6 +109,7 @@ public final class ChatService {
       client.fail(notFound);
       AccessLog.log(client, 404, Usage.UNKNOWN, elapsedMs(startNanos), "unknown_model");
       unrouted.request("unknown_model");
+      keys.finished(clientKeyId, null, client, "unknown_model");
       return;
     }
     client.route(route.name());
@@ -141,6 +142,7 @@ public final class ChatService {
       client.fail(refusal);
       AccessLog.log(client, refusal.status(), Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
       unrouted.request("rejected");
+      keys.finished(clientKeyId, null, client, "secret_refused");
       if (recording != null) {
         interactions.record(recording.of(refusal.status(), "secret_refused", null));
       }

@@ -24,6 +24,13 @@ class KeyLimitsTest {
   private static final String OPENAI_KEY = GatewayFixture.KEYS.get("KEY_A");
   private static final String ANTHROPIC_KEY = GatewayFixture.KEYS.get("KEY_B");
 
+  private static final String DEPLOYMENTS = GatewayFixture.STANDARD + """
+        - name: guarded
+          guard: { secrets: block }
+          tiers:
+            - [a-gpt4]
+      """;
+
   private RedisServer redis;
   private GatewayFixture first;
   private ModelMux second;
@@ -44,8 +51,8 @@ class KeyLimitsTest {
               key_env: KEY_B
               limits: { rpm: 1, tpm: 100000 }
         """;
-    first = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, GatewayFixture.STANDARD, extra));
-    second = await(GatewayFixture.gateway(vertx, first.emulator, GatewayFixture.STANDARD, extra));
+    first = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, DEPLOYMENTS, extra));
+    second = await(GatewayFixture.gateway(vertx, first.emulator, DEPLOYMENTS, extra));
     toFirst = new TestClient(vertx, first.port());
     toSecond = new TestClient(vertx, second.port());
   }
@@ -96,6 +103,24 @@ class KeyLimitsTest {
         .contains("modelmux_key_tokens_total{direction=\"in\",key=\"ide\"} " + in + ".0")
         .contains("modelmux_key_spend_usd_total{key=\"ide\"}")
         .contains("modelmux_key_requests_total{key=\"ci\"").as("ids from the config only").doesNotContain("key=\"-\"");
+  }
+
+  @Test
+  void requestsRefusedBeforeRoutingAreCountedUnderTheKeyToo() {
+    MultiMap auth = MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + ANTHROPIC_KEY);
+    String secret = "AKIA" + "Z7QX3MPL4KWN2RVB";
+    Reply blocked = await(toFirst.post("/v1/chat/completions", new JsonObject().put("model", "guarded").put("messages", new JsonArray()
+        .add(new JsonObject().put("role", "user").put("content", "deploy with " + secret))).encode(), "application/json", auth));
+    assertThat(blocked.status()).isEqualTo(400);
+    Reply unknown = await(toFirst.post("/v1/chat/completions", new JsonObject().put("model", "no-such-route").put("messages", new JsonArray()
+        .add(new JsonObject().put("role", "user").put("content", "hi"))).encode(), "application/json", auth));
+    assertThat(unknown.status()).isEqualTo(404);
+    String metrics = await(toFirst.get("/metrics")).body().toString();
+    assertThat(metrics).contains("modelmux_key_requests_total{key=\"ci\",outcome=\"secret_refused\"} 1.0")
+        .contains("modelmux_key_requests_total{key=\"ci\",outcome=\"unknown_model\"} 1.0")
+        .doesNotContain(secret);
+    assertThat(await(toFirst.get("/admin/keys")).json().getJsonArray("keys").getJsonObject(1).getJsonObject("since_start")
+        .getLong("requests")).isEqualTo(2);
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.core.ChatRequest;
-import dev.modelmux.core.Usage;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayException;
@@ -18,7 +17,6 @@ import dev.modelmux.tokens.PromptTokens;
 import dev.modelmux.core.PromptChoice;
 import dev.modelmux.metrics.GenAiMeters;
 import dev.modelmux.metrics.GuardMeters;
-import dev.modelmux.core.Interaction;
 import dev.modelmux.core.InteractionSink;
 import dev.modelmux.prompts.RouteGuard;
 import dev.modelmux.prompts.TaskCall;
@@ -57,7 +55,7 @@ public final class ChatService {
   private final KeyAccounts keys;
   private final GuardMeters guardMeters;
   private final InteractionSink interactions;
-  private final GenAiMeters genAi;
+  private final RequestEnds ends;
   private final io.opentelemetry.api.trace.Tracer tracer;
 
   /**
@@ -73,7 +71,7 @@ public final class ChatService {
       RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys,
       GuardMeters guardMeters, InteractionSink interactions, GenAiMeters genAi, io.opentelemetry.api.trace.Tracer tracer) {
     this.tracer = tracer;
-    this.genAi = genAi;
+    this.ends = new RequestEnds(routes, unrouted, keys, interactions, genAi);
     this.guardMeters = guardMeters;
     this.interactions = interactions;
     this.exchanges = exchanges;
@@ -107,9 +105,7 @@ public final class ChatService {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
       client.fail(notFound);
-      AccessLog.log(client, 404, Usage.UNKNOWN, elapsedMs(startNanos), "unknown_model");
-      unrouted.request("unknown_model");
-      keys.finished(clientKeyId, null, client, "unknown_model");
+      ends.refused(client, 404, "unknown_model", "unknown_model", null, startNanos);
       return;
     }
     client.route(route.name());
@@ -140,12 +136,7 @@ public final class ChatService {
     Recording recording = recorded ? new Recording(client, sent, task, findings, startNanos) : null;
     if (refusal != null) {
       client.fail(refusal);
-      AccessLog.log(client, refusal.status(), Usage.UNKNOWN, elapsedMs(startNanos), "secret_refused");
-      unrouted.request("rejected");
-      keys.finished(clientKeyId, null, client, "secret_refused");
-      if (recording != null) {
-        interactions.record(recording.of(refusal.status(), "secret_refused", null));
-      }
+      ends.refused(client, refusal.status(), "secret_refused", "rejected", recording, startNanos);
       return;
     }
     dispatch(client, route, sent, task, clientKeyId, startNanos, recording);
@@ -174,15 +165,7 @@ public final class ChatService {
       exchanges.closed(client);
       route.meters().fallbacks(client.fallbacks());
       if (done.succeeded()) {
-        AttemptResult result = done.result();
-        String outcome = result.errorAfterCommit() == null ? "ok" : "failed_mid_stream";
-        AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
-        route.meters().request(outcome);
-        keys.finished(clientKeyId, keyHold.get(), client, outcome);
-        if (recording != null) {
-          interactions.record(recording.of(200, outcome, PromptFilters.raw(result)));
-        }
-        genAi(client, route, result.errorAfterCommit(), result.usage().promptTokens(), result.usage().completionTokens(), startNanos);
+        ends.answered(client, route, keyHold.get(), done.result(), recording, startNanos);
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -196,58 +179,10 @@ public final class ChatService {
         } else {
           client.fail(error);
         }
-        String outcome = client.shutDown() ? "shutdown" : client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
-        int status = ErrorResponses.status(request.dialect(), error);
-        AccessLog.log(client, status, Usage.UNKNOWN, elapsedMs(startNanos), outcome);
-        route.meters().request(outcome);
-        keys.finished(clientKeyId, keyHold.get(), client, keyRefused.get() ? "key_refused" : outcome);
-        if (recording != null) {
-          interactions.record(recording.of(client.committed() ? 200 : status, outcome, null));
-        }
-        genAi(client, route, error, client.promptTokensBilled(), client.completionTokensBilled(), startNanos);
+        ends.failed(client, route, keyHold.get(), keyRefused.get(), error, ErrorResponses.status(request.dialect(), error), recording,
+            startNanos);
       }
     });
-  }
-
-  private void genAi(ClientChannel client, Route route, GatewayError error, long promptTokens, long completionTokens, long startNanos) {
-    Deployment answered = client.deploymentId() == null ? null : routes.deployment(client.deploymentId());
-    if (genAi == null) {
-      return;
-    }
-    String provider = answered == null ? null : switch (answered.config().provider()) {
-      case OPENAI -> "openai";
-      case AZURE -> "azure.ai.openai";
-      case ANTHROPIC -> "anthropic";
-    };
-    genAi.request(provider, route.name(), answered == null ? null : answered.config().model(),
-        error == null ? null : error.kind().name().toLowerCase(java.util.Locale.ROOT), promptTokens, completionTokens,
-        client.ttftMs(), elapsedMs(startNanos), client.request().stream());
-  }
-
-  /** What a recorded request's interaction is taken from when it ends. */
-  private record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<String> findings, long startNanos) {
-    Interaction of(int status, String outcome, String rawOutput) {
-      long totalMs = elapsedMs(startNanos);
-      ChatRequest rendered = sentByTheAnswerer();
-      return new Interaction(client.request().requestId(), System.currentTimeMillis() - totalMs, client.request().dialect(),
-          client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
-          client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings,
-          rendered == null ? null : rendered.body(),
-          client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs,
-          task == null ? null : new io.vertx.core.json.JsonObject(new java.util.LinkedHashMap<>(task.variables())), rawOutput);
-    }
-
-    /**
-     * A task call's rendering for the variant that answered (the last one tried), or null when none was (the client's
-     * own body may hold what the guard took out); a plain request as sent, after the guard.
-     */
-    private ChatRequest sentByTheAnswerer() {
-      if (task == null) {
-        return sent;
-      }
-      return client.prompt() == null ? null : task.task().variants().stream().filter(v -> v.label().equals(client.prompt()))
-          .findFirst().map(task::renderFor).orElse(null);
-    }
   }
 
   /** A request refused before routing (bad input), for the metrics. */
@@ -285,9 +220,5 @@ public final class ChatService {
         "This model's maximum context length is " + plan.largestWindow() + " tokens. However, your messages resulted in "
             + plan.promptTokens() + " tokens" + output + " (route '" + route.name() + "'). Please reduce the length of the messages or completion.",
         "messages", "context_length_exceeded", 0);
-  }
-
-  private static long elapsedMs(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1_000_000;
   }
 }

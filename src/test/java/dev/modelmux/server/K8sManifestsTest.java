@@ -25,10 +25,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Consistency checks on k8s/ that would catch real mistakes, for each overlay with the base: every file a
- * kustomization names exists and every patch has a target; the overlay's gateway config loads; the container ports
- * are the config's; the probes ask paths the gateway serves; the grace period outlasts the drain; selectors match
- * the pod labels; every secret the config names is provided; the hardening is in place.
+ * k8s/ as {@code kubectl apply -k} would send it (rendered by kustomize, {@link Kustomize}), for each overlay:
+ * consistency checks that would catch real mistakes (every file a kustomization names exists; the generated config
+ * loads; the container ports are the config's; the probes ask paths the gateway serves; the grace period outlasts the
+ * drain; selectors match the pod labels; the pods mount the generated ConfigMap and a config change renames it; every
+ * secret the config names is provided; the hardening), then every object against the pinned Kubernetes schema and
+ * parsed strictly ({@link StrictKubernetes}).
  */
 class K8sManifestsTest {
   private static final Path VALIDATOR = Path.of("src/test/k8s-validate");

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /v1/feedback}: a thumbs up or down, a hallucination flag with the flagged spans, a correction or a
  * comment on one answer, by the request id every answer carries ({@code x-request-id}), from the client key that asked
- * for it. 201 stored; 404 no such answer in the log, or another key's; 400 a bad body; 503 without an interaction log. Errors speak the caller's dialect (Anthropic
- * when it sends {@code anthropic-version} or {@code x-api-key}).
+ * for it. 201 stored; 404 no such answer in the log, or another key's; 400 a bad body; 503 without an interaction log.
+ * Errors speak the caller's dialect (Anthropic when it sends {@code anthropic-version} or {@code x-api-key}).
  */
 public final class FeedbackEndpoint implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FeedbackEndpoint.class);

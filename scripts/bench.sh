@@ -32,10 +32,35 @@
 # GATEWAY_JVM: the java command and flags of the JVMs of these two cases (the load generator keeps the flags
 # of the other cases); by default SerialGC, a 32 MB young generation and an old one kept close to its live
 # size (heap up to 320 MB: 5000 open streams hold ~190 MB live), the native heap trimmed every 5 s.
+# container (only when CASES names it, after the others): the container image's JVM flags (pom.xml's <jvmFlag>
+# elements) in a memory cgroup limited as Kubernetes limits the pod (k8s/base/deployment.yaml's limits.memory, or
+# CONTAINER_LIMIT_MB), one run per MaxRAMPercentage in RAM_PERCENTAGES (60 75 90; the pom's value is added when
+# missing, and is the one under test). Each run: a fresh emulator JVM outside the cgroup (CONTAINER_EMULATOR_JVM) and
+# a fresh gateway JVM inside a fresh cgroup, run as the image runs it with that MaxRAMPercentage and
+# -XX:NativeMemoryTracking=summary; WARMUP s unrecorded (closed loop, 32 connections, plain and streamed, a fast
+# model); then streamed requests held open at once in cumulative levels CONTAINER_STREAMS (1000 2000 3000 4000:
+# one closed-loop generator per level adds the difference once the previous level is open), each with a
+# PROMPT_BYTES (65536, ~12k tokens) prompt, on an emulated model answering 13 events CONTAINER_TOKEN_MS (8000) ms
+# apart (~104 s a stream); a stream slower than CONTAINER_DRAIN_TIMEOUT (240) s fails. It samples the cgroup's
+# usage and what it is charged for (memory.stat, kernel memory), the gateway's VmRSS/VmHWM every 0.5 s, its heap
+# (jstat -gc) every 0.5 s and NMT (jcmd VM.native_memory summary) every 5 s, and reads the kernel's high-water mark
+# (v1 memory.max_usage_in_bytes, v2 memory.peak), limit hits and OOM kills (v1 memory.failcnt and
+# memory.oom_control, v2 memory.events). Prints per percentage: MaxHeapSize, the cgroup's peak and its share of the
+# limit, peak RSS, heap committed and used at most, old generation used at most, non-heap (NMT committed minus the
+# heap) at the largest NMT sample, full GCs under load, streams completed of those sent and the most open at once,
+# and the outcome: survived (and how many streams failed: near a full heap the serial GC can run full GCs back to back
+# without an OutOfMemoryError while upstream calls time out), exited on its own OutOfMemoryError
+# (ExitOnOutOfMemoryError: exit 3) or OOM-killed by the kernel (exit 137 and an oom_kill in the cgroup), with how
+# many streams were open then; what the cgroup was charged for at its largest sample; the cgroup's usage as
+# each level opened; then "headroom at MaxRAMPercentage=POM: X MiB above the peak" and the largest percentage that
+# survived. JSON in target/bench/container.json. Needs root and a writable memory cgroup: cgroup v1 (a child of this
+# shell's memory cgroup) or v2 (a child of this shell's cgroup, or a sibling when this one holds processes); where
+# none can be made it says why and skips (exit 0 for the case). Every cgroup it makes is removed when it ends.
 # JAR: benchmark that jar (e.g. an older commit's build) instead of building target/modelmux.jar; it also
 # runs the load generator, so it must have bench --closed-loop.
 #   RATES="1000" DURATION=20 WARMUP=15 CASES="openai cross redis cluster" scripts/bench.sh
 #   WARMUP=10 DURATION=10 CONNECTIONS="16 256" STREAMS=5000 CASES="saturation streams5k" scripts/bench.sh
+#   RAM_PERCENTAGES="60 75 90" CONTAINER_STREAMS="1000 2000 3000 4000" PROMPT_BYTES=65536 CASES=container scripts/bench.sh
 set -euo pipefail
 if [ -n "${JAR:-}" ] && [[ $JAR != /* ]]; then JAR="$PWD/$JAR"; fi
 cd "$(dirname "$0")/.."
@@ -48,6 +73,13 @@ REDIS_MAX_ADDED_P50="${REDIS_MAX_ADDED_P50:-0.1}"
 REDIS_MAX_ADDED_P99="${REDIS_MAX_ADDED_P99:-0.5}"
 CONNECTIONS="${CONNECTIONS:-16 256}"
 STREAMS="${STREAMS:-5000}"
+RAM_PERCENTAGES="${RAM_PERCENTAGES:-60 75 90}"
+CONTAINER_LIMIT_MB="${CONTAINER_LIMIT_MB:-}"
+CONTAINER_STREAMS="${CONTAINER_STREAMS:-1000 2000 3000 4000}"
+PROMPT_BYTES="${PROMPT_BYTES:-65536}"
+CONTAINER_TOKEN_MS="${CONTAINER_TOKEN_MS:-8000}"
+CONTAINER_DRAIN_TIMEOUT="${CONTAINER_DRAIN_TIMEOUT:-240}"
+CONTAINER_EMULATOR_JVM="${CONTAINER_EMULATOR_JVM:-java -Xms1g -Xmx6g -XX:+UseParallelGC}"
 GATEWAY_JVM="${GATEWAY_JVM:-java -XX:+UseSerialGC -Xms64m -Xmx320m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError}"
 JAR="${JAR:-}"
 STRICT="${STRICT:-0}"
@@ -65,6 +97,8 @@ SATURATION_EMULATOR_PORT=9197
 SATURATION_GATEWAY_PORT=8183
 STREAMS_EMULATOR_PORT=9198 # as in conf/bench-streams.yaml
 STREAMS_GATEWAY_PORT=8184
+CONTAINER_EMULATOR_PORT=9196 # as written into $out/bench-container.yaml
+CONTAINER_GATEWAY_PORT=8185
 out="target/bench"
 cluster_dir="$out/redis-cluster"
 mkdir -p "$out"
@@ -79,21 +113,28 @@ fi
 jar="$out/modelmux-bench.jar"
 cp "${JAR:-target/modelmux.jar}" "$jar"
 JVM="java -Xms512m -Xmx1g -XX:+UseParallelGC"
-if wants streams5k; then
+if wants streams5k || wants container; then
   # The gateway holds two sockets per stream (client and upstream).
   ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
   nofile=$(ulimit -n)
-  if [ "$nofile" != unlimited ] && [ "$nofile" -lt $((2 * STREAMS + 1024)) ]; then
+  if wants streams5k && [ "$nofile" != unlimited ] && [ "$nofile" -lt $((2 * STREAMS + 1024)) ]; then
     echo "bench.sh: open-files limit $nofile is low for STREAMS=$STREAMS: expect failed connections" >&2
+  fi
+  most_streams=0
+  for n in $CONTAINER_STREAMS; do if [ "$n" -gt "$most_streams" ]; then most_streams=$n; fi; done
+  if wants container && [ "$nofile" != unlimited ] && [ "$nofile" -lt $((2 * most_streams + 1024)) ]; then
+    echo "bench.sh: open-files limit $nofile is low for CONTAINER_STREAMS=$CONTAINER_STREAMS: expect failed connections" >&2
   fi
 fi
 
 pids=()
+cgroups=() # made by the container case; removed when it ends, or here
 cluster_started=false
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if $cluster_started; then rm -rf "$cluster_dir"; fi
+  for p in "${cgroups[@]}"; do container_cgroup_remove "$p"; done
 }
 trap cleanup EXIT
 
@@ -540,6 +581,526 @@ streams_case() {
   targets_missed "$rc" streams5k
 }
 
+# ---- container: the image's JVM flags in a memory-limited cgroup, as Kubernetes enforces the pod's limit ----
+
+# The image's JVM flags, one a line: the <jvmFlag> elements of pom.xml (the Jib profile's <jvmFlags>).
+image_jvm_flags() {
+  sed -n 's:.*<jvmFlag>[[:space:]]*\([^<]*[^<[:space:]]\)[[:space:]]*</jvmFlag>.*:\1:p' pom.xml
+}
+
+# The container's resources.limits.memory in k8s/base/deployment.yaml, in MiB (1Gi -> 1024); empty when it has none.
+# Reads "limits: { memory: 1Gi }" and the block form ("limits:" then an indented "memory: 1Gi").
+deployment_limit_mb() {
+  awk '
+    function mib(q,   n, u) {
+      gsub(/["\047 \t]/, "", q); n = q + 0; u = q; sub(/^[0-9.]+/, "", u)
+      if (u == "Gi") return n * 1024; if (u == "Mi") return n; if (u == "Ki") return n / 1024
+      if (u == "G") return n * 1e9 / 1048576; if (u == "M") return n * 1e6 / 1048576
+      if (u == "") return n / 1048576
+      return ""
+    }
+    function memory(line,   v) {
+      if (!match(line, /memory:[ \t]*[^,} \t]+/)) return ""
+      v = substr(line, RSTART, RLENGTH); sub(/memory:[ \t]*/, "", v); return v
+    }
+    /^[ \t]*limits:/ {
+      if ((v = memory($0)) != "") { printf "%d\n", mib(v); exit }
+      indent = match($0, /[^ \t]/); inside = 1; next
+    }
+    inside && /[^ \t]/ {
+      if (match($0, /[^ \t]/) <= indent) inside = 0
+      else if ((v = memory($0)) != "") { printf "%d\n", mib(v); exit }
+    }' k8s/base/deployment.yaml
+}
+
+# Where a memory cgroup can be made: sets cg_version (1 or 2) and cg_parent (the directory to make it in); else sets
+# cg_skip to why not and returns 1. v1: a child of this shell's cgroup in the hierarchy with the memory controller. v2:
+# a child of this shell's cgroup when memory is enabled for its children, else a sibling (this cgroup has the memory
+# controller only if its parent enables it for its children; a cgroup holding processes cannot enable it for its own).
+container_cgroup_parent() {
+  local rel mount root dir probe
+  cg_skip="" cg_version="" cg_parent=""
+  if [ "$(id -u)" != 0 ]; then
+    cg_skip="not root (making a cgroup and moving a process into it needs root)"
+    return 1
+  fi
+  # mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
+  read -r root mount < <(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "cgroup" && $(i + 3) ~ /(^|,)memory(,|$)/) {
+    print $4, $5; exit } }' /proc/self/mountinfo) || true
+  rel=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3; exit }' /proc/self/cgroup)
+  if [ -n "$mount" ] && [ -n "$rel" ]; then
+    cg_version=1
+  else
+    read -r root mount < <(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "cgroup2") { print $4, $5; exit } }' \
+      /proc/self/mountinfo) || true
+    rel=$(awk -F: '$1 == "0" && $2 == "" { print $3; exit }' /proc/self/cgroup)
+    if [ -z "$mount" ] || [ -z "$rel" ]; then
+      cg_skip="no cgroup v1 memory hierarchy and no cgroup v2 mount in /proc/self/mountinfo"
+      return 1
+    fi
+    cg_version=2
+  fi
+  # Without a cgroup namespace the mount's root may be a prefix of this process's cgroup path.
+  if [ "$root" != / ] && [[ $rel == "$root"* ]]; then rel=${rel#"$root"}; fi
+  dir="$mount${rel%/}"
+  if [ "$cg_version" = 1 ]; then
+    cg_parent=$dir
+  elif [[ " $(cat "$dir/cgroup.subtree_control" 2>/dev/null) " == *" memory "* ]]; then
+    cg_parent=$dir
+  elif [ "$dir" = "$mount" ]; then
+    # The root cgroup may enable a controller for its children while it holds processes.
+    if [[ " $(cat "$mount/cgroup.controllers" 2>/dev/null) " != *" memory "* ]]; then
+      cg_skip="cgroup v2 at $mount has no memory controller (cgroup.controllers: $(cat "$mount/cgroup.controllers" 2>/dev/null))"
+      return 1
+    fi
+    echo +memory 2>/dev/null >"$mount/cgroup.subtree_control" || true
+    cg_parent=$mount
+    if [[ " $(cat "$mount/cgroup.subtree_control" 2>/dev/null) " != *" memory "* ]]; then
+      cg_skip="cannot enable the memory controller in $mount/cgroup.subtree_control"
+      return 1
+    fi
+  elif [[ " $(cat "$dir/cgroup.controllers" 2>/dev/null) " == *" memory "* ]]; then
+    cg_parent=${dir%/*}
+  else
+    cg_skip="cgroup v2: this shell's cgroup $dir has no memory controller (cgroup.controllers: $(cat "$dir/cgroup.controllers" 2>/dev/null))"
+    return 1
+  fi
+  probe="$cg_parent/modelmux-bench-probe-$$"
+  if ! mkdir "$probe" 2>/dev/null; then
+    cg_skip="cannot make a cgroup in $cg_parent (read-only or not delegated)"
+    return 1
+  fi
+  rmdir "$probe"
+}
+
+# Makes the cgroup NAME under $cg_parent with a memory limit of LIMIT_MB MiB and no swap; sets $cg_dir.
+container_cgroup_make() {
+  local bytes=$(($2 * 1024 * 1024))
+  cg_dir="$cg_parent/$1"
+  if [ -d "$cg_dir" ]; then rmdir "$cg_dir"; fi
+  mkdir "$cg_dir"
+  cgroups+=("$cg_dir")
+  if [ "$cg_version" = 1 ]; then
+    echo "$bytes" >"$cg_dir/memory.limit_in_bytes"
+    if [ -f "$cg_dir/memory.memsw.limit_in_bytes" ]; then echo "$bytes" >"$cg_dir/memory.memsw.limit_in_bytes"; fi
+  else
+    echo "$bytes" >"$cg_dir/memory.max"
+    if [ -f "$cg_dir/memory.swap.max" ]; then echo 0 >"$cg_dir/memory.swap.max"; fi
+  fi
+}
+
+# Removes DIR once its processes are gone (they are killed first: nothing else may be left in a bench cgroup).
+container_cgroup_remove() {
+  local dir=$1 p
+  [ -d "$dir" ] || return 0
+  for p in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    rmdir "$dir" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench.sh: could not remove the cgroup $dir" >&2
+}
+
+# The memory the kernel charges to $cg_dir now, in bytes (v1 memory.usage_in_bytes, v2 memory.current).
+cgroup_usage() {
+  if [ "$cg_version" = 1 ]; then cat "$cg_dir/memory.usage_in_bytes"; else cat "$cg_dir/memory.current"; fi
+}
+
+# "PEAK_BYTES LIMIT_HITS OOM_KILLS UNDER_OOM" for $cg_dir: the kernel's high-water mark (v1 memory.max_usage_in_bytes,
+# v2 memory.peak; "n/a" on kernels without it), how often usage hit the limit (v1 memory.failcnt, v2 the "max" event),
+# the OOM kills in it (v1 memory.oom_control oom_kill, v2 memory.events oom_kill) and whether it is under OOM now (v1).
+cgroup_counters() {
+  if [ "$cg_version" = 1 ]; then
+    echo "$(cat "$cg_dir/memory.max_usage_in_bytes") $(cat "$cg_dir/memory.failcnt")" \
+      "$(awk '$1 == "oom_kill" { k = $2 } $1 == "under_oom" { u = $2 } END { print (k == "" ? "n/a" : k), u + 0 }' \
+        "$cg_dir/memory.oom_control")"
+  else
+    echo "$(cat "$cg_dir/memory.peak" 2>/dev/null || echo n/a)" \
+      "$(awk '$1 == "max" { m = $2 } $1 == "oom_kill" { k = $2 } END { print m + 0, k + 0, 0 }' "$cg_dir/memory.events")"
+  fi
+}
+
+# Whether PID is running (not gone, not a zombie).
+alive() {
+  local state
+  state=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# Every 0.5 s while PID runs, appends "SECONDS CGROUP_KB RSS_KB HWM_KB ANON_KB FILE_KB KERNEL_KB" to FILE: the cgroup's
+# usage, the process's VmRSS and VmHWM, and what the cgroup's charge is made of (memory.stat: anonymous memory, page
+# cache; kernel memory: v1 memory.kmem.usage_in_bytes, v2 memory.stat kernel, or its slab, stacks, page tables, sockets).
+container_sample() {
+  local file=$1 pid=$2 usage kmem=0
+  while alive "$pid"; do
+    usage=$(cgroup_usage 2>/dev/null) || break
+    if [ "$cg_version" = 1 ]; then kmem=$(cat "$cg_dir/memory.kmem.usage_in_bytes" 2>/dev/null || echo 0); fi
+    awk -v t="$SECONDS" -v u="$usage" -v v="$cg_version" -v kmem="$kmem" '
+      FILENAME ~ /status$/ { if ($1 == "VmRSS:") r = $2; else if ($1 == "VmHWM:") h = $2; next }
+      v == 1 { if ($1 == "rss") a = $2; else if ($1 == "cache") f = $2; next }
+      { if ($1 == "anon") a = $2; else if ($1 == "file") f = $2; else if ($1 == "kernel") kern = $2
+        else if ($1 ~ /^(slab|kernel_stack|pagetables|sock|percpu)$/) parts += $2 }
+      END {
+        k = v == 1 ? kmem : (kern != "" ? kern : parts)
+        if (r != "") printf "%s %d %s %s %d %d %d\n", t, u / 1024, r, h, a / 1024, f / 1024, k / 1024
+      }' "/proc/$pid/status" "$cg_dir/memory.stat" 2>/dev/null >>"$file" || true
+    sleep 0.5
+  done
+}
+
+# Every 5 s while PID runs, appends "SECONDS TOTAL_KB HEAP_KB" (NMT's committed total and Java heap) to FILE.X and
+# keeps the summary with the largest total in FILE (the native memory at the peak, as far as 5 s samples see it).
+container_sample_nmt() {
+  local file=$1 pid=$2 line most=0 total
+  while alive "$pid"; do
+    if timeout 30 jcmd "$pid" VM.native_memory summary >"$file.now" 2>/dev/null; then
+      line=$(nmt_numbers "$file.now")
+      if [ -n "$line" ]; then
+        echo "$SECONDS $line" >>"$file.x"
+        read -r total _ <<<"$line"
+        if [ "$total" -gt "$most" ]; then most=$total; cp "$file.now" "$file"; fi
+      fi
+    fi
+    sleep 5
+  done
+  rm -f "$file.now"
+}
+
+# "TOTAL_KB HEAP_KB" committed, from a VM.native_memory summary in FILE.
+nmt_numbers() {
+  awk '/^Total: / && match($0, /committed=[0-9]+KB/) { t = substr($0, RSTART + 10, RLENGTH - 12) }
+    /Java Heap \(/ && match($0, /committed=[0-9]+KB/) { h = substr($0, RSTART + 10, RLENGTH - 12) }
+    END { if (t != "" && h != "") print t, h }' "$1"
+}
+
+# How many responses the generators whose logs are given report open now, summed.
+open_streams_sum() {
+  local log n=0
+  for log in "$@"; do n=$((n + $(open_streams "$log"))); done
+  echo "$n"
+}
+
+# From a generator's JSON: "REQUESTS OK NON200 ERRORS" of its one target (0 0 0 0 without the file).
+stream_counts() {
+  awk 'match($0, /"(requests|ok|non200|errors)" : [0-9]+/) {
+      split(substr($0, RSTART, RLENGTH), kv, /" : /); k = substr(kv[1], 2); if (!(k in v)) v[k] = kv[2] }
+    END { print v["requests"] + 0, v["ok"] + 0, v["non200"] + 0, v["errors"] + 0 }' "$1" 2>/dev/null || echo 0 0 0 0
+}
+
+# One percentage: a fresh emulator (outside the cgroup) and a fresh gateway inside a fresh cgroup with the limit,
+# started with the image's flags but MaxRAMPercentage=PCT; WARMUP s of warm-up, then the stream levels; appends a row
+# to $out/container-rows.txt.
+container_run() {
+  local pct=$1 run="container-$1" emulator gateway flags=() f rc gw_rc="" outcome="" level prev=0 n i gens=() logs=()
+  local start_kb max_heap seen_limit fgc0 fgc1 killed_at="" open_max=0 open
+  for f in $(image_jvm_flags); do
+    case $f in -XX:MaxRAMPercentage=*) flags+=("-XX:MaxRAMPercentage=$pct") ;; *) flags+=("$f") ;; esac
+  done
+  [[ " ${flags[*]} " == *" -XX:MaxRAMPercentage=$pct "* ]] || flags+=("-XX:MaxRAMPercentage=$pct")
+  flags+=(-XX:NativeMemoryTracking=summary)
+  rm -f "$out/$run".* "$out/$run"-*
+  touch "$out/$run.samples" "$out/$run.jstat"
+  $CONTAINER_EMULATOR_JVM -jar "$jar" emulator --host 127.0.0.1 --port "$CONTAINER_EMULATOR_PORT" \
+    --config "$out/bench-container.yaml" >"$out/$run-emulator.log" 2>&1 &
+  emulator=$!
+  pids+=("$emulator")
+  container_cgroup_make "modelmux-bench-$$-$pct" "$limit_mb"
+  # The subshell moves itself into the cgroup, then becomes the gateway (same PID), so nothing else is charged to it.
+  (
+    echo "$BASHPID" >"$cg_dir/cgroup.procs" || exit 125
+    export MODELMUX_BENCH_KEY=bench-key
+    exec java "${flags[@]}" -jar "$jar" serve --config "$out/bench-container.yaml" \
+      --port "$CONTAINER_GATEWAY_PORT"
+  ) >"$out/$run-gateway.log" 2>&1 &
+  gateway=$!
+  pids+=("$gateway")
+  if ! wait_for "http://127.0.0.1:$CONTAINER_EMULATOR_PORT/_emulator/stats" \
+      || ! wait_for "http://127.0.0.1:$CONTAINER_GATEWAY_PORT/health/ready"; then
+    tail -n 5 "$out/$run-gateway.log" >&2 || true
+    status=1
+    kill "$emulator" "$gateway" 2>/dev/null || true
+    wait "$emulator" "$gateway" 2>/dev/null || true
+    container_cgroup_remove "$cg_dir"
+    return 0
+  fi
+  max_heap=$(jcmd "$gateway" VM.flags 2>/dev/null | tr ' ' '\n' | sed -n 's/^-XX:MaxHeapSize=//p') || true
+  seen_limit=$(jcmd "$gateway" VM.info 2>/dev/null | awk '/^container_type:/ { t = $2 }
+    /^memory_limit_in_bytes:/ { l = $2 " " $3 } END { print (t == "" ? "none" : t) ", limit " (l == "" ? "n/a" : l) }') || true
+  echo "== container, MaxRAMPercentage=$pct: gateway pid $gateway in cgroup v$cg_version $cg_dir" \
+    "(limit $limit_mb MiB; the JVM sees: $seen_limit; MaxHeapSize $((${max_heap:-0} / 1048576)) MiB) =="
+  jstat -gc "$gateway" 500 >"$out/$run.jstat" 2>/dev/null &
+  pids+=($!)
+  container_sample "$out/$run.samples" "$gateway" &
+  pids+=($!)
+  container_sample_nmt "$out/$run.nmt" "$gateway" &
+  pids+=($!)
+  echo "bench.sh: container: warming up for $WARMUP s (closed loop, 32 connections, plain and streamed, fast model," \
+    "the same $PROMPT_BYTES-byte prompt; not recorded)"
+  $JVM -jar "$jar" bench --closed-loop --connections 32 \
+    --target "gateway=http://127.0.0.1:$CONTAINER_GATEWAY_PORT/v1/chat/completions@container-fast" \
+    --header "Authorization: Bearer bench-key" --body-file "$out/container-body.json" --warmup "$WARMUP" \
+    --duration 0.1 --rounds 1 --mode both >"$out/$run-warmup.log" 2>&1 \
+    || echo "bench.sh: container: the warm-up failed (see $out/$run-warmup.log)"
+  start_kb=$(($(cgroup_usage) / 1024))
+  fgc0=$(awk '$1 ~ /^[0-9.]+$/ { f = $15 } END { print f + 0 }' "$out/$run.jstat")
+  # The levels: each starts a generator for the streams it adds, all held open until they end.
+  i=0
+  for level in $CONTAINER_STREAMS; do
+    n=$((level - prev))
+    [ "$n" -gt 0 ] || continue
+    alive "$gateway" || break
+    i=$((i + 1))
+    prev=$level
+    echo "bench.sh: container: opening $n more streams ($level in all) with $PROMPT_BYTES-byte prompts"
+    $JVM -jar "$jar" bench --closed-loop --connections "$n" --mode stream --warmup 0 --duration 1 --rounds 1 \
+      --drain-timeout "$CONTAINER_DRAIN_TIMEOUT" --report-open 1 \
+      --target "gateway=http://127.0.0.1:$CONTAINER_GATEWAY_PORT/v1/chat/completions@container-hold" \
+      --header "Authorization: Bearer bench-key" --body-file "$out/container-body.json" \
+      --json "$out/$run-$i.json" >"$out/$run-$i.out" 2>"$out/$run-$i.log" &
+    gens+=($!)
+    pids+=($!)
+    logs+=("$out/$run-$i.log")
+    # Until all of this level are open, or no more have opened for 10 s, or 120 s, or the gateway or generator is gone.
+    local last=0 still=0 since=$SECONDS
+    while alive "$gateway" && alive "${gens[-1]}" && [ $((SECONDS - since)) -lt 120 ]; do
+      open=$(open_streams_sum "${logs[@]}")
+      if [ "$open" -gt "$open_max" ]; then open_max=$open; fi
+      [ "$open" -ge "$level" ] && break
+      if [ "$open" -gt "$last" ]; then
+        last=$open still=0
+      elif [ "$open" -gt "$((level - n))" ]; then
+        still=$((still + 1))
+      fi
+      [ "$still" -ge 20 ] && break
+      sleep 0.5
+    done
+    if alive "$gateway"; then
+      echo "$pct $level $(open_streams_sum "${logs[@]}") $(($(cgroup_usage) / 1048576))" >>"$out/container-levels.txt"
+    fi
+  done
+  # Then until every generator has ended (its streams ended or failed), tracking the most open at once.
+  local running=true
+  while $running; do
+    running=false
+    for f in "${gens[@]}"; do if alive "$f"; then running=true; fi; done
+    open=$(open_streams_sum "${logs[@]}")
+    if [ "$open" -gt "$open_max" ]; then open_max=$open; fi
+    if [ -z "$killed_at" ] && ! alive "$gateway"; then killed_at=$open_max; fi
+    if $running; then sleep 0.5; fi
+  done
+  for f in "${gens[@]}"; do wait "$f" 2>/dev/null || true; done
+  fgc1=$(awk '$1 ~ /^[0-9.]+$/ { f = $15 } END { print f + 0 }' "$out/$run.jstat")
+  if alive "$gateway"; then
+    outcome=survived
+    timeout 30 jcmd "$gateway" VM.native_memory summary >"$out/$run-nmt-end.txt" 2>/dev/null || true
+    kill "$gateway" 2>/dev/null || true
+    wait "$gateway" 2>/dev/null || true
+  else
+    gw_rc=0
+    wait "$gateway" 2>/dev/null || gw_rc=$?
+  fi
+  read -r peak hits ooms under <<<"$(cgroup_counters)"
+  if [ "$outcome" != survived ]; then
+    if [ "$gw_rc" = 137 ] && [ "$ooms" != n/a ] && [ "$ooms" -gt 0 ]; then
+      outcome="kernel-OOM-killed"
+    elif [ "$gw_rc" = 3 ] && grep -q 'Terminating due to java.lang.OutOfMemoryError' "$out/$run-gateway.log"; then
+      outcome="JVM-OutOfMemoryError"
+    else
+      outcome="exited-$gw_rc"
+    fi
+  fi
+  kill "$emulator" 2>/dev/null || true
+  wait "$emulator" 2>/dev/null || true
+  sleep 0.6 # the samplers see the gateway gone and end
+  container_cgroup_remove "$cg_dir"
+  local req=0 ok=0 non200=0 errors=0 r o n2 e
+  for i in $(seq 1 "${#gens[@]}"); do
+    read -r r o n2 e <<<"$(stream_counts "$out/$run-$i.json")"
+    req=$((req + r)) ok=$((ok + o)) non200=$((non200 + n2)) errors=$((errors + e))
+  done
+  # Streams a generator never reported (it died with the gateway before writing its JSON) count as failed.
+  local sent=$prev
+  if [ "$((ok + non200 + errors))" -lt "$sent" ]; then errors=$((sent - ok - non200)); fi
+  awk -v pct="$pct" -v maxheap="${max_heap:-0}" -v peak="$peak" -v hits="$hits" -v ooms="$ooms" -v under="$under" \
+      -v outcome="$outcome" -v rc="${gw_rc:-none}" -v ok="$ok" -v failed="$((non200 + errors))" -v sent="$sent" \
+      -v openmax="$open_max" -v killedat="${killed_at:-}" -v fgc="$((fgc1 - fgc0))" -v startkb="$start_kb" \
+      -v nmt="$(nmt_numbers "$out/$run.nmt" 2>/dev/null)" -v limit="$limit_mb" '
+    FILENAME ~ /samples$/ {
+      if ($2 > cg) { cg = $2; anon = $5; file = $6; kern = $7 }
+      if ($3 > rss) rss = $3; if ($4 > hwm) hwm = $4; next
+    }
+    $1 ~ /^[0-9.]+$/ && NF >= 15 {
+      c = $1 + $2 + $5 + $7; u = $3 + $4 + $6 + $8
+      if (c > hc) hc = c; if (u > hu) hu = u; if ($8 > old) old = $8
+    }
+    END {
+      if (peak == "n/a") peak = cg * 1024
+      split(nmt, m, " ")
+      printf "%s %.1f %.1f %.1f %.1f %.1f %.1f %s %s %d %s %s %s %s %s %s %s %s %s %.1f %s %s %.1f %.1f %.1f %.1f\n", pct, maxheap / 1048576,
+        peak / 1048576, hwm / 1024, rss / 1024, hc / 1024, hu / 1024, m[1] == "" ? "n/a" : sprintf("%.1f", m[1] / 1024),
+        m[1] == "" ? "n/a" : sprintf("%.1f", (m[1] - m[2]) / 1024), fgc, ok, failed, sent, openmax, outcome, rc, hits,
+        ooms, under, startkb / 1024, killedat == "" ? "-" : killedat, old == "" ? "n/a" : sprintf("%.1f", old / 1024),
+        cg / 1024, anon / 1024, file / 1024, kern / 1024
+    }' "$out/$run.samples" "$out/$run.jstat" >>"$out/container-rows.txt"
+  echo "bench.sh: container, MaxRAMPercentage=$pct: $outcome; cgroup peak $((${peak/n\/a/0} / 1048576)) MiB of" \
+    "$limit_mb; $ok of $sent streams completed"
+}
+
+# The container table from $out/container-rows.txt, the headroom at the pom's percentage and the JSON.
+container_report() {
+  awk -v limit="$limit_mb" -v pom="$pom_pct" -v streams="$CONTAINER_STREAMS" -v prompt="$PROMPT_BYTES" \
+      -v warmup="$WARMUP" -v tokenms="$CONTAINER_TOKEN_MS" -v cgv="$cg_version" -v flags="$(image_jvm_flags | paste -s -d ' ')" \
+      -v json="$out/container.json" '
+    FILENAME ~ /levels/ {
+      if (!($2 in seenlevel)) { seenlevel[$2] = 1; levels[++nl] = $2 }
+      at[$1, $2] = sprintf("%d (%d open)", $4, $3)
+      lj[$1] = lj[$1] (lj[$1] == "" ? "" : ", ") sprintf("{ \"streams\": %d, \"open\": %d, \"cgroup_mib\": %d }", $2, $3, $4); next
+    }
+    { n++; for (i = 1; i <= NF; i++) r[n, i] = $i }
+    function q(s) { return "\"" s "\"" }
+    function outcome(k,   o) {
+      o = r[k, 15]
+      if (o == "kernel-OOM-killed") return sprintf("OOM-killed by the kernel (exit %s, oom_kill %s)", r[k, 16], r[k, 18])
+      if (o == "JVM-OutOfMemoryError") return sprintf("exited on its own OutOfMemoryError (exit %s)", r[k, 16])
+      if (o == "survived") return r[k, 12] > 0 ? sprintf("survived, but %d streams failed", r[k, 12]) : "survived, every stream completed"
+      return sprintf("exited %s", r[k, 16])
+    }
+    function jnum(x) { return x == "n/a" || x == "-" || x == "" || x == "none" ? "null" : x + 0 }
+    END {
+      printf "\n== container: the image JVM flags in a cgroup v%s memory limit of %d MiB (k8s/base/deployment.yaml), per MaxRAMPercentage ==\n", cgv, limit
+      printf "  load: %s s warm-up, then streams held open at once (levels %s, one --closed-loop generator per level), each with a %d-byte prompt, ~%d ms between tokens\n", warmup, streams, prompt, tokenms
+      printf "  %-5s %8s %10s %7s %9s %9s %9s %9s %9s %5s %13s %s\n", "MaxRAM", "MaxHeap", "cgroup pk", "/limit", "RSS pk", "heap cmt",
+        "heap used", "old used", "non-heap", "FGCs", "streams ok/n", "outcome"
+      printf "  %-5s %8s %10s %7s %9s %9s %9s %9s %9s %5s %13s\n", "%", "MiB", "MiB", "", "MiB", "MiB", "MiB", "MiB", "NMT MiB", "", "(most open)"
+      for (k = 1; k <= n; k++) {
+        out = outcome(k)
+        if (r[k, 21] != "-") out = out sprintf(" at %d open", r[k, 21])
+        if (r[k, 17] + 0 > 0) out = out sprintf("; hit the limit %d times", r[k, 17])
+        printf "  %-5s %8.1f %10.1f %6.1f%% %9.1f %9.1f %9.1f %9s %9s %5d %13s %s\n", r[k, 1], r[k, 2], r[k, 3], 100 * r[k, 3] / limit,
+          r[k, 4], r[k, 6], r[k, 7], r[k, 22], r[k, 9], r[k, 10], sprintf("%d/%d (%d)", r[k, 11], r[k, 13], r[k, 14]), out
+      }
+      printf "  (cgroup pk: the kernel'\''s high-water mark for the cgroup; RSS pk: the gateway'\''s VmHWM; heap: jstat every 0.5 s, committed\n"
+      printf "  and used most; non-heap: NMT committed total minus the Java heap at the largest 5 s NMT sample; FGCs: full GCs under load)\n"
+      printf "  what the cgroup was charged for at its largest 0.5 s sample (MiB): anonymous memory (the JVM), page cache, kernel memory:\n"
+      for (k = 1; k <= n; k++)
+        printf "  %-6s %7.1f in all: anon %.1f, page cache %.1f, kernel %.1f\n", r[k, 1], r[k, 23], r[k, 24], r[k, 25], r[k, 26]
+      if (nl) {
+        printf "  cgroup usage (MiB) once each level had opened (or stopped opening), and the streams open then; - = the gateway was gone:\n"
+        printf "  %-6s", "MaxRAM"; for (j = 1; j <= nl; j++) printf " %18s", levels[j] " streams"; printf "\n"
+        for (k = 1; k <= n; k++) {
+          printf "  %-6s", r[k, 1]; for (j = 1; j <= nl; j++) printf " %18s", ((r[k, 1], levels[j]) in at) ? at[r[k, 1], levels[j]] : "-"
+          printf "\n"
+        }
+      }
+      best = ""
+      for (k = 1; k <= n; k++) {
+        if (r[k, 15] == "survived" && (best == "" || r[k, 1] + 0 > best + 0)) best = r[k, 1]
+        if (r[k, 1] == pom) {
+          head = limit - r[k, 3]
+          printf "  headroom at MaxRAMPercentage=%s: %.1f MiB (%.1f%% of the limit) above the peak under this load (%s)\n", pom, head,
+            100 * head / limit, r[k, 15] == "survived" ? "it survived" : "it did not survive: " outcome(k)
+        }
+      }
+      printf "  largest MaxRAMPercentage that survived this load: %s\n", best == "" ? "none" : best
+      spared = ""
+      for (k = 1; k <= n; k++)
+        if (r[k, 15] != "kernel-OOM-killed" && (spared == "" || r[k, 1] + 0 > r[spared, 1] + 0)) spared = k
+      if (spared != "")
+        printf "  largest MaxRAMPercentage the kernel did not OOM-kill: %s (%s, %d streams open at most, cgroup peak %.1f%% of the limit)\n",
+          r[spared, 1], outcome(spared), r[spared, 14], 100 * r[spared, 3] / limit
+      else
+        printf "  largest MaxRAMPercentage the kernel did not OOM-kill: none\n"
+      printf "{\n  \"limit_mib\": %d,\n  \"cgroup_version\": %s,\n  \"pom_max_ram_percentage\": %s,\n", limit, cgv, pom > json
+      printf "  \"image_jvm_flags\": %s,\n  \"load\": { \"warmup_s\": %s, \"stream_levels\": %s, \"prompt_bytes\": %d, \"inter_token_ms\": %d },\n",
+        q(flags), warmup, "[" gensub_levels(streams) "]", prompt, tokenms > json
+      printf "  \"runs\": [\n" > json
+      for (k = 1; k <= n; k++) {
+        printf "    { \"max_ram_percentage\": %s, \"max_heap_mib\": %s, \"cgroup_peak_mib\": %s, \"cgroup_peak_ratio\": %.4f, ", r[k, 1], r[k, 2],
+          r[k, 3], r[k, 3] / limit > json
+        printf "\"rss_peak_mib\": %s, \"rss_max_sampled_mib\": %s, \"heap_committed_max_mib\": %s, \"heap_used_max_mib\": %s, \"old_used_max_mib\": %s, ",
+          r[k, 4], r[k, 5], r[k, 6], r[k, 7], jnum(r[k, 22]) > json
+        printf "\"nmt_committed_at_peak_mib\": %s, \"non_heap_at_peak_mib\": %s, \"full_gcs_under_load\": %s, ", jnum(r[k, 8]), jnum(r[k, 9]),
+          r[k, 10] > json
+        printf "\"streams_ok\": %s, \"streams_failed\": %s, \"streams_sent\": %s, \"most_open\": %s, \"open_when_it_died\": %s, ", r[k, 11],
+          r[k, 12], r[k, 13], r[k, 14], jnum(r[k, 21]) > json
+        printf "\"outcome\": %s, \"exit_code\": %s, \"limit_hits\": %s, \"oom_kills\": %s, \"cgroup_after_warmup_mib\": %s, ", q(r[k, 15]),
+          jnum(r[k, 16]), r[k, 17], jnum(r[k, 18]), r[k, 20] > json
+        printf "\"largest_sample_mib\": { \"usage\": %s, \"anon\": %s, \"page_cache\": %s, \"kernel\": %s }, ", r[k, 23], r[k, 24], r[k, 25],
+          r[k, 26] > json
+        printf "\"levels\": [%s] }%s\n", lj[r[k, 1]], k < n ? "," : "" > json
+      }
+      printf "  ],\n  \"headroom_mib_at_pom_percentage\": %s,\n  \"largest_surviving_percentage\": %s,\n", head == "" ? "null" : head,
+        best == "" ? "null" : best > json
+      printf "  \"largest_percentage_not_oom_killed\": %s\n}\n", spared == "" ? "null" : r[spared, 1] > json
+    }
+    function gensub_levels(s,   a, m, i, o) { m = split(s, a, " "); o = ""; for (i = 1; i <= m; i++) o = o (i > 1 ? ", " : "") a[i]; return o }
+    ' "$out/container-levels.txt" "$out/container-rows.txt"
+}
+
+container_case() {
+  local pct
+  limit_mb=${CONTAINER_LIMIT_MB:-$(deployment_limit_mb)}
+  pom_pct=$(image_jvm_flags | sed -n 's/^-XX:MaxRAMPercentage=//p' | head -n 1)
+  if [ -z "$limit_mb" ]; then
+    echo "bench.sh: container: no memory limit in k8s/base/deployment.yaml and no CONTAINER_LIMIT_MB: skipped"
+    return 0
+  fi
+  if ! container_cgroup_parent; then
+    echo "bench.sh: container: skipped: no memory cgroup can be made here: $cg_skip"
+    return 0
+  fi
+  if [ -n "$pom_pct" ] && [[ " $RAM_PERCENTAGES " != *" $pom_pct "* ]]; then RAM_PERCENTAGES="$pom_pct $RAM_PERCENTAGES"; fi
+  echo "== container: image JVM flags from pom.xml: $(image_jvm_flags | tr '\n' ' ')"
+  echo "   memory limit $limit_mb MiB, cgroup v$cg_version under $cg_parent; MaxRAMPercentage $RAM_PERCENTAGES" \
+    "(pom: ${pom_pct:-none}); streams $CONTAINER_STREAMS with $PROMPT_BYTES-byte prompts =="
+  sed -e "s/@EMULATOR_PORT@/$CONTAINER_EMULATOR_PORT/g" -e "s/@TOKEN_MS@/$CONTAINER_TOKEN_MS/g" >"$out/bench-container.yaml" <<'YAML'
+# Written by scripts/bench.sh for its container case: a slow emulated model whose streams stay open (max_tokens 16: 13
+# content events) and a fast one for the warm-up, both with windows that take the large prompts.
+server: { host: 127.0.0.1, drain_delay_ms: 0, drain_ms: 1000 }
+emulator:
+  models:
+    - { name: gpt-4-hold, ttft_ms: 0, inter_token_ms: @TOKEN_MS@, context_window: 10000000 }
+    - { name: gpt-4-fast, ttft_ms: 0, inter_token_ms: 0, context_window: 10000000 }
+deployments:
+  - id: hold
+    provider: openai
+    base_url: http://127.0.0.1:@EMULATOR_PORT@/v1
+    api_key_env: MODELMUX_BENCH_KEY
+    model: gpt-4-hold
+    context_window: 10000000
+    limits: { tpm: 1000000000000, rpm: 100000000 }
+    timeouts: { connect_ms: 30000, first_token_ms: 300000 }
+  - id: fast
+    provider: openai
+    base_url: http://127.0.0.1:@EMULATOR_PORT@/v1
+    api_key_env: MODELMUX_BENCH_KEY
+    model: gpt-4-fast
+    context_window: 10000000
+    limits: { tpm: 1000000000000, rpm: 100000000 }
+routes:
+  - name: container-hold
+    tiers:
+      - [hold]
+  - name: container-fast
+    tiers:
+      - [fast]
+YAML
+  # One prompt of PROMPT_BYTES bytes of plain words (no JSON escapes), built by doubling.
+  awk -v n="$PROMPT_BYTES" 'BEGIN {
+    s = "the gateway forwards this long prompt to the emulated provider and holds the stream open until it ends "
+    while (length(s) < n) s = s s
+    printf "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],\"max_tokens\":16}\n", substr(s, 1, n)
+  }' >"$out/container-body.json"
+  rm -f "$out/container-rows.txt"
+  : >"$out/container-levels.txt"
+  for pct in $RAM_PERCENTAGES; do
+    container_run "$pct"
+  done
+  if [ -s "$out/container-rows.txt" ]; then
+    container_report
+  fi
+}
+
 if wants openai || wants cross || wants redis || wants cluster; then
   $JVM -jar "$jar" emulator --host 127.0.0.1 --port "$EMULATOR_PORT" >"$out/emulator.log" 2>&1 &
   pids+=($!)
@@ -652,6 +1213,9 @@ if wants saturation; then
 fi
 if wants streams5k; then
   streams_case
+fi
+if wants container; then
+  container_case
 fi
 echo "JSON results in $out/"
 exit $status

@@ -56,6 +56,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final Breakers breakers;
   private final GatewayMetrics metrics;
   private final Drain drain;
+  private final Readiness readiness;
   private final LoadShedder shedder;
   private final OpenExchanges exchanges;
   private final ClientAuth auth;
@@ -68,7 +69,7 @@ public final class GatewayVerticle extends VerticleBase {
   private HttpServer adminServer;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics, Drain drain, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
+      GatewayMetrics metrics, Drain drain, Readiness readiness, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
       Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions,
       io.opentelemetry.api.trace.Tracer tracer) {
     this.tracer = tracer;
@@ -77,6 +78,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.auth = auth;
     this.emulatorControls = emulatorControls;
     this.drain = drain;
+    this.readiness = readiness;
     this.shedder = shedder;
     this.exchanges = exchanges;
     this.waiter = waiter;
@@ -249,16 +251,12 @@ public final class GatewayVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("object", "list").put("data", data));
   }
 
-  /**
-   * 503 DRAINING from the start of a drain, so load balancers stop sending. A Redis outage degrades budgets to local
-   * shares (DEGRADED) but stays 200: it does not stop traffic, and pulling every replica at once would.
-   */
+  /** The process's readiness ({@link Readiness}), with the budgets' details. */
   private void ready(RoutingContext ctx) {
     JsonObject budgetStatus = budgets.status();
-    boolean draining = drain.draining();
-    String status = draining ? "DRAINING" : "local-fallback".equals(budgetStatus.getString("mode")) ? "DEGRADED" : "UP";
-    ctx.response().setStatusCode(draining ? 503 : 200);
-    ctx.json(new JsonObject().put("status", status)
+    Readiness.Answer answer = readiness.answer(budgetStatus.getString("mode"));
+    ctx.response().setStatusCode(answer.status());
+    ctx.json(new JsonObject().put("status", answer.state())
         .put("checks", new JsonObject()
             .put("deployments", config.deployments().size())
             .put("routes", routes.names().size())

@@ -120,9 +120,10 @@ public final class ModelMux {
           AtomicReference<ModelMux> self = new AtomicReference<>();
           Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
+          Readiness readiness = new Readiness(drain::draining);
           metrics.gauge("modelmux_draining", "1 from the start of a drain (readiness is then 503)", () -> drain.draining() ? 1 : 0);
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, shedder, exchanges,
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, readiness, shedder, exchanges,
                   auth, emu == null ? null : emu.controls(), prompts, log, tracer);
               fronts.add(front);
               return front;
@@ -130,6 +131,7 @@ public final class ModelMux {
             .map(id -> {
               ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain, watcher.get(), log);
               self.set(mux);
+              readiness.started();
               LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
               return mux;

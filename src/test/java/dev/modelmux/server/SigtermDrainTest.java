@@ -92,7 +92,8 @@ class SigtermDrainTest {
 
   @Test
   void sigtermLetsEveryOpenStreamFinishThenExitsZero() throws Exception {
-    start("drain_delay_ms: 1000, drain_ms: 20000");
+    long drainDelayMs = 1000;
+    start("drain_delay_ms: " + drainDelayMs + ", drain_ms: 20000");
     List<Future<StreamReply>> streams = openStreams("words: 40");
 
     assertThat(msUntilNotReadyOrNow()).isZero();
@@ -100,9 +101,9 @@ class SigtermDrainTest {
     replica.terminate();
     long notReadyMs = msUntilNotReady(signalled);
 
-    // What the design needs: unready while the listener still takes connections (drain_delay_ms), so load balancers
-    // stop sending before connections are refused. (Typically a few ms; the bound holds on a loaded machine too.)
-    assertThat(notReadyMs).as("unready within drain_delay_ms").isLessThan(1000);
+    // What the design needs: unready well before the listener stops taking connections (drain_delay_ms), so load
+    // balancers stop sending before connections are refused. (Typically a few ms; 192 ms seen on a loaded machine.)
+    assertThat(notReadyMs).as("unready early in drain_delay_ms").isLessThan(drainDelayMs / 2);
     for (Future<StreamReply> stream : streams) {
       StreamReply reply = await(stream);
       assertThat(reply.ended()).isTrue();

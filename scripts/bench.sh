@@ -54,7 +54,8 @@
 # many streams were open then; what the cgroup was charged for at its largest sample; the cgroup's usage as
 # each level opened; then "headroom at MaxRAMPercentage=POM: X MiB above the peak" and the largest percentage that
 # survived. JSON in target/bench/container.json. Needs root and a writable memory cgroup: cgroup v1 (a child of this
-# shell's memory cgroup) or v2 (a child of this shell's cgroup, or a sibling when this one holds processes); where
+# shell's memory cgroup) or v2 (a child of this shell's cgroup, or a sibling when this one holds processes; in the
+# root cgroup it enables the memory controller for the root's children and leaves it so); where
 # none can be made it says why and skips (exit 0 for the case). Every cgroup it makes is removed when it ends.
 # JAR: benchmark that jar (e.g. an older commit's build) instead of building target/modelmux.jar; it also
 # runs the load generator, so it must have bench --closed-loop.
@@ -131,7 +132,10 @@ pids=()
 cgroups=() # made by the container case; removed when it ends, or here
 cluster_started=false
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Only those still this shell's children: a PID that ended long ago may belong to someone else by now.
+  for p in "${pids[@]}"; do
+    if [ "$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = "$$" ]; then kill "$p" 2>/dev/null || true; fi
+  done
   wait 2>/dev/null || true
   if $cluster_started; then rm -rf "$cluster_dir"; fi
   for p in "${cgroups[@]}"; do container_cgroup_remove "$p"; done
@@ -648,7 +652,7 @@ container_cgroup_parent() {
   elif [[ " $(cat "$dir/cgroup.subtree_control" 2>/dev/null) " == *" memory "* ]]; then
     cg_parent=$dir
   elif [ "$dir" = "$mount" ]; then
-    # The root cgroup may enable a controller for its children while it holds processes.
+    # The root cgroup may enable a controller for its children while it holds processes (left enabled afterwards).
     if [[ " $(cat "$mount/cgroup.controllers" 2>/dev/null) " != *" memory "* ]]; then
       cg_skip="cgroup v2 at $mount has no memory controller (cgroup.controllers: $(cat "$mount/cgroup.controllers" 2>/dev/null))"
       return 1

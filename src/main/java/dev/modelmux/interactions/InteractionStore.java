@@ -34,7 +34,7 @@ public final class InteractionStore {
   /**
    * Stores (or replaces) one user's feedback on an answer the same client key asked for ({@code clientKey} null: no
    * key, as with {@code auth: none}); false when there is no such answer: none has that request id, or another key's
-   * does, which a caller cannot tell apart, so request ids say nothing about other clients' traffic.
+   * does (the same answer to the caller).
    */
   public Future<Boolean> feedback(Feedback feedback, String clientKey) {
     return sql.query(Sql.CLIENT_KEY, List.of(feedback.requestId())).compose(found -> found.isEmpty()

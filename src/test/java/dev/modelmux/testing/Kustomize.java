@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,13 +41,23 @@ public final class Kustomize {
   }
 
   public static List<JsonNode> renderWithKubectl(Path overlay) throws IOException, InterruptedException {
-    Process run = new ProcessBuilder("kubectl", "kustomize", overlay.toString()).redirectErrorStream(false).start();
-    byte[] out = run.getInputStream().readAllBytes();
-    String err = new String(run.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!run.waitFor(60, TimeUnit.SECONDS) || run.exitValue() != 0) {
-      throw new IOException("kubectl kustomize " + overlay + " failed: " + err);
+    Path out = Files.createTempFile("kustomize", ".yaml");
+    Path err = Files.createTempFile("kustomize", ".err");
+    try {
+      Process run = new ProcessBuilder("kubectl", "kustomize", overlay.toString())
+          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!run.waitFor(60, TimeUnit.SECONDS)) {
+        run.destroyForcibly();
+        throw new IOException("kubectl kustomize " + overlay + " did not finish within 60 s");
+      }
+      if (run.exitValue() != 0) {
+        throw new IOException("kubectl kustomize " + overlay + " failed: " + Files.readString(err));
+      }
+      return documents(Files.readString(out));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    return documents(new String(out, StandardCharsets.UTF_8));
   }
 
   /**

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Readiness is the process's, not one listener's: with several event loops, the first listener answers while the
- * others are still joining the port, and connections dispatched to those then fail (a null socket metric in Vert.x's
- * metrics, seen as NullPointerExceptions in SigtermDrainTest's replica). So not ready until every listener is up.
+ * others are still starting, so a load balancer (or a test) would send to a process that is not all there yet. Not
+ * ready until every listener is up.
  */
 class ReadinessTest {
   @Test

@@ -98,7 +98,7 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
       ErrorResponses.send(ctx.response(), dialect, request.requestId(), forbidden);
       AccessLog.rejected(request.requestId(), ErrorResponses.status(dialect, forbidden), (System.nanoTime() - start) / 1_000_000,
           "forbidden", key.id());
-      service.rejected();
+      service.rejected(key.id(), "forbidden");
       return;
     }
     service.serve(request, parsed.call(), key == null ? null : key.id(), ctx.response(), start);
@@ -117,6 +117,7 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
     LOG.debug("request_id={} rejected param={} reason={}", requestId, error.param(), error.message());
     ErrorResponses.send(ctx.response(), dialect, requestId, error);
     AccessLog.rejected(requestId, ErrorResponses.status(dialect, error), (System.nanoTime() - start) / 1_000_000);
-    service.rejected();
+    AuthConfig.ClientKey key = ClientAuth.key(ctx);
+    service.rejected(key == null ? null : key.id(), "rejected");
   }
 }

@@ -185,9 +185,15 @@ public final class ChatService {
     });
   }
 
-  /** A request refused before routing (bad input), for the metrics. */
-  public void rejected() {
+  /**
+   * A request refused before routing, for the metrics: unrouted, and under the client key that sent it.
+   *
+   * @param clientKeyId the key's id, or null when none was recognised
+   * @param outcome {@code rejected} (bad input) or {@code forbidden} (a route outside the key's allowlist)
+   */
+  public void rejected(String clientKeyId, String outcome) {
     unrouted.request("rejected");
+    keys.refused(clientKeyId, outcome);
   }
 
   private Future<Plan> plan(Route route, ChatRequest request, TaskCall task) {

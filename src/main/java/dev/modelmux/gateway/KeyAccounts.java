@@ -98,6 +98,14 @@ public final class KeyAccounts {
     }
   }
 
+  /** A request of the key's refused before it was served (nothing reserved, nothing used). */
+  void refused(String keyId, String outcome) {
+    KeyMeters meters = keyId == null ? null : metersByKey.get(keyId);
+    if (meters != null) {
+      meters.request(outcome, 0, 0, 0);
+    }
+  }
+
   private static GatewayError refusal(String keyId, BudgetLimits limits, ReserveResult.Denied denied) {
     long retryAfterMs = Math.max(1000, denied.retryAfterMs());
     return switch (denied.reason()) {

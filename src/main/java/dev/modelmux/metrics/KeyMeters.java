@@ -16,7 +16,7 @@ public final class KeyMeters {
   /** How a request can end, as ChatService tells it: registered at start so every key's series exist from zero. */
   private static final List<String> OUTCOMES =
       List.of("ok", "failed_mid_stream", "error", "client_gone", "client_stalled", "shutdown", "key_refused", "secret_refused",
-          "unknown_model");
+          "unknown_model", "forbidden", "rejected");
 
   private final Map<String, Counter> requests = new ConcurrentHashMap<>();
   private final Counter tokensIn;

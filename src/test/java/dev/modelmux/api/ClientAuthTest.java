@@ -123,6 +123,9 @@ class ClientAuthTest {
     assertThat(ok.json().getJsonArray("choices")).hasSize(1);
     // A key without an allowlist uses every route; x-api-key works on the OpenAI endpoint too.
     assertThat(openAi("code-reasoning", "x-api-key", CI_KEY).status()).isEqualTo(200);
+    assertThat(await(client.get("/metrics")).body().toString())
+        .contains("modelmux_key_requests_total{key=\"ide-extension\",outcome=\"forbidden\"} 1.0")
+        .contains("modelmux_key_requests_total{key=\"ide-extension\",outcome=\"ok\"} 1.0");
     assertNoKeyInTheLogs();
   }
 

@@ -115,12 +115,15 @@ class KeyLimitsTest {
     Reply unknown = await(toFirst.post("/v1/chat/completions", new JsonObject().put("model", "no-such-route").put("messages", new JsonArray()
         .add(new JsonObject().put("role", "user").put("content", "hi"))).encode(), "application/json", auth));
     assertThat(unknown.status()).isEqualTo(404);
+    Reply bad = await(toFirst.post("/v1/chat/completions", new JsonObject().put("model", "guarded").encode(), "application/json", auth));
+    assertThat(bad.status()).as("no messages").isEqualTo(400);
     String metrics = await(toFirst.get("/metrics")).body().toString();
     assertThat(metrics).contains("modelmux_key_requests_total{key=\"ci\",outcome=\"secret_refused\"} 1.0")
         .contains("modelmux_key_requests_total{key=\"ci\",outcome=\"unknown_model\"} 1.0")
+        .contains("modelmux_key_requests_total{key=\"ci\",outcome=\"rejected\"} 1.0")
         .doesNotContain(secret);
     assertThat(await(toFirst.get("/admin/keys")).json().getJsonArray("keys").getJsonObject(1).getJsonObject("since_start")
-        .getLong("requests")).isEqualTo(2);
+        .getLong("requests")).isEqualTo(3);
   }
 
   @Test

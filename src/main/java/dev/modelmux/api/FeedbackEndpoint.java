@@ -4,6 +4,7 @@ import dev.modelmux.config.AuthConfig.ClientKey;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.Interaction;
 import dev.modelmux.gateway.ErrorResponses;
 import dev.modelmux.interactions.Feedback;
 import dev.modelmux.interactions.InteractionLog;
@@ -56,7 +57,8 @@ public final class FeedbackEndpoint implements Handler<RoutingContext> {
       return;
     }
     // The client may vote before its request has fully ended and left the log's queue: wait for that, so its id is known.
-    log.stored(feedback.requestId()).compose(v -> log.store().feedback(feedback, keyId)).onComplete(stored -> {
+    Feedback logged = feedback.withRequestId(Interaction.logId(keyId, feedback.requestId()));
+    log.stored(logged.requestId()).compose(v -> log.store().feedback(logged, keyId)).onComplete(stored -> {
       if (stored.failed()) {
         LOG.warn("feedback for request_id={} could not be stored: {}", feedback.requestId(), stored.cause().getMessage());
         fail(ctx, dialect, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable; try again later."));

@@ -19,6 +19,15 @@ public record Interaction(String requestId, long startedAtMs, Dialect dialect, b
     List<String> guardFindings, JsonObject request, Buffer answer, long promptTokens, long completionTokens, double costUsd,
     long ttftMs, long totalMs, JsonObject variables, String rawOutput) {
 
+  /**
+   * The id a request is logged under: its request id, after the calling client key's id and a space when a key called
+   * (a request id holds no spaces, so the pair is unambiguous). Clients may choose their request ids; this keeps one
+   * key's ids from colliding with, taking or revealing another key's.
+   */
+  public static String logId(String clientKeyId, String requestId) {
+    return clientKeyId == null ? requestId : clientKeyId + " " + requestId;
+  }
+
   /** One deployment tried, and how it ended ({@code ok}, or the error kind). */
   public record Attempt(String deployment, String outcome) {}
 }

@@ -17,6 +17,7 @@ import dev.modelmux.tokens.PromptTokens;
 import dev.modelmux.core.PromptChoice;
 import dev.modelmux.metrics.GenAiMeters;
 import dev.modelmux.metrics.GuardMeters;
+import dev.modelmux.core.Interaction;
 import dev.modelmux.core.InteractionSink;
 import dev.modelmux.prompts.RouteGuard;
 import dev.modelmux.prompts.TaskCall;
@@ -109,7 +110,7 @@ public final class ChatService {
       return;
     }
     client.route(route.name());
-    boolean recorded = interactions != null && interactions.begin(request.requestId());
+    boolean recorded = interactions != null && interactions.begin(Interaction.logId(clientKeyId, request.requestId()));
     if (recorded) {
       client.keepAnswer(interactions.maxAnswerBytes());
     }

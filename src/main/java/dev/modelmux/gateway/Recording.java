@@ -12,7 +12,8 @@ record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<Str
   Interaction of(int status, String outcome, String rawOutput) {
     long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
     ChatRequest rendered = sentByTheAnswerer();
-    return new Interaction(client.request().requestId(), System.currentTimeMillis() - totalMs, client.request().dialect(),
+    String logId = Interaction.logId(client.clientKeyId(), client.request().requestId());
+    return new Interaction(logId, System.currentTimeMillis() - totalMs, client.request().dialect(),
         client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
         client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings,
         rendered == null ? null : rendered.body(),

@@ -13,6 +13,11 @@ public record Feedback(String requestId, String user, String rating, boolean hal
   private static final Set<String> FIELDS = Set.of("request_id", "rating", "hallucination", "spans", "correction", "comment", "user");
   static final int MAX_TEXT = 20_000;
 
+  /** The same feedback on another request id (the id the answer is logged under). */
+  public Feedback withRequestId(String id) {
+    return new Feedback(id, user, rating, hallucination, spans, correction, comment, createdAtMs);
+  }
+
   /** Validates a body; throws {@link IllegalArgumentException} naming the field. {@code defaultUser} when it names none. */
   public static Feedback parse(JsonObject body, String defaultUser, long nowMs) {
     for (String name : body.fieldNames()) {

@@ -160,6 +160,21 @@ class ClientAuthTest {
         MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + IDE_KEY)));
     assertThat(own.status()).as(own.body().toString()).isEqualTo(201);
     assertThat(own.json().getString("user")).isEqualTo("ide-extension");
+    assertThat(own.json().getString("request_id")).isEqualTo(answer.headers().get("x-request-id"));
+
+    // Clients may choose their request ids: another key reusing this one gets an answer of its own, logged apart, and
+    // can vote on that, not learn from it whether the id was taken.
+    String id = answer.headers().get("x-request-id");
+    Reply reused = await(client.post(OPENAI, OPENAI_BODY.formatted("solo"), "application/json",
+        MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + CI_KEY).add("x-request-id", id)));
+    assertThat(reused.status()).isEqualTo(200);
+    assertThat(reused.headers().get("x-request-id")).isEqualTo(id);
+    Reply theirs = await(client.post("/v1/feedback", feedback, "application/json",
+        MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + CI_KEY)));
+    assertThat(theirs.status()).as("the id's answer for this key").isEqualTo(201);
+    var log = fixture.gateway.interactions();
+    assertThat(await(log.store().find("ide-extension " + id)).getJsonArray("feedback")).hasSize(1);
+    assertThat(await(log.store().find("ci " + id)).getString("client_key")).isEqualTo("ci");
   }
 
   @Test

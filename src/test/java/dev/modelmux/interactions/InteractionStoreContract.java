@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.Interaction;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What every store does, run against each real one (SQLite file, PostgreSQL server): same schema, same answers. */
@@ -16,7 +20,27 @@ abstract class InteractionStoreContract {
   static final long DAY = 86_400_000L;
   static final long NOW = 1_796_000_000_000L; // 2026-11-30
 
-  abstract InteractionStore store();
+  private Vertx vertx;
+  private InteractionStore store;
+
+  /** Opens the store under test, empty. */
+  abstract Future<InteractionStore> open(Vertx vertx);
+
+  @BeforeEach
+  void openStore() {
+    vertx = Vertx.vertx();
+    store = await(open(vertx));
+  }
+
+  @AfterEach
+  void closeStore() {
+    await(store.close());
+    await(vertx.close());
+  }
+
+  InteractionStore store() {
+    return store;
+  }
 
   static Interaction interaction(String id, long at, String route, String deployment, String key, long in, long out, double cost) {
     JsonObject request = new JsonObject().put("model", route)

@@ -1,20 +1,15 @@
 package dev.modelmux.interactions;
 
-import static dev.modelmux.testing.Await.await;
-
 import dev.modelmux.testing.PostgresServer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 
 /** The store contract on a real PostgreSQL server (Debian's package, its own data directory and port), migrated by Flyway. */
 class PostgresStoreTest extends InteractionStoreContract {
   private static PostgresServer server;
-  private Vertx vertx;
-  private InteractionStore store;
 
   @BeforeAll
   static void startServer() {
@@ -26,21 +21,10 @@ class PostgresStoreTest extends InteractionStoreContract {
     server.close();
   }
 
-  @BeforeEach
-  void open() {
-    vertx = Vertx.vertx();
-    store = await(PostgresStore.open(vertx, URI.create(server.url()), null));
-    await(store.forgetBefore(Long.MAX_VALUE)); // each test starts empty
-  }
-
-  @AfterEach
-  void close() {
-    await(store.close());
-    await(vertx.close());
-  }
-
+  /** One server for the class: each test starts with its tables emptied. */
   @Override
-  InteractionStore store() {
-    return store;
+  Future<InteractionStore> open(Vertx vertx) {
+    return PostgresStore.open(vertx, URI.create(server.url()), null)
+        .compose(store -> store.forgetBefore(Long.MAX_VALUE).map(forgotten -> store));
   }
 }

@@ -92,17 +92,19 @@ public final class KeyAccounts {
     if (reservation != null) {
       budgets.settle(reservation, tokens);
     }
-    KeyMeters meters = keyId == null ? null : metersByKey.get(keyId);
-    if (meters != null) {
-      meters.request(outcome, client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd());
-    }
+    meters(keyId, outcome, client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd());
   }
 
   /** A request of the key's refused before it was served (nothing reserved, nothing used). */
   void refused(String keyId, String outcome) {
+    meters(keyId, outcome, 0, 0, 0);
+  }
+
+  /** Nothing when no configured key called. */
+  private void meters(String keyId, String outcome, long promptTokens, long completionTokens, double costUsd) {
     KeyMeters meters = keyId == null ? null : metersByKey.get(keyId);
     if (meters != null) {
-      meters.request(outcome, 0, 0, 0);
+      meters.request(outcome, promptTokens, completionTokens, costUsd);
     }
   }
 

@@ -26,8 +26,20 @@ public final class GatewayProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /**
+   * The JVM flags the docs give for a small replica (scripts/demo.sh): a test whose point is memory runs with these, so a
+   * blow-up is a dead process, not a slow test.
+   */
+  public static final List<String> DOCS_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx320m", "-Xmn32m",
+      "-XX:MaxDirectMemorySize=64m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError");
+
   /** Starts {@code serve} with {@code yaml} (the keys of {@link GatewayFixture#KEYS} in its environment) and waits for readiness. */
   public static GatewayProcess start(String yaml) {
+    return start(yaml, List.of("-Xmx256m"));
+  }
+
+  /** As {@link #start(String)}, in a JVM started with {@code jvmFlags}. */
+  public static GatewayProcess start(String yaml, List<String> jvmFlags) {
     try {
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
@@ -39,8 +51,11 @@ public final class GatewayProcess implements AutoCloseable {
       File log = File.createTempFile("modelmux-replica-", ".log");
       log.deleteOnExit();
       String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-      ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-          "dev.modelmux.Main", "serve", "--config", config.getPath(), "--port", String.valueOf(port)));
+      List<String> command = new java.util.ArrayList<>(List.of(java));
+      command.addAll(jvmFlags);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.modelmux.Main", "serve", "--config", config.getPath(),
+          "--port", String.valueOf(port)));
+      ProcessBuilder pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
       env.putAll(GatewayFixture.KEYS);
       pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
@@ -73,6 +88,11 @@ public final class GatewayProcess implements AutoCloseable {
     } catch (IOException e) {
       return "(no output: " + e + ")";
     }
+  }
+
+  /** Whether the replica's process still runs. */
+  public boolean alive() {
+    return process.isAlive();
   }
 
   /** SIGKILL. */

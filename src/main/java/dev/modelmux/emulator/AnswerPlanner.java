@@ -1,7 +1,6 @@
 package dev.modelmux.emulator;
 
 import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.IntArrayList;
 import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -41,13 +40,9 @@ public final class AnswerPlanner {
     }
     text = text.substring(0, cut);
     if (request.maxTokens() != null) {
-      IntArrayList tokens = encoding.encodeOrdinary(text);
-      if (tokens.size() > request.maxTokens()) {
-        IntArrayList kept = new IntArrayList(request.maxTokens());
-        for (int i = 0; i < request.maxTokens(); i++) {
-          kept.add(tokens.get(i));
-        }
-        text = encoding.decode(kept);
+      String kept = TokenCounter.firstTokens(encoding, text, request.maxTokens());
+      if (kept != null) {
+        text = kept;
         reason = FinishReason.LENGTH;
         stopSequence = null;
       }

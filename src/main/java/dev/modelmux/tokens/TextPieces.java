@@ -31,25 +31,29 @@ public final class TextPieces {
    * @return the hard cuts made: places that are not a pre-token boundary, where the count may differ from the whole's
    */
   public static int forEach(CharSequence text, Visitor visitor) {
-    int length = text.length();
-    int start = 0;
     int hardCuts = 0;
-    while (length - start > MAX_CHARS) {
-      int end = lastBoundary(text, start, start + MAX_CHARS);
-      if (end <= start) {
-        end = start + MAX_CHARS;
-        if (Character.isHighSurrogate(text.charAt(end - 1))) {
-          end--; // never split a code point
-        }
+    for (int start = 0; start < text.length(); ) {
+      int end = pieceEnd(text, start);
+      visitor.piece(start, end);
+      if (end < text.length() && !endsPreToken(text.charAt(end - 1), text.charAt(end))) {
         hardCuts++;
       }
-      visitor.piece(start, end);
       start = end;
     }
-    if (start < length) {
-      visitor.piece(start, length);
-    }
     return hardCuts;
+  }
+
+  /** Where the piece that starts at {@code start} ends: the last sure pre-token end within the bound, else the bound. */
+  public static int pieceEnd(CharSequence text, int start) {
+    if (text.length() - start <= MAX_CHARS) {
+      return text.length();
+    }
+    int end = lastBoundary(text, start, start + MAX_CHARS);
+    if (end > start) {
+      return end;
+    }
+    end = start + MAX_CHARS;
+    return Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end; // never split a code point
   }
 
   /**

@@ -4,6 +4,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.IntArrayList;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
@@ -53,6 +54,26 @@ public final class TokenCounter {
     int[] total = {0};
     int hardCuts = TextPieces.forEach(text, (start, end) -> total[0] += encoding.countTokensOrdinary(text.substring(start, end)));
     return total[0] + hardCuts;
+  }
+
+  /**
+   * The text of the first {@code maxTokens} tokens of {@code text}, or null when it has no more than that; encoded
+   * piece by piece, never the whole text at once.
+   */
+  public static String firstTokens(Encoding encoding, String text, int maxTokens) {
+    IntArrayList kept = new IntArrayList();
+    for (int start = 0; start < text.length(); ) {
+      int end = TextPieces.pieceEnd(text, start);
+      IntArrayList tokens = encoding.encodeOrdinary(text.substring(start, end));
+      for (int i = 0; i < tokens.size(); i++) {
+        if (kept.size() == maxTokens) {
+          return encoding.decode(kept);
+        }
+        kept.add(tokens.get(i));
+      }
+      start = end;
+    }
+    return null;
   }
 
   /** Prompt tokens of OpenAI-shaped messages, tools included as their JSON text (an estimate, as OpenAI's own overhead is undocumented). */

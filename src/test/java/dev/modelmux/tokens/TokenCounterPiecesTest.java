@@ -155,6 +155,30 @@ class TokenCounterPiecesTest {
   }
 
   @Test
+  void theFirstTokensOfOrdinaryTextAreTheWholeEncodingsFirstTokens() throws IOException {
+    for (Encoding encoding : ENCODINGS) {
+      for (String text : ordinary()) {
+        IntArrayList whole = encoding.encodeOrdinary(text);
+        for (int max : new int[] {1, 5, 333, whole.size() / 2, whole.size() - 1}) {
+          IntArrayList first = new IntArrayList();
+          for (int i = 0; i < max; i++) {
+            first.add(whole.get(i));
+          }
+          assertThat(TokenCounter.firstTokens(encoding, text, max)).isEqualTo(encoding.decode(first));
+        }
+        assertThat(TokenCounter.firstTokens(encoding, text, whole.size())).isNull();
+      }
+    }
+  }
+
+  @Test
+  void theFirstTokensOfAHugeRunAreFoundWithoutEncodingItWhole() {
+    Recording recording = new Recording(ENCODINGS.get(0));
+    assertThat(TokenCounter.firstTokens(recording, "say: hi " + "a".repeat(1_000_000), 5)).startsWith("say: hi a");
+    assertThat(recording.longest).isLessThanOrEqualTo(TextPieces.MAX_CHARS);
+  }
+
+  @Test
   void aHardCutRunIsNeverCountedBelowTheWhole() {
     Random random = new Random(7);
     String[] alphabets = {"abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",

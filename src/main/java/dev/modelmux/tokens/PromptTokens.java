@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Prompt tokens of one request as each deployment will count them: jtokkit with the deployment's encoding
@@ -20,6 +21,9 @@ import java.util.Map;
 public final class PromptTokens {
   /** Claude tokenizers yield more tokens than cl100k_base for the same text; 15% keeps the estimate on the safe side. */
   public static final double ANTHROPIC_MARGIN = 1.15;
+
+  /** Test seam: told each request as it is counted, on the counting thread. */
+  static volatile Consumer<ChatRequest> counting = request -> {};
 
   private final ChatRequest request;
   private final Map<Encoding, Integer> counted = new IdentityHashMap<>();
@@ -41,6 +45,7 @@ public final class PromptTokens {
   }
 
   private int count(Encoding encoding) {
+    counting.accept(request);
     JsonObject body = request.body();
     if (request.dialect() == Dialect.OPENAI) {
       return TokenCounter.countChatWithToolsJson(encoding, body.getJsonArray("messages"), toolsJson());

@@ -59,8 +59,8 @@ public final class TextPieces {
   /**
    * The number of hard cuts {@code text} gets, which is also the margin {@link TokenCounter#count} adds: a cut
    * inside a pre-token stops merges across it, which almost always yields more tokens than the whole, never fewer
-   * by more than one per cut in practice (TokenCounterPiecesTest compares them on random runs). Adding one per cut keeps the
-   * estimate at or above what the provider bills, the safe direction for budgets.
+   * by more than one per cut in practice (TokenCounterPiecesTest compares them on random runs). Adding one per cut
+   * keeps the estimate at or above what the provider bills, the safe direction for budgets.
    */
   public static int hardCuts(CharSequence text) {
     return forEach(text, (start, end) -> {});

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * ({@code Authorization: Bearer} or {@code x-api-key}, either on either endpoint); the key that matched is kept on the
  * request for the route check ({@link #allows}) and the access log. Without an {@code auth} section the gateway runs in
  * protected mode: loopback clients are served as before, any other gets a 401. Keys are compared as SHA-256 digests
- * in constant time and never logged; only their ids are.
+ * in constant time and never logged; only their ids are. An operator key ({@code admin: true}) is a key too: it may call
+ * the client endpoints within its own routes and limits. Who may call the operator's endpoints is {@link OperatorAuth}'s.
  */
 public final class ClientAuth {
   private static final Logger LOG = LoggerFactory.getLogger(ClientAuth.class);
@@ -34,11 +35,13 @@ public final class ClientAuth {
 
   private final Optional<AuthConfig> config;
   private final Predicate<SocketAddress> local;
+  private final OperatorAuth operators;
 
   /** @param local decides whether a peer is on this host (tests pass their own to play a remote client) */
   public ClientAuth(Optional<AuthConfig> config, Predicate<SocketAddress> local) {
     this.config = config;
     this.local = local;
+    this.operators = new OperatorAuth(config, local, new OperatorSessions(System::currentTimeMillis));
     if (config.isEmpty()) {
       LOG.warn("No auth section configured: protected mode, only loopback clients are served and any other gets 401. "
           + "Add auth (mode: keys, or mode: none to serve everyone) to accept remote clients.");
@@ -48,6 +51,14 @@ public final class ClientAuth {
       LOG.info("auth mode keys: {} client keys ({})", config.get().keys().size(),
           String.join(", ", config.get().keys().stream().map(ClientKey::id).toList()));
     }
+    if (config.isPresent() && config.get().keys().stream().noneMatch(ClientKey::admin)) {
+      LOG.warn("No operator key (admin: true) in auth: /admin, /review, /_emulator (and /metrics unless public) refuse everyone.");
+    }
+  }
+
+  /** Who may call the operator's endpoints: one for the process, so a review page session holds on every event loop. */
+  public OperatorAuth operators() {
+    return operators;
   }
 
   /** The handler for one endpoint; its refusals speak {@code dialect}, or the caller's when {@code dialect} is null. */
@@ -119,7 +130,7 @@ public final class ClientAuth {
   }
 
   /** The values a client sent as its key: the Bearer token and x-api-key, each when present and not blank. */
-  private static List<String> presented(RoutingContext ctx) {
+  static List<String> presented(RoutingContext ctx) {
     String bearer = null;
     String authorization = ctx.request().getHeader("authorization");
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -10,7 +10,8 @@ import java.util.Set;
  * Who may call the gateway: the top-level {@code auth} section. Without one the gateway runs in protected mode
  * (loopback clients only), which is not expressed here but by the section's absence.
  *
- * @param keys the client keys (empty with {@code mode: none})
+ * @param keys the keys: client keys, and operator keys ({@code admin: true}), which may also call the client
+ *     endpoints; with {@code mode: none} only operator keys (clients need none)
  */
 public record AuthConfig(Mode mode, List<ClientKey> keys) {
   public enum Mode { KEYS, NONE }
@@ -24,15 +25,20 @@ public record AuthConfig(Mode mode, List<ClientKey> keys) {
    *
    * @param routes the routes it may use; empty means every route
    * @param limits its own tokens and requests per minute, shared by every replica; null for none
+   * @param admin an operator key: it may also call the operator's endpoints (/admin, /metrics, /review, /_emulator)
    */
-  public record ClientKey(String id, byte[] sha256, Set<String> routes, Limits limits) {
+  public record ClientKey(String id, byte[] sha256, Set<String> routes, Limits limits, boolean admin) {
     public ClientKey {
       sha256 = sha256.clone();
       routes = Set.copyOf(routes);
     }
 
+    public ClientKey(String id, byte[] sha256, Set<String> routes, Limits limits) {
+      this(id, sha256, routes, limits, false);
+    }
+
     public ClientKey(String id, byte[] sha256, Set<String> routes) {
-      this(id, sha256, routes, null);
+      this(id, sha256, routes, null, false);
     }
 
     @Override
@@ -52,13 +58,13 @@ public record AuthConfig(Mode mode, List<ClientKey> keys) {
     /** Never the digest: a log line or an exception message may carry this. */
     @Override
     public String toString() {
-      return "ClientKey[id=" + id + ", routes=" + routes + ", limits=" + limits + "]";
+      return "ClientKey[id=" + id + ", routes=" + routes + ", limits=" + limits + ", admin=" + admin + "]";
     }
 
     @Override
     public boolean equals(Object other) {
       return other instanceof ClientKey k && k.id.equals(id) && MessageDigest.isEqual(k.sha256, sha256) && k.routes.equals(routes)
-          && java.util.Objects.equals(k.limits, limits);
+          && java.util.Objects.equals(k.limits, limits) && k.admin == admin;
     }
 
     @Override

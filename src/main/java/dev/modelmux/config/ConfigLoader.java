@@ -115,10 +115,10 @@ public final class ConfigLoader {
     return Optional.of(new PromptsConfig(dir, node.number("poll_ms", PromptsConfig.DEFAULT_POLL_MS, 50, 60_000)));
   }
 
-  private static ServerConfig server(ConfigNode node) {
+  private ServerConfig server(ConfigNode node) {
     node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes",
         "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections", "drain_delay_ms", "drain_ms",
-        "max_in_flight", "admin_port", "admin_host", "public_metrics"));
+        "max_in_flight", "admin_port", "admin_host", "admin_host_env", "admin_allowed_hosts", "public_metrics"));
     int cores = Runtime.getRuntime().availableProcessors();
     if (node.has("admin_port") && node.number("admin_port", 0, 0, 65535) != 0
         && node.number("admin_port", 0, 0, 65535) == node.number("port", 8080, 0, 65535)) {
@@ -135,10 +135,33 @@ public final class ConfigLoader {
         node.number("drain_delay_ms", 5_000, 0, 600_000),
         node.number("drain_ms", 30_000, 0, 3_600_000),
         (int) node.number("max_in_flight", 10_000, 1, 10_000_000),
-        new AdminConfig(
-            node.has("admin_port") ? (int) node.number("admin_port", 0, 0, 65535) : null,
-            node.string("admin_host", "127.0.0.1"),
-            node.bool("public_metrics", false)));
+        admin(node));
+  }
+
+  /** The admin listener: its port, its address (or the variable that holds it: a pod's IP), its allowed Host names. */
+  private AdminConfig admin(ConfigNode node) {
+    String host = node.string("admin_host", "127.0.0.1");
+    if (node.has("admin_host_env")) {
+      if (node.has("admin_host")) {
+        throw new ConfigException(node.field("admin_host_env"), "give admin_host or admin_host_env, not both");
+      }
+      host = environment.apply(node.string("admin_host_env"));
+      if (host == null || host.isBlank()) {
+        throw new ConfigException(node.field("admin_host_env"), "environment variable " + node.string("admin_host_env") + " is not set");
+      }
+    }
+    List<String> allowedHosts = AdminConfig.LOOPBACK_HOSTS;
+    if (node.has("admin_allowed_hosts")) {
+      allowedHosts = node.stringList("admin_allowed_hosts").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+      for (int i = 0; i < allowedHosts.size(); i++) {
+        if (!allowedHosts.get(i).matches("[a-z0-9.-]+|\\[[0-9a-f:.]+]")) {
+          throw new ConfigException(node.field("admin_allowed_hosts") + "[" + i + "]", "a host name or address without a port "
+              + "(every port is allowed), e.g. localhost or [::1]");
+        }
+      }
+    }
+    return new AdminConfig(node.has("admin_port") ? (int) node.number("admin_port", 0, 0, 65535) : null, host,
+        node.bool("public_metrics", false), allowedHosts);
   }
 
   private static FrontDoorConfig frontDoor(ConfigNode node) {
@@ -284,13 +307,7 @@ public final class ConfigLoader {
     }
     AuthConfig.Mode mode = node.choice("mode", null, v -> AuthConfig.Mode.valueOf(v.toUpperCase(Locale.ROOT)), "keys, none");
     List<ConfigNode> keyNodes = node.list("keys");
-    if (mode == AuthConfig.Mode.NONE) {
-      if (!keyNodes.isEmpty()) {
-        throw new ConfigException(node.field("keys"), "mode: none serves every client; remove the keys or use mode: keys");
-      }
-      return new AuthConfig(mode, List.of());
-    }
-    if (keyNodes.isEmpty()) {
+    if (keyNodes.isEmpty() && mode == AuthConfig.Mode.KEYS) {
       throw new ConfigException(node.field("keys"), "mode: keys needs at least one key");
     }
     Set<String> routeNames = new HashSet<>();
@@ -299,8 +316,13 @@ public final class ConfigLoader {
     Set<String> ids = new HashSet<>();
     List<AuthConfig.ClientKey> keys = new ArrayList<>();
     for (ConfigNode k : keyNodes) {
-      k.allowOnly(Set.of("id", "key_sha256", "key_env", "routes", "limits"));
+      k.allowOnly(Set.of("id", "key_sha256", "key_env", "routes", "limits", "admin"));
       String id = k.string("id");
+      boolean admin = k.bool("admin", false);
+      if (mode == AuthConfig.Mode.NONE && !admin) {
+        throw new ConfigException(k.field("admin"), "mode: none serves every client without a key; it lists operator keys only "
+            + "(admin: true), or use mode: keys");
+      }
       if (!ids.add(id)) {
         throw new ConfigException(k.field("id"), "duplicate key id '" + id + "'");
       }
@@ -331,7 +353,7 @@ public final class ConfigLoader {
         ConfigNode l = k.object("limits").allowOnly(Set.of("tpm", "rpm"));
         limits = new Limits(l.number("tpm", Long.MAX_VALUE / 4, 1, Long.MAX_VALUE), l.number("rpm", Long.MAX_VALUE / 4, 1, Long.MAX_VALUE));
       }
-      keys.add(new AuthConfig.ClientKey(id, digest, Set.copyOf(allowed), limits));
+      keys.add(new AuthConfig.ClientKey(id, digest, Set.copyOf(allowed), limits, admin));
     }
     for (int i = 0; i < keys.size(); i++) {
       for (int j = 0; j < i; j++) {

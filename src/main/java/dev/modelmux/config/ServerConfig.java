@@ -13,7 +13,7 @@ public record ServerConfig(String host, int port, long maxBodyBytes, int instanc
   /** This server on a free loopback port, its operator's endpoints on the same listener: for a gateway run in-process. */
   public ServerConfig privateLoopback() {
     return new ServerConfig("127.0.0.1", 0, maxBodyBytes, instances, clientStallMs, sendBufferBytes, frontDoor, drainDelayMs, drainMs,
-        maxInFlight, new AdminConfig(null, admin.host(), false));
+        maxInFlight, new AdminConfig(null, admin.host(), false, admin.allowedHosts()));
   }
 
   public ServerConfig withPort(int newPort) {

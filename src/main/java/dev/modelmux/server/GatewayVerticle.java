@@ -67,6 +67,7 @@ public final class GatewayVerticle extends VerticleBase {
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
+  private OperatorGate operatorGate;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
       GatewayMetrics metrics, Drain drain, Readiness readiness, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
@@ -110,15 +111,15 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health/ready").handler(this::ready);
     AdminConfig admin = config.server().admin();
     Router adminRouter = admin.ownListener() ? Router.router(vertx) : router;
-    if (!admin.ownListener()) {
-      // No admin listener: the operator's endpoints share the public port, for loopback clients only.
-      router.route("/admin/*").handler(LoopbackOnly::check);
-      router.route("/_emulator/*").handler(LoopbackOnly::check);
-      router.route("/review*").handler(LoopbackOnly::check);
-      if (!admin.publicMetrics()) {
-        router.route("/metrics").handler(LoopbackOnly::check);
-      }
+    // On either listener, the operator's endpoints ask for an operator's credential first, before any body is read.
+    operatorGate = new OperatorGate(auth.operators(), admin);
+    adminRouter.route("/admin/*").handler(operatorGate::endpoint);
+    adminRouter.route("/_emulator/*").handler(operatorGate::endpoint);
+    adminRouter.route("/review*").handler(operatorGate::page);
+    if (!admin.publicMetrics()) {
+      adminRouter.route("/metrics").handler(operatorGate::endpoint);
     }
+    OperatorSessionRoutes.mount(adminRouter, auth.operators().sessions());
     adminRouter.get("/admin/deployments").handler(this::deployments);
     adminRouter.post("/admin/drain").handler(ctx -> {
       drain.start();
@@ -251,11 +252,15 @@ public final class GatewayVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("object", "list").put("data", data));
   }
 
-  /** The process's readiness ({@link Readiness}), with the budgets' details. */
+  /** The process's readiness ({@link Readiness}); the budgets' details (mode, Redis host) to an operator only. */
   private void ready(RoutingContext ctx) {
     JsonObject budgetStatus = budgets.status();
     Readiness.Answer answer = readiness.answer(budgetStatus.getString("mode"));
     ctx.response().setStatusCode(answer.status());
+    if (!operatorGate.isOperator(ctx)) {
+      ctx.json(new JsonObject().put("status", answer.state()));
+      return;
+    }
     ctx.json(new JsonObject().put("status", answer.state())
         .put("checks", new JsonObject()
             .put("deployments", config.deployments().size())

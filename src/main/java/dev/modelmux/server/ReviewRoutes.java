@@ -16,7 +16,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -142,7 +144,7 @@ final class ReviewRoutes {
         fail(ctx, 409, "Case '" + id + "' is not a call of a task in the prompt repository, so it cannot become one of its cases.");
         return;
       }
-      String name = "review-" + id.replaceAll("[^A-Za-z0-9_-]", "") + ".yaml";
+      String name = caseFileName(id);
       try {
         EvalCases.parse(task, draft, name);
       } catch (ConfigException e) {
@@ -152,15 +154,34 @@ final class ReviewRoutes {
       Path file = prompts.dir().resolve(task).resolve("tests").resolve(name);
       vertx.executeBlocking(() -> {
         Files.createDirectories(file.getParent());
-        Files.writeString(file, draft, StandardCharsets.UTF_8);
+        // CREATE_NEW: a case already made from this call is never overwritten; the reviewer deletes or edits the file.
+        Files.writeString(file, draft, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return null;
       }, false).compose(v -> reviews.regressionMade(id, prompts.dir().relativize(file).toString(), System.currentTimeMillis()))
           .onSuccess(v -> {
             ctx.response().setStatusCode(201);
             ctx.json(new JsonObject().put("request_id", id).put("file", prompts.dir().relativize(file).toString()));
           })
-          .onFailure(e -> fail(ctx, 500, "The case could not be written: " + e.getMessage()));
+          .onFailure(e -> {
+            if (e instanceof FileAlreadyExistsException) {
+              fail(ctx, 409, "A regression case from this call already exists: " + prompts.dir().relativize(file)
+                  + "; edit or delete that file instead.");
+            } else {
+              fail(ctx, 500, "The case could not be written: " + e.getMessage());
+            }
+          });
     }).onFailure(e -> fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
+  }
+
+  /**
+   * The file a case's regression case is written to: a readable stem (the logged id's safe characters, cut short) and
+   * the first 16 hex digits of the SHA-256 of the exact id (client key id and request id), so two calls never share one.
+   */
+  static String caseFileName(String logId) {
+    String stem = logId.replaceAll("[^A-Za-z0-9_-]+", "_");
+    stem = stem.length() > 60 ? stem.substring(0, 60) : stem;
+    String hash = java.util.HexFormat.of().formatHex(dev.modelmux.config.AuthConfig.sha256(logId)).substring(0, 16);
+    return "review-" + stem + "-" + hash + ".yaml";
   }
 
   /**

@@ -1,8 +1,13 @@
-// The review page: no build step, no framework. It reads /admin/review/* (same origin, the admin listener).
+// The review page: no build step, no framework, no inline script (its CSP allows none). It reads /admin/review/*
+// (same origin); with auth configured it logs in once with an operator key and then rides on an HttpOnly session cookie.
 const $ = (selector) => document.querySelector(selector);
-const api = (path, options) => fetch(path, options).then(async (r) => {
+const JSON_HEADERS = { "content-type": "application/json" };
+class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+const api = (path, options) => fetch(path, { credentials: "same-origin", ...options }).then(async (r) => {
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error((body.error && body.error.message) || r.statusText);
+  if (!r.ok) throw new ApiError((body.error && body.error.message) || r.statusText, r.status);
   return body;
 });
 const text = (tag, content, attrs = {}) => {
@@ -98,7 +103,7 @@ $("#verdict-form").addEventListener("submit", async (e) => {
   const id = $("#case-view").dataset.id;
   const verdict = $("#verdict").value || null;
   try {
-    await api(`/admin/review/cases/${encodeURIComponent(id)}/verdict`, { method: "POST", headers: { "content-type": "application/json" },
+    await api(`/admin/review/cases/${encodeURIComponent(id)}/verdict`, { method: "POST", headers: JSON_HEADERS,
       body: JSON.stringify({ verdict, expert_language: $("#expert-language").value || null, note: $("#note").value || null,
         assignee: $("#assignee").value || null }) });
     $("#verdict-status").textContent = "saved: " + (verdict || "assigned");
@@ -109,7 +114,7 @@ $("#regression-form").addEventListener("submit", async (e) => {
   const id = $("#case-view").dataset.id;
   try {
     const made = await api(`/admin/review/cases/${encodeURIComponent(id)}/regression`, { method: "POST",
-      headers: { "content-type": "application/json" }, body: JSON.stringify({ yaml: $("#regression-yaml").value }) });
+      headers: JSON_HEADERS, body: JSON.stringify({ yaml: $("#regression-yaml").value }) });
     $("#regression-status").textContent = "written to prompts/" + made.file;
   } catch (err) { $("#regression-status").textContent = "not written: " + err.message; }
 });
@@ -125,6 +130,50 @@ async function loadCosts() {
   $("#costs").textContent = line;
 }
 
-function showError(err) { $("#queue-empty").hidden = false; $("#queue-empty").textContent = "Could not load the queue: " + err.message; }
-loadQueue().catch(showError);
-loadCosts().catch((err) => { $("#costs").textContent = "costs unavailable: " + err.message; });
+function showError(err) {
+  if (err.status === 401) { showLogin(err.message); return; }
+  $("#queue-empty").hidden = false;
+  $("#queue-empty").textContent = "Could not load the queue: " + err.message;
+}
+
+function showLogin(message) {
+  $("#queue-view").hidden = true;
+  $("#case-view").hidden = true;
+  $("#logout").hidden = true;
+  $("#operator").textContent = "";
+  $("#login-view").hidden = false;
+  $("#login-status").textContent = message || "";
+  $("#operator-key").focus();
+}
+
+async function enter() {
+  let who;
+  try {
+    who = await api("/admin/session");
+  } catch (err) {
+    if (err.status === 401) { showLogin(); return; }
+    throw err;
+  }
+  $("#login-view").hidden = true;
+  $("#queue-view").hidden = false;
+  $("#operator").textContent = who.operator ? "operator: " + who.operator : "";
+  $("#logout").hidden = who.via !== "session";
+  loadQueue().catch(showError);
+  loadCosts().catch((err) => { $("#costs").textContent = "costs unavailable: " + err.message; });
+}
+
+$("#login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const key = $("#operator-key").value.trim();
+  try {
+    await api("/admin/session", { method: "POST", headers: { ...JSON_HEADERS, authorization: "Bearer " + key }, body: "{}" });
+    $("#operator-key").value = "";
+    await enter();
+  } catch (err) { $("#login-status").textContent = "not logged in: " + err.message; }
+});
+$("#logout").addEventListener("click", async () => {
+  await api("/admin/session", { method: "DELETE", headers: JSON_HEADERS }).catch(() => {});
+  showLogin("logged out");
+});
+
+enter().catch(showError);

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientAuthTest {
   static final String IDE_KEY = "sk-client-ide-5b1e0c7d9a2f4e38";
   static final String CI_KEY = "sk-client-ci-08d3f6a1c4b29e75";
+  static final String OPS_KEY = "sk-operator-6d1f0b8e2a4c7395";
   static final String IDE_HASH = HexFormat.of().formatHex(AuthConfig.sha256(IDE_KEY));
   static final String CI_HASH = HexFormat.of().formatHex(AuthConfig.sha256(CI_KEY));
   static final String KEYS = """
@@ -45,7 +46,10 @@ class ClientAuthTest {
             routes: [solo]
           - id: ci
             key_sha256: "%s"
-      """.formatted(IDE_HASH, CI_HASH);
+          - id: ops
+            key_sha256: "%s"
+            admin: true
+      """.formatted(IDE_HASH, CI_HASH, HexFormat.of().formatHex(AuthConfig.sha256(OPS_KEY)));
 
   private static final String OPENAI = "/v1/chat/completions";
   private static final String ANTHROPIC = "/v1/messages";
@@ -123,7 +127,8 @@ class ClientAuthTest {
     assertThat(ok.json().getJsonArray("choices")).hasSize(1);
     // A key without an allowlist uses every route; x-api-key works on the OpenAI endpoint too.
     assertThat(openAi("code-reasoning", "x-api-key", CI_KEY).status()).isEqualTo(200);
-    assertThat(await(client.get("/metrics")).body().toString())
+    assertThat(await(client.get("/metrics")).status()).as("loopback without an operator key").isEqualTo(401);
+    assertThat(await(client.getAsOperator("/metrics", OPS_KEY)).body().toString())
         .contains("modelmux_key_requests_total{key=\"ide-extension\",outcome=\"forbidden\"} 1.0")
         .contains("modelmux_key_requests_total{key=\"ide-extension\",outcome=\"ok\"} 1.0");
     assertNoKeyInTheLogs();

@@ -11,7 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
-  private static final Map<String, String> ENV = Map.of("KEY_A", "sk-test-aaaaaaaaaaaaaaaa", "KEY_B", "sk-test-bbbbbbbbbbbbbbbb");
+  private static final Map<String, String> ENV = Map.of("KEY_A", "sk-test-aaaaaaaaaaaaaaaa", "KEY_B", "sk-test-bbbbbbbbbbbbbbbb",
+      "POD_IP", "10.4.0.17");
   private final ConfigLoader loader = ModelMux.configLoader(ENV::get);
 
   private static final String VALID = """
@@ -83,6 +84,21 @@ class ConfigLoaderTest {
     assertThat(config.server().admin()).isEqualTo(new AdminConfig(9090, "127.0.0.1", true));
     assertThat(config.withPort(0).server().admin()).isEqualTo(config.server().admin());
     assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_port: 8081"), "server.admin_port");
+  }
+
+  @Test
+  void readsTheAdminListenersAddressFromTheEnvironmentAndItsAllowedHosts() {
+    assertThat(loader.parse(VALID).server().admin().allowedHosts()).containsExactly("localhost", "127.0.0.1", "[::1]");
+    AdminConfig admin = loader.parse(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_port: 9090, "
+        + "admin_host_env: POD_IP, admin_allowed_hosts: [Review.Internal, localhost, \"[::1]\"]")).server().admin();
+    assertThat(admin.host()).isEqualTo("10.4.0.17");
+    assertThat(admin.allowedHosts()).containsExactly("review.internal", "localhost", "[::1]");
+    assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_host_env: NOT_SET"),
+        "server.admin_host_env: environment variable NOT_SET is not set");
+    assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_host: 0.0.0.0, admin_host_env: POD_IP"),
+        "give admin_host or admin_host_env, not both");
+    assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, admin_allowed_hosts: [\"localhost:8080\"]"),
+        "server.admin_allowed_hosts[0]: a host name or address without a port");
   }
 
   @Test
@@ -225,12 +241,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anOperatorKeyIsAKeyWithAdminTrueAndModeNoneListsOnlyThose() {
+    String keys = "    - { id: ops, key_env: KEY_A, admin: true }\n    - { id: ide, key_sha256: \"" + HASH + "\" }\n";
+    AuthConfig auth = loader.parse(VALID + "auth:\n  mode: keys\n  keys:\n" + keys).auth().orElseThrow();
+    assertThat(auth.keys()).extracting(AuthConfig.ClientKey::admin).containsExactly(true, false);
+    AuthConfig none = loader.parse(VALID + "auth:\n  mode: none\n  keys:\n    - { id: ops, key_env: KEY_A, admin: true }\n")
+        .auth().orElseThrow();
+    assertThat(none.mode()).isEqualTo(AuthConfig.Mode.NONE);
+    assertThat(none.keys()).extracting(AuthConfig.ClientKey::id).containsExactly("ops");
+  }
+
+  @Test
   void refusesBadAuthSections() {
     String key = "    - id: ide\n      key_sha256: \"" + HASH + "\"\n";
     assertFails(VALID + "auth: { keys: [] }\n", "auth.mode: missing");
     assertFails(VALID + "auth: { mode: open }\n", "auth.mode: must be one of keys, none");
     assertFails(VALID + "auth: { mode: keys }\n", "auth.keys: mode: keys needs at least one key");
-    assertFails(VALID + "auth:\n  mode: none\n  keys:\n" + key, "auth.keys: mode: none serves every client");
+    assertFails(VALID + "auth:\n  mode: none\n  keys:\n" + key, "auth.keys[0].admin: mode: none serves every client without a key");
     assertFails(VALID + "auth:\n  mode: keys\n  realm: x\n  keys:\n" + key, "auth.realm: unknown field");
     assertThat(loader.parse(VALID + "auth:\n  mode: keys\n  keys:\n" + key + "      limits: { rpm: 600, tpm: 200000 }\n")
         .auth().orElseThrow().keys().get(0).limits()).isEqualTo(new Limits(200000, 600));

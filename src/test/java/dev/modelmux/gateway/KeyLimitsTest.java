@@ -32,6 +32,7 @@ class KeyLimitsTest {
       """;
 
   private RedisServer redis;
+  private static final String OPERATOR_KEY = "sk-operator-key-limits-4c2e9a";
   private GatewayFixture first;
   private ModelMux second;
   private TestClient toFirst;
@@ -50,7 +51,10 @@ class KeyLimitsTest {
             - id: ci
               key_env: KEY_B
               limits: { rpm: 1, tpm: 100000 }
-        """;
+            - id: ops
+              key_sha256: "%s"
+              admin: true
+        """.formatted(java.util.HexFormat.of().formatHex(dev.modelmux.config.AuthConfig.sha256(OPERATOR_KEY)));
     first = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, DEPLOYMENTS, extra));
     second = await(GatewayFixture.gateway(vertx, first.emulator, DEPLOYMENTS, extra));
     toFirst = new TestClient(vertx, first.port());
@@ -80,7 +84,7 @@ class KeyLimitsTest {
     assertThat(openAi(toFirst).status()).as("the first replica knows too").isEqualTo(429);
     assertThat(first.emulator.stats("gpt-4").requests()).as("refused at the door").isEqualTo(calls);
 
-    JsonArray keys = await(toFirst.get("/admin/keys")).json().getJsonArray("keys");
+    JsonArray keys = await(toFirst.getAsOperator("/admin/keys", OPERATOR_KEY)).json().getJsonArray("keys");
     JsonObject ide = keys.getJsonObject(0);
     assertThat(ide.getString("id")).isEqualTo("ide");
     assertThat(ide.getJsonObject("used").getLong("requests")).isEqualTo(3);
@@ -97,7 +101,7 @@ class KeyLimitsTest {
     assertThat(served.getDouble("spend_usd")).as("a-gpt4's price: $30 in, $60 out per million")
         .isCloseTo((30.0 * in + 60.0 * out) / 1_000_000, org.assertj.core.data.Offset.offset(1e-6));
 
-    String metrics = await(toFirst.get("/metrics")).body().toString();
+    String metrics = await(toFirst.getAsOperator("/metrics", OPERATOR_KEY)).body().toString();
     assertThat(metrics).contains("modelmux_key_requests_total{key=\"ide\",outcome=\"ok\"} 2.0")
         .contains("modelmux_key_requests_total{key=\"ide\",outcome=\"key_refused\"} 1.0")
         .contains("modelmux_key_tokens_total{direction=\"in\",key=\"ide\"} " + in + ".0")
@@ -117,12 +121,12 @@ class KeyLimitsTest {
     assertThat(unknown.status()).isEqualTo(404);
     Reply bad = await(toFirst.post("/v1/chat/completions", new JsonObject().put("model", "guarded").encode(), "application/json", auth));
     assertThat(bad.status()).as("no messages").isEqualTo(400);
-    String metrics = await(toFirst.get("/metrics")).body().toString();
+    String metrics = await(toFirst.getAsOperator("/metrics", OPERATOR_KEY)).body().toString();
     assertThat(metrics).contains("modelmux_key_requests_total{key=\"ci\",outcome=\"secret_refused\"} 1.0")
         .contains("modelmux_key_requests_total{key=\"ci\",outcome=\"unknown_model\"} 1.0")
         .contains("modelmux_key_requests_total{key=\"ci\",outcome=\"rejected\"} 1.0")
         .doesNotContain(secret);
-    assertThat(await(toFirst.get("/admin/keys")).json().getJsonArray("keys").getJsonObject(1).getJsonObject("since_start")
+    assertThat(await(toFirst.getAsOperator("/admin/keys", OPERATOR_KEY)).json().getJsonArray("keys").getJsonObject(1).getJsonObject("since_start")
         .getLong("requests")).isEqualTo(3);
   }
 

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The operator's endpoints (/admin/*, /metrics, the in-process emulator's /_emulator/*) on an admin listener of their own, or, without one, on the public
- * listener for loopback clients only. A non-loopback client is a real one: this machine's own non-loopback address.
+ * listener; in protected mode (no auth section, as here) for loopback clients only. A non-loopback client is a real one: this
+ * machine's own non-loopback address. OperatorAccessTest has the operator keys of a gateway with auth configured.
  */
 @ExtendWith(VertxExtension.class)
 class AdminListenerTest {
@@ -138,7 +139,11 @@ class AdminListenerTest {
   }
 
   private int status(HttpMethod method, String host, int port, String path, String body) {
-    return await(http.request(new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path))
+    RequestOptions options = new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path);
+    if (method != HttpMethod.GET) {
+      options.putHeader("content-type", "application/json"); // an operator request that changes something is JSON only
+    }
+    return await(http.request(options)
         .compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode())));
   }

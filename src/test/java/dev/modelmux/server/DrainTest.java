@@ -94,7 +94,7 @@ class DrainTest {
     }
     assertEventually(() -> assertThat(upstreamInFlight()).isEqualTo(5));
 
-    TestClient.Reply accepted = await(client.post("/admin/drain", "", null));
+    TestClient.Reply accepted = await(client.post("/admin/drain", "", "application/json"));
     TestClient.Reply ready = await(client.get("/health/ready"));
     TestClient.Reply duringTheDelay = await(client.postJson("/v1/chat/completions", openAi("say: still served").put("stream", false)));
 

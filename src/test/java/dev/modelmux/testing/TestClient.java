@@ -103,6 +103,19 @@ public final class TestClient {
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
   }
 
+  public Future<Reply> get(String path, MultiMap headers) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setURI(path).setPort(port).setHost("127.0.0.1")
+        .setHeaders(headers);
+    return onContext(() -> http.request(options)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
+  }
+
+  /** A GET with an operator key, as the operator's endpoints want it when the gateway has auth configured. */
+  public Future<Reply> getAsOperator(String path, String operatorKey) {
+    return get(path, MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + operatorKey));
+  }
+
   /** Posts a streamed request and collects every event until the response ends or breaks. */
   public Future<StreamReply> stream(JsonObject body) {
     return stream("/v1/chat/completions", body);

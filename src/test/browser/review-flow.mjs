@@ -1,5 +1,6 @@
-// Drives the review page in Debian's headless Chromium: load the queue, filter, open a case, record a verdict,
-// make a regression case. Usage: node review-flow.mjs BASE_URL SCREENSHOT_DIR. Prints one JSON line; exits 1 on a failure.
+// Drives the review page in Debian's headless Chromium: log in with the operator key, load the queue, filter, open a
+// case, record a verdict, make a regression case, log out. Usage: OPERATOR_KEY=... node review-flow.mjs BASE_URL
+// SCREENSHOT_DIR. Prints one JSON line; exits 1 on a failure.
 import { chromium } from "playwright-core";
 
 const [base, shots] = process.argv.slice(2);
@@ -12,7 +13,18 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on("pageerror", (e) => { result.pageError = String(e); });
   await page.goto(base + "/review");
+  await page.waitForSelector("#login-form:visible");
+  await page.screenshot({ path: `${shots}/login.png`, fullPage: true });
+  await page.fill("#operator-key", "sk-not-an-operator-key");
+  await page.click("#login");
+  await page.waitForFunction(() => document.querySelector("#login-status").textContent.startsWith("not logged in"));
+  await page.fill("#operator-key", process.env.OPERATOR_KEY);
+  await page.click("#login");
   await page.waitForSelector("#queue tr.case");
+  result.operator = await page.textContent("#operator");
+  const cookies = await page.context().cookies();
+  result.cookie = cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite, holdsKey: c.value.includes(process.env.OPERATOR_KEY) }));
+  result.scriptSeesCookie = await page.evaluate(() => document.cookie.includes("modelmux_operator"));
   const rows = page.locator("#queue tr.case");
   result.queued = await rows.count();
   check(result.queued >= 2, `the queue shows ${result.queued} cases, expected the flagged two at least`);
@@ -62,6 +74,12 @@ try {
   await page.waitForFunction(() => document.querySelector("#reviewers").textContent.includes("ana"));
   result.reviewers = await page.textContent("#reviewers");
   check(result.reviewers.includes("ana: 1 done, 0 pending"), "per-reviewer counts: " + result.reviewers);
+
+  await page.reload();
+  await page.waitForSelector("#queue tr.case"); // the session holds across a reload: the key is asked for once
+  await page.click("#logout");
+  await page.waitForSelector("#login-form:visible");
+  result.afterLogout = await page.evaluate(() => fetch("/admin/review/cases").then((r) => r.status));
   check(!result.pageError, "no script error on the page: " + result.pageError);
   console.log(JSON.stringify({ ok: true, ...result }));
 } catch (e) {

@@ -25,14 +25,24 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The review page in a real headless Chromium (Debian's, driven by playwright-core from npm): the queue riskiest
- * first, a filter, a case with its flagged span, a verdict, and a regression case that lands in the task's suites.
+ * The review page in a real headless Chromium (Debian's, driven by playwright-core from npm), on a gateway with auth
+ * configured: a login with the operator key into an HttpOnly, SameSite=Strict cookie, the queue riskiest first, a
+ * filter, a case with its flagged span, a verdict, a regression case that lands in the task's suites, and a logout.
  * Screenshots of each view go to target/review-screenshots.
  */
 @ExtendWith(VertxExtension.class)
 class ReviewPageBrowserTest {
   private static final Path BROWSER = Path.of("src/test/browser");
   private static final Path SHOTS = Path.of("target/review-screenshots");
+  private static final String OPS_KEY = "sk-operator-review-8b3d5f1a9c";
+  private static final String IDE_KEY = "sk-client-review-2e7c4a6b0d";
+  private static final String AUTH = """
+      auth:
+        mode: keys
+        keys:
+          - { id: ops, key_sha256: "%s", admin: true }
+          - { id: ide, key_sha256: "%s" }
+      """.formatted(hex(OPS_KEY), hex(IDE_KEY));
 
   @TempDir
   Path dir;
@@ -47,7 +57,7 @@ class ReviewPageBrowserTest {
     Files.writeString(dir.resolve("prompts/explain/default.yaml"),
         "match: default\nmessages:\n  - { role: user, content: \"say: This {{language}} code uses the fastsum crate: {{code}}\" }\n");
     String extra = "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n"
-        + "prompts: { dir: " + dir.resolve("prompts") + " }\n" + "costs: { self_hosted_per_day: 340, replicas: 2 }\n";
+        + "prompts: { dir: " + dir.resolve("prompts") + " }\n" + "costs: { self_hosted_per_day: 340, replicas: 2 }\n" + AUTH;
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, InteractionLogTest.DEPLOYMENTS, extra));
     client = new TestClient(vertx, fixture.port());
   }
@@ -58,17 +68,25 @@ class ReviewPageBrowserTest {
     await(fixture.close());
   }
 
+  private static String hex(String key) {
+    return java.util.HexFormat.of().formatHex(dev.modelmux.config.AuthConfig.sha256(key));
+  }
+
+  private static io.vertx.core.MultiMap asClient() {
+    return io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + IDE_KEY);
+  }
+
   private String call(String language, String code) {
-    Reply reply = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "task:explain")
-        .put("variables", new JsonObject().put("language", language).put("code", code))));
+    Reply reply = await(client.post("/v1/chat/completions", new JsonObject().put("model", "task:explain")
+        .put("variables", new JsonObject().put("language", language).put("code", code)).encode(), "application/json", asClient()));
     assertThat(reply.status()).isEqualTo(200);
     String id = reply.headers().get("x-request-id");
-    await(fixture.gateway.interactions().stored(id));
+    await(fixture.gateway.interactions().stored("ide " + id));
     return id;
   }
 
   private void feedback(JsonObject body) {
-    assertThat(await(client.postJson("/v1/feedback", body)).status()).isEqualTo(201);
+    assertThat(await(client.post("/v1/feedback", body.encode(), "application/json", asClient())).status()).isEqualTo(201);
   }
 
   @Test
@@ -82,14 +100,21 @@ class ReviewPageBrowserTest {
 
     Files.createDirectories(SHOTS);
     ensureNodeModules();
-    Process flow = new ProcessBuilder("node", BROWSER.resolve("review-flow.mjs").toString(), "http://127.0.0.1:" + fixture.port(),
-        SHOTS.toAbsolutePath().toString()).redirectErrorStream(true).start();
+    ProcessBuilder browser = new ProcessBuilder("node", BROWSER.resolve("review-flow.mjs").toString(),
+        "http://127.0.0.1:" + fixture.port(), SHOTS.toAbsolutePath().toString()).redirectErrorStream(true);
+    browser.environment().put("OPERATOR_KEY", OPS_KEY);
+    Process flow = browser.start();
     String output = new String(flow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(flow.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
     assertThat(flow.exitValue()).as(output).isZero();
     JsonObject result = new JsonObject(output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
     assertThat(result.getString("flagged")).isEqualTo("fastsum crate");
-    assertThat(List.of("queue.png", "filtered.png", "case.png", "verdict-and-regression.png"))
+    assertThat(result.getString("operator")).isEqualTo("operator: ops");
+    assertThat(result.getJsonArray("cookie")).containsExactly(new JsonObject().put("name", "modelmux_operator").put("httpOnly", true)
+        .put("sameSite", "Strict").put("holdsKey", false));
+    assertThat(result.getBoolean("scriptSeesCookie")).isFalse();
+    assertThat(result.getInteger("afterLogout")).isEqualTo(401);
+    assertThat(List.of("login.png", "queue.png", "filtered.png", "case.png", "verdict-and-regression.png"))
         .allSatisfy(shot -> assertThat(SHOTS.resolve(shot)).isNotEmptyFile());
 
     Path tests = dir.resolve("prompts/explain/tests");
@@ -102,7 +127,8 @@ class ReviewPageBrowserTest {
     assertThat(yaml).contains("contains: uses the standard library's Iterator::sum").contains("language: rust");
     assertThat(dev.modelmux.eval.EvalCases.load(dir.resolve("prompts/explain"), "explain")).hasSize(1);
 
-    JsonObject review = await(client.get("/admin/review/cases/" + rust)).json().getJsonObject("review");
+    assertThat(await(client.get("/admin/review/cases/ide%20" + rust)).status()).as("no key, though from loopback").isEqualTo(401);
+    JsonObject review = await(client.getAsOperator("/admin/review/cases/ide%20" + rust, OPS_KEY)).json().getJsonObject("review");
     assertThat(review.getString("verdict")).isEqualTo("needs_expert");
     assertThat(review.getString("expert_language")).isEqualTo("rust");
     assertThat(review.getString("assignee")).isEqualTo("ana");
@@ -110,7 +136,7 @@ class ReviewPageBrowserTest {
   }
 
   /** playwright-core from the npm registry, pinned by the lock file; Chromium itself is Debian's. */
-  private static void ensureNodeModules() throws IOException, InterruptedException {
+  static void ensureNodeModules() throws IOException, InterruptedException {
     if (Files.isDirectory(BROWSER.resolve("node_modules/playwright-core"))) {
       return;
     }

@@ -103,6 +103,24 @@ class K8sManifestsTest {
         .containsAllEntriesOf(labels(monitor.at("/spec/selector/matchLabels")));
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("admin");
     assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/metrics");
+    // The operator's endpoints: bound to the pod's address, scraped with an operator key, reached by Prometheus's pods only.
+    assertThat(configText).contains("admin_host_env: POD_IP").doesNotContain("admin_host: 0.0.0.0");
+    JsonNode podIp = null;
+    for (JsonNode e : container.path("env")) {
+      podIp = e.get("name").asText().equals("POD_IP") ? e : podIp;
+    }
+    assertThat(podIp).as("POD_IP from the downward API").isNotNull();
+    assertThat(podIp.at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("status.podIP");
+    JsonNode scrapeKey = monitor.at("/spec/endpoints/0/authorization/credentials");
+    assertThat(monitor.at("/spec/endpoints/0/authorization/type").asText()).isEqualTo("Bearer");
+    assertThat(provided(overlay, rendered, scrapeKey.get("name").asText())).contains(scrapeKey.get("key").asText());
+    assertThat(config.auth().orElseThrow().keys()).anySatisfy(k -> assertThat(k.admin()).isTrue());
+    for (JsonNode rule : object(rendered, "NetworkPolicy", "modelmux").at("/spec/ingress")) {
+      if (rule.toString().contains("\"admin\"")) {
+        rule.get("from").forEach(peer -> assertThat(peer.at("/podSelector/matchLabels/app.kubernetes.io~1name").asText())
+            .as("only the Prometheus pods, not a whole namespace").isEqualTo("prometheus"));
+      }
+    }
     JsonNode budget = object(rendered, "PodDisruptionBudget", "modelmux");
     assertThat(podLabels).containsAllEntriesOf(labels(budget.at("/spec/selector/matchLabels")));
     assertThat(budget.at("/spec/maxUnavailable").asInt()).isEqualTo(1);

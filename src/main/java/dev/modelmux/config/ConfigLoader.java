@@ -117,8 +117,9 @@ public final class ConfigLoader {
 
   private ServerConfig server(ConfigNode node) {
     node.allowOnly(Set.of("host", "port", "max_body_bytes", "instances", "client_stall_ms", "send_buffer_bytes",
-        "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections", "drain_delay_ms", "drain_ms",
-        "max_in_flight", "admin_port", "admin_host", "admin_host_env", "admin_allowed_hosts", "public_metrics"));
+        "header_timeout_ms", "idle_timeout_ms", "max_header_bytes", "max_line_bytes", "max_connections", "body_timeout_ms",
+        "body_idle_ms", "max_body_bytes_in_flight", "drain_delay_ms", "drain_ms", "max_in_flight", "admin_port", "admin_host",
+        "admin_host_env", "admin_allowed_hosts", "public_metrics"));
     int cores = Runtime.getRuntime().availableProcessors();
     if (node.has("admin_port") && node.number("admin_port", 0, 0, 65535) != 0
         && node.number("admin_port", 0, 0, 65535) == node.number("port", 8080, 0, 65535)) {
@@ -171,7 +172,10 @@ public final class ConfigLoader {
         node.number("idle_timeout_ms", d.idleTimeoutMs(), 50, 3_600_000),
         (int) node.number("max_header_bytes", d.maxHeaderBytes(), 1024, 1 << 20),
         (int) node.number("max_line_bytes", d.maxLineBytes(), 256, 1 << 20),
-        (int) node.number("max_connections", d.maxConnections(), 1, 1_000_000));
+        (int) node.number("max_connections", d.maxConnections(), 1, 1_000_000),
+        node.number("body_timeout_ms", d.bodyTimeoutMs(), 50, 3_600_000),
+        node.number("body_idle_ms", d.bodyIdleMs(), 50, 3_600_000),
+        node.number("max_body_bytes_in_flight", d.maxBodyBytesInFlight(), 1024, 1L << 40));
   }
 
   /** A number of milliseconds, or "auto" for the deployment's recent p95 time to first token. */

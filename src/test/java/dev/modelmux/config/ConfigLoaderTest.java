@@ -105,8 +105,9 @@ class ConfigLoaderTest {
   void readsTheFrontDoorLimitsWithTheirDefaults() {
     assertThat(loader.parse(VALID).server().frontDoor()).isEqualTo(FrontDoorConfig.DEFAULT);
     GatewayConfig config = loader.parse(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, header_timeout_ms: 2000, "
-        + "idle_timeout_ms: 30000, max_header_bytes: 16384, max_line_bytes: 4096, max_connections: 500"));
-    assertThat(config.server().frontDoor()).isEqualTo(new FrontDoorConfig(2000, 30000, 16384, 4096, 500));
+        + "idle_timeout_ms: 30000, max_header_bytes: 16384, max_line_bytes: 4096, max_connections: 500, "
+        + "body_timeout_ms: 5000, body_idle_ms: 1000, max_body_bytes_in_flight: 1048576"));
+    assertThat(config.server().frontDoor()).isEqualTo(new FrontDoorConfig(2000, 30000, 16384, 4096, 500, 5000, 1000, 1048576));
     assertThat(config.withPort(0).server().frontDoor()).isEqualTo(config.server().frontDoor());
     assertFails(VALID.replace("max_body_bytes: 65536", "max_body_bytes: 65536, max_connections: 0"), "server.max_connections");
   }

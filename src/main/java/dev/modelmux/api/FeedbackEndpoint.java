@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FeedbackEndpoint implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FeedbackEndpoint.class);
+  /** A vote, its spans and a correction fit in far less; a larger body is a 413. */
+  public static final long MAX_BODY_BYTES = 256 * 1024;
 
   private final InteractionLog log;
 

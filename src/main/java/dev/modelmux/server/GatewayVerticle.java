@@ -31,7 +31,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.function.Supplier;
 import dev.modelmux.prompts.Catalog;
@@ -58,6 +57,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final Drain drain;
   private final Readiness readiness;
   private final LoadShedder shedder;
+  private final BodyBudget bodies;
   private final OpenExchanges exchanges;
   private final ClientAuth auth;
   private final Handler<HttpServerRequest> emulatorControls;
@@ -70,9 +70,10 @@ public final class GatewayVerticle extends VerticleBase {
   private OperatorGate operatorGate;
 
   public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics, Drain drain, Readiness readiness, LoadShedder shedder, OpenExchanges exchanges, ClientAuth auth,
-      Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions,
+      GatewayMetrics metrics, Drain drain, Readiness readiness, LoadShedder shedder, BodyBudget bodies, OpenExchanges exchanges,
+      ClientAuth auth, Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions,
       io.opentelemetry.api.trace.Tracer tracer) {
+    this.bodies = bodies;
     this.tracer = tracer;
     this.interactions = interactions;
     this.prompts = prompts;
@@ -99,13 +100,17 @@ public final class GatewayVerticle extends VerticleBase {
     Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
 
     Router router = Router.router(vertx);
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes());
-    router.post("/v1/chat/completions").handler(body).handler(auth.handler(Dialect.OPENAI)).handler(shedder.admit(Dialect.OPENAI))
+    // The key is checked and a place given on the headers; only then is the body read, bounded in size, time and memory.
+    long maxBody = config.server().maxBodyBytes();
+    router.post("/v1/chat/completions").handler(BodyReader::hold).handler(auth.handler(Dialect.OPENAI)).handler(shedder.admit(Dialect.OPENAI))
+        .handler(new BodyReader(vertx, maxBody, config.server().frontDoor(), bodies, Dialect.OPENAI))
         .handler(new ChatEndpoint(chat, Dialect.OPENAI, OpenAiRequestParser::parse, catalog));
-    router.post("/v1/messages").handler(body).handler(auth.handler(Dialect.ANTHROPIC)).handler(shedder.admit(Dialect.ANTHROPIC))
+    router.post("/v1/messages").handler(BodyReader::hold).handler(auth.handler(Dialect.ANTHROPIC)).handler(shedder.admit(Dialect.ANTHROPIC))
+        .handler(new BodyReader(vertx, maxBody, config.server().frontDoor(), bodies, Dialect.ANTHROPIC))
         .handler(new ChatEndpoint(chat, Dialect.ANTHROPIC, AnthropicRequestParser::parse, catalog));
     router.get("/v1/models").handler(auth.handler(null)).handler(this::models);
-    router.post("/v1/feedback").handler(BodyHandler.create(false).setBodyLimit(256 * 1024)).handler(auth.handler(null))
+    router.post("/v1/feedback").handler(BodyReader::hold).handler(auth.handler(null))
+        .handler(new BodyReader(vertx, FeedbackEndpoint.MAX_BODY_BYTES, config.server().frontDoor(), bodies, null))
         .handler(new FeedbackEndpoint(interactions));
     router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
@@ -150,6 +155,10 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
       error(ctx, GatewayError.of(413, ErrorKind.REQUEST_TOO_LARGE,
           "Request body exceeds the limit of " + config.server().maxBodyBytes() + " bytes."));
+    });
+    router.errorHandler(417, ctx -> {
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      error(ctx, GatewayError.of(417, ErrorKind.INVALID_REQUEST, "The request's Expect header cannot be met; only 100-continue is supported."));
     });
     router.errorHandler(404, ctx -> error(ctx, GatewayError.of(404, ErrorKind.NOT_FOUND,
         "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")").withParam(null)));

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Requests that are not valid HTTP: a short error in the client's dialect where the connection still allows a response
- * (400, 414, 431), one WARN line without a stack trace (client bytes can be anything, so they are never quoted), and
+ * (400, 414, 431, 505 for a version other than HTTP/1.x), one WARN line without a stack trace (client bytes can be anything, so they are never quoted), and
  * the connection closed, since nothing after a framing error can be trusted.
  */
 final class MalformedHttp {
@@ -47,6 +47,10 @@ final class MalformedHttp {
     } else if (cause instanceof TooLongHttpHeaderException) {
       error = GatewayError.of(431, ErrorKind.REQUEST_TOO_LARGE,
           "The request headers exceed the limit of " + limits.maxHeaderBytes() + " bytes.");
+    } else if (cause instanceof UnsupportedVersion.Refused refused) {
+      error = GatewayError.of(505, ErrorKind.INVALID_REQUEST, refused.major == 2
+          ? "HTTP/2 is not served on this port (no h2c); send HTTP/1.1."
+          : "This HTTP version is not supported; send HTTP/1.1.");
     } else {
       error = GatewayError.invalid("The request is not valid HTTP (its request line or a header such as Content-Length"
           + " is malformed).", null, null);

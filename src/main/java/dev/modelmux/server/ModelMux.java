@@ -117,13 +117,14 @@ public final class ModelMux {
           CapacityWaiter waiter = new CapacityWaiter(vertx, budgets);
           OpenExchanges exchanges = new OpenExchanges();
           LoadShedder shedder = new LoadShedder(config.server().maxInFlight(), metrics.registry());
+          BodyBudget bodies = new BodyBudget(config.server().frontDoor().maxBodyBytesInFlight());
           AtomicReference<ModelMux> self = new AtomicReference<>();
           Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
               drainable(fronts, exchanges, shedder, routes.deployments(), self));
           Readiness readiness = new Readiness(drain::draining);
           metrics.gauge("modelmux_draining", "1 from the start of a drain (readiness is then 503)", () -> drain.draining() ? 1 : 0);
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, readiness, shedder, exchanges,
+              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, readiness, shedder, bodies, exchanges,
                   auth, emu == null ? null : emu.controls(), prompts, log, tracer);
               fronts.add(front);
               return front;

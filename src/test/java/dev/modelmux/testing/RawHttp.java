@@ -42,6 +42,21 @@ public final class RawHttp implements AutoCloseable {
   /** One response that carries a Content-Length, leaving the connection open. */
   public String readResponse() throws IOException {
     InputStream in = socket.getInputStream();
+    String head = readHead();
+    int length = head.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
+        .map(l -> Integer.parseInt(l.substring(15).trim())).findFirst().orElseThrow();
+    return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+
+  /** Closes the sending half only (a FIN): the client says it has nothing more to send, and still reads. */
+  public RawHttp halfClose() throws IOException {
+    socket.shutdownOutput();
+    return this;
+  }
+
+  /** A response's status line and headers (an interim 100 Continue, say), up to and including the empty line. */
+  public String readHead() throws IOException {
+    InputStream in = socket.getInputStream();
     StringBuilder head = new StringBuilder();
     while (!head.toString().endsWith("\r\n\r\n")) {
       int c = in.read();
@@ -50,9 +65,7 @@ public final class RawHttp implements AutoCloseable {
       }
       head.append((char) c);
     }
-    int length = head.toString().lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-        .map(l -> Integer.parseInt(l.substring(15).trim())).findFirst().orElseThrow();
-    return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    return head.toString();
   }
 
   public void setTimeoutMs(int ms) throws IOException {

@@ -31,9 +31,4 @@ final class BodyBudget {
   void giveBack(long bytes) {
     taken.addAndGet(-bytes);
   }
-
-  /** Bytes taken now (for tests and the drain's report). */
-  long taken() {
-    return taken.get();
-  }
 }

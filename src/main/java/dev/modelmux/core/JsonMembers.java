@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Rewrites top-level members of a JSON object in its original bytes: the members named are replaced, removed or
- * added, every other member is copied byte for byte (a streaming scan, no tree, no re-encoding).
+ * added, every other member is copied byte for byte (a streaming scan, no tree, no re-encoding). A body with a
+ * duplicated key is refused, so no copy of a replaced member can slip through.
  */
 public final class JsonMembers {
   public static final JsonFactory JSON = new JsonFactory();
@@ -30,6 +31,7 @@ public final class JsonMembers {
     Map<String, String> pending = new LinkedHashMap<>(changes);
     List<String> replaced = new ArrayList<>();
     try (JsonParser p = JSON.createParser(bytes)) {
+      p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a second "model" would pass through unpatched
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException("not a JSON object");
       }

@@ -1,12 +1,12 @@
 package dev.modelmux.api.anthropic;
 
 import dev.modelmux.api.Fields;
+import dev.modelmux.api.StrictJson;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -21,13 +21,8 @@ public final class AnthropicRequestParser {
   private AnthropicRequestParser() {}
 
   public static ChatRequest parse(String requestId, Buffer raw) {
-    JsonObject body;
-    try {
-      body = new JsonObject(raw);
-    } catch (DecodeException | ClassCastException e) {
-      throw new GatewayException(GatewayError.invalid(
-          "There was an error parsing the body of your request: it is not a JSON object.", null, null));
-    }
+    JsonObject body = StrictJson.object(raw, AnthropicWording.INSTANCE, new GatewayException(GatewayError.invalid(
+        "There was an error parsing the body of your request: it is not a JSON object.", null, null)));
     String model = FIELDS.name(body, "", "model");
     long maxTokens = FIELDS.requiredInteger(body, "", "max_tokens", 1, Integer.MAX_VALUE);
     AnthropicContent.messages(body);

@@ -4,12 +4,12 @@ import static dev.modelmux.api.JsonKind.ARRAY;
 import static dev.modelmux.api.JsonKind.STRING;
 
 import dev.modelmux.api.Fields;
+import dev.modelmux.api.StrictJson;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -56,13 +56,9 @@ public final class OpenAiRequestParser {
   }
 
   private static JsonObject json(Buffer raw) {
-    try {
-      return new JsonObject(raw);
-    } catch (DecodeException | ClassCastException e) {
-      throw new GatewayException(GatewayError.invalid(
-          "We could not parse the JSON body of your request. The API expects a JSON object, but what was sent was not valid JSON.",
-          null, null));
-    }
+    return StrictJson.object(raw, OpenAiWording.INSTANCE, new GatewayException(GatewayError.invalid(
+        "We could not parse the JSON body of your request. The API expects a JSON object, but what was sent was not valid JSON.",
+        null, null)));
   }
 
   private static boolean streamOptions(JsonObject body, boolean stream) {

@@ -19,6 +19,11 @@ public enum ErrorKind {
   /** The gateway's own upstream connection pool is full: local saturation, not a provider fault. */
   SATURATED,
   UPSTREAM_ERROR,
+  /**
+   * The provider says something the call named does not exist (HTTP 404): the deployment's model or endpoint, or a
+   * file the client's content named. A 502 that fails over, but no sign of the provider's health: a client could cause it.
+   */
+  UPSTREAM_NOT_FOUND,
   /** The provider answered, but not in the shape the prompt variant demands (its post-processing refused it). */
   NONCONFORMING_ANSWER,
   UPSTREAM_UNREACHABLE,

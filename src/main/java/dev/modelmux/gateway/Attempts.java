@@ -133,7 +133,7 @@ final class Attempts {
           ? (outcome.result().errorAfterCommit() == null ? null : outcome.result().errorAfterCommit().kind())
           : (outcome.cause() instanceof GatewayException e ? e.error().kind() : ErrorKind.INTERNAL);
       DeploymentMeters meters = deployment.meters();
-      String label = failure == null ? "ok" : failure.name().toLowerCase(Locale.ROOT);
+      String label = failure == null ? "ok" : clientEnded(outcome.cause()) ? clientOutcome() : failure.name().toLowerCase(Locale.ROOT);
       meters.attempt(label);
       client.attemptEnded(deployment.id(), label);
       RequestSpans.ended(span, label, translator.usage().promptTokens(), translator.usage().completionTokens());
@@ -146,6 +146,15 @@ final class Attempts {
         // In flight until settled, so a drain also waits for the settle.
         .andThen(settled -> deployment.state().finished()))
         .map(result -> result.withUsageOr(new Usage(candidate.promptTokens(), attempt.contentEvents())));
+  }
+
+  /** The attempt was ended by its client (gone, or stalled reading), not by the request or the provider. */
+  private static boolean clientEnded(Throwable cause) {
+    return cause instanceof GatewayException e && e.error().status() == ClientChannel.CLIENT_GONE;
+  }
+
+  private String clientOutcome() {
+    return client.stalled() ? "client_stalled" : "client_gone";
   }
 
   /**

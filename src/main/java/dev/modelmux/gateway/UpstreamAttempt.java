@@ -246,6 +246,10 @@ final class UpstreamAttempt {
   }
 
   private GatewayError upstreamError(HttpClientResponse response, Buffer body) {
+    if (response.statusCode() < 400) { // a redirect (or a 1xx/2xx that is no answer) is never followed nor relayed
+      return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' answered HTTP "
+          + response.statusCode() + ", which is neither an answer nor an error; redirects are not followed.");
+    }
     try {
       return deployment.provider().error(deployment.config(), response.statusCode(), response.headers(), body);
     } catch (RuntimeException e) {
@@ -263,7 +267,7 @@ final class UpstreamAttempt {
     if (!stop(true)) {
       return;
     }
-    result.fail(new GatewayException(GatewayError.of(499, ErrorKind.INVALID_REQUEST,
+    result.fail(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST,
         "The client read nothing for " + client.stallMs() + " ms; the stream was ended.")));
   }
 

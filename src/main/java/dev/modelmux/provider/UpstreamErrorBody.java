@@ -38,10 +38,11 @@ public record UpstreamErrorBody(JsonObject error, String message) {
 
   /**
    * The provider refused the gateway itself (key, endpoint or model wrong): the client's request was fine, so a 502
-   * naming the deployment — never the provider's text, which quotes key fragments.
+   * naming the deployment — never the provider's text, which quotes key fragments. A 404 is kept apart
+   * ({@link ErrorKind#UPSTREAM_NOT_FOUND}): the client's content can cause one too (a file id it names).
    */
   public static GatewayError refused(DeploymentConfig deployment, int status) {
-    return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR,
+    return GatewayError.of(502, status == 404 ? ErrorKind.UPSTREAM_NOT_FOUND : ErrorKind.UPSTREAM_ERROR,
         "Deployment '" + deployment.id() + "' was refused by its provider (HTTP " + status + "); check its api_key_env, base_url and model.");
   }
 

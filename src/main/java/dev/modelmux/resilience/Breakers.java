@@ -154,7 +154,10 @@ public final class Breakers {
     }
   }
 
-  /** The client's own mistakes (4xx, content filter, context length) and rate limits (paused separately) do not count. */
+  /**
+   * The client's own mistakes (4xx, content filter, context length, a 404 its content may have caused) and rate limits
+   * (paused separately) do not count: no request a client can write may make a deployment look unwell.
+   */
   public static boolean saysProviderIsUnwell(GatewayError error) {
     ErrorKind kind = error.kind();
     return kind == ErrorKind.UPSTREAM_ERROR || kind == ErrorKind.UPSTREAM_UNREACHABLE || kind == ErrorKind.TIMEOUT

@@ -70,7 +70,7 @@ public final class RouteTable {
 
 
   private static List<String> outcomes() {
-    List<String> outcomes = new ArrayList<>(List.of("ok"));
+    List<String> outcomes = new ArrayList<>(List.of("ok", "client_gone", "client_stalled"));
     for (ErrorKind kind : ErrorKind.values()) {
       outcomes.add(kind.name().toLowerCase(Locale.ROOT));
     }

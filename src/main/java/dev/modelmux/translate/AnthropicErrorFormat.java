@@ -54,7 +54,7 @@ final class AnthropicErrorFormat implements ErrorFormat {
       case QUOTA_EXCEEDED -> "billing_error";
       case OVERLOADED, SATURATED, SHUTTING_DOWN -> "overloaded_error";
       case TIMEOUT -> "timeout_error";
-      case UPSTREAM_ERROR, NONCONFORMING_ANSWER, UPSTREAM_UNREACHABLE, INTERNAL -> "api_error";
+      case UPSTREAM_ERROR, UPSTREAM_NOT_FOUND, NONCONFORMING_ANSWER, UPSTREAM_UNREACHABLE, INTERNAL -> "api_error";
     };
   }
 }

@@ -48,7 +48,7 @@ final class OpenAiErrorFormat implements ErrorFormat {
       case RATE_LIMIT_TOKENS -> "tokens";
       case QUOTA_EXCEEDED -> "insufficient_quota";
       case TIMEOUT -> "timeout";
-      case OVERLOADED, SATURATED, UPSTREAM_ERROR, NONCONFORMING_ANSWER, UPSTREAM_UNREACHABLE, SHUTTING_DOWN, INTERNAL -> "server_error";
+      case OVERLOADED, SATURATED, UPSTREAM_ERROR, UPSTREAM_NOT_FOUND, NONCONFORMING_ANSWER, UPSTREAM_UNREACHABLE, SHUTTING_DOWN, INTERNAL -> "server_error";
     };
   }
 

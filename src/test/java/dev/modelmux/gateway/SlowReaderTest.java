@@ -127,6 +127,10 @@ class SlowReaderTest {
       }
       assertEventually(() -> assertThat(deployment().getInteger("in_flight")).isZero());
       assertThat(deployment().getString("breaker")).isEqualTo("closed");
+      // Neither the provider's fault nor the request's: an outcome of its own.
+      assertThat(await(client.get("/metrics")).body().toString())
+          .contains("modelmux_attempts_total{deployment=\"emulated\",outcome=\"client_stalled\"} 6.0")
+          .contains("modelmux_attempts_total{deployment=\"emulated\",outcome=\"invalid_request\"} 0.0");
     } finally {
       logs.detach();
     }

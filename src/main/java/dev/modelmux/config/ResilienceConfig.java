@@ -7,7 +7,9 @@ package dev.modelmux.config;
  * @param breakerResetMs how long an open breaker (and the shared pause that goes with it) lasts before a probe
  * @param retryBackoffMs base of the jittered wait before the one retry of a transient error on the same deployment
  * @param quotaPauseMs how long a deployment whose account is out of quota or credit is skipped by every replica
+ * @param maxProviderPauseMs the longest pause a provider's retry-after may impose on a deployment (for every replica)
  */
-public record ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs, long quotaPauseMs) {
-  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100, 600_000);
+public record ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs, long quotaPauseMs,
+    long maxProviderPauseMs) {
+  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100, 600_000, 60_000);
 }

@@ -33,11 +33,16 @@ final class Attempts {
   private final ClientChannel client;
   private final boolean continuable;
   private final QuotaAlarm quota;
+  private final long maxProviderPauseMs;
 
-  /** @param continuable whether the route continues streams that break, so a broken stream is left open for that */
-  Attempts(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, ClientChannel client,
-      boolean continuable) {
+  /**
+   * @param maxProviderPauseMs the longest a provider's retry-after may pause a deployment (and be passed on to a client)
+   * @param continuable whether the route continues streams that break, so a broken stream is left open for that
+   */
+  Attempts(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long maxProviderPauseMs,
+      ClientChannel client, boolean continuable) {
     this.quota = quota;
+    this.maxProviderPauseMs = maxProviderPauseMs;
     this.vertx = vertx;
     this.http = http;
     this.budgets = budgets;
@@ -62,7 +67,9 @@ final class Attempts {
     });
     Future<AttemptResult> result = guarded(call, candidate, translator, granted, attempt).recover(failure -> {
       if (failure instanceof GatewayException e) {
-        limited(deployment, e.error());
+        GatewayError bounded = bounded(e.error());
+        limited(deployment, bounded);
+        return Future.failedFuture(bounded == e.error() ? failure : new GatewayException(bounded));
       }
       return Future.failedFuture(failure);
     });
@@ -73,6 +80,14 @@ final class Attempts {
   Future<AttemptResult> continueWith(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
     Breakers.Call call = breakers.call(candidate.deployment().id());
     return guarded(call, candidate, translator, granted, newAttempt(candidate, granted, translator).continuing());
+  }
+
+  /** The error with its retry-after cut to max_provider_pause_ms: a provider must not park a deployment for years. */
+  private GatewayError bounded(GatewayError error) {
+    if (error.retryAfterMs() <= maxProviderPauseMs) {
+      return error;
+    }
+    return new GatewayError(error.status(), error.kind(), error.message(), error.param(), error.code(), maxProviderPauseMs);
   }
 
   /** A 429 pauses the deployment for every replica for its retry-after; an exhausted quota for much longer. */

@@ -58,6 +58,7 @@ public final class ChatService {
   private final QuotaAlarm quota;
   private final CapacityWaiter waiter;
   private final long clientStallMs;
+  private final long maxProviderPauseMs;
   private final OpenExchanges exchanges;
   private final KeyAccounts keys;
   private final GuardMeters guardMeters;
@@ -90,6 +91,7 @@ public final class ChatService {
     this.budgets = budgets;
     this.breakers = breakers;
     this.retryBackoffMs = resilience.retryBackoffMs();
+    this.maxProviderPauseMs = resilience.maxProviderPauseMs();
     this.quota = new QuotaAlarm(budgets, resilience.quotaPauseMs());
     this.waiter = waiter;
     this.clientStallMs = clientStallMs;
@@ -166,7 +168,7 @@ public final class ChatService {
       // The key's own limits first: a key over them never reaches a deployment.
       return keys.reserve(clientKeyId, plan.candidates().get(0).reserveTokens()).onFailure(e -> keyRefused.set(true)).compose(held -> {
         keyHold.set(held);
-        return new Dispatch(vertx, http, budgets, breakers, quota, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+        return new Dispatch(vertx, http, budgets, breakers, quota, maxProviderPauseMs, retryBackoffMs, waiter, client, route, plan.candidates()).run();
       });
     }).onComplete(done -> {
       exchanges.closed(client);

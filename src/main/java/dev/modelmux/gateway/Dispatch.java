@@ -58,7 +58,7 @@ final class Dispatch {
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
-  Dispatch(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long retryBackoffMs,
+  Dispatch(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long maxProviderPauseMs, long retryBackoffMs,
       CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.budgets = budgets;
@@ -73,7 +73,7 @@ final class Dispatch {
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.tierWait = new TierWait(route.maxWaitMs());
-    this.attempts = new Attempts(vertx, http, budgets, breakers, quota, client, route.continueOnFailure());
+    this.attempts = new Attempts(vertx, http, budgets, breakers, quota, maxProviderPauseMs, client, route.continueOnFailure());
     this.continuation = new Continuation(budgets, breakers, attempts, client, candidates);
   }
 

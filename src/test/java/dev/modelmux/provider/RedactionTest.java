@@ -22,6 +22,34 @@ class RedactionTest {
   }
 
   @Test
+  void transformedFormsOfTheKeyGoToo() {
+    String key = "sk-emu-7f3c9e21d4b8a605";
+    byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String piece = "9e21d4b8a6";
+    java.util.Map<String, String> forms = new java.util.LinkedHashMap<>();
+    forms.put("upper-cased", key.toUpperCase(java.util.Locale.ROOT));
+    forms.put("mixed case", "Sk-EmU-7F3c9E21d4B8A605");
+    forms.put("reversed", new StringBuilder(key).reverse().toString());
+    forms.put("base64", java.util.Base64.getEncoder().encodeToString(bytes));
+    forms.put("base64url", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    forms.put("base64 of a piece", java.util.Base64.getEncoder().encodeToString(piece.getBytes()));
+    forms.put("base64url of a piece at another offset", java.util.Base64.getUrlEncoder().encodeToString(("3" + piece).getBytes()));
+    forms.put("hex", java.util.HexFormat.of().formatHex(bytes));
+    forms.put("upper-case hex", java.util.HexFormat.of().withUpperCase().formatHex(bytes));
+    forms.put("hex of a piece", java.util.HexFormat.of().formatHex(piece.getBytes()));
+    forms.put("spaced", String.join(" ", key.split("")));
+    forms.put("dotted", String.join(".", key.split("")));
+    forms.put("spaced and upper-cased", String.join(" - ", key.toUpperCase(java.util.Locale.ROOT).split("")));
+    forms.forEach((form, echoed) -> {
+      String shown = Redaction.redact("rejected [" + echoed + "] here", KEY);
+      assertThat(shown).as(form).startsWith("rejected [").endsWith("] here").contains("***");
+      String inside = shown.substring("rejected [".length(), shown.length() - "] here".length()).replace("***", "");
+      assertThat(inside.replaceAll("[^A-Za-z0-9]", "").length()).as(form + ": what is left of " + echoed + " -> " + shown)
+          .isLessThanOrEqualTo(3);
+    });
+  }
+
+  @Test
   void textWithoutAFragmentIsUnchanged() {
     assertThat(Redaction.redact("Rate limit reached for gpt-4 on tokens per min.", KEY))
         .isEqualTo("Rate limit reached for gpt-4 on tokens per min.");

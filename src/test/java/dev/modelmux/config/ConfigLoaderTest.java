@@ -278,6 +278,15 @@ class ConfigLoaderTest {
         .message().doesNotContain(HASH);
   }
 
+  @Test
+  void capsAProvidersPauseAtMinutes() {
+    assertThat(loader.parse(VALID).resilience().maxProviderPauseMs()).isEqualTo(60_000);
+    assertThat(loader.parse(VALID + "resilience: { max_provider_pause_ms: 120000 }\n").resilience().maxProviderPauseMs())
+        .isEqualTo(120_000);
+    assertFails(VALID + "resilience: { max_provider_pause_ms: 999999999 }\n", "resilience.max_provider_pause_ms");
+    assertFails(VALID + "resilience: { max_provider_pause_ms: 0 }\n", "resilience.max_provider_pause_ms");
+  }
+
   private void assertFails(String yaml, String message) {
     assertThatThrownBy(() -> loader.parse(yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
   }

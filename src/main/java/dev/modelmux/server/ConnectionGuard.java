@@ -24,6 +24,12 @@ import java.util.Map;
  * timers never leave that loop.
  */
 final class ConnectionGuard {
+  /** How soon after a FIN the second probe is written (a reset on loopback takes microseconds), doubling up to the last. */
+  private static final long FIRST_PROBE_MS = 10;
+  private static final long LAST_PROBE_MS = 1_000;
+  /** How long the rest of a refused body is read and dropped before its connection closes. */
+  private static final long LINGER_MS = 2_000;
+  private static final long LINGER_QUIET_MS = 250;
   private final Vertx vertx;
   private final FrontDoorConfig limits;
   private final ConnectionMeters meters;
@@ -50,6 +56,7 @@ final class ConnectionGuard {
       meters.closed();
       watch.disarm();
       watches.remove(connection);
+      watch.stopProbing();
     });
     watch.arm(limits.headerTimeoutMs(), meters::headerTimeout);
     if (connection instanceof VertxConnection vertxConnection) {
@@ -65,7 +72,7 @@ final class ConnectionGuard {
     return request -> {
       Watch watch = watches.get(request.connection());
       if (watch != null) {
-        watch.started();
+        watch.started(request);
       }
       HttpServerResponse response = request.response();
       // An answer given before the body was read (a 401, a 413) leaves the rest of the body unread: nothing after it can be trusted.
@@ -99,21 +106,24 @@ final class ConnectionGuard {
     private final HttpConnection connection;
     private int inProgress;
     private long timer = -1;
+    private long probe = -1;
     private boolean inputClosed;
+    private HttpServerRequest current;
 
     Watch(HttpConnection connection) {
       this.connection = connection;
     }
 
-    void started() {
-     
+    void started(HttpServerRequest request) {
       inProgress++;
+      current = request;
       disarm();
     }
 
     /** @param close the response said {@code connection: close} */
     void ended(boolean close) {
       inProgress--;
+      stopProbing();
       if (close || inputClosed && inProgress == 0) {
         disarm();
         closeAfterWrites();
@@ -122,18 +132,67 @@ final class ConnectionGuard {
       }
     }
 
-    /** The client sent its last byte: once nothing is in progress there is nothing more to answer. */
+    /**
+     * The client sent its last byte (a FIN). Once nothing is in progress there is nothing more to answer. With a request in
+     * progress, the client either half-closed and still reads, or left; only a write can tell them apart. Before the
+     * answer's head the gateway writes interim {@code 100 Continue} responses, which every HTTP/1.1 client must accept
+     * (RFC 9110, 15.2): a socket that is gone answers the first with a reset and the next write fails, which closes the
+     * connection, so a client that left is still let go within milliseconds and one that half-closed gets its answer.
+     * After the head the client is not waiting for anything it has not been sent: the connection closes. (A body cut short
+     * by the FIN ends in its own deadline, or at once if the probes find the client gone.)
+     */
     void inputClosed() {
       inputClosed = true;
       if (inProgress == 0) {
         disarm();
         closeAfterWrites();
+      } else if (current == null || current.response().headWritten()) {
+        connection.close();
+      } else {
+        probe(current.response(), FIRST_PROBE_MS);
       }
     }
 
-    /** Closes (Vert.x flushes what was written first) once the step that ended the response has finished (its access log, say). */
+    private void probe(HttpServerResponse response, long nextMs) {
+      if (response.closed() || response.headWritten() || response != current.response()) {
+        return;
+      }
+      response.writeContinue();
+      probe = vertx.setTimer(nextMs, id -> {
+        probe = -1;
+        probe(response, Math.min(nextMs * 2, LAST_PROBE_MS));
+      });
+    }
+
+    private void stopProbing() {
+      if (probe != -1) {
+        vertx.cancelTimer(probe);
+        probe = -1;
+      }
+    }
+
+    /**
+     * Closes (Vert.x flushes what was written first) once the step that ended the response has finished (its access log,
+     * say). A client still sending a body it was refused would see a reset instead of the answer if the socket closed on
+     * bytes it has not read, so, like nginx's lingering close, what it still sends is read and dropped for at most
+     * {@link #LINGER_MS}, or until it has been quiet for {@link #LINGER_QUIET_MS} (bounded in time, costing no memory),
+     * then the connection closes.
+     */
     private void closeAfterWrites() {
-      vertx.runOnContext(v -> connection.close());
+      HttpServerRequest request = current;
+      if (request == null || !bodyPending(request)) {
+        vertx.runOnContext(v -> connection.close());
+        return;
+      }
+      long[] quiet = {vertx.setTimer(LINGER_QUIET_MS, id -> connection.close())};
+      request.handler(dropped -> {
+        vertx.cancelTimer(quiet[0]);
+        quiet[0] = vertx.setTimer(LINGER_QUIET_MS, id -> connection.close());
+      });
+      request.endHandler(v -> connection.close());
+      request.exceptionHandler(e -> connection.close());
+      request.resume();
+      vertx.setTimer(LINGER_MS, id -> connection.close());
     }
 
     void arm(long ms, Runnable count) {

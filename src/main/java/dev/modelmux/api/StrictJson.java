@@ -49,7 +49,7 @@ public final class StrictJson {
     } catch (DecodeException e) {
       if (e.getCause() instanceof JsonParseException parse && parse.getOriginalMessage().startsWith(DUPLICATE)) {
         JsonStreamContext where = parser.getParsingContext();
-        throw wording.invalid(path(where, wording), "duplicate key '" + where.getCurrentName()
+        throw wording.invalid(path(where, wording), "duplicate key '" + Shown.value(where.getCurrentName())
             + "': each key may appear only once in an object.");
       }
       if (e.getCause() instanceof CharacterCodingException || e.getCause() instanceof CharConversionException) {
@@ -70,7 +70,7 @@ public final class StrictJson {
     }
     String path = "";
     for (JsonStreamContext c : chain) {
-      path = c.inArray() ? wording.element(path, c.getCurrentIndex()) : wording.member(path, c.getCurrentName());
+      path = c.inArray() ? wording.element(path, c.getCurrentIndex()) : wording.member(path, Shown.value(c.getCurrentName()));
     }
     return path;
   }

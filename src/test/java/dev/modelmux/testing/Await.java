@@ -9,8 +9,13 @@ public final class Await {
   private Await() {}
 
   public static <T> T await(Future<T> future) {
+    return await(future, 30);
+  }
+
+  /** As {@link #await(Future)}, with a bound of {@code seconds} for what is slow by design (a CPU-starved replica). */
+  public static <T> T await(Future<T> future, long seconds) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
     } catch (Exception e) {

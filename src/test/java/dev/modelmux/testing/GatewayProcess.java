@@ -71,6 +71,11 @@ public final class GatewayProcess implements AutoCloseable {
     return port;
   }
 
+  /** The replica's process id (to signal it, or to move it into a cgroup). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** SIGTERM: the replica drains, then exits on its own. */
   public void terminate() {
     process.destroy();

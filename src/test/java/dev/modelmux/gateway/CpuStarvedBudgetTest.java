@@ -244,11 +244,12 @@ class CpuStarvedBudgetTest {
     long throttled = quotas.stream().mapToLong(CpuQuota::throttledPeriods).sum();
     System.out.printf("overshoot, %s: rpm account received %d requests (limit %d), served %d; tpm account admitted %d "
             + "tokens (limit %d) and refused %d more requests (~%d tokens), served %d; provider 429s %d / %d; "
-            + "next tier %d; not 200: %d; %d of %d replicas logged Redis unavailable; %d throttled periods; %d ms%s%n",
+            + "next tier %d; not 200: %d; %d of %d replicas logged Redis unavailable; quota %d us per 100 ms, %d throttled periods; "
+            + "%d ms%s%n",
         scenario, rpmAccount.requests(), RPM, count(served, "small-rpm"), tpmAccount.maxTokensInWindow(), TPM,
         tpmAccount.rateLimited(), tpmAccount.rateLimited() * meanCost, count(served, "small-tpm"), rpmAccount.rateLimited(),
         tpmAccount.rateLimited(), count(served, "next-tier"), served.stream().filter(s -> s.status() != 200).count(),
-        unavailable, replicas.size(), throttled, (System.nanoTime() - startedNanos) / 1_000_000, extra);
+        unavailable, replicas.size(), QUOTA_US, throttled, (System.nanoTime() - startedNanos) / 1_000_000, extra);
   }
 
   @Test

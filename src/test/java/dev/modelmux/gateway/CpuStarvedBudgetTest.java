@@ -31,8 +31,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 23: budgets under real CPU starvation. Three replicas, each a JVM of its own, started normally and then moved
- * into a cgroup of its own allowed 10 ms of CPU per 100 ms (as a pod with a CPU limit runs), share one real
+ * Issue 23: budgets under real CPU starvation. Three replicas, each a JVM of its own, started and warmed up normally,
+ * then moved into a cgroup of its own allowed 10 ms of CPU per 100 ms (as a pod with a CPU limit runs), share one real
  * redis-server and one emulator (both in full CPU). 300 requests at once against a route whose first deployment has
  * {@code rpm: 40}, 200 against one whose first has {@code tpm: 6000}, half streamed, {@code max_tokens: 100}. The
  * emulated accounts enforce their limits exactly, so the provider must see at most the limit (tokens as the emulator
@@ -122,19 +122,18 @@ class CpuStarvedBudgetTest {
   }
 
   /**
-   * Starts {@code count} replicas at full CPU (a JVM's start under 10 % would take minutes), waits until each is ready and
-   * knows {@code count} replicas share the budget, then confines each to its own cgroup quota.
+   * Starts {@code count} replicas at full CPU (the JVMs start in parallel), waits until each is ready and
+   * knows {@code count} replicas share the budget, warms them up, then confines each to its own cgroup quota.
    */
   private void startStarvedReplicas(int count) {
     String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\nredis: { url: " + redis.url() + " }\n"
         + CONFIG.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
     List<CompletableFuture<GatewayProcess>> starting = IntStream.range(0, count)
         .mapToObj(i -> CompletableFuture.supplyAsync(() -> GatewayProcess.start(yaml))).toList();
-    for (CompletableFuture<GatewayProcess> s : starting) {
-      GatewayProcess replica = s.join();
-      replicas.add(replica);
-      clients.add(new TestClient(vertx, replica.port(), RPM_BURST));
-    }
+    CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+    starting.stream().filter(s -> !s.isCompletedExceptionally()).forEach(s -> replicas.add(s.join())); // stop() ends them
+    starting.forEach(CompletableFuture::join); // the first start that failed, if any
+    replicas.forEach(r -> clients.add(new TestClient(vertx, r.port(), RPM_BURST)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!clients.stream().allMatch(c -> budgets(c).getLong("replicas", 0L) == count)) {
       assertThat(System.nanoTime()).as("every replica sees %d replicas within 30 s", count).isLessThan(deadline);

@@ -70,8 +70,9 @@ RATES="${RATES:-1000}"
 DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-15}"
 CASES="${CASES:-openai cross redis cluster}"
-REDIS_MAX_ADDED_P50="${REDIS_MAX_ADDED_P50:-0.1}"
-REDIS_MAX_ADDED_P99="${REDIS_MAX_ADDED_P99:-0.5}"
+REDIS_MAX_ADDED_P50="${REDIS_MAX_ADDED_P50:-0.05}"
+REDIS_MAX_ADDED_P99="${REDIS_MAX_ADDED_P99:-0.2}"
+REDIS_MAX_CALLS_PER_REQUEST="${REDIS_MAX_CALLS_PER_REQUEST:-0.05}"
 CONNECTIONS="${CONNECTIONS:-16 256}"
 STREAMS="${STREAMS:-5000}"
 RAM_PERCENTAGES="${RAM_PERCENTAGES:-60 75 90}"
@@ -216,16 +217,32 @@ start_redis_cluster() {
 }
 
 # One load-generator run of the budget cases: plain and streamed, the targets (NAME=URL@MODEL) alternating in
-# phases, each compared with the first. RUN names it: JSON in $out/RUN-RATE.json. Uses $rate, sets $status.
+# phases, each compared with the first. RUN names it: JSON in $out/RUN-RATE.json, its stderr also in
+# $out/RUN-RATE.log. COUNTED ("NAME=PORT[,PORT...] ...", may be empty): the Redis behind each named target, whose
+# calls are counted (redis_counts) once the warm-up has ended and again when the generator has exited, into
+# $out/RUN-RATE-calls.txt. Uses $rate, sets $status.
 budget_run() {
-  local run=$1 rc=0 t args=()
-  shift
+  local run=$1 counted=$2 rc=0 t gen watch="" args=()
+  shift 2
   for t in "$@"; do args+=(--target "$t"); done
-  rm -f "$out/$run-${rate}.json"
+  rm -f "$out/$run-${rate}.json" "$out/$run-${rate}-calls.txt"
+  : >"$out/$run-${rate}.log"
   $JVM -jar "$jar" bench "${args[@]}" \
     --header "Authorization: Bearer bench-key" \
     --rate "$rate" --duration "$DURATION" --warmup "$WARMUP" --mode both \
-    --json "$out/$run-${rate}.json" || rc=$?
+    --json "$out/$run-${rate}.json" 2> >(tee "$out/$run-${rate}.log" >&2) &
+  gen=$!
+  if [ -n "$counted" ]; then
+    count_when_measuring "$out/$run-${rate}-calls.txt" "$out/$run-${rate}.log" "$gen" "$counted" &
+    watch=$!
+  fi
+  wait "$gen" || rc=$?
+  if [ -n "$watch" ]; then
+    wait "$watch" || true
+    if grep -q '^start ' "$out/$run-${rate}-calls.txt" 2>/dev/null; then
+      redis_counts end "$counted" >>"$out/$run-${rate}-calls.txt"
+    fi
+  fi
   case $rc in
     0) ;;
     3) echo "bench.sh: some requests failed in the $run run at ${rate} req/s (see above)"; status=3 ;;
@@ -233,19 +250,82 @@ budget_run() {
   esac
 }
 
+# The commands the jar's budget scripts (budget/*.lua) run with redis.call/pcall, lower case, space-separated:
+# Redis counts them in INFO commandstats as well as the EVALSHA that ran them, but they are no round trip.
+script_commands() {
+  unzip -p "$jar" 'budget/*.lua' 2>/dev/null | grep -oiE "redis\.p?call\( *['\"][a-z_]+" | sed -E "s/.*['\"]//" \
+    | tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ' || true
+}
+
+# "CALLS COMMANDS" of the Redis on 127.0.0.1:PORT from INFO commandstats (calls + rejected_calls of each
+# command): COMMANDS all but INFO (these reads); CALLS also without those the budget scripts run ($inner_commands),
+# so each EVALSHA counts once. "n/a n/a" when Redis does not answer.
+redis_calls() {
+  local stats
+  stats=$(redis-cli -h 127.0.0.1 -p "$1" info commandstats 2>/dev/null) && [[ $stats == *Commandstats* ]] \
+    || { echo "n/a n/a"; return 0; }
+  tr -d '\r' <<<"$stats" | awk -v inner=" $inner_commands " '
+    /^cmdstat_/ {
+      name = substr($0, 9, index($0, ":") - 9); sub(/\|.*/, "", name)
+      if (name == "info") next
+      n = 0
+      if (match($0, /:calls=[0-9]+/)) n += substr($0, RSTART + 7, RLENGTH - 7)
+      if (match($0, /,rejected_calls=[0-9]+/)) n += substr($0, RSTART + 16, RLENGTH - 16)
+      all += n
+      if (index(inner, " " name " ") == 0) calls += n
+    }
+    END { printf "%d %d\n", calls, all }'
+}
+
+# One line "PHASE NAME CALLS COMMANDS" per NAME=PORT[,PORT...] in COUNTED, summed over its ports (a cluster's masters).
+redis_counts() {
+  local phase=$1 v name ports p c a calls commands
+  for v in $2; do
+    name=${v%%=*} ports=${v#*=} calls=0 commands=0
+    for p in ${ports//,/ }; do
+      read -r c a < <(redis_calls "$p")
+      if [ "$c" = n/a ]; then calls=n/a commands=n/a; break; fi
+      calls=$((calls + c)) commands=$((commands + a))
+    done
+    echo "$phase $name $calls $commands"
+  done
+}
+
+# Once the generator GEN says in LOG that it is measuring (the warm-up has ended), appends redis_counts start
+# COUNTED to FILE; returns when GEN exits first. The first measured phase goes to the first target (in-process
+# budgets), so the Redis-backed gateways are idle while this reads.
+count_when_measuring() {
+  local file=$1 log=$2 gen=$3 counted=$4
+  until grep -q '^bench: measuring' "$log" 2>/dev/null; do
+    kill -0 "$gen" 2>/dev/null || return 0
+    sleep 0.02
+  done
+  redis_counts start "$counted" >>"$file"
+}
+
 # From a budget run's JSON: what every target adds over BASELINE (p50/p90/p99, difference and ratio), plain
-# latency and streamed TTFT, and the PASS/FAIL lines against REDIS_MAX_ADDED_P50/P99; exits 4 on a FAIL.
+# latency and streamed TTFT; from CALLS (budget_run's counts, may be missing): each counted target's Redis calls per
+# request answered in the recorded window. Then PASS/FAIL lines for streamed TTFT against REDIS_MAX_ADDED_P50/P99
+# and for calls per request against REDIS_MAX_CALLS_PER_REQUEST (plain latency only informs); exits 4 on a FAIL.
 # (awk over the generator's pretty-printed JSON, one "key" : value per line: jq is not among the requirements.)
 redis_added() {
-  local json=$1 baseline=$2
+  local json=$1 baseline=$2 calls=$3
+  [ -f "$calls" ] || calls=/dev/null
   awk -v base="$baseline" -v max50="$REDIS_MAX_ADDED_P50" -v max99="$REDIS_MAX_ADDED_P99" -v rate="$rate" \
-      -v warmup="$WARMUP" '
+      -v maxcalls="$REDIS_MAX_CALLS_PER_REQUEST" -v warmup="$WARMUP" -v duration="$DURATION" -v cf="$calls" '
     function num(k) { return (k in v) && v[k] != "null" }
     function fmt(k, suffix) { return num(k) ? sprintf(suffix == "x" ? "%8.2fx" : "%+9.3f", v[k]) : sprintf("%9s", "n/a") }
+    FILENAME == cf {
+      if (!($2 in seencounted)) { seencounted[$2] = 1; counted[++nc] = $2 }
+      calls[$1, $2] = $3; commands[$1, $2] = $4; next
+    }
     match($0, /"[a-z0-9_]+" : /) {
       key = substr($0, RSTART + 1, RLENGTH - 5)
       val = substr($0, RSTART + RLENGTH); sub(/,[ \t\r]*$/, "", val); gsub(/"/, "", val)
       if (key == "mode") { mode = val; if (!(mode in seenmode)) { seenmode[mode] = 1; modes[++nm] = mode } }
+      else if (key == "targets") sec = "targets"
+      else if (sec == "targets" && key == "name") tname = val
+      else if (sec == "targets" && (key == "ok" || key == "non200")) answered[tname] += val
       else if (key == "added") sec = "added"
       else if (key ~ /^(added_total|scheduling_lag_ms|late_sends|overhead_checks)$/) sec = ""
       else if (sec == "added" && key == "baseline") b = val
@@ -256,7 +336,8 @@ redis_added() {
     }
     END {
       if (nt == 0) { print "bench.sh: no comparison against " base " in the JSON" > "/dev/stderr"; exit 1 }
-      printf "\n== %s req/s: added over in-process budgets (%s), same run, after a %s s warm-up over all targets ==\n", rate, base, warmup
+      printf "\n== %s req/s: added over in-process budgets (%s), same run, recorded after a %s s warm-up over all targets", rate, base, warmup
+      printf " (not recorded), then %s s per target and mode ==\n", duration
       printf "  %-16s %-14s %9s %9s %9s %9s %9s %9s\n", "(ms)", "", "added p50", "p90", "p99", "ratio p50", "p90", "p99"
       for (i = 1; i <= nt; i++) for (j = 1; j <= nm; j++) {
         k = modes[j] SUBSEP tgts[i] SUBSEP
@@ -264,9 +345,24 @@ redis_added() {
           fmt(k "added_p50"), fmt(k "added_p90"), fmt(k "added_p99"), fmt(k "ratio_p50", "x"), fmt(k "ratio_p90", "x"),
           fmt(k "ratio_p99", "x")
       }
-      printf "  targets: Redis adds <= %s ms at p50 and <= %s ms at p99 over in-process\n", max50, max99
-      for (i = 1; i <= nt; i++) for (j = 1; j <= nm; j++) {
-        k = modes[j] SUBSEP tgts[i] SUBSEP
+      if (nc) {
+        printf "  Redis calls per request in the recorded window (plain and streamed), from INFO commandstats read after the\n"
+        printf "  warm-up and at the end (a cluster: summed over its masters); commands run inside the budget scripts not counted:\n"
+      }
+      for (i = 1; i <= nc; i++) {
+        c = counted[i]
+        if (!(("start", c) in calls) || !(("end", c) in calls) || calls["start", c] == "n/a" || calls["end", c] == "n/a" || !answered[c]) {
+          printf "  %-16s n/a (no counts, or no request answered)\n", c; continue
+        }
+        d = calls["end", c] - calls["start", c]; dall = commands["end", c] - commands["start", c]
+        perreq[c] = d / answered[c]
+        printf "  %-16s %8d calls / %6d requests answered = %.4f per request (commands, those in scripts too: %d, %.3f per request)\n",
+          c, d, answered[c], perreq[c], dall, dall / answered[c]
+      }
+      printf "  targets: Redis adds <= %s ms at p50 and <= %s ms at p99 to streamed TTFT over in-process", max50, max99
+      printf "%s\n", nc ? sprintf("; <= %s Redis calls per request", maxcalls) : ""
+      for (i = 1; i <= nt; i++) {
+        k = "stream" SUBSEP tgts[i] SUBSEP
         line = ""; verdict = "PASS"
         for (q = 50; q <= 99; q += 49) {
           max = q == 50 ? max50 : max99
@@ -276,10 +372,17 @@ redis_added() {
           line = line sprintf(", p%d %+.3f ms %s %s", q, v[k "added_p" q], ok ? "<=" : ">", max)
         }
         if (verdict == "FAIL") fails++
-        printf "  %s %s, %s: %s\n", verdict, tgts[i], modes[j] == "stream" ? "stream TTFT" : modes[j] " latency", substr(line, 3)
+        printf "  %s %s, stream TTFT added: %s\n", verdict, tgts[i], substr(line, 3)
+      }
+      for (i = 1; i <= nc; i++) {
+        c = counted[i]
+        if (!(c in perreq)) { printf "  N/A %s, Redis calls per request: no counts\n", c; continue }
+        ok = perreq[c] <= maxcalls + 0
+        if (!ok) fails++
+        printf "  %s %s, Redis calls per request: %.4f %s %s\n", ok ? "PASS" : "FAIL", c, perreq[c], ok ? "<=" : ">", maxcalls
       }
       exit fails ? 4 : 0
-    }' "$json"
+    }' "$calls" "$json"
 }
 
 # ---- saturation and streams5k: their own JVMs, started with GATEWAY_JVM, stopped when the case ends ----
@@ -1115,6 +1218,10 @@ if wants openai || wants cross || wants redis || wants cluster; then
   wait_for "http://127.0.0.1:$GATEWAY_PORT/health/ready"
 fi
 
+# Commands the budget scripts run inside an EVALSHA: not counted as Redis calls (redis_calls).
+inner_commands=""
+if wants cluster; then inner_commands=$(script_commands); fi
+
 redis_ready=false
 if ! wants redis && ! wants cluster; then
   :
@@ -1185,7 +1292,7 @@ for rate in $RATES; do
   if wants redis; then
     if $redis_ready; then
       echo "== ${rate} req/s, streamed and plain: budgets in Redis (one round trip per request) vs in-process budgets =="
-      budget_run redis "direct=$E/v1/chat/completions@gpt-4" "gateway=$G/v1/chat/completions@bench" \
+      budget_run redis "" "direct=$E/v1/chat/completions@gpt-4" "gateway=$G/v1/chat/completions@bench" \
         "gateway-redis=$R/v1/chat/completions@bench"
     else
       echo "bench.sh: no gateway on standalone Redis: skipping the redis case at ${rate} req/s"
@@ -1194,15 +1301,17 @@ for rate in $RATES; do
 
   if wants cluster; then
     if ensure_cluster; then
-      echo "== ${rate} req/s, plain and streamed: budgets in-process vs Redis standalone vs Redis Cluster (3 masters) =="
-      budget_run cluster "gateway=$G/v1/chat/completions@bench" "gateway-redis=$R/v1/chat/completions@bench" \
+      echo "== ${rate} req/s, plain and streamed: budgets in-process vs Redis standalone vs Redis Cluster (3 masters);" \
+        "${WARMUP} s warm-up (not recorded), then ${DURATION} s per target and mode; Redis calls counted after the warm-up =="
+      budget_run cluster "gateway-redis=$REDIS_PORT gateway-cluster=${CLUSTER_PORTS// /,}" \
+        "gateway=$G/v1/chat/completions@bench" "gateway-redis=$R/v1/chat/completions@bench" \
         "gateway-cluster=$C/v1/chat/completions@bench"
       if [ -f "$out/cluster-${rate}.json" ]; then
         rc=0
-        redis_added "$out/cluster-${rate}.json" gateway || rc=$?
+        redis_added "$out/cluster-${rate}.json" gateway "$out/cluster-${rate}-calls.txt" || rc=$?
         case $rc in
           0) ;;
-          4) echo "bench.sh: Redis latency target missed at ${rate} req/s (FAIL lines above)"; status=4 ;;
+          4) echo "bench.sh: Redis target missed at ${rate} req/s (FAIL lines above)"; status=4 ;;
           *) echo "bench.sh: could not read $out/cluster-${rate}.json" ;;
         esac
       fi

@@ -337,7 +337,9 @@ redis_added() {
       else if (sec == "targets" && key == "name") tname = val
       else if (sec == "targets" && (key == "ok" || key == "non200")) answered[tname] += val
       else if (key == "added") sec = "added"
-      else if (key ~ /^(added_total|scheduling_lag_ms|late_sends|overhead_checks)$/) sec = ""
+      else if (key == "scheduling_lag_ms") sec = "lag"
+      else if (sec == "lag" && key == "p99") lag[mode] = val
+      else if (key ~ /^(added_total|late_sends|overhead_checks)$/) sec = ""
       else if (sec == "added" && key == "baseline") b = val
       else if (sec == "added" && key == "target") {
         tgt = val
@@ -368,6 +370,11 @@ redis_added() {
         perreq[c] = d / answered[c]
         printf "  %-16s %8d calls / %6d requests answered = %.4f per request (commands, those in scripts too: %d, %.3f per request)\n",
           c, d, answered[c], perreq[c], dall, dall / answered[c]
+      }
+      for (j = 1; j <= nm; j++) if (lag[modes[j]] != "" && lag[modes[j]] != "null" && lag[modes[j]] + 0 > 10) {
+        printf "  WARNING: %s: the generator sent late (send lag p99 %.1f ms > 10 ms): the machine did not hold %s req/s,\n", modes[j],
+          lag[modes[j]], rate
+        printf "  so what is added there is mostly queueing for the CPU, not Redis\n"
       }
       printf "  targets: Redis adds <= %s ms at p50 and <= %s ms at p99 to streamed TTFT over in-process", max50, max99
       printf "%s\n", nc ? sprintf("; <= %s Redis calls per request", maxcalls) : ""

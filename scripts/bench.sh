@@ -230,12 +230,12 @@ start_redis_cluster() {
 # phases, each compared with the first. RUN names it: JSON in $out/RUN-RATE.json, its stderr also in
 # $out/RUN-RATE.log. COUNTED ("NAME=PORT[,PORT...] ...", may be empty): the Redis behind each named target, whose
 # calls are counted (redis_counts) once the warm-up has ended and again when the generator has exited, into
-# $out/RUN-RATE-calls.txt. Uses $rate, sets $status.
+# $out/RUN-RATE-calls.txt (the INFO replies in $out/RUN-RATE-commandstats-*.txt). Uses $rate, sets $status.
 budget_run() {
   local run=$1 counted=$2 rc=0 t gen watch="" args=()
   shift 2
   for t in "$@"; do args+=(--target "$t"); done
-  rm -f "$out/$run-${rate}.json" "$out/$run-${rate}-calls.txt"
+  rm -f "$out/$run-${rate}.json" "$out/$run-${rate}-calls.txt" "$out/$run-${rate}-commandstats-"*
   : >"$out/$run-${rate}.log"
   $JVM -jar "$jar" bench "${args[@]}" \
     --header "Authorization: Bearer bench-key" \
@@ -250,7 +250,7 @@ budget_run() {
   if [ -n "$watch" ]; then
     wait "$watch" || true
     if grep -q '^start ' "$out/$run-${rate}-calls.txt" 2>/dev/null; then
-      redis_counts end "$counted" >>"$out/$run-${rate}-calls.txt"
+      redis_counts end "$counted" "$out/$run-${rate}-commandstats" >>"$out/$run-${rate}-calls.txt"
     fi
   fi
   case $rc in
@@ -269,11 +269,12 @@ script_commands() {
 
 # "CALLS COMMANDS" of the Redis on 127.0.0.1:PORT from INFO commandstats (calls + rejected_calls of each
 # command): COMMANDS all but INFO (these reads); CALLS also without those the budget scripts run ($inner_commands),
-# so each EVALSHA counts once. "n/a n/a" when Redis does not answer.
+# so each EVALSHA counts once. "n/a n/a" when Redis does not answer. The reply is kept in FILE.
 redis_calls() {
   local stats
   stats=$(redis-cli -h 127.0.0.1 -p "$1" info commandstats 2>/dev/null) && [[ $stats == *Commandstats* ]] \
     || { echo "n/a n/a"; return 0; }
+  tr -d '\r' <<<"$stats" >"$2"
   tr -d '\r' <<<"$stats" | awk -v inner=" $inner_commands " '
     /^cmdstat_/ {
       name = substr($0, 9, index($0, ":") - 9); sub(/\|.*/, "", name)
@@ -287,13 +288,14 @@ redis_calls() {
     END { printf "%d %d\n", calls, all }'
 }
 
-# One line "PHASE NAME CALLS COMMANDS" per NAME=PORT[,PORT...] in COUNTED, summed over its ports (a cluster's masters).
+# One line "PHASE NAME CALLS COMMANDS" per NAME=PORT[,PORT...] in COUNTED, summed over its ports (a cluster's
+# masters); each INFO commandstats reply in PREFIX-PHASE-PORT.txt.
 redis_counts() {
-  local phase=$1 v name ports p c a calls commands
+  local phase=$1 prefix=$3 v name ports p c a calls commands
   for v in $2; do
     name=${v%%=*} ports=${v#*=} calls=0 commands=0
     for p in ${ports//,/ }; do
-      read -r c a < <(redis_calls "$p")
+      read -r c a < <(redis_calls "$p" "$prefix-$phase-$p.txt")
       if [ "$c" = n/a ]; then calls=n/a commands=n/a; break; fi
       calls=$((calls + c)) commands=$((commands + a))
     done
@@ -310,7 +312,7 @@ count_when_measuring() {
     kill -0 "$gen" 2>/dev/null || return 0
     sleep 0.02
   done
-  redis_counts start "$counted" >>"$file"
+  redis_counts start "$counted" "${file%-calls.txt}-commandstats" >>"$file"
 }
 
 # From a budget run's JSON: what every target adds over BASELINE (p50/p90/p99, difference and ratio), plain

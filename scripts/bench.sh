@@ -303,15 +303,17 @@ redis_counts() {
   done
 }
 
-# Once the generator GEN says in LOG that it is measuring (the warm-up has ended), appends redis_counts start
-# COUNTED to FILE; returns when GEN exits first. The first measured phase goes to the first target (in-process
-# budgets), so the Redis-backed gateways are idle while this reads.
+# Once the generator GEN says in LOG that it is measuring (the warm-up has ended), waits half of the first measured
+# phase (DURATION / 10 rounds) and appends redis_counts start COUNTED to FILE; returns when GEN exits first. That
+# phase goes to the first target (in-process budgets), so the Redis-backed gateways get no new request meanwhile and
+# finish those of the warm-up first (else their calls would count against the window's requests).
 count_when_measuring() {
   local file=$1 log=$2 gen=$3 counted=$4
   until grep -q '^bench: measuring' "$log" 2>/dev/null; do
     kill -0 "$gen" 2>/dev/null || return 0
     sleep 0.02
   done
+  sleep "$(awk -v d="$DURATION" 'BEGIN { printf "%.3f", d / 20 }')"
   redis_counts start "$counted" "${file%-calls.txt}-commandstats" >>"$file"
 }
 

@@ -9,9 +9,10 @@
 # 7391-7393 when the case first runs), three gateways in one run at RATES, open loop, plain then streamed: WARMUP s
 # over all targets, not recorded, then DURATION s per target and mode. It prints what each Redis variant adds
 # over in-process at p50/p90/p99, and each variant's Redis calls per request: INFO commandstats of its Redis (a
-# cluster: summed over the masters) read when the warm-up ends and when the generator has exited, the difference
+# cluster: summed over the masters) and the gateway's modelmux_requests_total, read when the warm-up has ended (half
+# a phase later, while only the in-process gateway gets requests) and when the generator has exited; the calls
 # (without INFO itself and the commands the jar's budget scripts run inside an EVALSHA, which are no round trip)
-# divided by the requests that gateway answered in the window. PASS/FAIL lines: streamed TTFT added
+# divided by the requests that gateway ended meanwhile. PASS/FAIL lines: streamed TTFT added
 # <= REDIS_MAX_ADDED_P50 ms (0.05) at p50 and <= REDIS_MAX_ADDED_P99 ms (0.2) at p99, and Redis calls per request
 # <= REDIS_MAX_CALLS_PER_REQUEST (0.05); a FAIL exits 4, as the cross-dialect check does. The counts are in
 # $out/cluster-RATE-calls.txt. conf/bench.yaml's limits (rpm 10M, tpm 1G) never deny a request at these rates.
@@ -228,9 +229,10 @@ start_redis_cluster() {
 
 # One load-generator run of the budget cases: plain and streamed, the targets (NAME=URL@MODEL) alternating in
 # phases, each compared with the first. RUN names it: JSON in $out/RUN-RATE.json, its stderr also in
-# $out/RUN-RATE.log. COUNTED ("NAME=PORT[,PORT...] ...", may be empty): the Redis behind each named target, whose
-# calls are counted (redis_counts) once the warm-up has ended and again when the generator has exited, into
-# $out/RUN-RATE-calls.txt (the INFO replies in $out/RUN-RATE-commandstats-*.txt). Uses $rate, sets $status.
+# $out/RUN-RATE.log. COUNTED ("NAME=GATEWAY_PORT@REDIS_PORT[,REDIS_PORT...] ...", may be empty): the gateway behind
+# each named target and its Redis, whose calls and requests are counted (redis_counts) once the warm-up has ended
+# and again when the generator has exited, into $out/RUN-RATE-calls.txt (the INFO replies in
+# $out/RUN-RATE-commandstats-*.txt). Uses $rate, sets $status.
 budget_run() {
   local run=$1 counted=$2 rc=0 t gen watch="" args=()
   shift 2
@@ -288,25 +290,35 @@ redis_calls() {
     END { printf "%d %d\n", calls, all }'
 }
 
-# One line "PHASE NAME CALLS COMMANDS" per NAME=PORT[,PORT...] in COUNTED, summed over its ports (a cluster's
-# masters); each INFO commandstats reply in PREFIX-PHASE-PORT.txt.
+# The requests the gateway on 127.0.0.1:PORT has ended (modelmux_requests_total in /metrics, over all routes and
+# outcomes), or n/a.
+gateway_requests() {
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null \
+    | awk '/^modelmux_requests_total[{ ]/ { n += $NF; seen = 1 } END { if (seen) printf "%d\n", n; else print "n/a" }' \
+    || echo n/a
+}
+
+# One line "PHASE NAME CALLS COMMANDS REQUESTS" per NAME=GATEWAY_PORT@REDIS_PORT[,REDIS_PORT...] in COUNTED: the
+# Redis counts summed over its ports (a cluster's masters), each INFO commandstats reply in PREFIX-PHASE-PORT.txt,
+# and the requests the gateway has ended.
 redis_counts() {
-  local phase=$1 prefix=$3 v name ports p c a calls commands
+  local phase=$1 prefix=$3 v name gw ports p c a calls commands
   for v in $2; do
-    name=${v%%=*} ports=${v#*=} calls=0 commands=0
+    name=${v%%=*} gw=${v#*=} calls=0 commands=0
+    ports=${gw#*@} gw=${gw%%@*}
     for p in ${ports//,/ }; do
       read -r c a < <(redis_calls "$p" "$prefix-$phase-$p.txt")
       if [ "$c" = n/a ]; then calls=n/a commands=n/a; break; fi
       calls=$((calls + c)) commands=$((commands + a))
     done
-    echo "$phase $name $calls $commands"
+    echo "$phase $name $calls $commands $(gateway_requests "$gw")"
   done
 }
 
 # Once the generator GEN says in LOG that it is measuring (the warm-up has ended), waits half of the first measured
 # phase (DURATION / 10 rounds) and appends redis_counts start COUNTED to FILE; returns when GEN exits first. That
 # phase goes to the first target (in-process budgets), so the Redis-backed gateways get no new request meanwhile and
-# finish those of the warm-up first (else their calls would count against the window's requests).
+# can finish those of the warm-up.
 count_when_measuring() {
   local file=$1 log=$2 gen=$3 counted=$4
   until grep -q '^bench: measuring' "$log" 2>/dev/null; do
@@ -331,7 +343,7 @@ redis_added() {
     function fmt(k, suffix) { return num(k) ? sprintf(suffix == "x" ? "%8.2fx" : "%+9.3f", v[k]) : sprintf("%9s", "n/a") }
     FILENAME == cf {
       if (!($2 in seencounted)) { seencounted[$2] = 1; counted[++nc] = $2 }
-      calls[$1, $2] = $3; commands[$1, $2] = $4; next
+      calls[$1, $2] = $3; commands[$1, $2] = $4; ended[$1, $2] = $5; next
     }
     match($0, /"[a-z0-9_]+" : /) {
       key = substr($0, RSTART + 1, RLENGTH - 5)
@@ -362,18 +374,21 @@ redis_added() {
           fmt(k "ratio_p99", "x")
       }
       if (nc) {
-        printf "  Redis calls per request in the recorded window (plain and streamed), from INFO commandstats read after the\n"
-        printf "  warm-up and at the end (a cluster: summed over its masters); commands run inside the budget scripts not counted:\n"
+        printf "  Redis calls per request in the recorded window (plain and streamed): INFO commandstats (a cluster: summed over\n"
+        printf "  its masters; commands run inside the budget scripts not counted) and the requests the gateway ended\n"
+        printf "  (modelmux_requests_total), read after the warm-up and at the end; the generator'\''s count of the window beside:\n"
       }
       for (i = 1; i <= nc; i++) {
         c = counted[i]
-        if (!(("start", c) in calls) || !(("end", c) in calls) || calls["start", c] == "n/a" || calls["end", c] == "n/a" || !answered[c]) {
-          printf "  %-16s n/a (no counts, or no request answered)\n", c; continue
+        if (!(("start", c) in calls) || !(("end", c) in calls) || calls["start", c] == "n/a" || calls["end", c] == "n/a") {
+          printf "  %-16s n/a (no counts)\n", c; continue
         }
+        n = ended["start", c] != "n/a" && ended["end", c] != "n/a" ? ended["end", c] - ended["start", c] : answered[c]
+        if (n <= 0) { printf "  %-16s n/a (no request)\n", c; continue }
         d = calls["end", c] - calls["start", c]; dall = commands["end", c] - commands["start", c]
-        perreq[c] = d / answered[c]
-        printf "  %-16s %8d calls / %6d requests answered = %.4f per request (commands, those in scripts too: %d, %.3f per request)\n",
-          c, d, answered[c], perreq[c], dall, dall / answered[c]
+        perreq[c] = d / n
+        printf "  %-16s %8d calls / %6d requests = %.4f per request (generator: %d answered; commands, those in scripts too: %.3f per request)\n",
+          c, d, n, perreq[c], answered[c], dall / n
       }
       for (j = 1; j <= nm; j++) if (lag[modes[j]] != "" && lag[modes[j]] != "null" && lag[modes[j]] + 0 > 10) {
         printf "  WARNING: %s: the generator sent late (send lag p99 %.1f ms > 10 ms): the machine did not hold %s req/s,\n", modes[j],
@@ -1324,7 +1339,7 @@ for rate in $RATES; do
     if ensure_cluster; then
       echo "== ${rate} req/s, plain and streamed: budgets in-process vs Redis standalone vs Redis Cluster (3 masters);" \
         "${WARMUP} s warm-up (not recorded), then ${DURATION} s per target and mode; Redis calls counted after the warm-up =="
-      budget_run cluster "gateway-redis=$REDIS_PORT gateway-cluster=${CLUSTER_PORTS// /,}" \
+      budget_run cluster "gateway-redis=$REDIS_GATEWAY_PORT@$REDIS_PORT gateway-cluster=$CLUSTER_GATEWAY_PORT@${CLUSTER_PORTS// /,}" \
         "gateway=$G/v1/chat/completions@bench" "gateway-redis=$R/v1/chat/completions@bench" \
         "gateway-cluster=$C/v1/chat/completions@bench"
       if [ -f "$out/cluster-${rate}.json" ]; then

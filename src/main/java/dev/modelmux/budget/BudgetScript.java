@@ -10,12 +10,10 @@ import java.util.HexFormat;
 
 /** The budget Lua scripts (resources {@code budget/*.lua}), each prefixed with {@code budget/common.lua}. */
 enum BudgetScript {
-  RESERVE("reserve"),
-  SETTLE("settle"),
+  LEASE("lease"),
   PAUSE("pause"),
   OBSERVE("observe"),
   HEADROOM("headroom"),
-  MERGE("merge"),
   HEARTBEAT("heartbeat"),
   WAITING("waiting");
 

@@ -44,6 +44,14 @@ public interface BudgetStore {
     return Future.succeededFuture();
   }
 
+  /**
+   * This replica's lease on a deployment and what every replica holds there (for /admin/deployments and metrics):
+   * heldTokens, heldRequests, leasedTokens, leasedRequests, trickle; null for a store that does not lease.
+   */
+  default JsonObject lease(String deploymentId) {
+    return null;
+  }
+
   /** For /health/ready and /admin: the mode ("local", "redis", "local-fallback"), and Redis details. */
   JsonObject status();
 

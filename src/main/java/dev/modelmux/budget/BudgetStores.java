@@ -17,13 +17,13 @@ public final class BudgetStores {
 
   /**
    * No Redis configured: an in-process {@link LocalBudgetStore} (the embedded default, one replica). Redis
-   * configured: a {@link FailoverBudgetStore}, which starts even when Redis is down (in local-fallback mode, probing
-   * until it returns). The future never fails on Redis' account.
+   * configured: a {@link LeasedBudgetStore}, which starts even when Redis is down (in local-fallback mode, until it
+   * returns). The future never fails on Redis' account.
    */
   public static Future<BudgetStore> create(Vertx vertx, Optional<RedisConfig> redis, long windowMs) {
     if (redis.isEmpty()) {
       return Future.succeededFuture(new LocalBudgetStore(windowMs));
     }
-    return FailoverBudgetStore.start(vertx, redis.get(), windowMs).map(s -> s);
+    return LeasedBudgetStore.start(vertx, redis.get(), windowMs).map(s -> s);
   }
 }

@@ -125,7 +125,7 @@ public final class LocalBudgetStore implements BudgetStore {
       w.tokens[i] += tokensToTake;
       w.requests[i] += 1;
       w.tpm = eff.tpm();
-      Reservation reservation = new Reservation(deploymentId, RedisBudgetStore.newReservationId(), tokensToTake, nowSec, true);
+      Reservation reservation = new Reservation(deploymentId, java.util.UUID.randomUUID().toString(), tokensToTake, nowSec, true);
       return new ReserveResult.Granted(reservation, headroom(tUsed + tokensToTake, rUsed + 1, eff, 0));
     }
   }

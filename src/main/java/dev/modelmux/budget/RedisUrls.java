@@ -24,4 +24,18 @@ public final class RedisUrls {
     }
     return s.toString();
   }
+
+  /** A failure's class and message, with the URL's credentials removed should the message carry them. */
+  public static String describe(Throwable err, URI url) {
+    String m = err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage());
+    String secret = url == null ? null : url.getRawUserInfo();
+    if (secret != null && !secret.isEmpty()) {
+      m = m.replace(secret, "***");
+      int colon = secret.indexOf(':');
+      if (colon >= 0 && colon < secret.length() - 1) {
+        m = m.replace(secret.substring(colon + 1), "***");
+      }
+    }
+    return m;
+  }
 }

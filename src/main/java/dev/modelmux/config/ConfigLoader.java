@@ -202,7 +202,7 @@ public final class ConfigLoader {
 
   private static RedisConfig redis(ConfigNode node) {
     node.allowOnly(Set.of("type", "url", "endpoints", "master_name", "timeout_ms", "connect_timeout_ms", "local_share",
-        "failures_to_down", "on_unavailable"));
+        "failures_to_down", "on_unavailable", "lease_ms", "unavailable_after_ms"));
     RedisConfig.Type type = node.choice("type", RedisConfig.Type.STANDALONE, v -> RedisConfig.Type.valueOf(v.toUpperCase(Locale.ROOT)),
         "standalone, cluster, sentinel");
     List<URI> endpoints = new ArrayList<>();
@@ -237,7 +237,9 @@ public final class ConfigLoader {
         node.number("connect_timeout_ms", RedisConfig.DEFAULT_CONNECT_TIMEOUT_MS, 1, 120_000),
         share,
         (int) node.number("failures_to_down", RedisConfig.DEFAULT_FAILURES_TO_DOWN, 1, 1000),
-        onUnavailable);
+        onUnavailable,
+        node.number("lease_ms", RedisConfig.DEFAULT_LEASE_MS, 2_000, 30_000),
+        node.number("unavailable_after_ms", RedisConfig.DEFAULT_UNAVAILABLE_AFTER_MS, 100, 600_000));
   }
 
   private List<DeploymentConfig> deployments(ConfigNode root) {

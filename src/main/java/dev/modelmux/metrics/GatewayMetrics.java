@@ -71,6 +71,12 @@ public final class GatewayMetrics {
   }
 
   /** A gauge read live at every scrape; {@code tags} are name, value pairs. */
+  /** A counter read from {@code value} (monotonic), exported as {@code <name>_total}. */
+  public void counterFunction(String name, String description, java.util.function.LongSupplier value, String... tags) {
+    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.getAsLong()).description(description).tags(tags)
+        .register(registry);
+  }
+
   public void gauge(String name, String description, Supplier<Number> value, String... tags) {
     Gauge.builder(name, value).description(description).tags(tags).register(registry);
   }

@@ -3,7 +3,7 @@ package dev.modelmux.server;
 import dev.modelmux.api.ClientAuth;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.BudgetStores;
-import dev.modelmux.budget.FailoverBudgetStore;
+import dev.modelmux.budget.LeasedBudgetStore;
 import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.config.ConfigLoader;
@@ -209,13 +209,31 @@ public final class ModelMux {
       metrics.gauge("modelmux_budget_headroom_requests", "Requests left in the deployment's window, as last seen",
           () -> headroom(d, false), "deployment", d.id());
       metrics.gauge("modelmux_in_flight", "Upstream calls in progress", () -> d.state().inFlight(), "deployment", d.id());
+      if (budgets instanceof LeasedBudgetStore) {
+        metrics.gauge("modelmux_budget_lease_held_tokens", "Tokens this replica holds by lease and has not spent",
+            () -> leased(budgets, d, "heldTokens"), "deployment", d.id());
+        metrics.gauge("modelmux_budget_lease_held_requests", "Requests this replica holds by lease and has not spent",
+            () -> leased(budgets, d, "heldRequests"), "deployment", d.id());
+        metrics.gauge("modelmux_budget_leased_tokens", "Tokens every replica's open leases hold, as Redis last said",
+            () -> leased(budgets, d, "leasedTokens"), "deployment", d.id());
+        metrics.gauge("modelmux_budget_leased_requests", "Requests every replica's open leases hold, as Redis last said",
+            () -> leased(budgets, d, "leasedRequests"), "deployment", d.id());
+        metrics.gauge("modelmux_budget_lease_trickle", "1 while little is left and leases shrink to single requests",
+            () -> budgets.lease(d.id()).getBoolean("trickle") ? 1 : 0, "deployment", d.id());
+      }
     }
     metrics.gauge("modelmux_budgets_shared", "1 while budgets are shared by the replicas through Redis; 0 on local budgets or shares",
-        () -> budgets instanceof FailoverBudgetStore failover && failover.redisAvailable() ? 1 : 0);
-    if (budgets instanceof FailoverBudgetStore failover) {
+        () -> budgets instanceof LeasedBudgetStore leased && leased.redisAvailable() ? 1 : 0);
+    if (budgets instanceof LeasedBudgetStore leased) {
       metrics.gauge("modelmux_redis_available", "1 while budgets are shared through Redis, 0 while serving on local shares",
-          () -> failover.redisAvailable() ? 1 : 0);
+          () -> leased.redisAvailable() ? 1 : 0);
+      metrics.counterFunction("modelmux_budget_lease_calls", "Lease calls this replica sent to Redis (rate() gives calls per second)",
+          leased::leaseCalls);
     }
+  }
+
+  private static double leased(BudgetStore budgets, Deployment d, String field) {
+    return budgets.lease(d.id()).getLong(field);
   }
 
   private static double headroom(Deployment d, boolean tokens) {

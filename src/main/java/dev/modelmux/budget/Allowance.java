@@ -1,0 +1,437 @@
+package dev.modelmux.budget;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * What one replica holds of one deployment's shared window (or one client key's), and what it will ask Redis next.
+ * No I/O here: {@link LeasedBudgetStore} sends the {@link LeaseCall}s this builds, one at a time per deployment, and
+ * hands back their replies. A reservation that fits in a lease this replica holds is taken in memory; one that does
+ * not waits for the next call (or is refused when the call says there is no room). Thread-safe (every method holds
+ * the allowance's lock); never blocks.
+ */
+final class Allowance {
+  /** A reservation waiting for the lease call in flight, completed by {@link #apply} or {@link #expire}. */
+  record Ask(long tokens, long sinceNanos, Consumer<ReserveResult> answer) {}
+
+  private static final int DEMAND_SECONDS = 10;
+
+  final String deploymentId;
+  private volatile BudgetLimits limits;
+  private final long leaseSeconds;
+  private final long windowNanos;
+  private final List<Lease> leases = new ArrayList<>();
+  private final ArrayDeque<Ask> queue = new ArrayDeque<>();
+  /** Tokens and requests asked per second over the last {@value #DEMAND_SECONDS} seconds (ring by second). */
+  private final long[] askedTokens = new long[DEMAND_SECONDS];
+  private final long[] askedRequests = new long[DEMAND_SECONDS];
+  private final long[] askedSecond = new long[DEMAND_SECONDS];
+  private String epoch = "";
+  private boolean restore;
+  private boolean probe;
+  private long pausedUntilNanos;
+  private LeaseReply last;
+  /** The call in flight (null when none) and when it was first sent. */
+  private LeaseCall inFlight;
+  private long inFlightSince;
+  private String wantId;
+  private final List<LeaseCall.Op> extras = new ArrayList<>();
+
+  Allowance(String deploymentId, BudgetLimits limits, long leaseMs, long windowMs) {
+    this.deploymentId = deploymentId;
+    this.limits = limits;
+    this.leaseSeconds = Math.max(2, leaseMs / 1000);
+    this.windowNanos = windowMs * 1_000_000L;
+  }
+
+  long leaseSeconds() {
+    return leaseSeconds;
+  }
+
+  BudgetLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Takes {@code tokens} and one request from a lease this replica holds: the grant, or a refusal that needs no
+   * network (paused, too large), or null when Redis must be asked (then {@link #enqueue}).
+   */
+  synchronized ReserveResult take(BudgetLimits limits, long tokens, long nowNanos) {
+    this.limits = limits;
+    noteDemand(tokens, nowNanos);
+    if (tokens > limits.tpm()) {
+      return new ReserveResult.Denied(0, headroom(nowNanos), ReserveResult.Reason.TOO_LARGE);
+    }
+    if (pausedUntilNanos - nowNanos > 0) {
+      long ms = Math.max(1, (pausedUntilNanos - nowNanos) / 1_000_000);
+      return new ReserveResult.Denied(ms, headroom(nowNanos), ReserveResult.Reason.PAUSED);
+    }
+    return queue.isEmpty() ? spend(tokens, nowNanos) : null;
+  }
+
+  /** Spends from the open lease that ends first and still fits (first come first served: only when nobody queues). */
+  private ReserveResult spend(long tokens, long nowNanos) {
+    Lease chosen = null;
+    for (Lease l : leases) {
+      if (l.spendable(nowNanos) && l.fits(tokens) && (chosen == null || l.spendUntilNanos - chosen.spendUntilNanos < 0)) {
+        chosen = l;
+      }
+    }
+    if (chosen == null) {
+      return null;
+    }
+    chosen.spentTokens += tokens;
+    chosen.spentRequests += 1;
+    chosen.inFlight++;
+    return new ReserveResult.Granted(new Reservation(deploymentId, chosen.id, tokens, chosen.slot, false), headroom(nowNanos));
+  }
+
+  synchronized void enqueue(Ask ask) {
+    queue.add(ask);
+  }
+
+  /** Whether anything waits for Redis: queued reservations, closes and corrections, a restore, a refill due. */
+  synchronized boolean hasWork(long nowNanos) {
+    if (inFlight != null) {
+      return false;
+    }
+    closeExpired(nowNanos);
+    return !queue.isEmpty() || restore || probe || !extras.isEmpty() || anyToClose() || refillDue(nowNanos);
+  }
+
+  /** A reservation of this allowance ended having used {@code actualTokens}: the rest goes back to its lease. */
+  synchronized void settle(Reservation reservation, long actualTokens) {
+    for (Lease l : leases) {
+      if (l.id.equals(reservation.id())) {
+        l.spentTokens = Math.max(0, l.spentTokens + Math.max(0, actualTokens) - reservation.tokens());
+        l.inFlight = Math.max(0, l.inFlight - 1);
+        return;
+      }
+    }
+  }
+
+  /** A provider said to wait: nothing is spent here until then (the pause is shared through Redis too). */
+  synchronized void pause(long millis, long nowNanos) {
+    long until = nowNanos + millis * 1_000_000L;
+    if (until - pausedUntilNanos > 0) {
+      pausedUntilNanos = until;
+    }
+  }
+
+  /** Redis lost everything (a new data epoch): give it back what this replica holds on its next call. */
+  synchronized void mustRestore() {
+    if (!epoch.isEmpty()) {
+      probe = true;
+    }
+  }
+
+  /** The next call to send (null when nothing is due or a call is in flight); it stays in flight until applied. */
+  synchronized LeaseCall nextCall(long nowNanos) {
+    if (inFlight != null) {
+      return null;
+    }
+    closeExpired(nowNanos);
+    forgetAgedOut(nowNanos);
+    List<LeaseCall.Op> ops = new ArrayList<>();
+    if (restore) {
+      for (Lease l : leases) {
+        ops.add(LeaseCall.Op.restore(l.id, l.bookedTokens, l.bookedRequests, l.slot, l.open));
+      }
+    }
+    for (Lease l : leases) {
+      if (needsClose(l)) {
+        ops.add(LeaseCall.Op.set(l.id, l.dueTokens(), l.dueRequests()));
+      }
+    }
+    ops.addAll(extras);
+    long demandTokens = demandTokens(nowNanos);
+    long demandRequests = demandRequests(nowNanos);
+    wantId = null;
+    if (!queue.isEmpty() || refillDue(nowNanos)) {
+      Lease current = current(nowNanos);
+      long queuedTokens = 0;
+      for (Ask a : queue) {
+        queuedTokens += a.tokens();
+      }
+      long askTokens = Math.max(queuedTokens, demandTokens);
+      long askRequests = Math.max(queue.size(), demandRequests);
+      long headTokens = queue.isEmpty() ? 0 : queue.peek().tokens();
+      if (current != null) {
+        wantId = current.id;
+        long free = current.tokens - current.spentTokens;
+        long freeRequests = current.requests - current.spentRequests;
+        long minTokens = queue.isEmpty() ? current.tokens : current.tokens + Math.max(0, headTokens - free);
+        long minRequests = queue.isEmpty() ? current.requests : current.requests + Math.max(0, 1 - freeRequests);
+        ops.add(LeaseCall.Op.want(current.id, current.spentTokens + askTokens, current.spentRequests + askRequests,
+            minTokens, minRequests));
+      } else {
+        wantId = UUID.randomUUID().toString();
+        ops.add(LeaseCall.Op.want(wantId, askTokens, askRequests, headTokens, queue.isEmpty() ? 0 : 1));
+      }
+      demandTokens = Math.max(demandTokens, askTokens);
+      demandRequests = Math.max(demandRequests, askRequests);
+    }
+    if (ops.isEmpty() && !probe) {
+      return null;
+    }
+    probe = false;
+    inFlight = new LeaseCall(epoch, restore, demandTokens, demandRequests, ops);
+    inFlightSince = nowNanos;
+    return inFlight;
+  }
+
+  /**
+   * Redis answered {@code call} (sent first at {@code sentNanos}). Returns the asks answered by it, with their
+   * answers, to be completed outside the lock.
+   */
+  synchronized List<Runnable> apply(LeaseCall call, LeaseReply reply, long nowNanos) {
+    if (call != inFlight) {
+      return List.of();
+    }
+    inFlight = null;
+    epoch = reply.epoch();
+    if (reply.code() == 5) {
+      restore = true; // Redis lost the window: the next call gives it back what this replica holds
+      return List.of();
+    }
+    if (call.restoring()) {
+      restore = false;
+    }
+    extras.removeAll(call.ops());
+    last = reply;
+    for (LeaseCall.Op op : call.ops()) {
+      Lease l = find(op.id());
+      if (l == null) {
+        continue;
+      }
+      if (op.kind().equals("set")) {
+        l.bookedTokens = op.tokens();
+        l.bookedRequests = op.requests();
+      } else if (op.kind().equals("restore")) {
+        l.bookedTokens = Math.max(l.bookedTokens, op.tokens());
+      }
+    }
+    if (wantId != null && reply.code() == 0) {
+      Lease l = find(wantId);
+      if (l == null) {
+        if (reply.leaseRequests() > 0 || reply.leaseTokens() > 0) {
+          // It can be spent until one second before the second it is booked at, counted from the first send.
+          l = new Lease(wantId, reply.leaseSlot(), reply.leaseTokens(), reply.leaseRequests(),
+              inFlightSince + (leaseSeconds - 1) * 1_000_000_000L);
+          leases.add(l);
+        }
+      } else if (l.open) {
+        l.tokens = reply.leaseTokens();
+        l.requests = reply.leaseRequests();
+      }
+      if (l != null && l.open) {
+        l.bookedTokens = reply.leaseTokens();
+        l.bookedRequests = reply.leaseRequests();
+      }
+    }
+    List<Runnable> answered = new ArrayList<>();
+    while (!queue.isEmpty()) {
+      Ask a = queue.peek();
+      ReserveResult r = spend(a.tokens(), nowNanos);
+      if (r == null) {
+        if (reply.code() == 0 || wantId == null) {
+          break; // the share capped this lease: ask again for the rest
+        }
+        r = refusal(reply, nowNanos);
+      }
+      queue.poll();
+      ReserveResult result = r;
+      answered.add(() -> a.answer().accept(result));
+    }
+    return answered;
+  }
+
+  /** Operations to send with the next call (what this replica granted on its own while Redis was away). */
+  synchronized void add(List<LeaseCall.Op> ops) {
+    extras.addAll(ops);
+  }
+
+  /** Asks that waited longer than {@code maxWaitNanos} are refused (the route tries its next candidate). */
+  synchronized List<Runnable> expire(long maxWaitNanos, long nowNanos, ReserveResult.Reason reason) {
+    List<Runnable> answered = new ArrayList<>();
+    for (Iterator<Ask> it = queue.iterator(); it.hasNext(); ) {
+      Ask a = it.next();
+      if (nowNanos - a.sinceNanos() >= maxWaitNanos) {
+        it.remove();
+        ReserveResult r = new ReserveResult.Denied(50, headroom(nowNanos), reason);
+        answered.add(() -> a.answer().accept(r));
+      }
+    }
+    return answered;
+  }
+
+  /** Every queued ask, removed (to be answered another way: the local share while Redis is unavailable). */
+  synchronized List<Ask> drainQueue() {
+    List<Ask> all = new ArrayList<>(queue);
+    queue.clear();
+    return all;
+  }
+
+  synchronized long callAgeNanos(long nowNanos) {
+    return inFlight == null ? 0 : nowNanos - inFlightSince;
+  }
+
+
+  private ReserveResult refusal(LeaseReply reply, long nowNanos) {
+    ReserveResult.Reason reason = switch (reply.code()) {
+      case 1 -> ReserveResult.Reason.TOKENS;
+      case 2 -> ReserveResult.Reason.REQUESTS;
+      case 3 -> ReserveResult.Reason.PAUSED;
+      case 4 -> ReserveResult.Reason.TOO_LARGE;
+      default -> ReserveResult.Reason.UNAVAILABLE;
+    };
+    if (reply.code() == 3) {
+      pause(reply.pausedForMs(), nowNanos);
+    }
+    return new ReserveResult.Denied(Math.max(1, reply.retryAfterMs()), headroom(nowNanos), reason);
+  }
+
+  /**
+   * What this replica sees of the window: the shared usage as Redis last reported it, less what this replica holds
+   * and has not spent (it is free for this replica's requests).
+   */
+  synchronized Headroom headroom(long nowNanos) {
+    BudgetLimits l = limits;
+    long paused = Math.max(0, (pausedUntilNanos - nowNanos) / 1_000_000);
+    if (last == null) {
+      return new Headroom(0, 0, l.tpm(), l.rpm(), paused);
+    }
+    return new Headroom(Math.max(0, last.tokensUsed() - heldTokens(nowNanos)), Math.max(0, last.requestsUsed() - heldRequests(nowNanos)),
+        l.tpm(), l.rpm(), Math.max(paused, last.pausedForMs()));
+  }
+
+  /** Unspent tokens of the leases this replica may still spend from. */
+  synchronized long heldTokens(long nowNanos) {
+    long held = 0;
+    for (Lease l : leases) {
+      held += l.spendable(nowNanos) ? l.unspentTokens() : 0;
+    }
+    return held;
+  }
+
+  synchronized long heldRequests(long nowNanos) {
+    long held = 0;
+    for (Lease l : leases) {
+      held += l.spendable(nowNanos) ? l.unspentRequests() : 0;
+    }
+    return held;
+  }
+
+  synchronized LeaseReply last() {
+    return last;
+  }
+
+  /** Leases this replica holds (open or not yet out of the window), for restores and tests. */
+  synchronized int leaseCount() {
+    return leases.size();
+  }
+
+  /** The open lease new demand grows, or null when there is none with a useful time left. */
+  private Lease current(long nowNanos) {
+    Lease best = null;
+    for (Lease l : leases) {
+      boolean useful = l.spendable(nowNanos) && l.spendUntilNanos - nowNanos > leaseSeconds * 250_000_000L;
+      if (useful && (best == null || l.spendUntilNanos - best.spendUntilNanos > 0)) {
+        best = l;
+      }
+    }
+    return best;
+  }
+
+  /** Refill ahead: demand exists and what is held will not last (under half left, or the lease ends soon). */
+  private boolean refillDue(long nowNanos) {
+    long demand = demandRequests(nowNanos);
+    if (demand <= 0 || (last != null && last.trickle())) {
+      return false;
+    }
+    long held = heldRequests(nowNanos);
+    Lease current = current(nowNanos);
+    return current == null ? held < demand : held * 2 < Math.min(demand, current.requests);
+  }
+
+  private boolean closeExpired(long nowNanos) {
+    boolean any = false;
+    for (Lease l : leases) {
+      if (l.open && !l.spendable(nowNanos)) {
+        l.open = false;
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  private boolean anyToClose() {
+    for (Lease l : leases) {
+      if (needsClose(l)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A closed lease gives back what it did not spend at once; corrections from requests still in flight on it go in
+   * one call when the last of them ends.
+   */
+  private static boolean needsClose(Lease l) {
+    return !l.open && !l.synced() && (l.inFlight == 0 || l.bookedRequests != l.dueRequests());
+  }
+
+  /** A closed lease with nothing in flight leaves once the window no longer counts it (a lease's length after it). */
+  private void forgetAgedOut(long nowNanos) {
+    leases.removeIf(l -> !l.open && l.inFlight == 0 && l.synced()
+        && nowNanos - l.spendUntilNanos > windowNanos + (leaseSeconds + 2) * 1_000_000_000L);
+  }
+
+  private Lease find(String id) {
+    for (Lease l : leases) {
+      if (l.id.equals(id)) {
+        return l;
+      }
+    }
+    return null;
+  }
+
+  // --- demand: what this replica would spend in one lease, from what it was asked recently ---
+
+  private void noteDemand(long tokens, long nowNanos) {
+    long sec = Math.floorDiv(nowNanos, 1_000_000_000L);
+    int i = (int) Math.floorMod(sec, (long) DEMAND_SECONDS);
+    if (askedSecond[i] != sec) {
+      askedSecond[i] = sec;
+      askedTokens[i] = 0;
+      askedRequests[i] = 0;
+    }
+    askedTokens[i] += tokens;
+    askedRequests[i] += 1;
+  }
+
+  private long demandTokens(long nowNanos) {
+    return perLease(askedTokens, nowNanos);
+  }
+
+  private long demandRequests(long nowNanos) {
+    return perLease(askedRequests, nowNanos);
+  }
+
+  /** The recent rate (the last {@value #DEMAND_SECONDS} s, this one included) times the seconds a lease is spent. */
+  private long perLease(long[] asked, long nowNanos) {
+    long sec = Math.floorDiv(nowNanos, 1_000_000_000L);
+    long total = 0;
+    for (int i = 0; i < DEMAND_SECONDS; i++) {
+      if (askedSecond[i] > sec - DEMAND_SECONDS) {
+        total += asked[i];
+      }
+    }
+    return (long) Math.ceil((double) total * (leaseSeconds - 1) / DEMAND_SECONDS);
+  }
+}

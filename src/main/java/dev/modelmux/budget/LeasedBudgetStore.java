@@ -1,0 +1,483 @@
+package dev.modelmux.budget;
+
+import dev.modelmux.config.RedisConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Budgets shared by every replica through Redis, by lease (after Doorman and CockroachDB's distributed token bucket).
+ *
+ * <ul>
+ *   <li><b>A reservation never waits on the network</b> while this replica holds a lease that fits it: it is taken in
+ *       memory ({@link Allowance}), and settling gives the unused part back to the lease.</li>
+ *   <li><b>Leases are counted as used.</b> Redis books a lease into the sliding window when it grants it, at the second
+ *       it ends, and this replica spends from it only until a second before that: every request sent from a lease is
+ *       counted for a whole window after it was sent, whatever the timing, CPU, GC pauses or Redis latency. So what all
+ *       replicas send in any window never exceeds the limit. A closed lease gives back what it did not spend.</li>
+ *   <li><b>Sized by demand, refilled ahead.</b> A lease is asked for what this replica spent in a lease's time
+ *       recently, again once half of it is spent or it nears its end; Redis caps it at this replica's share of what is
+ *       left by demand, so leases shrink to single requests when little is left (the trickle).</li>
+ *   <li><b>A slow answer is not a lost Redis.</b> One call per deployment is in flight at a time and is never given
+ *       up: a reservation that does not fit in what this replica holds waits for it, and a call whose connection
+ *       failed is sent again (every amount is absolute and every lease has an id, so nothing counts twice). Redis is
+ *       unavailable only after {@code unavailable_after_ms} without an answer (and {@code failures_to_down} failed
+ *       calls, or a call pending that long): then waiting reservations and new ones are answered by
+ *       {@code on_unavailable} (this replica's local share of what was left, or a refusal).</li>
+ *   <li><b>Redis restarted empty</b> is given back every lease the replicas hold and have not seen leave the window
+ *       (the data epoch changed: each replica restores on its next call, and new grants wait until every live replica
+ *       has, for at most {@link #RESTORE_BARRIER_MS}).</li>
+ * </ul>
+ */
+public final class LeasedBudgetStore implements BudgetStore {
+  private static final Logger LOG = LoggerFactory.getLogger(LeasedBudgetStore.class);
+  public static final long DEFAULT_TICK_MS = 100;
+  /** After Redis lost a window, new grants wait at most this long for every replica that knew it to restore it. */
+  static final long RESTORE_BARRIER_MS = 5_000;
+  private static final long RESEND_BACKOFF_MS = 100;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final RedisConfig config;
+  private final RedisWindow redis;
+  private final LocalBudgetStore local;
+  private final String redactedUrl;
+  private final long windowMs;
+  private final Map<String, Allowance> allowances = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
+  private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
+  private final List<Handler<Boolean>> availabilityHandlers = new CopyOnWriteArrayList<>();
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicLong replicas = new AtomicLong(1);
+  private volatile boolean available = true;
+  private volatile long since = System.currentTimeMillis();
+  /** Consecutive failed calls, and when the last answer came (nanoTime). */
+  private int consecutiveFailures;
+  private long lastAnswerNanos = System.nanoTime();
+  private String dataEpoch = "";
+  private boolean writingBack;
+  private long ticks;
+  private long tickTimer = -1;
+  private volatile boolean closed;
+
+  LeasedBudgetStore(Vertx vertx, RedisConfig config, RedisWindow redis, LocalBudgetStore local) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.config = config;
+    this.redis = redis;
+    this.local = local;
+    this.redactedUrl = RedisUrls.redact(config.url());
+    this.windowMs = redis.windowMs();
+    redis.onFreed(this::fireFreed);
+    local.onFreed(this::fireFreed);
+  }
+
+  /** Starts on Redis, or unavailable (answering from local shares, probing) when it cannot be reached now: never fails. */
+  public static Future<LeasedBudgetStore> start(Vertx vertx, RedisConfig config, long windowMs) {
+    return start(vertx, config, windowMs, RedisWindow.DEFAULT_PREFIX, DEFAULT_TICK_MS);
+  }
+
+  public static Future<LeasedBudgetStore> start(Vertx vertx, RedisConfig config, long windowMs, String keyPrefix, long tickMs) {
+    RedisWindow redis = new RedisWindow(vertx, config, windowMs, keyPrefix);
+    LocalBudgetStore local = new LocalBudgetStore(windowMs, config.localShare().orElse(1.0), System::currentTimeMillis);
+    LeasedBudgetStore store = new LeasedBudgetStore(vertx, config, redis, local);
+    Promise<LeasedBudgetStore> started = Promise.promise();
+    store.context.runOnContext(v -> redis.start()
+        .compose(x -> store.heartbeat())
+        .onSuccess(x -> LOG.info("Budget store: budgets leased from Redis ({}) at {}, leases of {} ms",
+            config.type().name().toLowerCase(), store.redactedUrl, config.leaseMs()))
+        .onFailure(store::markDown)
+        .onComplete(ar -> {
+          store.tickTimer = vertx.setPeriodic(tickMs, id -> store.tick());
+          started.complete(store);
+        }));
+    return started.future();
+  }
+
+  public boolean redisAvailable() {
+    return available;
+  }
+
+  /** "redis" or "local-fallback". */
+  public String mode() {
+    return available ? "redis" : "local-fallback";
+  }
+
+  /** Called with the new availability on every transition (down: false, recovered: true). */
+  public void onAvailabilityChange(Handler<Boolean> handler) {
+    availabilityHandlers.add(handler);
+  }
+
+  public long failures() {
+    return failures.get();
+  }
+
+  /** Reservations answered from the local share (or refused) because Redis was unavailable. */
+  public long fallbacks() {
+    return fallbacks.get();
+  }
+
+  /** Lease calls this replica sent (each a round trip). */
+  public long leaseCalls() {
+    return redis.leaseCalls();
+  }
+
+  public RedisWindow redis() {
+    return redis;
+  }
+
+  public LocalBudgetStore local() {
+    return local;
+  }
+
+  @Override
+  public Future<Void> warm() {
+    return redis.warm().otherwiseEmpty();
+  }
+
+  @Override
+  public Future<ReserveResult> reserve(String deploymentId, BudgetLimits limits, long tokens) {
+    long now = System.nanoTime();
+    Allowance a = allowance(deploymentId, limits);
+    long take = Math.max(0, tokens);
+    ReserveResult held = a.take(limits, take, now);
+    if (held != null) {
+      if (a.hasWork(now)) {
+        pump(a);
+      }
+      return Future.succeededFuture(held);
+    }
+    if (!available) {
+      return Future.succeededFuture(fallback(deploymentId, limits, take));
+    }
+    Context caller = vertx.getOrCreateContext();
+    Promise<ReserveResult> answer = Promise.promise();
+    a.enqueue(new Allowance.Ask(take, now, r -> caller.runOnContext(v -> answer.complete(r))));
+    pump(a);
+    return answer.future();
+  }
+
+  private ReserveResult fallback(String deploymentId, BudgetLimits limits, long tokens) {
+    fallbacks.incrementAndGet();
+    if (config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED) {
+      return new ReserveResult.Denied(config.timeoutMs(), local.headroomNow(deploymentId, limits), ReserveResult.Reason.UNAVAILABLE);
+    }
+    return local.reserveNow(deploymentId, limits, tokens);
+  }
+
+  @Override
+  public Future<Void> settle(Reservation reservation, long actualTokens) {
+    if (reservation.local()) {
+      return local.settle(reservation, actualTokens);
+    }
+    Allowance a = allowances.get(reservation.deploymentId());
+    if (a != null) {
+      a.settle(reservation, actualTokens);
+      long now = System.nanoTime();
+      if (actualTokens < reservation.tokens() && waiting.getOrDefault(reservation.deploymentId(), false)) {
+        long held = a.heldTokens(now);
+        if (held > 0) {
+          fireFreed(reservation.deploymentId(), held);
+        }
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> pause(String deploymentId, long millis) {
+    if (millis <= 0) {
+      return Future.succeededFuture();
+    }
+    local.pause(deploymentId, millis);
+    Allowance a = allowances.get(deploymentId);
+    if (a != null) {
+      a.pause(millis, System.nanoTime());
+    }
+    if (available) {
+      redis.pause(deploymentId, millis).onFailure(e -> LOG.debug("pause of {} not shared: {}", deploymentId, e.toString()));
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> observeRemaining(String deploymentId, BudgetLimits limits, long remainingTokens, long remainingRequests) {
+    local.observeRemaining(deploymentId, limits, remainingTokens, remainingRequests);
+    if (available) {
+      redis.observeRemaining(deploymentId, limits, remainingTokens, remainingRequests)
+          .onFailure(e -> LOG.debug("provider's remaining budget of {} not shared: {}", deploymentId, e.toString()));
+    }
+    return Future.succeededFuture();
+  }
+
+  /** The shared window as Redis holds it now (this replica's unspent leases counted as free), or as last seen. */
+  @Override
+  public Future<Headroom> headroom(String deploymentId, BudgetLimits limits) {
+    Allowance a = allowances.get(deploymentId);
+    long now = System.nanoTime();
+    Headroom known = a == null ? local.headroomNow(deploymentId, limits) : a.headroom(now);
+    if (!available) {
+      return Future.succeededFuture(known);
+    }
+    return redis.headroom(deploymentId, limits).timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+        .map(h -> a == null ? h : new Headroom(Math.max(0, h.tokensUsed() - a.heldTokens(now)),
+            Math.max(0, h.requestsUsed() - a.heldRequests(now)), h.tpm(), h.rpm(), h.pausedForMs()))
+        .otherwise(known);
+  }
+
+  /** This replica's lease on a deployment, and what every replica holds there (as Redis last said). */
+  @Override
+  public JsonObject lease(String deploymentId) {
+    Allowance a = allowances.get(deploymentId);
+    JsonObject out = new JsonObject().put("heldTokens", 0L).put("heldRequests", 0L).put("leasedTokens", 0L)
+        .put("leasedRequests", 0L).put("trickle", false);
+    if (a == null) {
+      return out;
+    }
+    long now = System.nanoTime();
+    LeaseReply last = a.last();
+    return out.put("heldTokens", a.heldTokens(now)).put("heldRequests", a.heldRequests(now))
+        .put("leasedTokens", last == null ? 0 : last.heldTokens()).put("leasedRequests", last == null ? 0 : last.heldRequests())
+        .put("trickle", last != null && last.trickle());
+  }
+
+  @Override
+  public void onFreed(FreedListener listener) {
+    freedListeners.add(listener);
+  }
+
+  @Override
+  public void waiting(String deploymentId, boolean waiting) {
+    this.waiting.put(deploymentId, waiting);
+    local.waiting(deploymentId, waiting);
+    if (available) {
+      redis.waiting(deploymentId, waiting);
+    }
+  }
+
+  @Override
+  public JsonObject status() {
+    return new JsonObject()
+        .put("mode", mode())
+        .put("localShare", local.share())
+        .put("replicas", replicas.get())
+        .put("onUnavailable", config.onUnavailable().name().toLowerCase())
+        .put("leaseMs", config.leaseMs())
+        .put("leaseCalls", redis.leaseCalls())
+        .put("redis", redis.status()
+            .put("available", available)
+            .put("since", Instant.ofEpochMilli(since).toString())
+            .put("failures", failures.get())
+            .put("fallbacks", fallbacks.get()));
+  }
+
+  @Override
+  public Future<Void> close() {
+    closed = true;
+    Promise<Void> closedAll = Promise.promise();
+    context.runOnContext(v -> {
+      if (tickTimer >= 0) {
+        vertx.cancelTimer(tickTimer);
+      }
+      returnUnspent().compose(x -> redis.close()).compose(x -> local.close()).onComplete(closedAll);
+    });
+    return closedAll.future();
+  }
+
+  /** On a clean shutdown, what this replica holds and did not spend goes back at once, so nobody waits for it. */
+  private Future<Void> returnUnspent() {
+    if (!available) {
+      return Future.succeededFuture();
+    }
+    List<Future<?>> returns = new ArrayList<>();
+    long now = System.nanoTime() + 1_000_000_000_000L; // every lease has ended
+    for (Allowance a : allowances.values()) {
+      LeaseCall call = a.nextCall(now);
+      if (call != null) {
+        returns.add(redis.lease(a.deploymentId, a.limits(), call, a.leaseSeconds(), replicas.get(), RESTORE_BARRIER_MS)
+            .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS));
+      }
+    }
+    return Future.join(returns).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  // --- calls: one in flight per allowance, all sent from this store's context (one connection, in order) ---
+
+  private Allowance allowance(String deploymentId, BudgetLimits limits) {
+    return allowances.computeIfAbsent(deploymentId, id -> new Allowance(id, limits, config.leaseMs(), windowMs));
+  }
+
+  private void pump(Allowance a) {
+    context.runOnContext(v -> send(a, a.nextCall(System.nanoTime())));
+  }
+
+  private void send(Allowance a, LeaseCall call) {
+    if (call == null || closed) {
+      return;
+    }
+    redis.lease(a.deploymentId, a.limits(), call, a.leaseSeconds(), replicas.get(), RESTORE_BARRIER_MS).onComplete(ar -> {
+      long now = System.nanoTime();
+      if (ar.succeeded()) {
+        answered(now);
+        a.apply(call, ar.result(), now).forEach(Runnable::run);
+        if (a.hasWork(now)) {
+          send(a, a.nextCall(now));
+        }
+        return;
+      }
+      failed(ar.cause(), now);
+      // Sent again as it was: Redis applies it once, whichever copy arrives.
+      vertx.setTimer(RESEND_BACKOFF_MS, t -> send(a, call));
+    });
+  }
+
+  private void answered(long now) {
+    consecutiveFailures = 0;
+    lastAnswerNanos = now;
+    if (!available) {
+      recover();
+    }
+  }
+
+  private void failed(Throwable err, long now) {
+    failures.incrementAndGet();
+    consecutiveFailures++;
+    LOG.debug("Budget store: a lease call to {} failed: {}", redactedUrl, err.toString());
+    checkUnavailable(now, err);
+  }
+
+  /** Unavailable: enough consecutive failures and no answer for {@code unavailable_after_ms}. */
+  private void checkUnavailable(long now, Throwable err) {
+    boolean silent = now - lastAnswerNanos >= config.unavailableAfterMs() * 1_000_000L;
+    boolean pending = false;
+    for (Allowance a : allowances.values()) {
+      pending |= a.callAgeNanos(now) >= config.unavailableAfterMs() * 1_000_000L;
+    }
+    if (silent && (consecutiveFailures >= config.failuresToDown() || pending)) {
+      markDown(err);
+    }
+  }
+
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (Allowance a : allowances.values()) {
+      a.expire(config.unavailableAfterMs() * 1_000_000L, now, ReserveResult.Reason.UNAVAILABLE).forEach(Runnable::run);
+      if (!available) {
+        for (Allowance.Ask ask : a.drainQueue()) {
+          ask.answer().accept(fallback(a.deploymentId, a.limits(), ask.tokens()));
+        }
+      }
+      if (a.hasWork(now)) {
+        send(a, a.nextCall(now));
+      }
+    }
+    if (available) {
+      checkUnavailable(now, new IllegalStateException("no answer from Redis for " + config.unavailableAfterMs() + " ms"));
+    }
+    if (++ticks % Math.max(1, 1000 / DEFAULT_TICK_MS) == 0) {
+      heartbeat().onFailure(e -> LOG.debug("Budget store: heartbeat to {} failed: {}", redactedUrl, e.toString()));
+    }
+  }
+
+  /** Announces this replica (and learns N); a new data epoch means Redis lost everything: every allowance restores. */
+  private Future<Void> heartbeat() {
+    return redis.heartbeat().timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).map(p -> {
+      replicas.set(Math.max(1, p.replicas()));
+      if (config.localShare().isEmpty()) {
+        local.share(1.0 / Math.max(1, p.replicas()));
+      }
+      if (!dataEpoch.isEmpty() && !dataEpoch.equals(p.epoch())) {
+        LOG.warn("Budget store: Redis at {} lost its data (restarted empty?); giving it back the leases this replica holds",
+            redactedUrl);
+        allowances.values().forEach(a -> {
+          a.mustRestore();
+          pump(a);
+        });
+      }
+      dataEpoch = p.epoch();
+      return null;
+    });
+  }
+
+  // --- unavailable and back ---
+
+  private void markDown(Throwable err) {
+    if (closed || !available) {
+      return;
+    }
+    available = false;
+    since = System.currentTimeMillis();
+    LOG.warn("Budget store: Redis at {} is unavailable ({}); spending the leases this replica holds, then {} until it returns",
+        redactedUrl, RedisUrls.describe(err, config.url()),
+        config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED ? "refusing (on_unavailable: fail_closed)"
+            : "its local share (" + Math.round(local.share() * 100) + "% of what was left of each limit)");
+    fire(false);
+  }
+
+  /** Redis answers again: what was granted locally is written back (as leases of its own), then budgets are shared. */
+  private void recover() {
+    if (writingBack) {
+      return;
+    }
+    writingBack = true;
+    for (String id : local.withUnsynced()) {
+      List<long[]> own = local.unsynced(id);
+      List<LeaseCall.Op> ops = new ArrayList<>();
+      for (long[] s : own) {
+        // {second, tokens, requests, ...}: the local clock's second, close enough to Redis' for a window of a minute
+        ops.add(LeaseCall.Op.restore(redis.instanceId() + ":local:" + s[0] + ":" + System.nanoTime(), Math.max(0, s[1]), s[2], s[0],
+            false));
+      }
+      local.synced(id, own);
+      Allowance a = allowances.get(id);
+      if (a != null) {
+        a.add(ops);
+        pump(a);
+      }
+    }
+    writingBack = false;
+    available = true;
+    long downFor = System.currentTimeMillis() - since;
+    since = System.currentTimeMillis();
+    LOG.info("Budget store: Redis at {} is available again after {} ms; local grants written back, budgets are leased again",
+        redactedUrl, downFor);
+    fire(true);
+  }
+
+  private void fire(boolean nowAvailable) {
+    for (Handler<Boolean> h : availabilityHandlers) {
+      try {
+        h.handle(nowAvailable);
+      } catch (RuntimeException e) {
+        LOG.warn("budget store availability handler failed", e);
+      }
+    }
+  }
+
+  private void fireFreed(String deploymentId, long tokens) {
+    for (FreedListener l : freedListeners) {
+      try {
+        l.freed(deploymentId, tokens);
+      } catch (RuntimeException e) {
+        LOG.warn("budget freed listener failed for deployment {}", deploymentId, e);
+      }
+    }
+  }
+}

@@ -19,6 +19,9 @@ final class Allowance {
   record Ask(long tokens, long sinceNanos, Consumer<ReserveResult> answer) {}
 
   private static final int DEMAND_SECONDS = 10;
+  private static final long RETRY_NANOS = 200_000_000L;
+  /** A lease nobody took from for this long is closed early, so what it holds goes back to the other replicas. */
+  private static final long IDLE_CLOSE_NANOS = 1_000_000_000L;
 
   final String deploymentId;
   private volatile BudgetLimits limits;
@@ -39,6 +42,10 @@ final class Allowance {
   private LeaseCall inFlight;
   private long inFlightSince;
   private String wantId;
+  /** When the last reservation was taken here: a lease left idle gives back what it did not spend. */
+  private long lastTakeNanos;
+  /** No call before this (a denial while other replicas hold leases that will give budget back). */
+  private long notBeforeNanos;
   private final List<LeaseCall.Op> extras = new ArrayList<>();
 
   Allowance(String deploymentId, BudgetLimits limits, long leaseMs, long windowMs) {
@@ -70,6 +77,7 @@ final class Allowance {
       long ms = Math.max(1, (pausedUntilNanos - nowNanos) / 1_000_000);
       return new ReserveResult.Denied(ms, headroom(nowNanos), ReserveResult.Reason.PAUSED);
     }
+    lastTakeNanos = nowNanos;
     return queue.isEmpty() ? spend(tokens, nowNanos) : null;
   }
 
@@ -96,7 +104,7 @@ final class Allowance {
 
   /** Whether anything waits for Redis: queued reservations, closes and corrections, a restore, a refill due. */
   synchronized boolean hasWork(long nowNanos) {
-    if (inFlight != null) {
+    if (inFlight != null || (!restore && !probe && notBeforeNanos - nowNanos > 0)) {
       return false;
     }
     closeExpired(nowNanos);
@@ -234,12 +242,19 @@ final class Allowance {
       }
     }
     List<Runnable> answered = new ArrayList<>();
+    boolean othersWillGiveBack = othersHoldEnough(reply, nowNanos);
     while (!queue.isEmpty()) {
       Ask a = queue.peek();
       ReserveResult r = spend(a.tokens(), nowNanos);
       if (r == null) {
         if (reply.code() == 0 || wantId == null) {
           break; // the share capped this lease: ask again for the rest
+        }
+        if (othersWillGiveBack && nowNanos - a.sinceNanos() < leaseSeconds * 1_000_000_000L) {
+          // No room now, but other replicas hold leases that end within a lease's time and give back what they did not
+          // spend: ask again shortly rather than strand that budget.
+          notBeforeNanos = nowNanos + RETRY_NANOS;
+          break;
         }
         r = refusal(reply, nowNanos);
       }
@@ -280,6 +295,22 @@ final class Allowance {
     return inFlight == null ? 0 : nowNanos - inFlightSince;
   }
 
+
+  /** Denied for room while other replicas' open leases hold at least what the first waiting reservation needs. */
+  private boolean othersHoldEnough(LeaseReply reply, long nowNanos) {
+    if ((reply.code() != 1 && reply.code() != 2) || queue.isEmpty()) {
+      return false;
+    }
+    long tokens = reply.heldTokens();
+    long requests = reply.heldRequests();
+    for (Lease l : leases) {
+      if (l.open) {
+        tokens -= l.tokens;
+        requests -= l.requests;
+      }
+    }
+    return reply.code() == 1 ? tokens >= queue.peek().tokens() : requests >= 1;
+  }
 
   private ReserveResult refusal(LeaseReply reply, long nowNanos) {
     ReserveResult.Reason reason = switch (reply.code()) {
@@ -350,7 +381,7 @@ final class Allowance {
   /** Refill ahead: demand exists and what is held will not last (under half left, or the lease ends soon). */
   private boolean refillDue(long nowNanos) {
     long demand = demandRequests(nowNanos);
-    if (demand <= 0 || (last != null && last.trickle())) {
+    if (demand <= 0 || (last != null && last.trickle()) || nowNanos - lastTakeNanos > IDLE_CLOSE_NANOS) {
       return false;
     }
     long held = heldRequests(nowNanos);
@@ -360,8 +391,9 @@ final class Allowance {
 
   private boolean closeExpired(long nowNanos) {
     boolean any = false;
+    boolean idle = nowNanos - lastTakeNanos > IDLE_CLOSE_NANOS && queue.isEmpty();
     for (Lease l : leases) {
-      if (l.open && !l.spendable(nowNanos)) {
+      if (l.open && (!l.spendable(nowNanos) || (idle && l.unspentTokens() + l.unspentRequests() > 0))) {
         l.open = false;
         any = true;
       }

@@ -277,7 +277,7 @@ public final class GatewayVerticle extends VerticleBase {
             .put("budgets", budgetStatus)));
   }
 
-  /** Each deployment's limits, headroom, in-flight requests, pause and recent latency, as the budget store sees them. */
+  /** Each deployment's limits, headroom, leases, in-flight requests, pause and recent latency, as the budget store sees them. */
   private void deployments(RoutingContext ctx) {
     List<Future<JsonObject>> rows = routes.deployments().stream()
         .map(d -> budgets.headroom(d.id(), d.limits()).map(h -> new JsonObject()
@@ -290,6 +290,7 @@ public final class GatewayVerticle extends VerticleBase {
             .put("used", new JsonObject().put("tokens", h.tokensUsed()).put("requests", h.requestsUsed()))
             .put("in_flight", d.state().inFlight())
             .put("paused_for_ms", h.pausedForMs())
+            .put("lease", budgets.lease(d.id()))
             .put("breaker", breakers.state(d.id()).name().toLowerCase(java.util.Locale.ROOT))
             .put("ttft_ms_ewma", Math.round(d.state().ttftMs()))))
         .toList();

@@ -65,9 +65,9 @@ public final class LeasedBudgetStore implements BudgetStore {
   private final AtomicLong replicas = new AtomicLong(1);
   private volatile boolean available = true;
   private volatile long since = System.currentTimeMillis();
-  /** Consecutive failed calls, and when the last answer came (nanoTime). */
+  /** Consecutive failed calls, and when the first of them failed (nanoTime; 0 while calls are answered). */
   private int consecutiveFailures;
-  private long lastAnswerNanos = System.nanoTime();
+  private long failingSinceNanos;
   private String dataEpoch = "";
   private boolean writingBack;
   private long ticks;
@@ -347,7 +347,7 @@ public final class LeasedBudgetStore implements BudgetStore {
 
   private void answered(long now) {
     consecutiveFailures = 0;
-    lastAnswerNanos = now;
+    failingSinceNanos = 0;
     if (!available) {
       recover();
     }
@@ -355,19 +355,25 @@ public final class LeasedBudgetStore implements BudgetStore {
 
   private void failed(Throwable err, long now) {
     failures.incrementAndGet();
-    consecutiveFailures++;
+    if (consecutiveFailures++ == 0) {
+      failingSinceNanos = now;
+    }
     LOG.debug("Budget store: a lease call to {} failed: {}", redactedUrl, err.toString());
     checkUnavailable(now, err);
   }
 
-  /** Unavailable: enough consecutive failures and no answer for {@code unavailable_after_ms}. */
+  /**
+   * Unavailable: {@code failures_to_down} consecutive failed calls, failing for {@code unavailable_after_ms}; or a call
+   * left unanswered that long.
+   */
   private void checkUnavailable(long now, Throwable err) {
-    boolean silent = now - lastAnswerNanos >= config.unavailableAfterMs() * 1_000_000L;
+    long bound = config.unavailableAfterMs() * 1_000_000L;
+    boolean failing = consecutiveFailures >= config.failuresToDown() && now - failingSinceNanos >= bound;
     boolean pending = false;
     for (Allowance a : allowances.values()) {
-      pending |= a.callAgeNanos(now) >= config.unavailableAfterMs() * 1_000_000L;
+      pending |= a.callAgeNanos(now) >= bound;
     }
-    if (silent && (consecutiveFailures >= config.failuresToDown() || pending)) {
+    if (failing || pending) {
       markDown(err);
     }
   }
@@ -389,7 +395,7 @@ public final class LeasedBudgetStore implements BudgetStore {
       }
     }
     if (available) {
-      checkUnavailable(now, new IllegalStateException("no answer from Redis for " + config.unavailableAfterMs() + " ms"));
+      checkUnavailable(now, new IllegalStateException("a lease call unanswered or failing for " + config.unavailableAfterMs() + " ms"));
     }
     if (++ticks % Math.max(1, 1000 / DEFAULT_TICK_MS) == 0) {
       heartbeat().onFailure(e -> LOG.debug("Budget store: heartbeat to {} failed: {}", redactedUrl, e.toString()));

@@ -5,13 +5,15 @@
 --   <prefix>{<deployment>}:w        hash, one field per second-slot: "t:<epoch-second>" tokens, "r:<epoch-second>" requests
 --   <prefix>{<deployment>}:pause    present (with a PX expiry) while a provider 429 pauses the deployment
 --   <prefix>{<deployment>}:epoch    never expires; its absence means Redis lost the window (restarted empty)
---   <prefix>{<deployment>}:r:<id>   one reservation: "<slot> <tokens>", or "x" once settled or released (PX window)
+--   <prefix>{<deployment>}:leases   hash, one field per lease still in the window: "<slot> <tokens> <requests> <open> <replica>"
+--   <prefix>{<deployment>}:demand   hash, one field per replica: "<tokens> <requests> <until ms>", its recent demand
 --   <prefix>{<deployment>}:barrier  after a loss: how many replicas must restore the window before grants continue
 --   <prefix>{<deployment>}:restored the replicas that have restored it (both expire with the barrier)
 --   <prefix>{<deployment>}:waiting  sorted set: replicas with requests waiting for budget, scored by expiry (ms)
 -- The window is the last n = ceil(windowMs / 1000) seconds of Redis server time, the current one included, so it
--- slides one second at a time. A slot recorded at second s leaves the window at (s + n) * 1000 ms. Every write
--- sets PEXPIRE (window + 1 s) on the hash, so the budget of a replica that dies mid-request simply ages out.
+-- slides one second at a time, plus the seconds ahead where open leases are booked (at the second they end). A slot
+-- recorded at second s leaves the window at (s + n) * 1000 ms. Every write sets PEXPIRE on the hash, so the budget
+-- of a replica that dies holding a lease simply ages out.
 
 local function clock()
   local t = redis.call('TIME')
@@ -81,7 +83,7 @@ local function paused_for(pause_key)
 end
 
 local function touch(key, n)
-  redis.call('PEXPIRE', key, (n + 1) * 1000)
+  redis.call('PEXPIRE', key, (n + 32) * 1000) -- leases are booked up to 30 s ahead
 end
 
 

@@ -250,6 +250,11 @@ final class Allowance {
         if (reply.code() == 0 || wantId == null) {
           break; // the share capped this lease: ask again for the rest
         }
+        if (reply.code() == 7) {
+          // Redis is being given back the window it lost: wait for the restore (bounded by the barrier), not refuse.
+          notBeforeNanos = nowNanos + RETRY_NANOS;
+          break;
+        }
         if (othersWillGiveBack && nowNanos - a.sinceNanos() < leaseSeconds * 1_000_000_000L) {
           // No room now, but other replicas hold leases that end within a lease's time and give back what they did not
           // spend: ask again shortly rather than strand that budget.

@@ -86,7 +86,7 @@ public final class LeasedBudgetStore implements BudgetStore {
     local.onFreed(this::fireFreed);
   }
 
-  /** Starts on Redis, or unavailable (answering from local shares, probing) when it cannot be reached now: never fails. */
+  /** Starts, whether or not Redis answers now (lease calls wait for it, up to {@code unavailable_after_ms}): never fails. */
   public static Future<LeasedBudgetStore> start(Vertx vertx, RedisConfig config, long windowMs) {
     return start(vertx, config, windowMs, RedisWindow.DEFAULT_PREFIX, DEFAULT_TICK_MS);
   }
@@ -100,7 +100,9 @@ public final class LeasedBudgetStore implements BudgetStore {
         .compose(x -> store.heartbeat())
         .onSuccess(x -> LOG.info("Budget store: budgets leased from Redis ({}) at {}, leases of {} ms",
             config.type().name().toLowerCase(), store.redactedUrl, config.leaseMs()))
-        .onFailure(store::markDown)
+        .onFailure(e -> LOG.warn("Budget store: Redis at {} did not answer at start ({}); reservations wait for it, and "
+            + "after {} ms without an answer this replica answers from on_unavailable", store.redactedUrl,
+            RedisUrls.describe(e, config.url()), config.unavailableAfterMs()))
         .onComplete(ar -> {
           store.tickTimer = vertx.setPeriodic(tickMs, id -> store.tick());
           started.complete(store);
@@ -333,7 +335,12 @@ public final class LeasedBudgetStore implements BudgetStore {
       long now = System.nanoTime();
       if (ar.succeeded()) {
         answered(now);
-        a.apply(call, ar.result(), now).forEach(Runnable::run);
+        LeaseReply reply = ar.result();
+        if (reply.code() != 5) {
+          // The local share continues the shared window (every replica's leases included) should Redis go away.
+          local.observed(a.deploymentId, reply.nowSec(), reply.tokensUsed(), reply.requestsUsed());
+        }
+        a.apply(call, reply, now).forEach(Runnable::run);
         if (a.hasWork(now)) {
           send(a, a.nextCall(now));
         }
@@ -399,12 +406,18 @@ public final class LeasedBudgetStore implements BudgetStore {
     }
     if (++ticks % Math.max(1, 1000 / DEFAULT_TICK_MS) == 0) {
       heartbeat().onFailure(e -> LOG.debug("Budget store: heartbeat to {} failed: {}", redactedUrl, e.toString()));
+      if (!redis.subscribed()) {
+        redis.start().onFailure(e -> LOG.debug("Budget store: Redis at {} not ready: {}", redactedUrl, e.toString()));
+      }
     }
   }
 
   /** Announces this replica (and learns N); a new data epoch means Redis lost everything: every allowance restores. */
   private Future<Void> heartbeat() {
     return redis.heartbeat().timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).map(p -> {
+      if (!available) {
+        recover(); // Redis answers again
+      }
       replicas.set(Math.max(1, p.replicas()));
       if (config.localShare().isEmpty()) {
         local.share(1.0 / Math.max(1, p.replicas()));

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * recorded at second {@code s} leaves the window at {@code (s + slots) * 1000} ms.
  *
  * <p>{@code share} (0..1] scales every deployment's limits (each replica's share while Redis is unreachable).
- * Behind a {@link FailoverBudgetStore} each window also mirrors the shared window as Redis last reported it
+ * Behind a {@link LeasedBudgetStore} each window also mirrors the shared window as Redis last reported it
  * ({@link #observed}): while Redis is away the local store continues that window rather than start from zero, so a
  * replica grants {@code share} of what is left of the shared budget, and it keeps what it granted on its own apart
  * ({@link #unsynced}) to write it back when Redis returns. Thread-safe: each deployment's window is guarded by its own

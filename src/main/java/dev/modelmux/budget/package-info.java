@@ -1,24 +1,28 @@
 /**
- * Token budgets (TPM/RPM) per deployment.
+ * Token budgets (TPM/RPM) per deployment (and per client key with limits).
  *
  * <ul>
- *   <li>{@link dev.modelmux.budget.LocalBudgetStore}: in process; the embedded default, and the fallback that
- *       continues the shared window (mirrored from every Redis reply) while Redis is away.</li>
- *   <li>{@link dev.modelmux.budget.RedisBudgetStore}: shared by every replica; one {@code EVALSHA} per call on a
- *       pipelined connection per event loop ({@link dev.modelmux.budget.RedisLink}; scripts in
- *       {@code src/main/resources/budget/}, each prefixed by {@code common.lua}).</li>
- *   <li>{@link dev.modelmux.budget.FailoverBudgetStore}: Redis while it answers (a breaker on consecutive failures),
- *       the local share while it does not; reconciles by reservation id.</li>
+ *   <li>{@link dev.modelmux.budget.LocalBudgetStore}: in process; the embedded default, and the local share while Redis
+ *       is unavailable (it continues the shared window as the last lease replies reported it).</li>
+ *   <li>{@link dev.modelmux.budget.LeasedBudgetStore}: shared by every replica through Redis, by lease: an
+ *       {@link dev.modelmux.budget.Allowance} per deployment holds {@link dev.modelmux.budget.Lease}s and takes
+ *       reservations from them in memory; it builds one {@link dev.modelmux.budget.LeaseCall} at a time, which
+ *       {@link dev.modelmux.budget.RedisWindow} sends as one {@code EVALSHA} of {@code lease.lua} on a pipelined
+ *       connection ({@link dev.modelmux.budget.RedisLink}; scripts in {@code src/main/resources/budget/}, each prefixed
+ *       by {@code common.lua}).</li>
  *   <li>{@link dev.modelmux.budget.BudgetStores#create}: picks one for a configuration.</li>
  * </ul>
  *
  * <p>Window: the last {@code ceil(windowMs / 1000)} one-second slots, the current one included (Redis server time for
- * the Redis store, an injectable clock for the local one). Usage is the sum of the live slots; a slot recorded at
- * second {@code s} leaves at {@code (s + slots) * 1000} ms, so a denial's {@code retryAfterMs} is exact and the budget
- * frees one second at a time, never all at once. Redis keys, per deployment, all with one hash tag (one cluster slot):
- * {@code <prefix>{<deployment>}:w} (the window hash), {@code :pause}, {@code :epoch}, {@code :r:<reservation id>},
- * {@code :barrier}, {@code :restored} and {@code :waiting} (see {@code common.lua}); live replicas in
- * {@code <prefix>{replicas}}. Freed budget goes to one waiting replica on {@code <prefix>freed} as
+ * the shared window, an injectable clock for the local one), plus the slots of leases that end in the next seconds:
+ * a lease is booked at the second it ends, so it counts from its grant until a whole window after its last possible
+ * send. A slot recorded at second {@code s} leaves at {@code (s + slots) * 1000} ms, so a denial's
+ * {@code retryAfterMs} is exact and the budget frees one second at a time, never all at once. Redis keys, per
+ * deployment, all with one hash tag (one cluster slot): {@code <prefix>{<deployment>}:w} (the window hash),
+ * {@code :leases} (every lease still in the window: slot, tokens, requests, open, replica), {@code :demand} (each
+ * replica's recent demand, for the proportional share), {@code :pause}, {@code :epoch}, {@code :barrier},
+ * {@code :restored} and {@code :waiting}; live replicas and the data epoch in {@code <prefix>{replicas}}. Budget a
+ * closed lease gave back goes to one waiting replica on {@code <prefix>freed} as
  * {@code <replica> <deployment> <tokens free>}.
  */
 package dev.modelmux.budget;

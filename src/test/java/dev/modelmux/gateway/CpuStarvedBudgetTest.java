@@ -247,6 +247,8 @@ class CpuStarvedBudgetTest {
     ModelStats tpmAccount = emulator.stats("gpt-4-32k");
     long meanCost = tpmAccount.ok() == 0 ? 0 : tpmAccount.maxTokensInWindow() / tpmAccount.ok();
     long unavailable = replicas.stream().filter(r -> r.output().contains("is unavailable")).count();
+    replicas.forEach(r -> r.output().lines().filter(l -> l.contains("is unavailable")).limit(1)
+        .forEach(l -> System.out.println("replica said: " + l)));
     long throttled = quotas.stream().mapToLong(CpuQuota::throttledPeriods).sum();
     System.out.printf("overshoot, %s: rpm account received %d requests (limit %d), served %d; tpm account admitted %d "
             + "tokens (limit %d) and refused %d more requests (~%d tokens), served %d; provider 429s %d / %d; "

@@ -333,7 +333,12 @@ public final class LeasedBudgetStore implements BudgetStore {
       long now = System.nanoTime();
       if (ar.succeeded()) {
         answered(now);
-        a.apply(call, ar.result(), now).forEach(Runnable::run);
+        LeaseReply reply = ar.result();
+        if (reply.code() != 5 && reply.code() != 7) {
+          // The local share continues this window if Redis goes away (a lost or half-restored one is not mirrored).
+          local.observed(a.deploymentId, reply.nowSec(), reply.tokensUsed(), reply.requestsUsed());
+        }
+        a.apply(call, reply, now).forEach(Runnable::run);
         if (a.hasWork(now)) {
           send(a, a.nextCall(now));
         }

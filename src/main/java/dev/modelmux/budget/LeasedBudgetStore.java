@@ -442,6 +442,8 @@ public final class LeasedBudgetStore implements BudgetStore {
       return;
     }
     writingBack = true;
+    // A store that started while Redis was down never loaded its scripts nor subscribed to the freed channel.
+    redis.start().onFailure(e -> LOG.debug("Budget store: restart of {} after its return failed: {}", redactedUrl, e.toString()));
     for (String id : local.withUnsynced()) {
       List<long[]> own = local.unsynced(id);
       List<LeaseCall.Op> ops = new ArrayList<>();

@@ -404,6 +404,9 @@ public final class LeasedBudgetStore implements BudgetStore {
   /** Announces this replica (and learns N); a new data epoch means Redis lost everything: every allowance restores. */
   private Future<Void> heartbeat() {
     return redis.heartbeat().timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).map(p -> {
+      if (!available && !closed) {
+        answered(System.nanoTime()); // Redis answers: an idle store (or one whose start timed out) need not wait for demand
+      }
       replicas.set(Math.max(1, p.replicas()));
       if (config.localShare().isEmpty()) {
         local.share(1.0 / Math.max(1, p.replicas()));

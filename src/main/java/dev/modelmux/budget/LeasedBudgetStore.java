@@ -336,8 +336,8 @@ public final class LeasedBudgetStore implements BudgetStore {
       if (ar.succeeded()) {
         answered(now);
         LeaseReply reply = ar.result();
-        if (reply.code() != 5) {
-          // The local share continues the shared window (every replica's leases included) should Redis go away.
+        if (reply.code() != 5 && reply.code() != 7) {
+          // The local share continues this window if Redis goes away (a lost or half-restored one is not mirrored).
           local.observed(a.deploymentId, reply.nowSec(), reply.tokensUsed(), reply.requestsUsed());
         }
         a.apply(call, reply, now).forEach(Runnable::run);
@@ -390,19 +390,20 @@ public final class LeasedBudgetStore implements BudgetStore {
       return;
     }
     long now = System.nanoTime();
+    if (available) {
+      checkUnavailable(now, new IllegalStateException("a lease call unanswered or failing for " + config.unavailableAfterMs() + " ms"));
+    }
     for (Allowance a : allowances.values()) {
-      a.expire(config.unavailableAfterMs() * 1_000_000L, now, ReserveResult.Reason.UNAVAILABLE).forEach(Runnable::run);
       if (!available) {
         for (Allowance.Ask ask : a.drainQueue()) {
           ask.answer().accept(fallback(a.deploymentId, a.limits(), ask.tokens()));
         }
       }
+      // A safety net only: Redis is declared unavailable (and the queue answered above) well before this.
+      a.expire(2 * config.unavailableAfterMs() * 1_000_000L, now, ReserveResult.Reason.UNAVAILABLE).forEach(Runnable::run);
       if (a.hasWork(now)) {
         send(a, a.nextCall(now));
       }
-    }
-    if (available) {
-      checkUnavailable(now, new IllegalStateException("a lease call unanswered or failing for " + config.unavailableAfterMs() + " ms"));
     }
     if (++ticks % Math.max(1, 1000 / DEFAULT_TICK_MS) == 0) {
       heartbeat().onFailure(e -> LOG.debug("Budget store: heartbeat to {} failed: {}", redactedUrl, e.toString()));
@@ -456,6 +457,8 @@ public final class LeasedBudgetStore implements BudgetStore {
       return;
     }
     writingBack = true;
+    // A store that started while Redis was down never loaded its scripts nor subscribed to the freed channel.
+    redis.start().onFailure(e -> LOG.debug("Budget store: restart of {} after its return failed: {}", redactedUrl, e.toString()));
     for (String id : local.withUnsynced()) {
       List<long[]> own = local.unsynced(id);
       List<LeaseCall.Op> ops = new ArrayList<>();

@@ -413,7 +413,7 @@ class RedisClusterBudgetTest {
   @Test
   @Order(100)
   void aFailoverOfTheMasterOwningADeploymentNeverStopsAnswersNorGrantsPastTheLimit() throws Exception {
-    BudgetLimits limits = new BudgetLimits(1_000_000, 40);
+    BudgetLimits limits = new BudgetLimits(1_000_000, 12); // reached during the test: leases hold it all
     Context loop = loop(0);
     Vertx vertx = vertxes.get(0);
     LeasedBudgetStore store = store(0);
@@ -452,11 +452,14 @@ class RedisClusterBudgetTest {
     assertThat(cluster.masterFor(windowKey(dep))).isEqualTo(replica);
 
     // Back on Redis within 15 s of the kill: a reservation sent after the promotion was answered by Redis (a grant
-    // from a lease, or a refusal because the leases hold the whole limit).
+    // from a lease, or a refusal because the leases hold the whole limit), and the store's connection reads the
+    // window from the new master.
     long promotedAtMs = killedAtMs + promotedMs;
     waitUntil(15_000 - promotedMs, () -> store.redisAvailable() && sent.stream().anyMatch(s -> s.atMs() > promotedAtMs
         && (s.result() instanceof Granted g && !g.reservation().local()
-            || s.result() instanceof Denied d && d.reason() == Reason.REQUESTS)));
+            || s.result() instanceof Denied d && d.reason() == Reason.REQUESTS))
+        && store.redis().headroom(dep, limits).timeout(1, TimeUnit.SECONDS).map(true).otherwise(false)
+            .toCompletionStage().toCompletableFuture().join());
     long backMs = (System.nanoTime() - killedAt) / 1_000_000;
     awaitOn(loop, () -> { // on the timer's loop: no reserve is issued after this
       stopped.set(true);

@@ -113,7 +113,7 @@ if want then
   local need_t, need_r = math.max(0, want.min_t - cur_t), math.max(0, want.min_r - cur_r)
   if barrier and redis.call('SCARD', KEYS[6]) < tonumber(barrier) then
     code, retry = 7, 50
-  elseif want.min_t > tpm then
+  elseif need_t > tpm then
     code = 4
   elseif paused > 0 then
     code, retry = 3, paused

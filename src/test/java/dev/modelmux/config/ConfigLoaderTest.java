@@ -287,6 +287,19 @@ class ConfigLoaderTest {
     assertFails(VALID + "resilience: { max_provider_pause_ms: 0 }\n", "resilience.max_provider_pause_ms");
   }
 
+  @Test
+  void leasesLastFiveSecondsAndRedisIsWaitedForTenByDefault() {
+    String redis = "redis: { url: redis://127.0.0.1:6379 }\n";
+    assertThat(loader.parse(VALID + redis).redis().orElseThrow().leaseMs()).isEqualTo(5_000);
+    assertThat(loader.parse(VALID + redis).redis().orElseThrow().unavailableAfterMs()).isEqualTo(10_000);
+    RedisConfig set = loader.parse(VALID + "redis: { url: redis://127.0.0.1:6379, lease_ms: 3000, unavailable_after_ms: 2000 }\n")
+        .redis().orElseThrow();
+    assertThat(set.leaseMs()).isEqualTo(3_000);
+    assertThat(set.unavailableAfterMs()).isEqualTo(2_000);
+    assertFails(VALID + "redis: { url: redis://127.0.0.1:6379, lease_ms: 1000 }\n", "redis.lease_ms");
+    assertFails(VALID + "redis: { url: redis://127.0.0.1:6379, lease_ms: 60000 }\n", "redis.lease_ms");
+  }
+
   private void assertFails(String yaml, String message) {
     assertThatThrownBy(() -> loader.parse(yaml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
   }

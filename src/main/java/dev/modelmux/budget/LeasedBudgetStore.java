@@ -100,6 +100,7 @@ public final class LeasedBudgetStore implements BudgetStore {
         .compose(x -> store.heartbeat())
         .onSuccess(x -> LOG.info("Budget store: budgets leased from Redis ({}) at {}, leases of {} ms",
             config.type().name().toLowerCase(), store.redactedUrl, config.leaseMs()))
+        .onFailure(e -> store.failed(e, System.nanoTime()))
         .onFailure(e -> LOG.warn("Budget store: Redis at {} did not answer at start ({}); reservations wait for it, and "
             + "after {} ms without an answer this replica answers from on_unavailable", store.redactedUrl,
             RedisUrls.describe(e, config.url()), config.unavailableAfterMs()))
@@ -408,7 +409,7 @@ public final class LeasedBudgetStore implements BudgetStore {
     if (++ticks % Math.max(1, 1000 / DEFAULT_TICK_MS) == 0) {
       heartbeat().onFailure(e -> LOG.debug("Budget store: heartbeat to {} failed: {}", redactedUrl, e.toString()));
       if (!redis.subscribed()) {
-        redis.start().onFailure(e -> LOG.debug("Budget store: Redis at {} not ready: {}", redactedUrl, e.toString()));
+        redis.start().onFailure(e -> failed(e, System.nanoTime()));
       }
     }
   }
@@ -416,9 +417,7 @@ public final class LeasedBudgetStore implements BudgetStore {
   /** Announces this replica (and learns N); a new data epoch means Redis lost everything: every allowance restores. */
   private Future<Void> heartbeat() {
     return redis.heartbeat().timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).map(p -> {
-      if (!available) {
-        recover(); // Redis answers again
-      }
+      answered(System.nanoTime()); // Redis answers: failures reset, and a store that was unavailable comes back
       replicas.set(Math.max(1, p.replicas()));
       if (config.localShare().isEmpty()) {
         local.share(1.0 / Math.max(1, p.replicas()));

@@ -1,6 +1,7 @@
 package dev.modelmux.gateway;
 
 import static dev.modelmux.testing.Await.await;
+import static dev.modelmux.testing.Eventually.assertEventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.testing.GatewayFixture;
@@ -28,7 +29,8 @@ class FailClosedTest {
   void start() {
     redis = RedisServer.start();
     gateway = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, GatewayFixture.STANDARD,
-        "redis: { url: " + redis.url() + ", on_unavailable: fail_closed, failures_to_down: 1 }\n"));
+        "redis: { url: " + redis.url() + ", on_unavailable: fail_closed, failures_to_down: 1, "
+            + "lease_ms: 2000, unavailable_after_ms: 200 }\n"));
     client = new TestClient(vertx, gateway.port());
   }
 
@@ -47,6 +49,9 @@ class FailClosedTest {
     assertThat(await(client.postJson("/v1/chat/completions", messages.copy().put("model", "solo"))).status()).isEqualTo(200);
     long calls = gateway.emulator.stats("gpt-4").requests();
     redis.kill();
+    // The lease it holds is spent first; left idle it is closed (1 s), that call fails, and 200 ms later Redis is unavailable.
+    assertEventually(() -> assertThat(await(client.get("/health/ready")).json().getJsonObject("checks")
+        .getJsonObject("budgets").getString("mode")).isEqualTo("local-fallback"));
 
     Reply openai = await(client.postJson("/v1/chat/completions", messages.copy().put("model", "solo")));
     assertThat(openai.status()).isEqualTo(503);

@@ -178,7 +178,9 @@ class SharedBudgetTest {
     assertThat(after).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
     JsonObject shared = await(toSecond.get("/admin/deployments")).json().getJsonArray("deployments").stream()
         .map(JsonObject.class::cast).filter(d -> d.getString("id").equals("small-tpm")).findFirst().orElseThrow();
+    long served = servedBy(after).getOrDefault("small-tpm", 0L);
+    // What the first replica still holds by lease (booked as used, not yet spent or given back) counts too.
     assertThat(shared.getJsonObject("used").getLong("requests")).as("the second replica sees the first one's requests too")
-        .isEqualTo(servedBy(after).getOrDefault("small-tpm", 0L));
+        .isBetween(served, served + shared.getJsonObject("lease").getLong("leasedRequests"));
   }
 }

@@ -1,6 +1,7 @@
 package dev.modelmux.server;
 
 import static dev.modelmux.testing.Await.await;
+import static dev.modelmux.testing.Eventually.assertEventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.testing.GatewayFixture;
@@ -33,9 +34,11 @@ class ReadinessTest {
       deadPort = s.getLocalPort();
     }
     GatewayFixture fixture = await(GatewayFixture.start(vertx, GatewayFixture.MODELS, GatewayFixture.STANDARD,
-        "redis: { url: redis://127.0.0.1:" + deadPort + " }\n"));
+        "redis: { url: redis://127.0.0.1:" + deadPort + ", unavailable_after_ms: 100 }\n"));
     TestClient client = new TestClient(vertx, fixture.port());
 
+    // Its start and the retries each second are refused: after three failures over 100 ms it answers from local shares.
+    assertEventually(() -> assertThat(await(client.get("/health/ready")).json().getString("status")).isEqualTo("DEGRADED"));
     Reply ready = await(client.get("/health/ready"));
 
     assertThat(ready.status()).isEqualTo(200);

@@ -1,6 +1,7 @@
 package dev.modelmux.budget;
 
 import static dev.modelmux.testing.Await.await;
+import static dev.modelmux.testing.Eventually.assertEventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -65,7 +66,7 @@ class LeaseOutageTest {
     LeasedBudgetStore s = await(LeasedBudgetStore.start(vertx, config, 60_000));
     stores.add(s);
     if (redis.running()) { // a start that timed out on a loaded machine switches at the next heartbeat
-      assertWithin(10, () -> assertThat(s.mode()).isEqualTo("redis"));
+      assertEventually(10, () -> assertThat(s.mode()).isEqualTo("redis"));
     }
     return s;
   }
@@ -135,7 +136,7 @@ class LeaseOutageTest {
     s.onAvailabilityChange(transitions::add);
     assertThat(granted(burst(s, dep, limits, 20, 10))).isEqualTo(20);
     // The demand just seen makes the store lease ahead: it holds requests nobody has asked for yet.
-    assertWithin(10, () -> assertThat(s.lease(dep).getLong("heldRequests")).isGreaterThanOrEqualTo(2));
+    assertEventually(10, () -> assertThat(s.lease(dep).getLong("heldRequests")).isGreaterThanOrEqualTo(2));
     long heldTokens = s.lease(dep).getLong("heldTokens");
 
     redis.freeze();
@@ -204,7 +205,7 @@ class LeaseOutageTest {
     long tokens = grantedTokens;
     long requests = grantedRequests;
     // Leases asked ahead close within 2 s; once demand is gone the window holds exactly what was granted.
-    assertWithin(30, () -> {
+    assertEventually(30, () -> {
       Headroom h = await(other.headroom(dep, limits));
       assertThat(h.tokensUsed()).as("tokens in the shared window, as another replica sees it").isEqualTo(tokens);
       assertThat(h.requestsUsed()).isEqualTo(requests);
@@ -243,7 +244,7 @@ class LeaseOutageTest {
     Denied first = (Denied) await(s.reserve(dep, limits, 10));
     assertThat(first.reason()).isEqualTo(Reason.UNAVAILABLE);
     assertThat(first.retryAfterMs()).isPositive();
-    assertWithin(10, () -> assertThat(s.mode()).isEqualTo("local-fallback"));
+    assertEventually(10, () -> assertThat(s.mode()).isEqualTo("local-fallback"));
     Future<ReserveResult> next = s.reserve(dep, limits, 10);
     assertThat(next.isComplete()).as("refused at once while unavailable").isTrue();
     assertThat(((Denied) next.result()).reason()).isEqualTo(Reason.UNAVAILABLE);
@@ -270,9 +271,9 @@ class LeaseOutageTest {
     redis.restart();
     await(up.future());
     assertThat(((Granted) await(s.reserve(dep, limits, 10))).reservation().local()).isFalse();
-    assertWithin(10, () -> assertThat(s.status().getJsonObject("redis").getBoolean("subscribed"))
+    assertEventually(10, () -> assertThat(s.status().getJsonObject("redis").getBoolean("subscribed"))
         .as("subscribed to the freed channel").isTrue());
-    assertWithin(10, () -> assertThat(await(s.redis().headroom(dep, limits)).requestsUsed())
+    assertEventually(10, () -> assertThat(await(s.redis().headroom(dep, limits)).requestsUsed())
         .as("the local grant written back, beside the leases").isGreaterThanOrEqualTo(2));
   }
 
@@ -296,27 +297,11 @@ class LeaseOutageTest {
     } finally {
       redis.thaw();
     }
-    assertWithin(10, () -> {
+    assertEventually(10, () -> {
       assertThat(await(s.redis().headroom(dep, limits)).pausedForMs()).as("the pause shared through Redis").isPositive();
       assertThat(await(s.redis().headroom(observed, limits)).tokensUsed()).isEqualTo(1_000);
     });
     ReserveResult r = await(s.reserve(observed, limits, 500));
     assertThat(((Denied) r).reason()).isEqualTo(Reason.TOKENS);
-  }
-
-  /** As {@link dev.modelmux.testing.Eventually#assertEventually}, with a longer bound for what waits on leases. */
-  static void assertWithin(long seconds, Runnable assertion) {
-    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-    while (true) {
-      try {
-        assertion.run();
-        return;
-      } catch (AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
-      }
-    }
   }
 }

@@ -1,6 +1,6 @@
 package dev.modelmux.budget;
 
-import static dev.modelmux.budget.LeaseOutageTest.assertWithin;
+import static dev.modelmux.testing.Eventually.assertEventually;
 import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,7 +60,7 @@ class LeaseRestartTest {
     LeasedBudgetStore s = await(LeasedBudgetStore.start(vertx(), config, windowMs));
     closers.add(() -> await(s.close().otherwiseEmpty()));
     // A start that timed out on a loaded machine switches at the next heartbeat.
-    assertWithin(10, () -> assertThat(s.mode()).isEqualTo("redis"));
+    assertEventually(10, () -> assertThat(s.mode()).isEqualTo("redis"));
     return s;
   }
 
@@ -91,7 +91,7 @@ class LeaseRestartTest {
     RedisWindow view = window(60_000);
     BudgetLimits limits = new BudgetLimits(1_000_000, 20);
     // How many must restore is what the first caller after the loss knows (heartbeats, once a second).
-    assertWithin(10, () -> assertThat(List.of(a, b)).allSatisfy(s -> assertThat(s.status().getLong("replicas")).isEqualTo(2)));
+    assertEventually(10, () -> assertThat(List.of(a, b)).allSatisfy(s -> assertThat(s.status().getLong("replicas")).isEqualTo(2)));
     List<Future<ReserveResult>> calls = new ArrayList<>();
     for (int i = 0; i < 15; i++) {
       calls.add(a.reserve(dep, limits, 10));
@@ -130,7 +130,7 @@ class LeaseRestartTest {
     RedisWindow ghost = window(60_000); // a live replica (it announces itself) that never restores anything
     vertxes.get(vertxes.size() - 1).setPeriodic(0, 500, t -> ghost.heartbeat());
     BudgetLimits limits = new BudgetLimits(1_000_000, 1_000);
-    assertWithin(10, () -> assertThat(a.status().getLong("replicas")).isEqualTo(2));
+    assertEventually(10, () -> assertThat(a.status().getLong("replicas")).isEqualTo(2));
     assertThat(granted(burst(a, dep, limits, 5, 10))).isEqualTo(5);
 
     assertThat(a.status().getLong("replicas")).isEqualTo(2);
@@ -166,7 +166,7 @@ class LeaseRestartTest {
     assertThat(g.reservation().local()).isFalse();
     assertThat(redis.command("SCRIPT FLUSH")).isEqualTo("+OK");
     await(s.pause(dep, 2_000));
-    assertWithin(10, () -> assertThat(await(view.headroom(dep, limits)).pausedForMs()).isPositive());
+    assertEventually(10, () -> assertThat(await(view.headroom(dep, limits)).pausedForMs()).isPositive());
     assertThat(s.failures()).as("failed lease calls").isZero();
     assertThat(s.mode()).isEqualTo("redis");
   }
@@ -205,10 +205,10 @@ class LeaseRestartTest {
     BudgetLimits limits = new BudgetLimits(1_000_000, 20);
     Vertx doomedVertx = Vertx.vertx(); // not closed by the store: it dies without giving anything back
     LeasedBudgetStore doomed = await(LeasedBudgetStore.start(doomedVertx, config(leaseMs), windowMs));
-    assertWithin(10, () -> assertThat(doomed.mode()).isEqualTo("redis"));
+    assertEventually(10, () -> assertThat(doomed.mode()).isEqualTo("redis"));
     long grantedAt = System.nanoTime();
     assertThat(granted(burst(doomed, dep, limits, 10, 10))).isEqualTo(10);
-    assertWithin(10, () -> assertThat(doomed.lease(dep).getLong("heldRequests")).as("leased ahead, unspent").isPositive());
+    assertEventually(10, () -> assertThat(doomed.lease(dep).getLong("heldRequests")).as("leased ahead, unspent").isPositive());
     RedisWindow view = window(windowMs);
     long held = await(view.headroom(dep, limits)).requestsUsed();
     await(doomedVertx.close());

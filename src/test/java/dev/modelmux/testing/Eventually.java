@@ -5,7 +5,12 @@ public final class Eventually {
   private Eventually() {}
 
   public static void assertEventually(Runnable assertion) {
-    long deadline = System.nanoTime() + 5_000_000_000L;
+    assertEventually(5, assertion);
+  }
+
+  /** The same, within {@code seconds} (for what waits on leases or a restart). */
+  public static void assertEventually(long seconds, Runnable assertion) {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (true) {
       try {
         assertion.run();

@@ -3,10 +3,35 @@ import http from "k6/http";
 import sse from "k6/x/sse";
 import { check } from "k6";
 import { Trend, Rate } from "k6/metrics";
+import { DEMO_ROUTES } from "./routes.js";
 
 export const BASE_URL = __ENV.BASE_URL || "http://127.0.0.1:8080";
 export const API_KEY = __ENV.API_KEY || "anything";
 export const MODEL = __ENV.MODEL || "code-reasoning";
+
+/** The words a streamed call asks for (its answer's length drives its duration). */
+export const STREAMED_WORDS = 24;
+
+/**
+ * The route's expected timings: ROUTE_TTFT_MS and ROUTE_TOKEN_MS, else the demo's route named MODEL (routes.js), else
+ * null (a route this file does not know).
+ */
+export function routeTimings() {
+  if (__ENV.ROUTE_TTFT_MS) return { ttft_ms: Number(__ENV.ROUTE_TTFT_MS), inter_token_ms: Number(__ENV.ROUTE_TOKEN_MS || 0) };
+  return DEMO_ROUTES[MODEL] || null;
+}
+
+/**
+ * p95 bounds that fit the route loaded: twice its expected time to first token (and to the end of a streamed answer)
+ * plus a second, room for queueing, a failover to the next tier and a busy load generator, not for a slow gateway.
+ * TTFT_P95_MS and P95_MS set them outright; a route without known timings gets 2 s and 5 s.
+ */
+export function latencyLimits() {
+  const route = routeTimings();
+  const ttftMs = route ? 2 * route.ttft_ms + 1000 : 2000;
+  const durationMs = route ? 2 * (route.ttft_ms + STREAMED_WORDS * route.inter_token_ms) + 1000 : 5000;
+  return { ttftMs: Number(__ENV.TTFT_P95_MS || ttftMs), durationMs: Number(__ENV.P95_MS || durationMs) };
+}
 
 export const ttft = new Trend("ttft", true);
 export const streamErrors = new Rate("stream_errors");
@@ -30,7 +55,7 @@ export function anthropic(text = "words: 12", model = MODEL) {
 }
 
 /** A streamed OpenAI-dialect completion through xk6-sse: time to first token, and the stream ends with [DONE]. */
-export function streamed(text = "words: 24", model = MODEL) {
+export function streamed(text = `words: ${STREAMED_WORDS}`, model = MODEL) {
   const started = Date.now();
   let first = 0;
   let done = false;

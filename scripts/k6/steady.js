@@ -1,6 +1,8 @@
-// A constant arrival rate (RATE requests/s for DURATION, 200/s for 10 min by default), half streamed: p95 latency and
-// error-rate thresholds.
-import { plain, streamed, summary } from "./lib.js";
+// A constant arrival rate (RATE requests/s for DURATION, 200/s for 10 min by default), half streamed: error-rate
+// thresholds, and p95 latency and TTFT thresholds that fit the route loaded (lib.js latencyLimits).
+import { latencyLimits, plain, streamed, summary } from "./lib.js";
+
+const limits = latencyLimits();
 
 export const options = {
   scenarios: {
@@ -11,8 +13,8 @@ export const options = {
   },
   thresholds: {
     http_req_failed: ["rate<0.01"],
-    http_req_duration: [`p(95)<${__ENV.P95_MS || 5000}`],
-    ttft: [`p(95)<${__ENV.TTFT_P95_MS || 2000}`],
+    http_req_duration: [`p(95)<${limits.durationMs}`],
+    ttft: [`p(95)<${limits.ttftMs}`],
     stream_errors: ["rate<0.01"],
   },
 };

@@ -1,6 +1,8 @@
 package dev.modelmux.interactions;
 
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.MathContext;
 
 /**
  * API spend per day at the current volume against the cost of running models yourself, and the volume at which the
@@ -21,13 +23,16 @@ public final class BuildVsBuy {
     double requestsPerDay = requests / days;
     double apiPerDay = apiUsd / days;
     double selfHosted = config.selfHostedPerDay() * config.replicas();
-    JsonObject out = new JsonObject().put("window_days", days).put("requests_per_day", requestsPerDay).put("api_usd_per_day", apiPerDay)
-        .put("self_hosted_usd_per_day", selfHosted).put("self_hosted_replicas", config.replicas());
+    JsonObject out = new JsonObject().put("window_days", days).put("requests_per_day", Math.round(requestsPerDay))
+        .put("api_usd_per_day", CostRows.usd(apiPerDay)).put("self_hosted_usd_per_day", CostRows.usd(selfHosted))
+        .put("self_hosted_replicas", config.replicas());
     if (requests <= 0 || apiUsd <= 0) {
       return out.putNull("api_usd_per_request").putNull("break_even_requests_per_day").put("cheaper", "unknown: no priced traffic yet");
     }
     double perRequest = apiUsd / requests;
-    return out.put("api_usd_per_request", perRequest).put("break_even_requests_per_day", selfHosted / perRequest)
+    // A request can cost less than the millionth of a dollar the other amounts are rounded to: six significant digits.
+    return out.put("api_usd_per_request", new BigDecimal(perRequest).round(new MathContext(6)).doubleValue())
+        .put("break_even_requests_per_day", Math.round(selfHosted / perRequest))
         .put("cheaper", apiPerDay <= selfHosted ? "api" : "self_hosted");
   }
 }

@@ -43,9 +43,9 @@ public final class InteractionStore {
         : sql.update(Sql.UPSERT_FEEDBACK, Sql.feedbackValues(feedback)).map(true));
   }
 
-  /** Requests, tokens and cost since {@code sinceMs}, per value of {@code group}. */
+  /** Requests, tokens and cost since {@code sinceMs}, per value of {@code group} ({@link CostRows}), costliest first. */
   public Future<JsonArray> costs(long sinceMs, CostGroup group) {
-    return sql.query(Sql.costs(group), List.of(sinceMs));
+    return sql.query(Sql.costs(group), List.of(sinceMs)).map(sums -> CostRows.of(group, sums));
   }
 
   /** Deletes the interactions (with their feedback and reviews) older than {@code beforeMs}; returns how many. */

@@ -37,6 +37,7 @@ import dev.modelmux.prompts.Catalog;
 import dev.modelmux.api.FeedbackEndpoint;
 import dev.modelmux.interactions.BuildVsBuy;
 import dev.modelmux.interactions.CostGroup;
+import dev.modelmux.interactions.CostRows;
 import dev.modelmux.interactions.CostsConfig;
 import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.interactions.Since;
@@ -213,10 +214,10 @@ public final class GatewayVerticle extends VerticleBase {
         error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable: " + rows.cause().getMessage()));
         return;
       }
-      double total = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("cost_usd", 0.0)).sum();
-      double requests = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("requests", 0.0)).sum();
+      double total = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("cost_usd")).sum();
+      long requests = rows.result().stream().mapToLong(r -> ((JsonObject) r).getLong("requests")).sum();
       JsonObject answer = new JsonObject().put("since", java.time.Instant.ofEpochMilli(since).toString()).put("group", groupName)
-          .put("total_usd", total).put("requests", requests).put("rows", rows.result());
+          .put("total_usd", CostRows.usd(total)).put("requests", requests).put("rows", rows.result());
       config.section(CostsConfig.SECTION, CostsConfig.class).ifPresent(costs ->
           answer.put("build_vs_buy", BuildVsBuy.of(costs, requests, total, System.currentTimeMillis() - since)));
       ctx.json(answer);
@@ -235,10 +236,11 @@ public final class GatewayVerticle extends VerticleBase {
     for (var deployment : routes.deployments()) {
       double[] t = deployment.meters().totals();
       total += t[2];
-      rows.add(new JsonObject().put("grp", deployment.id()).put("prompt_tokens", t[0]).put("completion_tokens", t[1]).put("cost_usd", t[2]));
+      rows.add(new JsonObject().put("deployment", deployment.id()).put("prompt_tokens", Math.round(t[0]))
+          .put("completion_tokens", Math.round(t[1])).put("cost_usd", CostRows.usd(t[2])));
     }
     ctx.json(new JsonObject().put("source", "live counters of this replica since it started").put("group", groupName)
-        .put("total_usd", total).put("rows", rows));
+        .put("total_usd", CostRows.usd(total)).put("rows", rows));
   }
 
   private void scrape(RoutingContext ctx) {

@@ -126,23 +126,28 @@ abstract class InteractionStoreContract {
         row(interaction("c2", NOW - DAY, "code", "gpt4-b", "ide", 2000, 200, 0.072), 1.0),
         row(interaction("c3", NOW - DAY, "chat", "gpt35", "ci", 500, 50, 0.0004), 4.0), // recorded at sample 0.25
         row(interaction("old", NOW - 40 * DAY, "code", "gpt4-a", "ide", 9, 9, 5.0), 1.0))));
-    JsonArray byRoute = await(store().costs(NOW - 30 * DAY, CostGroup.ROUTE));
-    assertThat(byRoute).hasSize(2);
-    JsonObject code = byRoute.getJsonObject(0);
-    assertThat(code.getString("grp")).isEqualTo("code");
-    assertThat(code.getDouble("requests")).isEqualTo(2.0);
-    assertThat(code.getDouble("prompt_tokens")).isEqualTo(3000.0);
-    assertThat(code.getDouble("cost_usd")).isCloseTo(0.108, org.assertj.core.data.Offset.offset(1e-9));
-    JsonObject chat = byRoute.getJsonObject(1);
-    assertThat(chat.getDouble("requests")).isEqualTo(4.0);
-    assertThat(chat.getDouble("completion_tokens")).isEqualTo(200.0);
-    assertThat(chat.getDouble("cost_usd")).isCloseTo(0.0016, org.assertj.core.data.Offset.offset(1e-9));
-
-    JsonArray byDay = await(store().costs(NOW - 30 * DAY, CostGroup.DAY));
-    assertThat(byDay.stream().map(r -> ((JsonObject) r).getString("grp"))).containsExactlyInAnyOrder("2026-11-28", "2026-11-29");
+    assertThat(await(store().costs(NOW - 30 * DAY, CostGroup.ROUTE)).encode()).isEqualTo("["
+        + "{\"route\":\"code\",\"requests\":2,\"prompt_tokens\":3000,\"completion_tokens\":300,\"cost_usd\":0.108000},"
+        + "{\"route\":\"chat\",\"requests\":4,\"prompt_tokens\":2000,\"completion_tokens\":200,\"cost_usd\":0.001600}]");
+    assertThat(await(store().costs(NOW - 30 * DAY, CostGroup.DAY)).stream().map(r -> ((JsonObject) r).getString("day")))
+        .containsExactlyInAnyOrder("2026-11-28", "2026-11-29");
     JsonArray byKey = await(store().costs(0, CostGroup.KEY));
-    assertThat(byKey.getJsonObject(0).getString("grp")).isEqualTo("ide");
-    assertThat(byKey.getJsonObject(0).getDouble("cost_usd")).isCloseTo(5.108, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(byKey.getJsonObject(0).encode())
+        .isEqualTo("{\"key\":\"ide\",\"requests\":3,\"prompt_tokens\":3009,\"completion_tokens\":309,\"cost_usd\":5.108000}");
+  }
+
+  @Test
+  void costRowsCountWholeRequestsAndTokensRoundMoneyToMicrodollarsAndLabelTheRowWithoutAValue() {
+    await(store().write(List.of(
+        row(interaction("k1", NOW - DAY, "code", "gpt4-a", "ide", 10, 1, 0.1), 1.0),
+        row(interaction("n1", NOW - DAY, "code", "gpt4-a", null, 1000, 100, 0.0178459), 10.0 / 3), // recorded at sample 0.3
+        row(interaction("n2", NOW - DAY, "code", null, null, 7, 0, 0.0), 1.0)))); // refused before any deployment
+    assertThat(await(store().costs(0, CostGroup.KEY)).encode()).isEqualTo("["
+        + "{\"key\":\"ide\",\"requests\":1,\"prompt_tokens\":10,\"completion_tokens\":1,\"cost_usd\":0.100000},"
+        + "{\"key\":\"(no key)\",\"requests\":4,\"prompt_tokens\":3340,\"completion_tokens\":333,\"cost_usd\":0.059486}]");
+    assertThat(await(store().costs(0, CostGroup.DEPLOYMENT)).encode()).isEqualTo("["
+        + "{\"deployment\":\"gpt4-a\",\"requests\":4,\"prompt_tokens\":3343,\"completion_tokens\":334,\"cost_usd\":0.159486},"
+        + "{\"deployment\":\"(no deployment)\",\"requests\":1,\"prompt_tokens\":7,\"completion_tokens\":0,\"cost_usd\":0.000000}]");
   }
 
   @Test

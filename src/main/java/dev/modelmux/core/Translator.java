@@ -38,6 +38,14 @@ public interface Translator {
     return false;
   }
 
+  /**
+   * What the provider attached to its answer for the operator, not for the client (Azure's content-filter results),
+   * taken out of what the client gets and kept for the interaction log; null when there was none.
+   */
+  default io.vertx.core.json.JsonObject providerAnnotations() {
+    return null;
+  }
+
   /** The post-processing this answer's text goes through (its state is the answer's so far); NONE for none. */
   default AnswerFilter answerFilter() {
     return AnswerFilter.NONE;

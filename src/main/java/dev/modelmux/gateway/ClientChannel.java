@@ -55,6 +55,7 @@ public final class ClientChannel {
   private final java.util.List<Runnable> cancelInFlight = new java.util.ArrayList<>(2);
   private final java.util.List<dev.modelmux.core.Interaction.Attempt> attemptOutcomes = new java.util.ArrayList<>(2);
   private Buffer kept;
+  private io.vertx.core.json.JsonObject providerAnnotations;
   private int keepBytes;
   private io.opentelemetry.api.trace.Tracer tracer;
   /** The request's span (Vert.x's server span, current when the request arrived), or an invalid one. */
@@ -259,6 +260,15 @@ public final class ClientChannel {
   /** What the client was sent, as far as it was kept; null when nothing was. */
   Buffer keptAnswer() {
     return kept;
+  }
+
+  /** What the answering provider attached for the operator and the client was not sent (Translator#providerAnnotations). */
+  void providerAnnotations(io.vertx.core.json.JsonObject annotations) {
+    providerAnnotations = annotations;
+  }
+
+  io.vertx.core.json.JsonObject providerAnnotations() {
+    return providerAnnotations;
   }
 
   /** An attempt on a deployment ended, {@code ok} or with the error kind. */

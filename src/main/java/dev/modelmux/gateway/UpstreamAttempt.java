@@ -214,6 +214,7 @@ final class UpstreamAttempt {
     if (!stop(false)) {
       return;
     }
+    client.providerAnnotations(translator.providerAnnotations());
     client.end(last);
     if (events != null) {
       call.release(vertx, events, deadlines.idleMs());

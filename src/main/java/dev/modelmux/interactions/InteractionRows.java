@@ -28,7 +28,8 @@ final class InteractionRows {
         logContent ? answer.output() : null, sha256(answer.output()), answer.output().length(), answer.finishReason(),
         i.promptTokens(), i.completionTokens(), i.costUsd(), weight, i.ttftMs(), i.totalMs(),
         logContent && i.variables() != null ? i.variables().encode() : null, language(i.variables()),
-        Math.floorMod(i.requestId().hashCode(), 100), logContent ? i.rawOutput() : null));
+        Math.floorMod(i.requestId().hashCode(), 100), logContent ? i.rawOutput() : null,
+        i.providerAnnotations() == null ? null : i.providerAnnotations().encode()));
   }
 
   private static String language(JsonObject variables) {

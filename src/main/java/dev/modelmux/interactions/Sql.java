@@ -8,9 +8,10 @@ final class Sql {
   static final List<String> COLUMNS = List.of("request_id", "started_at", "day", "dialect", "stream", "route", "client_key", "task",
       "prompt", "deployment", "attempts", "status", "outcome", "tokens_trimmed", "guard_findings", "request_body", "request_sha256",
       "request_bytes", "output", "output_sha256", "output_chars", "finish_reason", "prompt_tokens", "completion_tokens", "cost_usd",
-      "weight", "ttft_ms", "total_ms", "variables", "language", "sample_bucket", "output_raw");
+      "weight", "ttft_ms", "total_ms", "variables", "language", "sample_bucket", "output_raw", "provider_annotations");
   /** Columns holding JSON text, handed back parsed. */
-  static final Set<String> JSON_COLUMNS = Set.of("attempts", "guard_findings", "request_body", "spans", "variables");
+  static final Set<String> JSON_COLUMNS = Set.of("attempts", "guard_findings", "request_body", "spans", "variables",
+      "provider_annotations");
   static final Set<String> BOOLEAN_COLUMNS = Set.of("stream", "hallucination");
 
   static final String INSERT = "INSERT INTO interactions (" + String.join(", ", COLUMNS) + ") VALUES ("

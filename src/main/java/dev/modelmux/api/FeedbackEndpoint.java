@@ -66,7 +66,8 @@ public final class FeedbackEndpoint implements Handler<RoutingContext> {
         fail(ctx, dialect, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable; try again later."));
       } else if (!stored.result()) {
         fail(ctx, dialect, GatewayError.of(404, ErrorKind.NOT_FOUND, "No answer with request id '" + feedback.requestId()
-            + "' for this API key is in the interaction log (it may not have been sampled, or is older than the retention).").withParam("request_id"));
+            + "' for this API key is in the interaction log (it may not have been sampled, or is older than the retention).")
+            .withParam("request_id").withCode("not_found"));
       } else {
         ctx.response().setStatusCode(201);
         ctx.json(new JsonObject().put("request_id", feedback.requestId()).put("user", feedback.user()).put("status", "recorded"));

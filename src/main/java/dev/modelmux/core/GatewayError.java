@@ -19,6 +19,10 @@ public record GatewayError(int status, ErrorKind kind, String message, String pa
     return new GatewayError(status, kind, message, param, code, ms);
   }
 
+  public GatewayError withCode(String machineCode) {
+    return new GatewayError(status, kind, message, param, machineCode, retryAfterMs);
+  }
+
   public GatewayError withParam(String field) {
     return new GatewayError(status, kind, message, field, code, retryAfterMs);
   }

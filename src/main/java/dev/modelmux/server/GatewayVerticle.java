@@ -147,6 +147,10 @@ public final class GatewayVerticle extends VerticleBase {
     if (emulatorControls != null) {
       adminRouter.route("/_emulator/*").handler(ctx -> emulatorControls.handle(ctx.request()));
     }
+    LandingPage.mount(adminRouter, true);
+    if (admin.ownListener()) {
+      LandingPage.mount(router, false);
+    }
     if (admin.ownListener() && admin.publicMetrics()) {
       router.get("/metrics").handler(this::scrape);
     }
@@ -161,8 +165,10 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
       error(ctx, GatewayError.of(417, ErrorKind.INVALID_REQUEST, "The request's Expect header cannot be met; only 100-continue is supported."));
     });
-    router.errorHandler(404, ctx -> error(ctx, GatewayError.of(404, ErrorKind.NOT_FOUND,
-        "Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")").withParam(null)));
+    router.errorHandler(404, GatewayVerticle::noRoute);
+    if (admin.ownListener()) {
+      adminRouter.errorHandler(404, GatewayVerticle::noRoute);
+    }
     router.errorHandler(405, ctx -> error(ctx, GatewayError.of(405, ErrorKind.INVALID_REQUEST,
         "Method " + ctx.request().method() + " is not allowed on " + ctx.request().path() + ".")));
     router.errorHandler(400, ctx -> error(ctx, GatewayError.invalid("The request could not be read.", null, null)));
@@ -305,6 +311,12 @@ public final class GatewayVerticle extends VerticleBase {
       rows.forEach(row -> data.add(row.result()));
       ctx.json(new JsonObject().put("budgets", budgets.status()).put("deployments", data));
     });
+  }
+
+  /** An unknown path (the router's 404): what was asked for, in the dialect of the path. */
+  private static void noRoute(RoutingContext ctx) {
+    error(ctx, GatewayError.of(404, ErrorKind.NOT_FOUND, "No route for " + ctx.request().method() + " " + ctx.request().path() + ".")
+        .withCode("not_found"));
   }
 
   /** Errors the router raises itself (unknown path, body too large) in the dialect of the path asked for. */

@@ -160,6 +160,7 @@ class InteractionLogTest {
     Reply unknownOpenAi = feedback(new JsonObject().put("request_id", "req_nope").put("rating", "up"), false);
     assertThat(unknownOpenAi.status()).isEqualTo(404);
     assertThat(unknownOpenAi.json().getJsonObject("error").getString("message")).contains("req_nope");
+    assertThat(unknownOpenAi.json().getJsonObject("error").getString("code")).isEqualTo("not_found");
     Reply unknownAnthropic = feedback(new JsonObject().put("request_id", "req_nope").put("rating", "up"), true);
     assertThat(unknownAnthropic.status()).isEqualTo(404);
     assertThat(unknownAnthropic.json().getString("type")).isEqualTo("error");

@@ -1,6 +1,9 @@
-// Drives the review page in Debian's headless Chromium: log in with the operator key, load the queue, filter, open a
-// case, record a verdict, make a regression case, log out. Usage: OPERATOR_KEY=... node review-flow.mjs BASE_URL
-// SCREENSHOT_DIR. Prints one JSON line; exits 1 on a failure.
+// Drives the review page in Debian's headless Chromium: log in with the operator key, load the queue (risk explained,
+// hints that do not read as values), filter, open a case by its own URL (Back returns to the queue, a deep link opens
+// it), record a verdict (shown as words), make a regression case, one from a call the secret guard redacted
+// (placeholders to fill first), see why a plain call cannot become one, manage the cases made (known failing, remove),
+// log out. Usage: OPERATOR_KEY=... PLAIN_ID=... LEAK_ID=... node review-flow.mjs BASE_URL SCREENSHOT_DIR.
+// Prints one JSON line; exits 1 on a failure.
 import { chromium } from "playwright-core";
 
 const [base, shots] = process.argv.slice(2);
@@ -10,7 +13,8 @@ const check = (ok, message) => { if (!ok) throw new Error(message); };
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
 const result = {};
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
   page.on("pageerror", (e) => { result.pageError = String(e); });
   await page.goto(base + "/review");
   await page.waitForSelector("#login-form:visible");
@@ -30,6 +34,12 @@ try {
   check(result.queued >= 2, `the queue shows ${result.queued} cases, expected the flagged two at least`);
   const first = await rows.first().locator("td").allTextContents();
   check(first[1].includes("hallucination") && first[6] === "rust", `the riskiest case comes first, got ${first}`);
+  result.riskTitle = await rows.first().locator("td").first().getAttribute("title");
+  check((result.riskTitle || "").includes("1 hallucination flags × 100 = 100"), "the risk score says what it is made of: " + result.riskTitle);
+  check(await page.isVisible("#risk-legend"), "a legend explains the risk score");
+  result.hint = await page.getAttribute("#filter-task", "placeholder");
+  const hintStyle = await page.evaluate(() => getComputedStyle(document.querySelector("#filter-task"), "::placeholder").fontStyle);
+  check(result.hint.startsWith("any ") && hintStyle === "italic", `an empty filter reads as a hint, not a value: "${result.hint}" ${hintStyle}`);
   await page.waitForFunction(() => document.querySelector("#costs").textContent.startsWith("API spend"));
   result.costs = await page.textContent("#costs");
   check(result.costs.includes("self-hosted") && result.costs.includes("break-even"), "the costs line: " + result.costs);
@@ -47,7 +57,20 @@ try {
 
   await rows.first().click();
   await page.waitForSelector("#case-view:not([hidden])");
+  result.caseUrl = page.url();
+  check(/\/review\/#\/case\/.+/.test(result.caseUrl), "a case has a URL of its own: " + result.caseUrl);
+  await page.goBack();
+  await page.waitForSelector("#queue-view:not([hidden])");
+  check(page.url().startsWith(base + "/review/") && await page.isHidden("#case-view"), "Back returns to the queue: " + page.url());
+  const linked = await context.newPage();
+  await linked.goto(result.caseUrl);
+  await linked.waitForSelector("#case-view:not([hidden])");
+  result.deepLinkTitle = await linked.textContent("#case-title");
+  await linked.close();
+  await page.goForward();
+  await page.waitForSelector("#case-view:not([hidden])");
   result.title = await page.textContent("#case-title");
+  check(result.deepLinkTitle === result.title, `the link opens the same case: ${result.deepLinkTitle} vs ${result.title}`);
   result.flagged = await page.textContent("#output mark.flagged");
   check(result.flagged && result.flagged.length > 0, "the flagged span is highlighted in the output");
   result.chain = await page.locator("#chain li").allTextContents();
@@ -61,6 +84,8 @@ try {
   await page.fill("#note", "claims a crate that does not exist");
   await page.click("#save-verdict");
   await page.waitForFunction(() => document.querySelector("#verdict-status").textContent.startsWith("saved"));
+  result.verdictStatus = await page.textContent("#verdict-status");
+  check(result.verdictStatus === "saved: Needs expert", "the verdict in words: " + result.verdictStatus);
 
   const yaml = await page.inputValue("#regression-yaml");
   check(yaml.includes("variables") && yaml.includes("assert"), "the suggested case has variables and assertions: " + yaml);
@@ -74,7 +99,54 @@ try {
   await page.waitForFunction(() => document.querySelector("#reviewers").textContent.includes("ana"));
   result.reviewers = await page.textContent("#reviewers");
   check(result.reviewers.includes("ana: 1 done, 0 pending"), "per-reviewer counts: " + result.reviewers);
+  result.verdictCell = (await rows.first().locator("td").allTextContents())[7];
+  check(result.verdictCell === "Needs expert: rust", "the queue shows the verdict in words: " + result.verdictCell);
 
+  // A plain call (no task) cannot become a case: the button says why instead of answering 409.
+  await page.goto(`${base}/review/#/case/${encodeURIComponent(process.env.PLAIN_ID)}`);
+  await page.waitForFunction((id) => document.querySelector("#case-title").textContent.includes(id), process.env.PLAIN_ID);
+  check(await page.isDisabled("#make-regression"), "no live 'Make regression case' button for a call that is not a task");
+  result.unavailable = await page.textContent("#regression-unavailable");
+  check(await page.isVisible("#regression-unavailable") && result.unavailable.includes("did not name a task"), "says why: " + result.unavailable);
+  await page.screenshot({ path: `${shots}/not-a-task.png`, fullPage: true });
+
+  // A call the secret guard redacted: placeholders to fill with made-up values, refused until then; no feedback yet.
+  await page.goto(`${base}/review/#/case/${encodeURIComponent(process.env.LEAK_ID)}`);
+  await page.waitForFunction((id) => document.querySelector("#case-title").textContent.includes(id), process.env.LEAK_ID);
+  check(await page.isVisible("#no-feedback"), "an empty Feedback section says 'No feedback yet'");
+  check(await page.isVisible("#regression-placeholders"), "the page says why the redacted call needs placeholders filled");
+  const leakYaml = await page.inputValue("#regression-yaml");
+  check(leakYaml.includes("<<FILL IN") && !leakYaml.includes("[REDACTED"), "the draft has placeholders, not redacted values: " + leakYaml);
+  await page.click("#make-regression");
+  await page.waitForFunction(() => document.querySelector("#regression-status").textContent.startsWith("not written"));
+  result.unfilled = await page.textContent("#regression-status");
+  check(result.unfilled.includes("placeholder"), "refused while a placeholder is left: " + result.unfilled);
+  await page.fill("#regression-yaml", leakYaml.replace(/<<FILL IN[^>]*>>/g, "made-up-pw-7"));
+  await page.click("#make-regression");
+  await page.waitForFunction(() => document.querySelector("#regression-status").textContent.startsWith("written to prompts/"));
+  await page.screenshot({ path: `${shots}/redacted-case.png`, fullPage: true });
+
+  // The cases made here: one marked known failing (eval reports it, the run stays green), one removed.
+  await page.goto(`${base}/review/#/`);
+  await page.waitForSelector("#queue-view:not([hidden])");
+  await page.click("#to-regressions");
+  await page.waitForSelector("#regressions tr.regression");
+  const made = page.locator("#regressions tr.regression");
+  check(await made.count() === 2, `two cases made, listed: ${await made.count()}`);
+  const rust = made.filter({ hasText: "explain" });
+  await rust.locator("input.why").fill("invents crates; ticket 42");
+  await rust.locator("button.mark").click();
+  await page.waitForFunction(() => document.querySelector("#regressions-status").textContent.startsWith("marked known failing"));
+  result.rustState = await made.filter({ hasText: "explain" }).locator("td").nth(3).textContent();
+  check(result.rustState === "known failing: invents crates; ticket 42", "marked: " + result.rustState);
+  page.once("dialog", (d) => d.accept());
+  await made.filter({ hasText: "leaks" }).locator("button.remove").click();
+  await page.waitForFunction(() => document.querySelector("#regressions-status").textContent.startsWith("removed"));
+  await page.waitForFunction(() => document.querySelectorAll("#regressions tr.regression").length === 1);
+  await page.screenshot({ path: `${shots}/regressions.png`, fullPage: true });
+
+  await page.click("#regressions-back");
+  await page.waitForSelector("#queue-view:not([hidden])");
   await page.reload();
   await page.waitForSelector("#queue tr.case"); // the session holds across a reload: the key is asked for once
   await page.click("#logout");

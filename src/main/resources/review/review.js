@@ -17,6 +17,12 @@ const text = (tag, content, attrs = {}) => {
   return el;
 };
 const variantOf = (prompt) => (prompt ? prompt.split("/")[1] : "-");
+const VERDICTS = { confirmed_hallucination: "Confirmed hallucination", wrong: "Wrong", fine: "Fine", needs_expert: "Needs expert" };
+const verdictLabel = (verdict, expert) => (verdict ? (VERDICTS[verdict] || verdict) + (expert ? ": " + expert : "") : "Pending");
+const riskParts = (c) => (c.risk_signals || []).length === 0 ? "0: sampled from ordinary traffic, no signal"
+  : c.risk_signals.map((s) => `${s.count} ${s.signal} × ${s.weight} = ${s.points}`).join(" + ") + ` → ${c.risk}`;
+const VIEWS = ["#queue-view", "#case-view", "#regressions-view"];
+const show = (view) => VIEWS.forEach((v) => { $(v).hidden = v !== view; });
 
 async function loadQueue() {
   const params = new URLSearchParams();
@@ -31,11 +37,11 @@ async function loadQueue() {
     const row = document.createElement("tr");
     row.className = "case";
     row.dataset.id = c.request_id;
-    row.append(text("td", c.risk, { class: c.risk >= 100 ? "risk-high" : "" }), text("td", c.reasons.join(", ")),
+    row.append(text("td", c.risk, { class: "risk" + (c.risk >= 100 ? " risk-high" : ""), title: riskParts(c) }), text("td", c.reasons.join(", ")),
       text("td", new Date(c.started_at).toISOString().replace("T", " ").slice(0, 19)), text("td", c.task || "-"),
       text("td", variantOf(c.prompt)), text("td", c.deployment || "-"), text("td", c.language || "-"),
-      text("td", c.verdict ? c.verdict + (c.expert_language ? ": " + c.expert_language : "") : "pending"), text("td", c.assignee || "-"));
-    row.addEventListener("click", () => openCase(c.request_id));
+      text("td", verdictLabel(c.verdict, c.expert_language)), text("td", c.assignee || "-"));
+    row.addEventListener("click", () => { location.hash = caseHash(c.request_id); });
     body.append(row);
   }
   $("#queue-empty").hidden = data.cases.length > 0;
@@ -57,10 +63,11 @@ function highlighted(output, feedback) {
   pre.append(document.createTextNode(output.slice(at)));
 }
 
+const caseHash = (id) => "#/case/" + encodeURIComponent(id);
+
 async function openCase(id) {
   const c = await api("/admin/review/cases/" + encodeURIComponent(id));
-  $("#queue-view").hidden = true;
-  $("#case-view").hidden = false;
+  show("#case-view");
   $("#case-view").dataset.id = id;
   $("#case-title").textContent = `${c.task || c.route} · ${c.language || "language unknown"} · ${id}`;
   const facts = { route: c.route, task: c.task, "variant@version": c.prompt, model: c.deployment, language: c.language,
@@ -80,6 +87,7 @@ async function openCase(id) {
   }));
   highlighted(c.output || "", c.feedback || []);
   $("#output-raw").textContent = c.output_raw == null ? "(the variant has no post-processing: the same as what the client got)" : c.output_raw;
+  $("#no-feedback").hidden = (c.feedback || []).length > 0;
   $("#feedback").replaceChildren(...(c.feedback || []).map((f) => text("li",
     `${f.user_name}: ${f.rating || "no rating"}${f.hallucination ? ", hallucination" : ""}` +
     `${f.correction ? " — correction: " + f.correction : ""}${f.comment ? " — " + f.comment : ""}`)));
@@ -90,13 +98,97 @@ async function openCase(id) {
   $("#assignee").value = review.assignee || "";
   $("#note").value = review.note || "";
   $("#verdict-status").textContent = "";
+  showRegressionForm(c, review);
+}
+
+function showRegressionForm(c, review) {
+  const offer = c.regression || { possible: !!c.suggested_case, placeholders: [] };
   $("#regression-yaml").value = c.suggested_case || "";
-  $("#regression-form").hidden = !c.suggested_case;
-  $("#regression-status").textContent = review.regression_file ? "regression case: " + review.regression_file : "";
+  $("#regression-yaml").hidden = !offer.possible;
+  $("#regression-unavailable").hidden = offer.possible;
+  $("#regression-unavailable").textContent = offer.possible ? "" : "No regression case can be made from this call. " + offer.reason;
+  $("#make-regression").disabled = !offer.possible || !!review.regression_file;
+  $("#make-regression").title = !offer.possible ? offer.reason : review.regression_file ? "A case was made from this call already" : "";
+  const holes = offer.placeholders || [];
+  $("#regression-placeholders").hidden = holes.length === 0;
+  $("#regression-placeholders").replaceChildren(text("p", "The secret guard redacted " + holes.length + " secret(s) in this call, and the "
+    + "log never stores secrets, so the redacted variables cannot reproduce the call (the guard would find nothing in them, and "
+    + "the model would be sent no finding). Replace each <<FILL IN ...>> with a made-up value of the kind it names, never the "
+    + "real one; the case is refused until the guard finds the same kinds of secret in it."),
+  ...holes.map((h) => text("li", `variables.${h.variable}: ${h.description} (${h.rule})`)));
+  const status = $("#regression-status");
+  status.replaceChildren();
+  if (review.regression_file) {
+    status.append(document.createTextNode("regression case: " + review.regression_file + " "), text("a", "(manage)", { href: "#/regressions" }));
+  }
+}
+
+async function showRegressions() {
+  show("#regressions-view");
+  const data = await api("/admin/review/regressions");
+  const body = $("#regressions tbody");
+  body.replaceChildren();
+  for (const r of data.regressions) {
+    const row = document.createElement("tr");
+    row.className = "regression";
+    row.dataset.id = r.request_id;
+    const state = !r.exists ? "file gone" : r.error ? r.error : r.known_failing ? "known failing: " + r.known_failing : "runs in eval";
+    const from = text("td", "");
+    from.append(text("a", r.request_id, { href: caseHash(r.request_id) }));
+    const actions = document.createElement("td");
+    if (r.exists && !r.known_failing) {
+      const why = text("input", "", { class: "why", placeholder: "why it fails, e.g. a ticket", "aria-label": "why it fails" });
+      const mark = text("button", "Mark known failing", { type: "button", class: "mark" });
+      mark.addEventListener("click", () => setKnownFailing(r.request_id, why.value.trim() || "marked on the review page"));
+      actions.append(why, mark);
+    } else if (r.exists) {
+      const unmark = text("button", "Run as usual again", { type: "button", class: "unmark" });
+      unmark.addEventListener("click", () => setKnownFailing(r.request_id, null));
+      actions.append(unmark);
+    }
+    const remove = text("button", "Remove", { type: "button", class: "remove" });
+    remove.addEventListener("click", () => removeRegression(r.request_id, r.file));
+    actions.append(remove);
+    row.append(text("td", r.task || "-"), text("td", r.file), text("td", r.cases.join(", ")),
+      text("td", state, { class: r.known_failing ? "known-failing" : "" }), from, actions);
+    body.append(row);
+  }
+  $("#regressions-empty").hidden = data.regressions.length > 0;
+}
+
+async function setKnownFailing(id, reason) {
+  let said;
+  try {
+    await api(`/admin/review/regressions/${encodeURIComponent(id)}/known-failing`, { method: "POST", headers: JSON_HEADERS,
+      body: JSON.stringify({ reason }) });
+    said = reason ? "marked known failing: " + reason : "runs as usual again";
+  } catch (err) { said = "not changed: " + err.message; }
+  await showRegressions();
+  $("#regressions-status").textContent = said;
+}
+
+async function removeRegression(id, file) {
+  if (!window.confirm("Delete " + file + "? eval stops running it.")) return;
+  let said;
+  try {
+    await api(`/admin/review/regressions/${encodeURIComponent(id)}`, { method: "DELETE", headers: JSON_HEADERS });
+    said = "removed " + file;
+  } catch (err) { said = "not removed: " + err.message; }
+  await showRegressions();
+  $("#regressions-status").textContent = said;
+}
+
+// Each view has a URL: #/ the queue, #/case/<request id> a case (a link to paste in a chat), #/regressions the cases made.
+function route() {
+  const hash = location.hash;
+  if (hash.startsWith("#/case/")) return openCase(decodeURIComponent(hash.slice("#/case/".length)));
+  if (hash === "#/regressions") return showRegressions();
+  show("#queue-view");
+  return loadQueue();
 }
 
 $("#filters").addEventListener("submit", (e) => { e.preventDefault(); loadQueue().catch(showError); });
-$("#back").addEventListener("click", () => { $("#case-view").hidden = true; $("#queue-view").hidden = false; loadQueue().catch(showError); });
+window.addEventListener("hashchange", () => { if (!$("#login-view").hidden) return; route().catch(showError); });
 $("#verdict").addEventListener("change", () => { $("#expert-label").hidden = $("#verdict").value !== "needs_expert"; });
 $("#verdict-form").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -106,7 +198,7 @@ $("#verdict-form").addEventListener("submit", async (e) => {
     await api(`/admin/review/cases/${encodeURIComponent(id)}/verdict`, { method: "POST", headers: JSON_HEADERS,
       body: JSON.stringify({ verdict, expert_language: $("#expert-language").value || null, note: $("#note").value || null,
         assignee: $("#assignee").value || null }) });
-    $("#verdict-status").textContent = "saved: " + (verdict || "assigned");
+    $("#verdict-status").textContent = "saved: " + (verdict ? verdictLabel(verdict) : "assigned");
   } catch (err) { $("#verdict-status").textContent = "not saved: " + err.message; }
 });
 $("#regression-form").addEventListener("submit", async (e) => {
@@ -116,6 +208,7 @@ $("#regression-form").addEventListener("submit", async (e) => {
     const made = await api(`/admin/review/cases/${encodeURIComponent(id)}/regression`, { method: "POST",
       headers: JSON_HEADERS, body: JSON.stringify({ yaml: $("#regression-yaml").value }) });
     $("#regression-status").textContent = "written to prompts/" + made.file;
+    $("#make-regression").disabled = true;
   } catch (err) { $("#regression-status").textContent = "not written: " + err.message; }
 });
 async function loadCosts() {
@@ -132,13 +225,13 @@ async function loadCosts() {
 
 function showError(err) {
   if (err.status === 401) { showLogin(err.message); return; }
+  show("#queue-view");
   $("#queue-empty").hidden = false;
-  $("#queue-empty").textContent = "Could not load the queue: " + err.message;
+  $("#queue-empty").textContent = "Could not load: " + err.message;
 }
 
 function showLogin(message) {
-  $("#queue-view").hidden = true;
-  $("#case-view").hidden = true;
+  show(null);
   $("#logout").hidden = true;
   $("#operator").textContent = "";
   $("#login-view").hidden = false;
@@ -155,10 +248,9 @@ async function enter() {
     throw err;
   }
   $("#login-view").hidden = true;
-  $("#queue-view").hidden = false;
   $("#operator").textContent = who.operator ? "operator: " + who.operator : "";
   $("#logout").hidden = who.via !== "session";
-  loadQueue().catch(showError);
+  route().catch(showError);
   loadCosts().catch((err) => { $("#costs").textContent = "costs unavailable: " + err.message; });
 }
 

@@ -11,7 +11,8 @@ import java.util.Objects;
  * A run compared with an earlier one (its {@code eval.json}): a variant whose pass rate dropped, or a case that passed
  * and now fails, is a regression; a deployment that now answers with another model or system fingerprint is a model
  * change, which is exactly when the suites should be looked at again. Variants are matched by name, so an edited
- * variant (a new version) is compared with its previous version.
+ * variant (a new version) is compared with its previous version. Cases marked {@code known_failing} (then or now) count in
+ * neither.
  */
 public final class Baseline {
   public record Comparison(List<String> regressions, List<String> modelChanges) {
@@ -28,13 +29,17 @@ public final class Baseline {
     Map<String, int[]> rateBefore = new HashMap<>();
     baseline.getJsonArray("cases", new io.vertx.core.json.JsonArray()).forEach(o -> {
       JsonObject c = (JsonObject) o;
+      if (c.getString("known_failing") != null) {
+        return;
+      }
       String group = EvalReport.groupKey(c.getString("task"), c.getString("variant"), c.getString("family"));
       passedBefore.put(group + " / " + c.getString("case"), c.getBoolean("passed", false));
       int[] rate = rateBefore.computeIfAbsent(group, k -> new int[2]);
       rate[0] += c.getBoolean("passed", false) ? 1 : 0;
       rate[1]++;
     });
-    current.groups().forEach((group, results) -> {
+    current.groups().forEach((group, all) -> {
+      List<CaseResult> results = all.stream().filter(r -> !r.isKnownFailing()).toList();
       int passed = (int) results.stream().filter(CaseResult::passed).count();
       int[] before = rateBefore.get(group);
       if (before != null && (long) passed * before[1] < (long) before[0] * results.size()) {

@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** Reads a task's hand-checked cases from {@code <task>/tests/*.yaml}; errors name the file and the field. */
+/**
+ * Reads a task's hand-checked cases from {@code <task>/tests/*.yaml}; errors name the file and the field. A case may say
+ * {@code known_failing: <why>}: eval runs and reports it but does not fail on it.
+ */
 public final class EvalCases {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -75,7 +78,7 @@ public final class EvalCases {
     }
     List<EvalCase> cases = new ArrayList<>();
     for (int i = 0; i < tree.size(); i++) {
-      ConfigNode node = ConfigNode.of(tree.get(i), file + "[" + i + "]").allowOnly(Set.of("name", "variables", "assert", "description"));
+      ConfigNode node = ConfigNode.of(tree.get(i), file + "[" + i + "]").allowOnly(Set.of("name", "variables", "assert", "description", "known_failing"));
       JsonObject variables = new JsonObject(node.optionalObject("variables").raw().toString());
       List<Assertion> assertions = new ArrayList<>();
       for (ConfigNode item : node.list("assert")) {
@@ -84,7 +87,8 @@ public final class EvalCases {
       if (assertions.isEmpty()) {
         throw new ConfigException(node.field("assert"), "a case needs at least one assertion");
       }
-      cases.add(new EvalCase(task, node.string("name"), variables, List.copyOf(assertions), file.toString()));
+      cases.add(new EvalCase(task, node.string("name"), variables, List.copyOf(assertions), file.toString(),
+          node.string("known_failing", null)));
     }
     return cases;
   }

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The results of one eval run: a table per task × variant × model (cases passed, p50 latency, tokens, cost), the
- * JSON a later run compares against ({@link Baseline}), and JUnit XML for CI.
+ * JSON a later run compares against ({@link Baseline}), and JUnit XML for CI. A case marked {@code known_failing} is run and
+ * reported as such (skipped in JUnit) and never fails the run.
  */
 public final class EvalReport {
   private final List<CaseResult> results;
@@ -24,7 +25,7 @@ public final class EvalReport {
   }
 
   public boolean allPassed() {
-    return results.stream().allMatch(CaseResult::passed);
+    return results.stream().noneMatch(CaseResult::failsTheRun);
   }
 
   /** Results grouped by task, variant and family, in run order. */
@@ -47,13 +48,20 @@ public final class EvalReport {
     for (List<CaseResult> group : groups().values()) {
       CaseResult first = group.get(0);
       long passed = group.stream().filter(CaseResult::passed).count();
+      long known = group.stream().filter(r -> r.isKnownFailing() && !r.passed()).count();
       long tokens = group.stream().mapToLong(r -> r.answer().promptTokens() + r.answer().completionTokens()).sum();
       double cost = group.stream().mapToDouble(CaseResult::costUsd).sum();
       String model = group.stream().map(r -> r.answer().model()).filter(java.util.Objects::nonNull).findFirst().orElse("-");
       out.append(String.format(Locale.ROOT, format, first.task(), first.label().substring(first.task().length() + 1), first.family(),
-          model, passed + "/" + group.size(), p50(group), tokens, String.format(Locale.ROOT, "%.6f", cost)));
+          model, passed + "/" + group.size() + (known > 0 ? " (" + known + " known failing)" : ""), p50(group), tokens, String.format(Locale.ROOT, "%.6f", cost)));
     }
     for (CaseResult r : results) {
+      if (r.isKnownFailing()) {
+        out.append(r.passed() ? "PASSES NOW (marked known failing: its known_failing line can go) " : "KNOWN FAILING (" + r.knownFailing()
+            + ") ").append(r.label()).append(" on ").append(r.family()).append(" [").append(r.caseName()).append("]")
+            .append(r.passed() ? "" : ": " + r.failures().get(0)).append('\n');
+        continue;
+      }
       for (String failure : r.failures()) {
         out.append("FAIL ").append(r.label()).append(" on ").append(r.family()).append(" [").append(r.caseName()).append("]: ")
             .append(failure).append('\n');
@@ -73,7 +81,8 @@ public final class EvalReport {
     for (CaseResult r : results) {
       Answer a = r.answer();
       cases.add(new JsonObject().put("task", r.task()).put("variant", r.variant()).put("prompt", r.label()).put("family", r.family())
-          .put("case", r.caseName()).put("passed", r.passed()).put("failures", new JsonArray(r.failures()))
+          .put("case", r.caseName()).put("passed", r.passed()).put("known_failing", r.knownFailing())
+          .put("failures", new JsonArray(r.failures()))
           .put("deployment", a.deployment()).put("model", a.model()).put("system_fingerprint", a.systemFingerprint())
           .put("latency_ms", a.latencyMs()).put("prompt_tokens", a.promptTokens()).put("completion_tokens", a.completionTokens())
           .put("cost_usd", r.costUsd()).put("output", a.status() == 200 ? a.text() : null));
@@ -91,16 +100,20 @@ public final class EvalReport {
   }
 
   public String junitXml() {
-    long failures = results.stream().filter(r -> !r.passed()).count();
+    long failures = results.stream().filter(CaseResult::failsTheRun).count();
+    long skipped = results.stream().filter(r -> r.isKnownFailing() && !r.passed()).count();
     double seconds = results.stream().mapToLong(r -> r.answer().latencyMs()).sum() / 1000.0;
     StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.append(String.format(Locale.ROOT, "<testsuite name=\"modelmux-eval\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%.3f\">%n",
-        results.size(), failures, seconds));
+    xml.append(String.format(Locale.ROOT, "<testsuite name=\"modelmux-eval\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" "
+        + "time=\"%.3f\">%n", results.size(), failures, skipped, seconds));
     for (CaseResult r : results) {
       xml.append(String.format(Locale.ROOT, "  <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\"",
           escape(r.task() + "." + r.variant() + "[" + r.family() + "]"), escape(r.caseName()), r.answer().latencyMs() / 1000.0));
       if (r.passed()) {
         xml.append("/>\n");
+      } else if (r.isKnownFailing()) {
+        xml.append(">\n    <skipped message=\"").append(escape("known failing: " + r.knownFailing())).append("\">")
+            .append(escape(String.join("\n", r.failures()))).append("</skipped>\n  </testcase>\n");
       } else {
         xml.append(">\n    <failure message=\"").append(escape(r.failures().get(0))).append("\">")
             .append(escape(String.join("\n", r.failures()))).append("</failure>\n  </testcase>\n");

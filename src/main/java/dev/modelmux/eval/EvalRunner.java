@@ -78,7 +78,7 @@ public final class EvalRunner {
     double cost = price == null ? 0
         : (answer.promptTokens() * price.inputPerMtok() + answer.completionTokens() * price.outputPerMtok()) / 1_000_000;
     return new CaseResult(target.task().name(), target.variant().name(), target.variant().label(), target.family(), c.name(),
-        List.copyOf(failures), answer, cost);
+        List.copyOf(failures), answer, cost, c.knownFailing());
   }
 
   private Answer call(EvalTarget target, EvalCase c) {

@@ -18,6 +18,10 @@ public final class Reviews {
   public static final Set<String> VERDICTS = Set.of("confirmed_hallucination", "wrong", "fine", "needs_expert");
   /** The share of unflagged traffic (per cent, by request id) that is queued for review anyway. */
   static final int SAMPLE_PERCENT = 10;
+  /** The risk score's weights: per hallucination flag, per down-vote, and once for any secret guard finding. */
+  public static final long HALLUCINATION_WEIGHT = 100;
+  public static final long DOWN_VOTE_WEIGHT = 10;
+  public static final long GUARD_WEIGHT = 5;
   private static final int QUEUE_LIMIT = 500;
 
   private static final String QUEUE = "SELECT i.request_id, i.started_at, i.route, i.task, i.prompt, i.deployment, i.language, "
@@ -31,14 +35,18 @@ public final class Reviews {
       + "i.output_chars, i.status, i.outcome, r.verdict, r.expert_language, r.assignee, r.note, r.regression_file "
       + "HAVING SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) > 0 OR SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) > 0 "
       + "OR i.guard_findings <> '[]' OR MIN(i.sample_bucket) < " + SAMPLE_PERCENT + " OR r.verdict IS NOT NULL OR r.assignee IS NOT NULL "
-      + "ORDER BY SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) * 100 + SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) * 10 "
-      + "+ CASE WHEN i.guard_findings <> '[]' THEN 5 ELSE 0 END DESC, i.started_at DESC LIMIT " + QUEUE_LIMIT;
+      + "ORDER BY SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) * " + HALLUCINATION_WEIGHT
+      + " + SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) * " + DOWN_VOTE_WEIGHT + " "
+      + "+ CASE WHEN i.guard_findings <> '[]' THEN " + GUARD_WEIGHT + " ELSE 0 END DESC, i.started_at DESC LIMIT " + QUEUE_LIMIT;
   private static final String REVIEW = "SELECT * FROM reviews WHERE request_id = ?";
   private static final String UPSERT = "INSERT INTO reviews (request_id, verdict, expert_language, note, assignee, updated_at) "
       + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET verdict = excluded.verdict, "
       + "expert_language = excluded.expert_language, note = excluded.note, assignee = excluded.assignee, updated_at = excluded.updated_at";
   private static final String REVIEW_FOR_REGRESSION = "INSERT INTO reviews (request_id, regression_file, updated_at) VALUES (?, ?, ?) "
       + "ON CONFLICT (request_id) DO UPDATE SET regression_file = excluded.regression_file, updated_at = excluded.updated_at";
+  private static final String NO_REGRESSION = "UPDATE reviews SET regression_file = NULL, updated_at = ? WHERE request_id = ?";
+  private static final String REGRESSIONS = "SELECT r.request_id, r.regression_file, r.updated_at, i.task FROM reviews r "
+      + "LEFT JOIN interactions i ON i.request_id = r.request_id WHERE r.regression_file IS NOT NULL ORDER BY r.updated_at DESC";
   private static final String REVIEWERS = "SELECT assignee, SUM(CASE WHEN verdict IS NULL THEN 0 ELSE 1 END) AS done, "
       + "SUM(CASE WHEN verdict IS NULL THEN 1 ELSE 0 END) AS pending FROM reviews WHERE assignee IS NOT NULL GROUP BY assignee "
       + "ORDER BY assignee";
@@ -86,7 +94,7 @@ public final class Reviews {
     }
   }
 
-  /** Flags outweigh down-votes outweigh guard hits; a sampled case with none of them has risk 0. */
+  /** Flags outweigh down-votes outweigh guard hits (any number of findings counts once); a sampled case has risk 0. */
   private static JsonObject withRisk(JsonObject c) {
     long hallucinations = c.getLong("hallucinations", 0L);
     long down = c.getLong("down_votes", 0L);
@@ -104,7 +112,19 @@ public final class Reviews {
     if (reasons.isEmpty()) {
       reasons.add("sample");
     }
-    return c.put("risk", hallucinations * 100 + down * 10 + (guard ? 5 : 0)).put("reasons", new JsonArray(reasons));
+    JsonArray signals = new JsonArray();
+    signal(signals, "hallucination flags", hallucinations, HALLUCINATION_WEIGHT);
+    signal(signals, "down-votes", down, DOWN_VOTE_WEIGHT);
+    signal(signals, "secret guard findings", guard ? 1 : 0, GUARD_WEIGHT);
+    return c.put("risk", hallucinations * HALLUCINATION_WEIGHT + down * DOWN_VOTE_WEIGHT + (guard ? GUARD_WEIGHT : 0))
+        .put("reasons", new JsonArray(reasons)).put("risk_signals", signals);
+  }
+
+  /** One term of the risk score, for the page to show what a score is made of. */
+  private static void signal(JsonArray signals, String name, long count, long weight) {
+    if (count > 0) {
+      signals.add(new JsonObject().put("signal", name).put("count", count).put("weight", weight).put("points", count * weight));
+    }
   }
 
   /** One case: the interaction, its feedback, and its review (null fields while none). */
@@ -123,6 +143,16 @@ public final class Reviews {
   /** Notes the regression case made from a case. */
   public Future<Void> regressionMade(String requestId, String file, long nowMs) {
     return store.update(REVIEW_FOR_REGRESSION, Arrays.asList(requestId, file, nowMs)).mapEmpty();
+  }
+
+  /** Notes that the regression case made from a case is gone (removed from the page). */
+  public Future<Void> regressionRemoved(String requestId, long nowMs) {
+    return store.update(NO_REGRESSION, Arrays.asList(nowMs, requestId)).mapEmpty();
+  }
+
+  /** The regression cases made from the page: request id, task, file (relative to the prompt repository), newest first. */
+  public Future<JsonArray> regressions() {
+    return store.query(REGRESSIONS, List.of());
   }
 
   /** Per reviewer: cases done (with a verdict) and pending (assigned, no verdict yet). */

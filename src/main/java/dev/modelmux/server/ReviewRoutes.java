@@ -1,15 +1,12 @@
 package dev.modelmux.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.eval.EvalCases;
+import dev.modelmux.eval.RegressionDraft;
 import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.interactions.Reviews;
 import dev.modelmux.prompts.PromptRepository;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,20 +17,14 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The review page ({@code /review}, plain HTML/CSS/JS from the jar) and the admin API behind it: the risk-ordered
  * queue with its filters and per-reviewer counts, one case, a verdict, and "make regression case", which writes a
- * reviewed YAML case into {@code prompts/<task>/tests/} for {@code eval} to run from then on.
+ * reviewed YAML case into {@code prompts/<task>/tests/} for {@code eval} to run from then on ({@link RegressionDraft}
+ * drafts it and refuses one that would not reproduce the call; {@link RegressionRoutes} lists, marks and removes them).
  */
 final class ReviewRoutes {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-
   private final Vertx vertx;
   private final InteractionLog log;
   private final Reviews reviews;
@@ -65,6 +56,7 @@ final class ReviewRoutes {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(256 * 1024);
     admin.post("/admin/review/cases/:id/verdict").handler(body).handler(routes::verdict);
     admin.post("/admin/review/cases/:id/regression").handler(body).handler(routes::regression);
+    RegressionRoutes.mount(vertx, admin, routes.reviews, prompts);
   }
 
   private void queue(RoutingContext ctx) {
@@ -84,7 +76,8 @@ final class ReviewRoutes {
         fail(ctx, 404, "No case with request id '" + id + "'.");
         return;
       }
-      ctx.json(found.put("suggested_case", suggestedCase(found)));
+      RegressionDraft.Draft draft = RegressionDraft.of(found, taskProblem(found.getString("task")));
+      ctx.json(found.put("suggested_case", draft.yaml()).put("regression", draft.json()));
     }).onFailure(e -> fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
   }
 
@@ -140,15 +133,21 @@ final class ReviewRoutes {
         return;
       }
       String task = found.getString("task");
-      if (task == null || prompts.task(task).isEmpty()) {
-        fail(ctx, 409, "Case '" + id + "' is not a call of a task in the prompt repository, so it cannot become one of its cases.");
+      RegressionDraft.Draft offered = RegressionDraft.of(found, taskProblem(task));
+      if (offered.unavailable() != null) {
+        fail(ctx, 409, "Case '" + id + "' cannot become a regression case: " + offered.unavailable());
         return;
       }
       String name = caseFileName(id);
+      String problem;
       try {
-        EvalCases.parse(task, draft, name);
+        problem = RegressionDraft.problem(found, EvalCases.parse(task, draft, name));
       } catch (ConfigException e) {
         fail(ctx, 400, "The case does not read as an eval case: " + e.getMessage());
+        return;
+      }
+      if (problem != null) {
+        fail(ctx, 400, "The case would not reproduce this call: " + problem);
         return;
       }
       Path file = prompts.dir().resolve(task).resolve("tests").resolve(name);
@@ -184,49 +183,16 @@ final class ReviewRoutes {
     return "review-" + stem + "-" + hash + ".yaml";
   }
 
-  /**
-   * A first draft for "make regression case": the call's variables, and assertions from what the reviewers said: the
-   * correction must be contained; flagged spans must not come back; an answer judged fine must come back as it is.
-   */
-  static String suggestedCase(JsonObject found) {
-    if (found.getString("task") == null) {
-      return null;
+  /** Why a call of {@code task} cannot become one of its cases (no repository, task not in it), or null. */
+  private String taskProblem(String task) {
+    if (prompts == null) {
+      return "This gateway has no prompt repository (prompts:) to write the case into.";
     }
-    String output = found.getString("output", "");
-    List<Map<String, Object>> assertions = new ArrayList<>();
-    JsonArray feedback = found.getJsonArray("feedback", new JsonArray());
-    for (Object o : feedback) {
-      JsonObject f = (JsonObject) o;
-      if (f.getString("correction") != null) {
-        assertions.add(Map.of("contains", f.getString("correction")));
-      }
-      for (Object s : f.getJsonArray("spans", new JsonArray())) {
-        JsonObject span = (JsonObject) s;
-        int start = (int) Math.min(output.length(), span.getLong("start"));
-        int end = (int) Math.min(output.length(), span.getLong("end"));
-        if (end > start) {
-          assertions.add(Map.of("not-contains", output.substring(start, end)));
-        }
-      }
-    }
-    JsonObject review = found.getJsonObject("review");
-    if (assertions.isEmpty()) {
-      boolean fine = review != null && "fine".equals(review.getString("verdict"));
-      assertions.add(fine ? Map.of("equals", output) : Map.of("contains", output.length() > 60 ? output.substring(0, 60) : output));
-    }
-    Map<String, Object> entry = new LinkedHashMap<>();
-    entry.put("name", "review " + found.getString("request_id"));
-    JsonObject variables = found.getJsonObject("variables");
-    entry.put("variables", variables == null ? Map.of() : variables.getMap());
-    entry.put("assert", assertions);
-    try {
-      return YAML.writeValueAsString(List.of(entry));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return task == null || prompts.task(task).isPresent() ? null
+        : "Task '" + task + "' is not in the prompt repository (" + prompts.dir() + ") any more, so it has no tests folder to join.";
   }
 
-  private static void fail(RoutingContext ctx, int status, String message) {
+  static void fail(RoutingContext ctx, int status, String message) {
     ctx.response().setStatusCode(status);
     ctx.json(new JsonObject().put("error", new JsonObject().put("message", message)));
   }

@@ -27,7 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The review page in a real headless Chromium (Debian's, driven by playwright-core from npm), on a gateway with auth
  * configured: a login with the operator key into an HttpOnly, SameSite=Strict cookie, the queue riskiest first, a
- * filter, a case with its flagged span, a verdict, a regression case that lands in the task's suites, and a logout.
+ * filter, a case with its flagged span, a verdict, a regression case that lands in the task's suites, and a logout; and
+ * (issue 24, items 5 and 9) a case URL that Back and a deep link honour, the risk score's parts, hints styled as hints,
+ * verdicts in words, "No feedback yet", a disabled button with its reason for a call that is not a task, placeholders
+ * to fill in a case from a redacted call, and the cases made listed, marked known failing and removed.
  * Screenshots of each view go to target/review-screenshots.
  */
 @ExtendWith(VertxExtension.class)
@@ -56,6 +59,10 @@ class ReviewPageBrowserTest {
         "route: code\nvariables: { code: { required: true }, language: { required: true } }\n");
     Files.writeString(dir.resolve("prompts/explain/default.yaml"),
         "match: default\nmessages:\n  - { role: user, content: \"say: This {{language}} code uses the fastsum crate: {{code}}\" }\n");
+    Files.createDirectories(dir.resolve("prompts/leaks"));
+    Files.writeString(dir.resolve("prompts/leaks/task.yaml"), "route: code\nvariables: { code: { required: true } }\nguard: { secrets: redact }\n");
+    Files.writeString(dir.resolve("prompts/leaks/default.yaml"), "match: default\nmessages:\n  - { role: user, content: \"say: findings:"
+        + "{{#findings}} {{rule}}{{/findings}}{{^findings}} none{{/findings}}\" }\n");
     String extra = "interactions: { store: sqlite, path: " + dir.resolve("log.db") + ", flush_ms: 10 }\n"
         + "prompts: { dir: " + dir.resolve("prompts") + " }\n" + "costs: { self_hosted_per_day: 340, replicas: 2 }\n" + AUTH;
     fixture = await(GatewayFixture.start(vertx, GatewayFixture.CROSS_MODELS, InteractionLogTest.DEPLOYMENTS, extra));
@@ -85,6 +92,13 @@ class ReviewPageBrowserTest {
     return id;
   }
 
+  private String stored(Reply reply) {
+    assertThat(reply.status()).as(reply.body().toString()).isEqualTo(200);
+    String id = reply.headers().get("x-request-id");
+    await(fixture.gateway.interactions().stored("ide " + id));
+    return "ide " + id;
+  }
+
   private void feedback(JsonObject body) {
     assertThat(await(client.post("/v1/feedback", body.encode(), "application/json", asClient())).status()).isEqualTo(201);
   }
@@ -97,12 +111,18 @@ class ReviewPageBrowserTest {
         .put("spans", new JsonArray().add(new JsonObject().put("start", 24).put("end", 37)))
         .put("correction", "uses the standard library's Iterator::sum"));
     feedback(new JsonObject().put("request_id", java).put("rating", "down").put("user", "dev2"));
+    String plain = stored(await(client.post("/v1/chat/completions", new JsonObject().put("model", "code").put("messages",
+        new JsonArray().add(new JsonObject().put("role", "user").put("content", "say: hi"))).encode(), "application/json", asClient())));
+    String leak = stored(await(client.post("/v1/chat/completions", new JsonObject().put("model", "task:leaks").put("variables",
+        new JsonObject().put("code", "connect(\"postgres://app:hunter2-not-real@db/x\")")).encode(), "application/json", asClient())));
 
     Files.createDirectories(SHOTS);
     ensureNodeModules();
     ProcessBuilder browser = new ProcessBuilder("node", BROWSER.resolve("review-flow.mjs").toString(),
         "http://127.0.0.1:" + fixture.port(), SHOTS.toAbsolutePath().toString()).redirectErrorStream(true);
     browser.environment().put("OPERATOR_KEY", OPS_KEY);
+    browser.environment().put("PLAIN_ID", plain);
+    browser.environment().put("LEAK_ID", leak);
     Process flow = browser.start();
     String output = new String(flow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(flow.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
@@ -114,7 +134,8 @@ class ReviewPageBrowserTest {
         .put("sameSite", "Strict").put("holdsKey", false));
     assertThat(result.getBoolean("scriptSeesCookie")).isFalse();
     assertThat(result.getInteger("afterLogout")).isEqualTo(401);
-    assertThat(List.of("login.png", "queue.png", "filtered.png", "case.png", "verdict-and-regression.png"))
+    assertThat(List.of("login.png", "queue.png", "filtered.png", "case.png", "verdict-and-regression.png", "not-a-task.png",
+        "redacted-case.png", "regressions.png"))
         .allSatisfy(shot -> assertThat(SHOTS.resolve(shot)).isNotEmptyFile());
 
     Path tests = dir.resolve("prompts/explain/tests");
@@ -125,7 +146,11 @@ class ReviewPageBrowserTest {
     assertThat(written).hasSize(1);
     String yaml = Files.readString(written.get(0));
     assertThat(yaml).contains("contains: uses the standard library's Iterator::sum").contains("language: rust");
-    assertThat(dev.modelmux.eval.EvalCases.load(dir.resolve("prompts/explain"), "explain")).hasSize(1);
+    assertThat(dev.modelmux.eval.EvalCases.load(dir.resolve("prompts/explain"), "explain")).singleElement()
+        .satisfies(c -> assertThat(c.knownFailing()).isEqualTo("invents crates; ticket 42"));
+    try (Stream<Path> files = Files.list(dir.resolve("prompts/leaks/tests"))) {
+      assertThat(files.toList()).as("the redacted call's case, made with a made-up password, then removed").isEmpty();
+    }
 
     assertThat(await(client.get("/admin/review/cases/ide%20" + rust)).status()).as("no key, though from loopback").isEqualTo(401);
     JsonObject review = await(client.getAsOperator("/admin/review/cases/ide%20" + rust, OPS_KEY)).json().getJsonObject("review");

@@ -64,6 +64,11 @@ public final class SecretScanner {
     return rules.stream().map(SecretRule::id).toList();
   }
 
+  /** What a rule finds ("an AWS access key id"), or the id itself for a rule this scanner does not have. */
+  public String describe(String ruleId) {
+    return rules.stream().filter(r -> r.id().equals(ruleId)).map(SecretRule::description).findFirst().orElse(ruleId);
+  }
+
   /** Every secret in {@code text}, in order, none overlapping another. */
   public List<Finding> scan(String text) {
     String lower = text.toLowerCase(Locale.ROOT);

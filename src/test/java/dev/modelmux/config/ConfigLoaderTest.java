@@ -201,7 +201,7 @@ class ConfigLoaderTest {
   @Test
   void badFault() {
     assertFails(VALID + "emulator:\n  models:\n    - name: x\n      fault: { kind: explode }\n",
-        "emulator.models[0].fault.kind: unknown fault 'explode'");
+        "emulator.models[0].fault.kind: unknown fault 'explode' (known: none, status, reset_before_headers,");
   }
 
   @Test

@@ -91,21 +91,28 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      EmulatorConfig emulator = new EmulatorConfig(host, port, EmulatorConfig.defaultModels());
-      if (config != null) {
-        try {
-          GatewayConfig loaded = ModelMux.configLoader(name -> "unused").load(config);
-          emulator = loaded.section(EmulatorConfig.SECTION, EmulatorConfig.class).map(e -> e.at(host, port)).orElse(emulator);
-        } catch (ConfigException e) {
-          System.err.println("modelmux: invalid configuration: " + e.getMessage());
-          return 2;
-        }
+      EmulatorConfig emulator;
+      try {
+        emulator = config == null ? new EmulatorConfig(host, port, EmulatorConfig.defaultModels()) : settings(config, host, port);
+      } catch (ConfigException e) {
+        System.err.println("modelmux emulator: invalid configuration: " + e.getMessage());
+        return 2;
       }
       EmulatorConfig settings = emulator;
       return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).map(emu -> {
         System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
         return null;
       }));
+    }
+
+    /**
+     * The emulator of {@code file}'s emulator: section (a file holding only that section, or a whole gateway config, whose
+     * other sections are not read) on {@code host}:{@code port}.
+     */
+    static EmulatorConfig settings(Path file, String host, int port) {
+      return ModelMux.configLoader(name -> null).loadSection(file, EmulatorConfig.SECTION, EmulatorConfig.class)
+          .orElseThrow(() -> new ConfigException("emulator", file + " has no emulator: section (the models to emulate)"))
+          .at(host, port);
     }
   }
 

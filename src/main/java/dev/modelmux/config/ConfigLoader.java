@@ -66,6 +66,35 @@ public final class ConfigLoader {
     return parse(yaml, folder != null ? folder : Path.of("").toAbsolutePath());
   }
 
+  /**
+   * Only the section {@code name} of {@code file}, parsed by its registered parser (empty when the file has none);
+   * the rest of the file is neither read nor validated, so its keys need not be in the environment. For a command that
+   * needs one section (the emulator's).
+   */
+  public <T> Optional<T> loadSection(Path file, String name, Class<T> type) {
+    String yaml;
+    try {
+      yaml = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
+    }
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new ConfigException("config", "not valid YAML: " + e.getMessage());
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new ConfigException("config", "must be a YAML mapping");
+    }
+    ConfigNode root = new ConfigNode(tree, "");
+    if (!root.has(name)) {
+      return Optional.empty();
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    return Optional.of(type.cast(sections.get(name).apply(root.object(name), new SectionContext(folder, environment))));
+  }
+
   /** A config given as text: relative paths in it are resolved against the working directory. */
   public GatewayConfig parse(String yaml) {
     return parse(yaml, Path.of("").toAbsolutePath());

@@ -10,5 +10,4 @@ jar=target/modelmux.jar
 if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
   mvn -q -B -DskipTests package
 fi
-source scripts/demo-keys.sh
 exec java -jar "$jar" eval --config conf/demo.yaml "$@"

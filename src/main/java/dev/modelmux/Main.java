@@ -70,7 +70,7 @@ public final class Main {
         mux = ModelMux.start(vertx, effective, registry, dev.modelmux.api.ClientAuth.LOOPBACK, otel).toCompletionStage()
             .toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
-        System.err.println("modelmux: failed to start: " + e.getCause().getMessage());
+        System.err.println("modelmux: failed to start: " + Ports.explain(e.getCause(), effective));
         vertx.close();
         return 1;
       }
@@ -99,10 +99,12 @@ public final class Main {
         return 2;
       }
       EmulatorConfig settings = emulator;
-      return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).map(emu -> {
+      return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).<Void>map(emu -> {
         System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
         return null;
-      }));
+      }).recover(e -> io.vertx.core.Future.failedFuture(Ports.isBindFailure(e)
+          ? new IllegalStateException("port " + port + " (--port) is already in use; stop what holds it or choose another port")
+          : e)));
     }
 
     /**

@@ -58,6 +58,23 @@ class EmulatorCommandTest {
   }
 
   @Test
+  void aTakenPortIsNamed() throws Exception {
+    try (java.net.ServerSocket held = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream before = System.err;
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      try {
+        assertThat(new CommandLine(new Main()).execute("emulator", "--host", "127.0.0.1", "--port", String.valueOf(held.getLocalPort())))
+            .isEqualTo(1);
+      } finally {
+        System.setErr(before);
+      }
+      assertThat(err.toString(StandardCharsets.UTF_8).strip()).isEqualTo("modelmux: failed to start: port " + held.getLocalPort()
+          + " (--port) is already in use; stop what holds it or choose another port");
+    }
+  }
+
+  @Test
   void aBadEmulatorSectionNamesTheField() throws Exception {
     Path file = Files.writeString(dir.resolve("bad.yaml"), "emulator:\n  models:\n    - { name: x, fault: { kind: explode } }\n");
     ByteArrayOutputStream err = new ByteArrayOutputStream();

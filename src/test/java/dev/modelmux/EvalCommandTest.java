@@ -131,6 +131,22 @@ class EvalCommandTest {
         .doesNotContain("gpt-3.5-turbo ");
   }
 
+  /** Beside a running gateway of the same config (its emulator holding the configured port), eval takes free ports. */
+  @Test
+  void runsBesideARunningGatewayOfTheSameConfig() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      dev.modelmux.server.ModelMux running = dev.modelmux.testing.Await.await(dev.modelmux.server.ModelMux.start(vertx,
+          dev.modelmux.server.ModelMux.configLoader(name -> "k").load(config)));
+      Run run = eval("--out", dir.resolve("beside").toString());
+      assertThat(run.exit).as(run.stdout + run.stderr).isZero();
+      assertThat(run.stdout).contains("4/4 cases passed");
+      dev.modelmux.testing.Await.await(running.close());
+    } finally {
+      dev.modelmux.testing.Await.await(vertx.close());
+    }
+  }
+
   @Test
   void aBrokenCaseFileIsRefusedNamingTheFileAndField() throws Exception {
     write("prompts/summarise/tests/basic.yaml", "- name: bad\n  variables: { text: x }\n  assert: [{ containz: x }]\n");

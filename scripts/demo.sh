@@ -5,9 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=target/modelmux.jar
-if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
-  mvn -q -B -DskipTests package
-fi
+source scripts/lib/build-jar.sh
+build_jar_if_stale
 
 
 # Container-sane memory flags (measured with scripts/bench.sh, see the README's Benchmarks); JAVA_OPTS replaces them.

@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=target/modelmux.jar
-if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
-  mvn -q -B -DskipTests package
-fi
+source scripts/lib/build-jar.sh
+build_jar_if_stale
 exec java -jar "$jar" eval --config conf/demo.yaml "$@"

@@ -5,11 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=target/modelmux.jar
-if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
-  mvn -q -B -DskipTests package
-fi
+source scripts/lib/build-jar.sh
+build_jar_if_stale
 
-source scripts/demo-keys.sh
 
 # Container-sane memory flags (measured with scripts/bench.sh, see the README's Benchmarks); JAVA_OPTS replaces them.
 JAVA_OPTS="${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx320m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError}"

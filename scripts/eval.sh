@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Runs the prompt repository's regression suites against the demo (conf/demo.yaml, its in-process emulator):
 # builds the jar if needed, then `java -jar target/modelmux.jar eval --config conf/demo.yaml` plus your arguments
-# (--tasks, --families, --baseline FILE, --out DIR). The emulator's port (9099) must be free: stop the demo first,
-# or point eval at the running demo with --url http://127.0.0.1:8080.
+# (--tasks, --families, --baseline FILE, --out DIR). It runs beside a running demo: its own gateway and emulator take
+# free ports. Or call the running demo itself with --url http://127.0.0.1:8080.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jar=target/modelmux.jar
-if [ ! -f "$jar" ] || [ -n "$(find src pom.xml -newer "$jar" -print -quit)" ]; then
-  mvn -q -B -DskipTests package
-fi
-source scripts/demo-keys.sh
+source scripts/lib/build-jar.sh
+build_jar_if_stale
 exec java -jar "$jar" eval --config conf/demo.yaml "$@"

@@ -20,10 +20,10 @@ final class InProcess {
     T run(URI base) throws Exception;
   }
 
-  /** The gateway did not start (a port taken, a store that cannot be opened, ...). */
+  /** The gateway did not start (a port taken, a store that cannot be opened, ...); the message says why, in one line. */
   static final class StartFailed extends Exception {
-    StartFailed(Exception cause) {
-      super(cause.getMessage(), cause);
+    StartFailed(String why, Exception cause) {
+      super(why, cause);
     }
   }
 
@@ -43,13 +43,17 @@ final class InProcess {
     }
   }
 
-  /** Starts the gateway of {@code config} on {@code vertx}, runs {@code work} against its address, closes it. */
+  /**
+   * Starts the gateway of {@code config} on {@code vertx} (on free ports, its emulator's too, so beside a running gateway
+   * of the same config), runs {@code work} against its address, closes it.
+   */
   static <T> T withGateway(Vertx vertx, GatewayConfig config, OnGateway<T> work) throws Exception {
+    GatewayConfig own = Ports.withFreeEmulatorPort(config);
     ModelMux mux;
     try {
-      mux = await(ModelMux.start(vertx, config));
+      mux = await(ModelMux.start(vertx, own));
     } catch (Exception e) {
-      throw new StartFailed(e);
+      throw new StartFailed(Ports.explain(e, own), e);
     }
     try {
       return work.run(URI.create("http://127.0.0.1:" + mux.port()));

@@ -70,7 +70,7 @@ public final class Main {
         mux = ModelMux.start(vertx, effective, registry, dev.modelmux.api.ClientAuth.LOOPBACK, otel).toCompletionStage()
             .toCompletableFuture().get();
       } catch (java.util.concurrent.ExecutionException e) {
-        System.err.println("modelmux: failed to start: " + e.getCause().getMessage());
+        System.err.println("modelmux: failed to start: " + Ports.explain(e.getCause(), effective));
         vertx.close();
         return 1;
       }
@@ -91,21 +91,30 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      EmulatorConfig emulator = new EmulatorConfig(host, port, EmulatorConfig.defaultModels());
-      if (config != null) {
-        try {
-          GatewayConfig loaded = ModelMux.configLoader(name -> "unused").load(config);
-          emulator = loaded.section(EmulatorConfig.SECTION, EmulatorConfig.class).map(e -> e.at(host, port)).orElse(emulator);
-        } catch (ConfigException e) {
-          System.err.println("modelmux: invalid configuration: " + e.getMessage());
-          return 2;
-        }
+      EmulatorConfig emulator;
+      try {
+        emulator = config == null ? new EmulatorConfig(host, port, EmulatorConfig.defaultModels()) : settings(config, host, port);
+      } catch (ConfigException e) {
+        System.err.println("modelmux emulator: invalid configuration: " + e.getMessage());
+        return 2;
       }
       EmulatorConfig settings = emulator;
-      return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).map(emu -> {
+      return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).<Void>map(emu -> {
         System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
         return null;
-      }));
+      }).recover(e -> io.vertx.core.Future.failedFuture(Ports.isBindFailure(e)
+          ? new IllegalStateException("port " + port + " (--port) is already in use; stop what holds it or choose another port")
+          : e)));
+    }
+
+    /**
+     * The emulator of {@code file}'s emulator: section (a file holding only that section, or a whole gateway config, whose
+     * other sections are not read) on {@code host}:{@code port}.
+     */
+    static EmulatorConfig settings(Path file, String host, int port) {
+      return ModelMux.configLoader(name -> null).loadSection(file, EmulatorConfig.SECTION, EmulatorConfig.class)
+          .orElseThrow(() -> new ConfigException("emulator", file + " has no emulator: section (the models to emulate)"))
+          .at(host, port);
     }
   }
 

@@ -139,6 +139,16 @@ final class ReplayCommand implements Callable<Integer> {
     }
     GatewayConfig gateway = loaded.privateLoopback().withoutSection(InteractionsConfig.SECTION)
         .withPrompts(new PromptsConfig(candidateRepo, 60_000));
+    try {
+      return replay(gateway, log, candidateTask, candidate, cases, sinceMs, prices, families, served);
+    } catch (InProcess.StartFailed e) {
+      stderr.println("modelmux replay: the gateway failed to start: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int replay(GatewayConfig gateway, InteractionsConfig log, Task candidateTask, Variant candidate, List<EvalCase> cases,
+      long sinceMs, Map<String, Price> prices, Map<String, String> families, List<String> served) throws Exception {
     return InProcess.quietly(vertx -> {
       InteractionStore store = InProcess.await(InteractionLog.openStore(vertx, log));
       JsonArray inputs;

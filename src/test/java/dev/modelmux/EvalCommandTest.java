@@ -2,6 +2,9 @@ package dev.modelmux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelmux.server.ModelMux;
+import dev.modelmux.testing.Await;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -166,6 +169,22 @@ class EvalCommandTest {
         dir.resolve("red/eval.json").toString());
     assertThat(compared.exit).as(compared.stdout).isZero();
     assertThat(compared.stdout).doesNotContain("REGRESSION").contains("no regression");
+  }
+
+  /** Beside a running gateway of the same config (its emulator holding the configured port), eval takes free ports. */
+  @Test
+  void runsBesideARunningGatewayOfTheSameConfig() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      ModelMux running = Await.await(ModelMux.start(vertx,
+          ModelMux.configLoader(name -> "k").load(config)));
+      Run run = eval("--out", dir.resolve("beside").toString());
+      assertThat(run.exit).as(run.stdout + run.stderr).isZero();
+      assertThat(run.stdout).contains("4/4 cases passed");
+      Await.await(running.close());
+    } finally {
+      Await.await(vertx.close());
+    }
   }
 
   @Test

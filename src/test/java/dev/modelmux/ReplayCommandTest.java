@@ -99,6 +99,22 @@ class ReplayCommandTest {
     assertThat(run.stdout).contains("assertions 2/2 before, 0/2 after").contains("fewer cases");
   }
 
+  /** Beside a running gateway of the same config (its emulator holding the configured port), replay takes free ports. */
+  @Test
+  void runsBesideARunningGatewayOfTheSameConfig() throws Exception {
+    logACall(BAD);
+    Vertx vertx = Vertx.vertx();
+    try {
+      ModelMux running = await(ModelMux.start(vertx, ModelMux.configLoader(name -> "k").load(config)));
+      Run run = replay("--variant", write("candidate/default.yaml", GOOD).toString());
+      assertThat(run.exit).as(run.stdout + run.stderr).isZero();
+      assertThat(run.stdout).contains("1 calls, 1 with assertions: 0 passed before, 1 with the candidate");
+      await(running.close());
+    } finally {
+      await(vertx.close());
+    }
+  }
+
   @Test
   void badInputIsRefused() throws Exception {
     logACall(GOOD);

@@ -66,6 +66,35 @@ public final class ConfigLoader {
     return parse(yaml, folder != null ? folder : Path.of("").toAbsolutePath());
   }
 
+  /**
+   * Only the section {@code name} of {@code file}, parsed by its registered parser (empty when the file has none);
+   * the rest of the file is neither read nor validated, so its keys need not be in the environment. For a command that
+   * needs one section (the emulator's).
+   */
+  public <T> Optional<T> loadSection(Path file, String name, Class<T> type) {
+    String yaml;
+    try {
+      yaml = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
+    }
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new ConfigException("config", "not valid YAML: " + e.getMessage());
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new ConfigException("config", "must be a YAML mapping");
+    }
+    ConfigNode root = new ConfigNode(tree, "");
+    if (!root.has(name)) {
+      return Optional.empty();
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    return Optional.of(type.cast(sections.get(name).apply(root.object(name), new SectionContext(folder, environment))));
+  }
+
   /** A config given as text: relative paths in it are resolved against the working directory. */
   public GatewayConfig parse(String yaml) {
     return parse(yaml, Path.of("").toAbsolutePath());
@@ -258,18 +287,16 @@ public final class ConfigLoader {
   }
 
   private DeploymentConfig deployment(ConfigNode d) {
-    d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "model", "context_window", "max_output_tokens",
+    d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "emulator_account", "model", "context_window", "max_output_tokens",
         "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
       throw new ConfigException(d.field("provider"), "missing");
     }
-    String keyEnv = d.string("api_key_env");
-    String key = environment.apply(keyEnv);
-    if (key == null || key.isBlank()) {
-      throw new ConfigException(d.field("api_key_env"), "environment variable " + keyEnv + " is not set");
-    }
+    URI baseUrl = d.url("base_url");
+    String keyEnv = d.has("api_key_env") ? d.string("api_key_env") : null;
+    String key = providerKey(d, id, baseUrl, keyEnv);
     int window = (int) d.requiredNumber("context_window", 16, 100_000_000);
     ConfigNode limits = d.object("limits").allowOnly(Set.of("tpm", "rpm"));
     ConfigNode price = d.optionalObject("price").allowOnly(Set.of("input_per_mtok", "output_per_mtok"));
@@ -282,7 +309,7 @@ public final class ConfigLoader {
     return new DeploymentConfig(
         id,
         provider,
-        d.url("base_url"),
+        baseUrl,
         keyEnv,
         new Secret(key),
         d.string("model"),
@@ -305,6 +332,47 @@ public final class ConfigLoader {
             (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
             pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)),
         d.has("family") ? d.string("family") : d.string("model"));
+  }
+
+  /**
+   * The deployment's key: from the environment variable api_key_env names, or, for the built-in emulator (which takes any
+   * key) on a loopback base_url, the placeholder {@code emulator-account-NAME} of {@code emulator_account: NAME} (the
+   * emulator keeps each key's rate limits apart, so two accounts get two names). No key is ever written in the config.
+   */
+  private String providerKey(ConfigNode d, String id, URI baseUrl, String keyEnv) {
+    String deployment = "deployment " + id + ": ";
+    if (d.has("emulator_account")) {
+      String account = d.string("emulator_account");
+      if (keyEnv != null) {
+        throw new ConfigException(d.field("emulator_account"), deployment + "give api_key_env or emulator_account, not both");
+      }
+      if (!isLoopback(baseUrl)) {
+        throw new ConfigException(d.field("emulator_account"), deployment + "only for the emulator on a loopback base_url "
+            + "(127.0.0.1, localhost, [::1]); a real provider's key comes from api_key_env");
+      }
+      if (!account.matches("[A-Za-z0-9_-]{1,64}")) {
+        throw new ConfigException(d.field("emulator_account"), deployment + "letters, digits, '-' and '_' only (at most 64)");
+      }
+      return EMULATOR_KEY_PREFIX + account;
+    }
+    if (keyEnv == null) {
+      throw new ConfigException(d.field("api_key_env"), deployment + "missing (the environment variable holding the provider key; "
+          + "emulator_account: NAME for the built-in emulator)");
+    }
+    String key = environment.apply(keyEnv);
+    if (key == null || key.isBlank()) {
+      throw new ConfigException(d.field("api_key_env"), deployment + "environment variable " + keyEnv + " is not set; export "
+          + keyEnv + "=<the provider key> before starting");
+    }
+    return key;
+  }
+
+  /** The placeholder key a deployment with {@code emulator_account} sends. */
+  public static final String EMULATOR_KEY_PREFIX = "emulator-account-";
+
+  private static boolean isLoopback(URI url) {
+    String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
+    return host.equals("localhost") || host.equals("[::1]") || host.equals("::1") || host.matches("127(\\.\\d{1,3}){3}");
   }
 
   private AuthConfig auth(ConfigNode node, List<RouteConfig> routes, List<DeploymentConfig> deployments) {

@@ -43,4 +43,10 @@ public record DeploymentConfig(
     this(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens, apiVersion,
         limits, price, timeouts, BodyLimits.DEFAULT, PoolConfig.DEFAULT);
   }
+
+  /** The same deployment at another address (the emulator moved to a free port, say). */
+  public DeploymentConfig withBaseUrl(URI other) {
+    return new DeploymentConfig(id, provider, other, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens,
+        apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+  }
 }

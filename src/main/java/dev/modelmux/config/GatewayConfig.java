@@ -46,6 +46,18 @@ public record GatewayConfig(
     return new GatewayConfig(server, redis, resilience, deployments, routes, auth, prompts, Map.copyOf(rest));
   }
 
+  /** The same gateway with {@code value} as another package's section {@code name}. */
+  public GatewayConfig withSection(String name, Object value) {
+    Map<String, Object> all = new java.util.LinkedHashMap<>(sections);
+    all.put(name, value);
+    return new GatewayConfig(server, redis, resilience, deployments, routes, auth, prompts, Map.copyOf(all));
+  }
+
+  /** The same gateway with these deployments (same ids, another address, say). */
+  public GatewayConfig withDeployments(List<DeploymentConfig> other) {
+    return new GatewayConfig(server, redis, resilience, List.copyOf(other), routes, auth, prompts, sections);
+  }
+
   /** A section another package parsed, if the file had it. */
   public <T> Optional<T> section(String name, Class<T> type) {
     return Optional.ofNullable(sections.get(name)).map(type::cast);

@@ -87,7 +87,8 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
     try {
       kind = Kind.valueOf(((String) rawKind).toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("kind: unknown fault '" + rawKind + "'");
+      throw new IllegalArgumentException("kind: unknown fault '" + rawKind + "' (known: " + java.util.Arrays.stream(Kind.values())
+          .map(k -> k.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
     int status = intField(json, "status", 0);
     if (kind == Kind.STATUS && (status < 400 || status > 599)) {

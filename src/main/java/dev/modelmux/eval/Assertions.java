@@ -49,17 +49,11 @@ final class Assertions {
     if (base.startsWith("max_")) {
       throw new ConfigException(at, base + " cannot be negated");
     }
-    return new Assertion() {
-      @Override
-      public String describe() {
-        return "not-" + positive.describe();
-      }
-
-      @Override
-      public String check(Answer answer) {
-        return positive.check(answer) == null ? "the answer matches " + positive.describe() + ", which it must not" : null;
-      }
-    };
+    if (positive instanceof Worded worded) {
+      return worded.negated();
+    }
+    return check("not-" + positive.describe(), a -> positive.check(a) == null
+        ? "expected the answer not to pass " + positive.describe() : null);
   }
 
   private static Assertion positive(String type, JsonNode value, String at) {
@@ -84,10 +78,40 @@ final class Assertions {
     };
   }
 
+  /**
+   * An assertion that can say what it expects as a verb phrase ("contain \"sum\""), so that its failure, and its
+   * negation's, read as sentences: "expected the answer to contain ...", "expected the answer not to contain ...".
+   */
+  private record Worded(String describe, java.util.function.Predicate<Answer> holds, String expects,
+      java.util.function.Function<Answer, String> detail, String notExpects, java.util.function.Function<Answer, String> notDetail)
+      implements Assertion {
+    @Override
+    public String check(Answer answer) {
+      return holds.test(answer) ? null : sentence(expects, detail.apply(answer));
+    }
+
+    Assertion negated() {
+      return Assertions.check("not-" + describe, a -> holds.test(a) ? sentence(notExpects, notDetail.apply(a)) : null);
+    }
+
+    private static String sentence(String expects, String detail) {
+      return "expected the answer " + expects + (detail == null ? "" : "; " + detail);
+    }
+  }
+
+  private static Worded worded(String describe, java.util.function.Predicate<Answer> holds, String phrase) {
+    return new Worded(describe, holds, "to " + phrase, a -> null, "not to " + phrase, a -> null);
+  }
+
   private static Assertion text(String type, JsonNode value, String at, BiPredicate<String, String> test) {
     String expected = string(value, at);
-    return check(type + ": " + quote(expected), a -> test.test(a.text(), expected) ? null
-        : "expected the answer to " + type.replace('-', ' ') + " " + quote(expected));
+    String verb = switch (type) {
+      case "equals" -> "equal";
+      case "starts-with" -> "start with";
+      default -> "contain";
+    };
+    String phrase = verb + " " + quote(expected) + (type.startsWith("i") ? " (ignoring case)" : "");
+    return worded(type + ": " + quote(expected), a -> test.test(a.text(), expected), phrase);
   }
 
   private static Assertion list(String type, JsonNode value, String at) {
@@ -100,14 +124,20 @@ final class Assertions {
     }
     boolean ignoreCase = type.startsWith("i");
     boolean all = type.endsWith("-all");
-    return check(type + ": " + expected, a -> {
+    java.util.function.Function<Answer, List<String>> found = a -> {
       String answer = ignoreCase ? lower(a.text()) : a.text();
-      List<String> found = expected.stream().filter(e -> answer.contains(ignoreCase ? lower(e) : e)).toList();
-      if (all ? found.size() == expected.size() : !found.isEmpty()) {
-        return null;
-      }
-      return all ? "missing " + expected.stream().filter(e -> !found.contains(e)).toList() : "none of " + expected + " found";
-    });
+      return expected.stream().filter(e -> answer.contains(ignoreCase ? lower(e) : e)).toList();
+    };
+    String caseNote = ignoreCase ? " (ignoring case)" : "";
+    if (all) {
+      return new Worded(type + ": " + expected, a -> found.apply(a).size() == expected.size(),
+          "to contain all of " + expected + caseNote,
+          a -> "missing " + expected.stream().filter(e -> !found.apply(a).contains(e)).toList(),
+          "not to contain all of " + expected + caseNote, a -> null);
+    }
+    return new Worded(type + ": " + expected, a -> !found.apply(a).isEmpty(),
+        "to contain one of " + expected + caseNote, a -> "none found",
+        "to contain none of " + expected + caseNote, a -> "found " + found.apply(a));
   }
 
   private static Assertion regex(JsonNode value, String at) {
@@ -117,8 +147,7 @@ final class Assertions {
     } catch (PatternSyntaxException e) {
       throw new ConfigException(at, "not a valid regular expression: " + e.getDescription());
     }
-    return check("regex: " + quote(pattern.pattern()), a -> pattern.matcher(a.text()).find() ? null
-        : "expected the answer to match " + quote(pattern.pattern()));
+    return worded("regex: " + quote(pattern.pattern()), a -> pattern.matcher(a.text()).find(), "match " + quote(pattern.pattern()));
   }
 
   private static Assertion isJson(JsonNode value, String at) {
@@ -130,14 +159,18 @@ final class Assertions {
     } else {
       throw new ConfigException(at, "must be true or a JSON Schema object");
     }
-    return check(schema == null ? "is-json" : "is-json (schema)", a -> {
+    String describe = schema == null ? "is-json" : "is-json (schema)";
+    java.util.function.Function<Answer, String> why = a -> {
       JsonNode parsed = parse(a.text());
       if (parsed == null) {
-        return "the answer is not JSON";
+        return schema == null ? null : "it is not JSON";
       }
       List<com.networknt.schema.Error> errors = schema == null ? List.of() : schema.validate(parsed);
-      return errors.isEmpty() ? null : "the answer does not match the schema: " + errors.get(0).getMessage();
-    });
+      return errors.isEmpty() ? null : "it does not match the schema: " + errors.get(0).getMessage();
+    };
+    java.util.function.Predicate<Answer> holds = a -> parse(a.text()) != null && (schema == null || schema.validate(parse(a.text())).isEmpty());
+    String phrase = schema == null ? "be JSON" : "be JSON matching the schema";
+    return new Worded(describe, holds, "to " + phrase, why, "not to " + phrase, a -> null);
   }
 
   private static Assertion jsonPath(JsonNode value, String at) {

@@ -47,6 +47,7 @@ final class Drain {
   private boolean accepting = true;
   private boolean cut;
   private long startNanos;
+  private volatile long delayThisTime;
 
   Drain(Vertx vertx, long delayMs, long drainMs, Gateway gateway) {
     this.vertx = vertx;
@@ -61,10 +62,19 @@ final class Drain {
 
   /** Starts the drain (the first call only); completes once the gateway is closed. */
   Future<Void> start() {
+    return start(false);
+  }
+
+  /**
+   * As {@link #start()}; with {@code skipDelayWhenIdle} (a developer's Ctrl-C) a gateway with nothing in flight stops
+   * accepting at once rather than after server.drain_delay_ms, which only load balancers (SIGTERM) need.
+   */
+  Future<Void> start(boolean skipDelayWhenIdle) {
     if (started.compareAndSet(false, true)) {
       draining = true;
+      delayThisTime = skipDelayWhenIdle && gateway.idle() ? 0 : delayMs;
       LOG.info("draining: not ready from now; new connections accepted for {} ms more, open requests have {} ms to finish ({})",
-          delayMs, drainMs, gateway.open());
+          delayThisTime, drainMs, gateway.open());
       vertx.runOnContext(v -> {
         startNanos = System.nanoTime();
         vertx.setPeriodic(POLL_MS, this::check);
@@ -80,7 +90,7 @@ final class Drain {
 
   private void check(long timer) {
     long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-    if (accepting && elapsedMs >= Math.min(delayMs, drainMs)) {
+    if (accepting && elapsedMs >= Math.min(delayThisTime, drainMs)) {
       accepting = false;
       gateway.stopAccepting(drainMs - elapsedMs + SETTLE_GRACE_MS);
       LOG.info("draining: no longer accepting connections ({})", gateway.open());

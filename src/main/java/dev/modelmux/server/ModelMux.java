@@ -267,6 +267,14 @@ public final class ModelMux {
     return drain.start();
   }
 
+  /**
+   * SIGINT (Ctrl-C): as {@link #drain()}, but with nothing in flight the drain delay is skipped; it is for load
+   * balancers, which stop a pod with SIGTERM.
+   */
+  public Future<Void> interrupt() {
+    return drain.start(true);
+  }
+
   /** Completes when a drain, however started, has closed the gateway. */
   public Future<Void> drained() {
     return drain.finished();

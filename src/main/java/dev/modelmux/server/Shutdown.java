@@ -11,7 +11,7 @@ import sun.misc.Signal;
 
 /**
  * How the serve command ends: SIGTERM (or SIGINT, Ctrl-C) starts a graceful drain ({@link Drain}; POST /admin/drain
- * does too); once it has closed the gateway, Vert.x closes, the logs are flushed and the process exits 0. A second
+ * does too; SIGINT with nothing in flight skips the drain delay, which only load balancers need); once it has closed the gateway, Vert.x closes, the logs are flushed and the process exits 0. A second
  * signal exits at once, and so does a drain that overruns its deadline. Both signals are taken from the JVM's default
  * handling (which would run shutdown hooks and exit 143 mid-stream).
  */
@@ -35,7 +35,11 @@ public final class Shutdown {
     for (String name : new String[] {"TERM", "INT"}) {
       Signal.handle(new Signal(name), signal -> {
         if (signalled.compareAndSet(false, true)) {
-          mux.drain();
+          if (name.equals("INT")) {
+            mux.interrupt();
+          } else {
+            mux.drain();
+          }
           watchdog(drainMs + Drain.SETTLE_GRACE_MS + CLOSE_MARGIN_MS);
           LOG.info("SIG{}: draining (a second signal exits at once)", name);
         } else {

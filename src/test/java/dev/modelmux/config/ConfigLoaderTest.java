@@ -195,13 +195,14 @@ class ConfigLoaderTest {
   @Test
   void unsetKeyVariable() {
     assertFails(VALID.replace("api_key_env: KEY_B", "api_key_env: NOT_SET"),
-        "deployments[1].api_key_env: environment variable NOT_SET is not set");
+        "deployments[1].api_key_env: deployment b-gpt35: environment variable NOT_SET is not set; "
+            + "export NOT_SET=<the provider key> before starting");
   }
 
   @Test
   void badFault() {
     assertFails(VALID + "emulator:\n  models:\n    - name: x\n      fault: { kind: explode }\n",
-        "emulator.models[0].fault.kind: unknown fault 'explode'");
+        "emulator.models[0].fault.kind: unknown fault 'explode' (known: none, status, reset_before_headers,");
   }
 
   @Test
@@ -298,6 +299,41 @@ class ConfigLoaderTest {
     assertThat(set.unavailableAfterMs()).isEqualTo(2_000);
     assertFails(VALID + "redis: { url: redis://127.0.0.1:6379, lease_ms: 1000 }\n", "redis.lease_ms");
     assertFails(VALID + "redis: { url: redis://127.0.0.1:6379, lease_ms: 60000 }\n", "redis.lease_ms");
+  }
+
+  /** The emulator accepts any key: a deployment on a loopback base URL may say it calls the emulator, with no secret. */
+  @Test
+  void anEmulatorAccountNeedsNoEnvironment() {
+    GatewayConfig config = loader.parse(VALID.replace("api_key_env: KEY_A", "emulator_account: a"));
+    DeploymentConfig a = config.deployments().get(0);
+    assertThat(a.apiKey().reveal()).isEqualTo("emulator-account-a");
+    assertThat(a.apiKeyEnv()).isNull();
+    for (String host : new String[] {"localhost", "[::1]", "127.0.0.5"}) {
+      assertThat(loader.parse(VALID.replace("api_key_env: KEY_A", "emulator_account: a").replace("127.0.0.1", host))
+          .deployments().get(0).apiKey().reveal()).as(host).isEqualTo("emulator-account-a");
+    }
+  }
+
+  /** A real provider's key is never written in the config: emulator_account is refused off loopback. */
+  @Test
+  void anEmulatorAccountIsRefusedForARealProvider() {
+    assertFails(VALID.replace("api_key_env: KEY_B", "emulator_account: b"),
+        "deployments[1].emulator_account: deployment b-gpt35: only for the emulator on a loopback base_url "
+            + "(127.0.0.1, localhost, [::1]); a real provider's key comes from api_key_env");
+    assertFails(VALID.replace("api_key_env: KEY_A", "api_key_env: KEY_A\n    emulator_account: a"),
+        "deployments[0].emulator_account: deployment a-gpt4: give api_key_env or emulator_account, not both");
+    assertFails(VALID.replace("    api_key_env: KEY_A\n", ""),
+        "deployments[0].api_key_env: deployment a-gpt4: missing (the environment variable holding the provider key; "
+            + "emulator_account: NAME for the built-in emulator)");
+    assertFails(VALID.replace("api_key_env: KEY_A", "emulator_account: \"a b\""),
+        "deployments[0].emulator_account: deployment a-gpt4: letters, digits, '-' and '_' only");
+  }
+
+  /** conf/demo.yaml starts as it is: no environment variable needed. */
+  @Test
+  void theDemoConfigLoadsWithAnEmptyEnvironment() {
+    GatewayConfig demo = ModelMux.configLoader(name -> null).load(Path.of("conf/demo.yaml"));
+    assertThat(demo.deployments()).isNotEmpty().allSatisfy(d -> assertThat(d.apiKey().reveal()).startsWith("emulator-account-"));
   }
 
   private void assertFails(String yaml, String message) {

@@ -81,6 +81,21 @@ public final class GatewayProcess implements AutoCloseable {
     process.destroy();
   }
 
+  /** Sends the replica a signal by name ({@code INT}, {@code TERM}), as {@code kill -NAME pid} does. */
+  public void signal(String name) {
+    try {
+      int status = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+      if (status != 0) {
+        throw new IllegalStateException("kill -" + name + " exited with " + status);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot signal the replica", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Waits up to {@code timeoutMs} for the replica to exit; its exit status, or null if it still runs. */
   public Integer awaitExit(long timeoutMs) throws InterruptedException {
     return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS) ? process.exitValue() : null;

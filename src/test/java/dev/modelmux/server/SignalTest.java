@@ -1,0 +1,69 @@
+package dev.modelmux.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelmux.testing.GatewayProcess;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ctrl-C on an idle gateway exits at once; SIGTERM (how Kubernetes stops a pod) keeps the drain delay, answering
+ * /health/ready with 503 while load balancers notice. A replica in a JVM of its own, with a 20 s drain delay.
+ */
+class SignalTest {
+  private static final long DRAIN_DELAY_MS = 20_000;
+  private static final String CONFIG = """
+      server: { port: 0, drain_delay_ms: %d, drain_ms: 40000 }
+      deployments:
+        - { id: d, provider: openai, base_url: "http://127.0.0.1:9/v1", emulator_account: a, model: gpt-4,
+            context_window: 8192, limits: { tpm: 1000000, rpm: 10000 } }
+      routes:
+        - { name: main, tiers: [[d]] }
+      """.formatted(DRAIN_DELAY_MS);
+
+  @Test
+  void sigintOnAnIdleGatewayExitsWithoutTheDrainDelay() throws Exception {
+    try (GatewayProcess gateway = GatewayProcess.start(CONFIG)) {
+      long start = System.nanoTime();
+      gateway.signal("INT");
+      Integer exit = gateway.awaitExit(DRAIN_DELAY_MS);
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(exit).as("exit status, within the drain delay; output:%n%s", gateway.output()).isEqualTo(0);
+      assertThat(tookMs).as("SIGINT with nothing in flight").isLessThan(DRAIN_DELAY_MS / 2);
+    }
+  }
+
+  @Test
+  void sigtermKeepsTheDrainDelayAnsweringNotReady() throws Exception {
+    try (GatewayProcess gateway = GatewayProcess.start(CONFIG)) {
+      long start = System.nanoTime();
+      gateway.signal("TERM");
+      long observeMs = DRAIN_DELAY_MS / 2;
+      int notReady = 0;
+      while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < observeMs) {
+        int status = ready(gateway.port());
+        assertThat(status).as("GET /health/ready during the drain delay").isIn(200, 503);
+        notReady += status == 503 ? 1 : 0;
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      }
+      assertThat(gateway.alive()).as("still draining %d ms after SIGTERM", observeMs).isTrue();
+      assertThat(ready(gateway.port())).isEqualTo(503);
+      assertThat(notReady).isPositive();
+    }
+  }
+
+  private static int ready(int port) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health/ready").toURL().openConnection();
+    c.setConnectTimeout(5_000);
+    c.setReadTimeout(5_000);
+    try {
+      return c.getResponseCode();
+    } finally {
+      c.disconnect();
+    }
+  }
+}

@@ -9,7 +9,7 @@ source scripts/lib/build-jar.sh
 build_jar_if_stale
 
 
-# Container-sane memory flags (measured with scripts/bench.sh, see the README's Benchmarks); JAVA_OPTS replaces them.
+# Container-sane memory flags (measured with scripts/bench.sh, see docs/benchmarks.md); JAVA_OPTS replaces them.
 JAVA_OPTS="${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx320m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError}"
 
 echo "modelmux demo on http://127.0.0.1:${PORT:-8080}: OpenAI SDKs use base URL /v1, Anthropic SDKs the root (any API key); Ctrl-C to stop"

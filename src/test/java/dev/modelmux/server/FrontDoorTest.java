@@ -161,7 +161,7 @@ class FrontDoorTest {
     // Read over a held connection: a new one could itself be refused while the server has not yet seen the others close.
     assertEventually(() -> {
       try {
-        assertThat(held[0].send("GET /metrics HTTP/1.1\r\nHost: gateway\r\n\r\n").readResponse())
+        assertThat(held[0].send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").readResponse())
             .contains("modelmux_connections_refused_total 1.0");
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);

@@ -110,7 +110,9 @@ class FrontDoorTest {
       }
       long start = System.nanoTime();
       assertThat(idle.readUntilClosed()).isEmpty();
-      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(200L, 3000L);
+      // Closed, and by the idle timeout (the metric's reason says which): no lower bound, as on a busy machine this
+      // thread may read the response only after the 300 ms have passed.
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000L);
     }
     assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
   }
@@ -124,7 +126,9 @@ class FrontDoorTest {
           + "Content-Length: " + body.length() + "\r\n\r\n" + body).readResponse()).startsWith("HTTP/1.1 200");
       long start = System.nanoTime();
       assertThat(idle.readUntilClosed()).isEmpty();
-      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(200L, 3000L);
+      // Closed, and by the idle timeout (the metric's reason says which): no lower bound, as on a busy machine this
+      // thread may read the response only after the 300 ms have passed.
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000L);
     }
     assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
   }

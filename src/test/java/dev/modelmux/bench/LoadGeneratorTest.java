@@ -1,7 +1,6 @@
 package dev.modelmux.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.modelmux.bench.Result.ModeResult;
 import dev.modelmux.bench.Result.TargetResult;
@@ -57,9 +56,12 @@ class LoadGeneratorTest {
       assertThat(t.errors() + t.non200()).isZero();
       assertThat(t.latency().count()).isEqualTo(200);
       assertThat(stub.requests()).isEqualTo(200);
-      // 200 requests at 200/s: 199 intervals of 5 ms, seen by the server
-      assertThat(199 / stub.arrivalSpanSeconds()).isCloseTo(200, within(10.0));
-      assertThat(t.achievedRate()).isCloseTo(200, within(10.0));
+      // 200 requests at 200/s: 199 intervals of 5 ms, seen by the server. Within 50 ms (10 req/s) on a quiet machine; a busy one
+      // sends late and catches up, which moves either end by up to the largest scheduling lag (it reports that too).
+      double slackMs = 50 + r.mode(Mode.PLAIN).schedulingLag().max();
+      assertThat(stub.arrivalSpanSeconds() * 1000).as("ms from the first arrival to the last, largest lag %.0f ms", slackMs - 50)
+          .isBetween(995 - slackMs, 995 + slackMs);
+      assertThat(t.achievedRate()).isBetween(199_000 / (995 + slackMs) - 10, 199_000 / Math.max(1, 995 - slackMs) + 10);
       assertThat(r.mode(Mode.PLAIN).schedulingLag().count()).isEqualTo(200);
       assertThat(r.hasErrors()).isFalse();
       ctx.completeNow();
@@ -73,7 +75,8 @@ class LoadGeneratorTest {
     LoadGenerator.run(vertx, s).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
       TargetResult t = r.mode(Mode.PLAIN).targets().get(0);
       assertThat(t.ok()).isEqualTo(200);
-      assertThat(199 / stub.arrivalSpanSeconds()).isCloseTo(200, within(10.0));
+      double slackMs = 50 + r.mode(Mode.PLAIN).schedulingLag().max(); // as above: a busy machine's lag moves the ends
+      assertThat(stub.arrivalSpanSeconds() * 1000).as("ms from the first arrival to the last").isBetween(995 - slackMs, 995 + slackMs);
       ctx.completeNow();
     })));
   }
@@ -212,9 +215,12 @@ class LoadGeneratorTest {
       TargetResult t = r.mode(Mode.STREAM).targets().get(0);
       assertThat(t.errors() + t.non200()).as(t.errorKinds().toString()).isZero();
       assertThat(t.ok()).isEqualTo(t.requests()).isEqualTo(stub.requests());
-      // each connection waits ~CONTENT_DELAY_MS per request: at most connections / delay requests per second
+      // each connection waits at least CONTENT_DELAY_MS per request: at most connections / delay requests per second;
+      // kept busy, about connections / (mean time per request), however long a busy machine makes that
       double ceiling = connections * 1000.0 / CONTENT_DELAY_MS;
-      assertThat(t.achievedRate()).isBetween(ceiling * 0.5, ceiling * 1.01);
+      double busy = connections * 1000.0 / t.total().mean();
+      assertThat(t.achievedRate()).as("rate, %.0f/s with %d connections kept busy", busy, connections)
+          .isBetween(Math.min(ceiling, busy) * 0.5, ceiling * 1.01);
       assertThat(t.latency().p50()).isGreaterThanOrEqualTo(CONTENT_DELAY_MS);
       assertThat(r.closedLoop()).isTrue();
       assertThat(r.format()).contains("closed loop over 4 connections").doesNotContain("send lag");

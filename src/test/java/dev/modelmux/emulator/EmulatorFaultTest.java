@@ -282,7 +282,7 @@ class EmulatorFaultTest extends EmulatorTestBase {
   void peerClosingMidStreamIsReportedAndStopsTheStream(VertxTestContext ctx) {
     Future<String> closed = nextPeerClose();
     long[] closedAt = {0};
-    http.stream(words("slow", 40), (event, resp) -> {
+    http.stream(words("slow", 200), (event, resp) -> { // 4 s of answer at 20 ms a token
       if (event.data().contains("\"content\":\"") && !event.data().contains("\"role\"") && closedAt[0] == 0) {
         closedAt[0] = System.nanoTime();
         resp.request().connection().close();
@@ -292,7 +292,8 @@ class EmulatorFaultTest extends EmulatorTestBase {
       return closed;
     }).map(model -> {
       assertThat(model).isEqualTo("slow");
-      assertThat((System.nanoTime() - closedAt[0]) / 1_000_000).isLessThan(100);
+      assertThat((System.nanoTime() - closedAt[0]) / 1_000_000).as("ms until the close was seen, long before the answer's end")
+          .isLessThan(2_000);
       ModelStats stats = emulator.stats("slow");
       assertThat(stats.peerClosed()).isEqualTo(1);
       assertThat(stats.streamsCompleted()).isZero();

@@ -110,7 +110,9 @@ class FrontDoorTest {
       }
       long start = System.nanoTime();
       assertThat(idle.readUntilClosed()).isEmpty();
-      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(200L, 3000L);
+      // Closed, and by the idle timeout (the metric's reason says which): no lower bound, as on a busy machine this
+      // thread may read the response only after the 300 ms have passed.
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000L);
     }
     assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
   }
@@ -124,7 +126,9 @@ class FrontDoorTest {
           + "Content-Length: " + body.length() + "\r\n\r\n" + body).readResponse()).startsWith("HTTP/1.1 200");
       long start = System.nanoTime();
       assertThat(idle.readUntilClosed()).isEmpty();
-      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(200L, 3000L);
+      // Closed, and by the idle timeout (the metric's reason says which): no lower bound, as on a busy machine this
+      // thread may read the response only after the 300 ms have passed.
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000L);
     }
     assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
   }
@@ -158,15 +162,17 @@ class FrontDoorTest {
       assertThat(surplus.send("GET /health/live HTTP/1.1\r\nHost: gateway\r\n\r\n").readUntilClosed()).isEmpty();
       assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1000L);
     }
+    // Read over a held connection: a new one could itself be refused while the server has not yet seen the others close.
+    assertEventually(() -> {
+      try {
+        assertThat(held[0].send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").readResponse())
+            .contains("modelmux_connections_refused_total 1.0");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
     for (RawHttp connection : held) {
       connection.close();
     }
-    assertEventually(() -> {
-      try {
-        assertThat(await(client.get("/metrics")).body().toString()).contains("modelmux_connections_refused_total 1.0");
-      } catch (RuntimeException refusedWhileTheOthersWereStillClosing) {
-        throw new AssertionError(refusedWhileTheOthersWereStillClosing);
-      }
-    });
   }
 }

@@ -23,9 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code modelmux serve} in a JVM of its own, SIGTERMed with 50 slow streams open: readiness turns 503 within 100 ms,
- * streams that fit in {@code drain_ms} all complete, those that do not end with the shutdown error, and the process
- * exits 0 by the deadline.
+ * {@code modelmux serve} in a JVM of its own, SIGTERMed with 50 slow streams open: readiness turns 503 while the
+ * listener still takes connections (within drain_delay_ms), streams that fit in {@code drain_ms} all complete, those that
+ * do not end with the shutdown error, and the process exits 0 soon after the deadline, long before they would have
+ * ended.
  */
 class SigtermDrainTest {
   private static final int STREAMS = 50;
@@ -79,8 +80,8 @@ class SigtermDrainTest {
   private long msUntilNotReady(long sinceNanos) throws IOException {
     while (true) {
       HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + replica.port() + "/health/ready").toURL().openConnection();
-      c.setConnectTimeout(1000);
-      c.setReadTimeout(1000);
+      c.setConnectTimeout(10_000); // a busy machine may take seconds to answer; a refused connection fails at once
+      c.setReadTimeout(10_000);
       int status = c.getResponseCode();
       c.disconnect();
       if (status != 200) {
@@ -92,7 +93,7 @@ class SigtermDrainTest {
 
   @Test
   void sigtermLetsEveryOpenStreamFinishThenExitsZero() throws Exception {
-    long drainDelayMs = 1000;
+    long drainDelayMs = 3000;
     start("drain_delay_ms: " + drainDelayMs + ", drain_ms: 20000");
     List<Future<StreamReply>> streams = openStreams("words: 40");
 
@@ -101,9 +102,10 @@ class SigtermDrainTest {
     replica.terminate();
     long notReadyMs = msUntilNotReady(signalled);
 
-    // What the design needs: unready well before the listener stops taking connections (drain_delay_ms), so load
-    // balancers stop sending before connections are refused. (Typically a few ms; 192 ms seen on a loaded machine.)
-    assertThat(notReadyMs).as("unready early in drain_delay_ms").isLessThan(drainDelayMs / 2);
+    // What the design needs: unready before the listener stops taking connections (drain_delay_ms), so load balancers
+    // stop sending before connections are refused. A 503 at all proves the order (after drain_delay_ms the poll would be
+    // refused); the bound says it came within it. Typically a few ms; one poll took over a second beside two CPU hogs.
+    assertThat(notReadyMs).as("unready within drain_delay_ms").isLessThan(drainDelayMs);
     for (Future<StreamReply> stream : streams) {
       StreamReply reply = await(stream);
       assertThat(reply.ended()).isTrue();
@@ -121,11 +123,13 @@ class SigtermDrainTest {
 
     long signalled = System.nanoTime();
     replica.terminate();
-    Integer exit = replica.awaitExit(2000 + Drain.SETTLE_GRACE_MS + 2000);
+    Integer exit = replica.awaitExit(2000 + Drain.SETTLE_GRACE_MS + 30_000);
     long exitedMs = (System.nanoTime() - signalled) / 1_000_000;
 
     assertThat(exit).as(replica.output()).isEqualTo(0);
-    assertThat(exitedMs).isBetween(2000L, 2000 + Drain.SETTLE_GRACE_MS + 1000);
+    // Not before drain_ms; after it, the settle grace plus a JVM's exit, which takes seconds on a busy machine (4 s
+    // seen). The streams themselves would run 50 s (1000 words, 50 ms apart).
+    assertThat(exitedMs).isBetween(2000L, 2000 + Drain.SETTLE_GRACE_MS + 6_000);
     for (Future<StreamReply> stream : streams) {
       StreamReply reply = await(stream);
       assertThat(reply.status()).as("committed before the deadline: %s", reply.raw()).isEqualTo(200);

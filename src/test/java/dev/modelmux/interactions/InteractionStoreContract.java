@@ -51,7 +51,7 @@ abstract class InteractionStoreContract {
     return new Interaction(id, at, Dialect.OPENAI, false, route, key, "explain-code", "explain-code/gpt-4@abcdef1", deployment,
         List.of(new Interaction.Attempt("primary", "overloaded"), new Interaction.Attempt(deployment, "ok")), 200, "ok", 0,
         List.of("password-in-url"), request, answer, in, out, cost, 120, 900, new JsonObject().put("language", "Java").put("code", "x++"),
-        "Sure! <answer>answer to " + id + "</answer>", null);
+        "Sure! <answer>answer to " + id + "</answer>", null, null);
   }
 
   static InteractionRow row(Interaction i, double weight) {

@@ -196,14 +196,7 @@ class EvalCommandTest {
     Vertx vertx = Vertx.vertx();
     java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     try {
-      var server = Await.await(vertx.createHttpServer().requestHandler(req -> {
-        seen.add(io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
-        req.response().putHeader("content-type", "application/json").putHeader("x-modelmux-deployment", "g4")
-            .putHeader("x-modelmux-eval", req.getHeader("x-modelmux-eval"))
-            .end(new JsonObject().put("choices", new io.vertx.core.json.JsonArray().add(new JsonObject()
-                .put("message", new JsonObject().put("role", "assistant").put("content", "Summary of the loop."))))
-                .put("usage", new JsonObject().put("prompt_tokens", 5).put("completion_tokens", 4)).encode());
-      }).listen(0, "127.0.0.1"));
+      var server = Await.await(fakeGateway(vertx, seen, true));
       Run run = evalWith(name -> switch (name) {
         case "MODELMUX_OPERATOR_KEY" -> "sk-operator-for-eval";
         case "MODELMUX_API_KEY" -> "sk-client-key";
@@ -223,6 +216,38 @@ class EvalCommandTest {
     } finally {
       Await.await(vertx.close());
     }
+  }
+
+  /** A gateway that did not echo the tag took the calls as ordinary traffic: eval says so, and how to fix it. */
+  @Test
+  void withUrlAndNoOperatorKeyEvalSaysTheCallsCountedAsOrdinaryTraffic() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try {
+      var server = Await.await(fakeGateway(vertx, seen, false));
+      Run run = evalWith(name -> name.equals("MODELMUX_API_KEY") ? "sk-client-key" : null,
+          "--url", "http://127.0.0.1:" + server.actualPort(), "--out", dir.resolve("url").toString());
+      assertThat(seen).allSatisfy(h -> assertThat(h.get("authorization")).isEqualTo("Bearer sk-client-key"));
+      assertThat(run.stderr).contains("took 4 call(s) as ordinary traffic").contains("set MODELMUX_OPERATOR_KEY");
+      Await.await(server.close());
+    } finally {
+      Await.await(vertx.close());
+    }
+  }
+
+  /** Answers every call as a gateway would (a summary from g4), echoing x-modelmux-eval when {@code honours}. */
+  private static io.vertx.core.Future<io.vertx.core.http.HttpServer> fakeGateway(Vertx vertx, java.util.List<io.vertx.core.MultiMap> seen,
+      boolean honours) {
+    return vertx.createHttpServer().requestHandler(req -> {
+      seen.add(io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+      if (honours) {
+        req.response().putHeader("x-modelmux-eval", req.getHeader("x-modelmux-eval"));
+      }
+      req.response().putHeader("content-type", "application/json").putHeader("x-modelmux-deployment", "g4")
+          .end(new JsonObject().put("choices", new io.vertx.core.json.JsonArray().add(new JsonObject()
+              .put("message", new JsonObject().put("role", "assistant").put("content", "Summary of the loop."))))
+              .put("usage", new JsonObject().put("prompt_tokens", 5).put("completion_tokens", 4)).encode());
+    }).listen(0, "127.0.0.1");
   }
 
   @Test

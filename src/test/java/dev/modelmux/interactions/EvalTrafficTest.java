@@ -142,6 +142,21 @@ class EvalTrafficTest {
     assertThat(await(client.get("/admin/costs?group=route&since=1d&include=eval")).json().getLong("requests")).isEqualTo(2);
   }
 
+  /** auth mode none serves every client without a key: only the operator's key (admin: true) makes a tag count. */
+  @Test
+  void withAuthModeNoneOnlyTheOperatorKeysTagIsHonoured(Vertx vertx) {
+    start(vertx, "auth:\n  mode: none\n  keys:\n    - { id: ops, key_sha256: \"" + hex(OPS_KEY) + "\", admin: true }\n");
+    MultiMap anyKey = MultiMap.caseInsensitiveMultiMap().add("x-modelmux-eval", "eval-sneaky").add("authorization", "Bearer sk-whatever");
+    Reply ignored = await(client.post("/v1/chat/completions", ask("code", "say: hi").encode(), "application/json", anyKey));
+    assertThat(ignored.status()).isEqualTo(200);
+    assertThat(ignored.headers().get("x-modelmux-eval")).isNull();
+    assertThat(stored(ignored.headers().get("x-request-id")).getValue("eval_run")).isNull();
+    MultiMap operator = MultiMap.caseInsensitiveMultiMap().add("x-modelmux-eval", "eval-ops").add("authorization", "Bearer " + OPS_KEY);
+    Reply honoured = await(client.post("/v1/chat/completions", ask("code", "say: hi").encode(), "application/json", operator));
+    assertThat(honoured.headers().get("x-modelmux-eval")).isEqualTo("eval-ops");
+    assertThat(stored(honoured.headers().get("x-request-id")).getString("eval_run")).isEqualTo("eval-ops");
+  }
+
   @Test
   void aRunIdThatIsNotAPlainTokenIsRefusedRatherThanLoggedAsOrdinaryTraffic(Vertx vertx) {
     start(vertx, AUTH);

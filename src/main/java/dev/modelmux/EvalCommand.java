@@ -59,6 +59,13 @@ final class EvalCommand implements Callable<Integer> {
       description = "With --url: the environment variable holding the client key (default ${DEFAULT-VALUE}).")
   String apiKeyEnv;
 
+  @Option(names = "--operator-key-env", defaultValue = "MODELMUX_OPERATOR_KEY",
+      description = {"With --url: the environment variable holding an operator key (admin: true) (default ${DEFAULT-VALUE}).",
+          "When set, eval calls with it instead of the client key, so the gateway takes the calls as eval traffic: logged "
+              + "with the run id but left out of /admin/costs and the review queue. A gateway without an auth section "
+              + "does so for loopback callers without a key."})
+  String operatorKeyEnv;
+
   @Option(names = "--parallel", defaultValue = "4", description = "Cases in flight at once (default ${DEFAULT-VALUE}).")
   int parallel;
 
@@ -119,7 +126,7 @@ final class EvalCommand implements Callable<Integer> {
     Map<String, Price> prices = new HashMap<>();
     loaded.deployments().stream().filter(d -> d.price() != null).forEach(d -> prices.put(d.id(), d.price()));
     EvalReport report = url != null
-        ? new EvalReport(new EvalRunner(url, environment.apply(apiKeyEnv), prices, parallel).run(targets))
+        ? remote(targets, prices)
         : inProcess(loaded.privateLoopback().withoutSection(InteractionsConfig.SECTION), targets, prices);
     if (report == null) {
       return 1;
@@ -134,6 +141,26 @@ final class EvalCommand implements Callable<Integer> {
     comparison.regressions().forEach(r -> stdout.println("REGRESSION " + r));
     stdout.println(comparison.regressed() ? "eval: regressions against " + baseline : "eval: no regression against " + baseline);
     return comparison.regressed() ? 1 : 0;
+  }
+
+  /** Runs the cases through the gateway at --url, tagged as eval traffic; says so, and says when the tag was not honoured. */
+  private EvalReport remote(List<EvalTarget> targets, Map<String, Price> prices) throws InterruptedException {
+    String operatorKey = blankToNull(environment.apply(operatorKeyEnv));
+    String key = operatorKey != null ? operatorKey : blankToNull(environment.apply(apiKeyEnv));
+    String run = EvalRunner.newRunId(java.time.Instant.now());
+    stdout.println("eval: run " + run + " against " + url + " (x-modelmux-eval: " + run + ")");
+    EvalRunner runner = new EvalRunner(url, key, prices, parallel, run);
+    EvalReport report = new EvalReport(runner.run(targets));
+    if (runner.untaggedCalls() > 0) {
+      stderr.println("modelmux eval: " + url + " took " + runner.untaggedCalls() + " call(s) as ordinary traffic, not eval "
+          + "traffic: they count in its /admin/costs and review queue. A gateway with an auth section honours x-modelmux-eval "
+          + "from an operator key (admin: true) only: set " + operatorKeyEnv + " to one.");
+    }
+    return report;
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
   }
 
   private EvalReport inProcess(GatewayConfig gateway, List<EvalTarget> targets, Map<String, Price> prices) throws Exception {

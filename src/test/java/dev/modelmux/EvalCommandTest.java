@@ -187,6 +187,69 @@ class EvalCommandTest {
     }
   }
 
+  /**
+   * With --url, every call says it is eval traffic (x-modelmux-eval: one run id for the whole run) and carries the
+   * operator key from MODELMUX_OPERATOR_KEY, which the gateway needs to honour the tag; the key never reaches the output.
+   */
+  @Test
+  void withUrlEveryCallIsTaggedWithTheRunIdAndTheOperatorKey() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try {
+      var server = Await.await(fakeGateway(vertx, seen, true));
+      Run run = evalWith(name -> switch (name) {
+        case "MODELMUX_OPERATOR_KEY" -> "sk-operator-for-eval";
+        case "MODELMUX_API_KEY" -> "sk-client-key";
+        default -> null;
+      }, "--url", "http://127.0.0.1:" + server.actualPort(), "--out", dir.resolve("url").toString());
+      assertThat(run.stderr).doesNotContain("sk-operator-for-eval");
+      assertThat(run.stdout).doesNotContain("sk-operator-for-eval");
+      assertThat(seen).hasSize(4);
+      String runId = seen.get(0).get("x-modelmux-eval");
+      assertThat(runId).matches("eval-[0-9A-Za-z._:-]+");
+      assertThat(seen).allSatisfy(h -> {
+        assertThat(h.get("x-modelmux-eval")).isEqualTo(runId);
+        assertThat(h.get("authorization")).isEqualTo("Bearer sk-operator-for-eval");
+      });
+      assertThat(run.stdout).contains(runId);
+      Await.await(server.close());
+    } finally {
+      Await.await(vertx.close());
+    }
+  }
+
+  /** A gateway that did not echo the tag took the calls as ordinary traffic: eval says so, and how to fix it. */
+  @Test
+  void withUrlAndNoOperatorKeyEvalSaysTheCallsCountedAsOrdinaryTraffic() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try {
+      var server = Await.await(fakeGateway(vertx, seen, false));
+      Run run = evalWith(name -> name.equals("MODELMUX_API_KEY") ? "sk-client-key" : null,
+          "--url", "http://127.0.0.1:" + server.actualPort(), "--out", dir.resolve("url").toString());
+      assertThat(seen).allSatisfy(h -> assertThat(h.get("authorization")).isEqualTo("Bearer sk-client-key"));
+      assertThat(run.stderr).contains("took 4 call(s) as ordinary traffic").contains("set MODELMUX_OPERATOR_KEY");
+      Await.await(server.close());
+    } finally {
+      Await.await(vertx.close());
+    }
+  }
+
+  /** Answers every call as a gateway would (a summary from g4), echoing x-modelmux-eval when {@code honours}. */
+  private static io.vertx.core.Future<io.vertx.core.http.HttpServer> fakeGateway(Vertx vertx, java.util.List<io.vertx.core.MultiMap> seen,
+      boolean honours) {
+    return vertx.createHttpServer().requestHandler(req -> {
+      seen.add(io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+      if (honours) {
+        req.response().putHeader("x-modelmux-eval", req.getHeader("x-modelmux-eval"));
+      }
+      req.response().putHeader("content-type", "application/json").putHeader("x-modelmux-deployment", "g4")
+          .end(new JsonObject().put("choices", new io.vertx.core.json.JsonArray().add(new JsonObject()
+              .put("message", new JsonObject().put("role", "assistant").put("content", "Summary of the loop."))))
+              .put("usage", new JsonObject().put("prompt_tokens", 5).put("completion_tokens", 4)).encode());
+    }).listen(0, "127.0.0.1");
+  }
+
   @Test
   void aBrokenCaseFileIsRefusedNamingTheFileAndField() throws Exception {
     write("prompts/summarise/tests/basic.yaml", "- name: bad\n  variables: { text: x }\n  assert: [{ containz: x }]\n");
@@ -198,10 +261,14 @@ class EvalCommandTest {
   private record Run(int exit, String stdout, String stderr) {}
 
   private Run eval(String... extra) {
+    return evalWith(name -> null, extra);
+  }
+
+  private Run evalWith(java.util.function.UnaryOperator<String> environment, String... extra) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     EvalCommand command = new EvalCommand(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        name -> name.equals("KEY") ? "emulator-key" : null);
+        name -> name.equals("KEY") ? "emulator-key" : environment.apply(name));
     String[] args = new String[extra.length + 2];
     args[0] = "--config";
     args[1] = config.toString();

@@ -89,7 +89,10 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
     });
   }
 
-  /** Serves the request, unless its client key may not use the route it names, or its task runs on (a 403). */
+  /**
+   * Serves the request, unless its client key may not use the route it names, or its task runs on (a 403), or an
+   * operator's eval tag is not a run id (a 400).
+   */
   private void serve(RoutingContext ctx, Parsed parsed, long start) {
     ChatRequest request = parsed.request();
     AuthConfig.ClientKey key = ClientAuth.key(ctx);
@@ -101,7 +104,14 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
       service.rejected(key.id(), "forbidden");
       return;
     }
-    service.serve(request, parsed.call(), key == null ? null : key.id(), ctx.response(), start);
+    String evalRun;
+    try {
+      evalRun = EvalTag.runOf(ctx);
+    } catch (IllegalArgumentException e) {
+      reject(ctx, request.requestId(), start, EvalTag.invalid());
+      return;
+    }
+    service.serve(request, parsed.call(), key == null ? null : key.id(), evalRun, ctx.response(), start);
   }
 
   /** application/json, with or without parameters such as charset. */

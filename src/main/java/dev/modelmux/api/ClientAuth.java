@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class ClientAuth {
   private static final Logger LOG = LoggerFactory.getLogger(ClientAuth.class);
   private static final String CLIENT_KEY = "modelmux.client-key";
+  private static final String OPERATOR = "modelmux.operator-call";
 
   /** 127.0.0.0/8 and ::1 (an IPv4-mapped loopback included); a Unix socket is local too. */
   public static final Predicate<SocketAddress> LOOPBACK = ClientAuth::isLoopback;
@@ -66,6 +67,7 @@ public final class ClientAuth {
     return ctx -> {
       if (config.isEmpty()) {
         if (local.test(ctx.request().remoteAddress())) {
+          ctx.put(OPERATOR, true);
           ctx.next();
         } else {
           refuse(ctx, dialect, new GatewayError(401, ErrorKind.UNAUTHENTICATED, "Authentication is not configured on this "
@@ -75,6 +77,10 @@ public final class ClientAuth {
         return;
       }
       if (config.get().mode() == AuthConfig.Mode.NONE) {
+        if (ctx.request().getHeader(EvalTag.HEADER) != null) {
+          ClientKey presented = identify(config.get().keys(), presented(ctx));
+          ctx.put(OPERATOR, presented != null && presented.admin());
+        }
         ctx.next();
         return;
       }
@@ -87,6 +93,7 @@ public final class ClientAuth {
         return;
       }
       ctx.put(CLIENT_KEY, key);
+      ctx.put(OPERATOR, key.admin());
       ctx.next();
     };
   }
@@ -94,6 +101,15 @@ public final class ClientAuth {
   /** The key this request authenticated with, or null when keys are not checked. */
   static ClientKey key(RoutingContext ctx) {
     return ctx.get(CLIENT_KEY);
+  }
+
+  /**
+   * Whether the caller proved it is the operator: it presented an operator key ({@code admin: true}), or the gateway
+   * has no auth section and serves loopback callers only. With {@code mode: none} it is known only for a request that
+   * carries {@link EvalTag#HEADER}, the one thing that asks.
+   */
+  static boolean isOperator(RoutingContext ctx) {
+    return Boolean.TRUE.equals(ctx.get(OPERATOR));
   }
 
   /** Whether the request's key may use {@code route} (always, when keys are not checked). */

@@ -15,11 +15,13 @@ import java.util.List;
  * @param rawOutput the model's text before the variant's post-processing, or null when it had none
  * @param providerAnnotations what the provider attached for the operator and the client was not sent (Azure's
  *     content-filter results), or null
+ * @param evalRun the {@code eval} run it was made by (operator-tagged eval traffic), or null for ordinary traffic
  */
 public record Interaction(String requestId, long startedAtMs, Dialect dialect, boolean stream, String route, String clientKey,
     String task, String prompt, String deployment, List<Attempt> attempts, int status, String outcome, int tokensTrimmed,
     List<String> guardFindings, JsonObject request, Buffer answer, long promptTokens, long completionTokens, double costUsd,
-    long ttftMs, long totalMs, JsonObject variables, String rawOutput, JsonObject providerAnnotations) {
+    long ttftMs, long totalMs, JsonObject variables, String rawOutput, JsonObject providerAnnotations,
+    String evalRun) {
 
   /**
    * The id a request is logged under: its request id, after the calling client key's id and a space when a key called

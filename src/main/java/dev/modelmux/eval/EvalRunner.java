@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs cases through a gateway as any client would: a non-streamed OpenAI-dialect call of {@code task:<name>} with
@@ -25,6 +26,8 @@ public final class EvalRunner {
   private final String apiKey;
   private final Map<String, Price> prices;
   private final int parallel;
+  private final String evalRun;
+  private final AtomicInteger untagged = new AtomicInteger();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /**
@@ -32,10 +35,30 @@ public final class EvalRunner {
    * @param prices the price of each deployment id, for the cost column
    */
   public EvalRunner(URI gateway, String apiKey, Map<String, Price> prices, int parallel) {
+    this(gateway, apiKey, prices, parallel, null);
+  }
+
+  /**
+   * @param evalRun the run id every call is tagged with ({@code x-modelmux-eval}), so a running gateway logs them as eval
+   *     traffic, left out of its costs and review queue; null for a gateway of eval's own
+   */
+  public EvalRunner(URI gateway, String apiKey, Map<String, Price> prices, int parallel, String evalRun) {
     this.gateway = gateway;
     this.apiKey = apiKey;
     this.prices = prices;
     this.parallel = parallel;
+    this.evalRun = evalRun;
+  }
+
+  /** A run id for {@code eval --url}: the time it started (UTC) and a random suffix, e.g. eval-20261207T153700Z-1a2b3c. */
+  public static String newRunId(java.time.Instant now) {
+    return "eval-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC).format(now)
+        + "-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt()).substring(2);
+  }
+
+  /** How many answered calls the gateway did not take as eval traffic (it did not echo the tag: not an operator's key). */
+  public int untaggedCalls() {
+    return untagged.get();
   }
 
   public List<CaseResult> run(List<EvalTarget> targets) throws InterruptedException {
@@ -91,6 +114,9 @@ public final class EvalRunner {
     if (apiKey != null) {
       request.header("authorization", "Bearer " + apiKey);
     }
+    if (evalRun != null) {
+      request.header("x-modelmux-eval", evalRun);
+    }
     long start = System.nanoTime();
     HttpResponse<String> response;
     try {
@@ -102,6 +128,9 @@ public final class EvalRunner {
       return new Answer(0, "", "interrupted", 0, 0, 0, null, null, null, null);
     }
     long latencyMs = (System.nanoTime() - start) / 1_000_000;
+    if (evalRun != null && response.statusCode() == 200 && !evalRun.equals(response.headers().firstValue("x-modelmux-eval").orElse(null))) {
+      untagged.incrementAndGet();
+    }
     String deployment = response.headers().firstValue("x-modelmux-deployment").orElse(null);
     String prompt = response.headers().firstValue("x-modelmux-prompt").orElse(null);
     JsonObject json;

@@ -106,8 +106,15 @@ public final class ChatService {
    * @param clientKeyId the id of the client key that called (logged, never the key), or null
    */
   public void serve(ChatRequest request, TaskCall task, String clientKeyId, HttpServerResponse response, long startNanos) {
+    serve(request, task, clientKeyId, null, response, startNanos);
+  }
+
+  /** @param evalRun the eval run an operator tagged the request with (logged as eval traffic), or null */
+  public void serve(ChatRequest request, TaskCall task, String clientKeyId, String evalRun, HttpServerResponse response,
+      long startNanos) {
     ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
     client.clientKey(clientKeyId);
+    client.evalRun(evalRun);
     client.tracer(tracer);
     Route route = routes.resolve(task != null ? task.task().route() : request.model()).orElse(null);
     if (route == null) {

@@ -24,6 +24,8 @@ public final class ClientChannel {
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
   private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  /** Echoed when the call was taken as eval traffic, so eval can tell whether the gateway honoured its tag. */
+  private static final CharSequence EVAL_RUN = HttpHeaders.createOptimized("x-modelmux-eval");
   private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-modelmux-route");
   private static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-modelmux-deployment");
   private static final CharSequence TRIMMED = HttpHeaders.createOptimized(ContextTrimmer.HEADER);
@@ -40,6 +42,7 @@ public final class ClientChannel {
   private boolean stalled;
   private String route;
   private String clientKeyId;
+  private String evalRun;
   private String deployment;
   private String prompt;
   private boolean committed;
@@ -98,6 +101,15 @@ public final class ClientChannel {
 
   public String clientKeyId() {
     return clientKeyId;
+  }
+
+  /** The eval run an operator tagged the request with ({@code x-modelmux-eval}), or null for ordinary traffic. */
+  public void evalRun(String run) {
+    this.evalRun = run;
+  }
+
+  public String evalRun() {
+    return evalRun;
   }
 
   public String deploymentId() {
@@ -359,6 +371,9 @@ public final class ClientChannel {
     if (attempts > 0) {
       headers.set(ATTEMPTS, Integer.toString(attempts));
       headers.set(FALLBACKS, Integer.toString(fallbacks));
+    }
+    if (evalRun != null) {
+      headers.set(EVAL_RUN, evalRun);
     }
   }
 }

@@ -18,7 +18,8 @@ record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<Str
         client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings,
         rendered == null ? null : rendered.body(),
         client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs,
-        task == null ? null : new JsonObject(new LinkedHashMap<>(task.variables())), rawOutput, client.providerAnnotations());
+        task == null ? null : new JsonObject(new LinkedHashMap<>(task.variables())), rawOutput, client.providerAnnotations(),
+        client.evalRun());
   }
 
   /**

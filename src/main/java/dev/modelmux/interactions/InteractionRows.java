@@ -29,7 +29,7 @@ final class InteractionRows {
         i.promptTokens(), i.completionTokens(), i.costUsd(), weight, i.ttftMs(), i.totalMs(),
         logContent && i.variables() != null ? i.variables().encode() : null, language(i.variables()),
         Math.floorMod(i.requestId().hashCode(), 100), logContent ? i.rawOutput() : null,
-        i.providerAnnotations() == null ? null : i.providerAnnotations().encode()));
+        i.providerAnnotations() == null ? null : i.providerAnnotations().encode(), i.evalRun()));
   }
 
   private static String language(JsonObject variables) {

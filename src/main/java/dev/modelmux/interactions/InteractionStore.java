@@ -43,9 +43,17 @@ public final class InteractionStore {
         : sql.update(Sql.UPSERT_FEEDBACK, Sql.feedbackValues(feedback)).map(true));
   }
 
-  /** Requests, tokens and cost since {@code sinceMs}, per value of {@code group} ({@link CostRows}), costliest first. */
+  /** Costs of ordinary traffic: {@link #costs(long, CostGroup, boolean)} without eval traffic. */
   public Future<JsonArray> costs(long sinceMs, CostGroup group) {
-    return sql.query(Sql.costs(group), List.of(sinceMs)).map(sums -> CostRows.of(group, sums));
+    return costs(sinceMs, group, false);
+  }
+
+  /**
+   * Requests, tokens and cost since {@code sinceMs}, per value of {@code group} ({@link CostRows}), costliest first;
+   * eval traffic ({@code eval --url} calls an operator tagged) only when {@code includeEval}.
+   */
+  public Future<JsonArray> costs(long sinceMs, CostGroup group, boolean includeEval) {
+    return sql.query(Sql.costs(group, includeEval), List.of(sinceMs)).map(sums -> CostRows.of(group, sums));
   }
 
   /** Deletes the interactions (with their feedback and reviews) older than {@code beforeMs}; returns how many. */

@@ -25,14 +25,14 @@ public final class Reviews {
   private static final int QUEUE_LIMIT = 500;
 
   private static final String QUEUE = "SELECT i.request_id, i.started_at, i.route, i.task, i.prompt, i.deployment, i.language, "
-      + "i.guard_findings, i.output_chars, i.status, i.outcome, "
+      + "i.guard_findings, i.output_chars, i.status, i.outcome, i.eval_run, "
       + "SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) AS hallucinations, "
       + "SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) AS down_votes, "
       + "SUM(CASE WHEN f.rating = 'up' THEN 1 ELSE 0 END) AS up_votes, "
       + "r.verdict, r.expert_language, r.assignee, r.note, r.regression_file "
       + "FROM interactions i LEFT JOIN feedback f ON f.request_id = i.request_id LEFT JOIN reviews r ON r.request_id = i.request_id "
       + "WHERE %s GROUP BY i.request_id, i.started_at, i.route, i.task, i.prompt, i.deployment, i.language, i.guard_findings, "
-      + "i.output_chars, i.status, i.outcome, r.verdict, r.expert_language, r.assignee, r.note, r.regression_file "
+      + "i.output_chars, i.status, i.outcome, i.eval_run, r.verdict, r.expert_language, r.assignee, r.note, r.regression_file "
       + "HAVING SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) > 0 OR SUM(CASE WHEN f.rating = 'down' THEN 1 ELSE 0 END) > 0 "
       + "OR i.guard_findings <> '[]' OR MIN(i.sample_bucket) < " + SAMPLE_PERCENT + " OR r.verdict IS NOT NULL OR r.assignee IS NOT NULL "
       + "ORDER BY SUM(CASE WHEN f.hallucination THEN 1 ELSE 0 END) * " + HALLUCINATION_WEIGHT
@@ -51,8 +51,15 @@ public final class Reviews {
       + "SUM(CASE WHEN verdict IS NULL THEN 1 ELSE 0 END) AS pending FROM reviews WHERE assignee IS NOT NULL GROUP BY assignee "
       + "ORDER BY assignee";
 
-  /** The queue's filters; null fields do not filter. {@code verdict} may be {@code pending}. */
-  public record Filter(String task, String variant, String model, String language, String verdict, String assignee) {
+  /**
+   * The queue's filters; null fields do not filter. {@code verdict} may be {@code pending}. Eval traffic is left out
+   * unless {@code includeEval}.
+   */
+  public record Filter(String task, String variant, String model, String language, String verdict, String assignee,
+      boolean includeEval) {
+    public Filter(String task, String variant, String model, String language, String verdict, String assignee) {
+      this(task, variant, model, language, verdict, assignee, false);
+    }
   }
 
   /** A reviewer's judgement of one case. */
@@ -73,6 +80,9 @@ public final class Reviews {
     add(where, params, "i.deployment = ?", filter.model());
     add(where, params, "i.language = ?", filter.language() == null ? null : filter.language().toLowerCase(java.util.Locale.ROOT));
     add(where, params, "r.assignee = ?", filter.assignee());
+    if (!filter.includeEval()) {
+      where.add("i.eval_run IS NULL");
+    }
     if ("pending".equals(filter.verdict())) {
       where.add("r.verdict IS NULL");
     } else {

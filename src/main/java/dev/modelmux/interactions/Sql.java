@@ -8,7 +8,8 @@ final class Sql {
   static final List<String> COLUMNS = List.of("request_id", "started_at", "day", "dialect", "stream", "route", "client_key", "task",
       "prompt", "deployment", "attempts", "status", "outcome", "tokens_trimmed", "guard_findings", "request_body", "request_sha256",
       "request_bytes", "output", "output_sha256", "output_chars", "finish_reason", "prompt_tokens", "completion_tokens", "cost_usd",
-      "weight", "ttft_ms", "total_ms", "variables", "language", "sample_bucket", "output_raw", "provider_annotations");
+      "weight", "ttft_ms", "total_ms", "variables", "language", "sample_bucket", "output_raw", "provider_annotations",
+      "eval_run");
   /** Columns holding JSON text, handed back parsed. */
   static final Set<String> JSON_COLUMNS = Set.of("attempts", "guard_findings", "request_body", "spans", "variables",
       "provider_annotations");
@@ -32,10 +33,11 @@ final class Sql {
 
   private Sql() {}
 
-  static String costs(CostGroup group) {
+  /** @param includeEval whether eval traffic (a non-null eval_run) counts too */
+  static String costs(CostGroup group, boolean includeEval) {
     return "SELECT " + group.column() + " AS grp, SUM(weight) AS requests, SUM(prompt_tokens * weight) AS prompt_tokens, "
         + "SUM(completion_tokens * weight) AS completion_tokens, SUM(cost_usd * weight) AS cost_usd FROM interactions "
-        + "WHERE started_at >= ? GROUP BY " + group.column() + " ORDER BY cost_usd DESC, grp";
+        + "WHERE started_at >= ?" + (includeEval ? "" : " AND eval_run IS NULL") + " GROUP BY " + group.column() + " ORDER BY cost_usd DESC, grp";
   }
 
   static List<Object> feedbackValues(Feedback f) {

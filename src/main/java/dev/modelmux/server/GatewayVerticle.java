@@ -197,7 +197,10 @@ public final class GatewayVerticle extends VerticleBase {
     return adminServer == null ? -1 : adminServer.actualPort();
   }
 
-  /** {@code GET /admin/costs?since=7d&group=route|deployment|task|key|day}: requests, tokens and spend from the log. */
+  /**
+   * {@code GET /admin/costs?since=7d&group=route|deployment|task|key|day[&include=eval]}: requests, tokens and spend from
+   * the log; eval traffic only with {@code include=eval}.
+   */
   private void costs(RoutingContext ctx) {
     String groupName = ctx.request().getParam("group", "deployment");
     if (interactions == null) {
@@ -206,7 +209,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     CostGroup group = CostGroup.parse(groupName);
     long since;
+    boolean includeEval;
     try {
+      includeEval = IncludeEval.of(ctx.request().getParam("include"));
       if (group == null) {
         throw new IllegalArgumentException("'group' must be route, deployment, task, key or day.");
       }
@@ -215,7 +220,7 @@ public final class GatewayVerticle extends VerticleBase {
       error(ctx, GatewayError.invalid(e.getMessage(), null, null));
       return;
     }
-    interactions.flush().compose(v -> interactions.store().costs(since, group)).onComplete(rows -> {
+    interactions.flush().compose(v -> interactions.store().costs(since, group, includeEval)).onComplete(rows -> {
       if (rows.failed()) {
         error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable: " + rows.cause().getMessage()));
         return;
@@ -223,7 +228,7 @@ public final class GatewayVerticle extends VerticleBase {
       double total = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("cost_usd")).sum();
       long requests = rows.result().stream().mapToLong(r -> ((JsonObject) r).getLong("requests")).sum();
       JsonObject answer = new JsonObject().put("since", java.time.Instant.ofEpochMilli(since).toString()).put("group", groupName)
-          .put("total_usd", CostRows.usd(total)).put("requests", requests).put("rows", rows.result());
+          .put("include_eval", includeEval).put("total_usd", CostRows.usd(total)).put("requests", requests).put("rows", rows.result());
       config.section(CostsConfig.SECTION, CostsConfig.class).ifPresent(costs ->
           answer.put("build_vs_buy", BuildVsBuy.of(costs, requests, total, System.currentTimeMillis() - since)));
       ctx.json(answer);

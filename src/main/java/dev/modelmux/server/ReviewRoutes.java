@@ -61,8 +61,15 @@ final class ReviewRoutes {
 
   private void queue(RoutingContext ctx) {
     var q = ctx.request();
+    boolean includeEval;
+    try {
+      includeEval = IncludeEval.of(q.getParam("include"));
+    } catch (IllegalArgumentException e) {
+      fail(ctx, 400, e.getMessage());
+      return;
+    }
     Reviews.Filter filter = new Reviews.Filter(q.getParam("task"), q.getParam("variant"), q.getParam("model"), q.getParam("language"),
-        q.getParam("verdict"), q.getParam("assignee"));
+        q.getParam("verdict"), q.getParam("assignee"), includeEval);
     log.flush().compose(v -> reviews.queue(filter)).compose(cases -> reviews.reviewers()
             .map(counts -> new JsonObject().put("cases", cases).put("reviewers", counts)))
         .onSuccess(ctx::json)

@@ -51,7 +51,7 @@ abstract class InteractionStoreContract {
     return new Interaction(id, at, Dialect.OPENAI, false, route, key, "explain-code", "explain-code/gpt-4@abcdef1", deployment,
         List.of(new Interaction.Attempt("primary", "overloaded"), new Interaction.Attempt(deployment, "ok")), 200, "ok", 0,
         List.of("password-in-url"), request, answer, in, out, cost, 120, 900, new JsonObject().put("language", "Java").put("code", "x++"),
-        "Sure! <answer>answer to " + id + "</answer>", null);
+        "Sure! <answer>answer to " + id + "</answer>", null, null);
   }
 
   static InteractionRow row(Interaction i, double weight) {
@@ -148,6 +148,28 @@ abstract class InteractionStoreContract {
     assertThat(await(store().costs(0, CostGroup.DEPLOYMENT)).encode()).isEqualTo("["
         + "{\"deployment\":\"gpt4-a\",\"requests\":4,\"prompt_tokens\":3343,\"completion_tokens\":334,\"cost_usd\":0.159486},"
         + "{\"deployment\":\"(no deployment)\",\"requests\":1,\"prompt_tokens\":7,\"completion_tokens\":0,\"cost_usd\":0.000000}]");
+  }
+
+  /** Eval traffic (an operator-tagged eval --url call) is stored with its run, and counts in costs and review only when asked. */
+  @Test
+  void evalTrafficIsStoredWithItsRunAndLeftOutOfCostsAndReviewUnlessIncluded() {
+    Interaction plain = interaction("plain", NOW - DAY, "code", "gpt4-a", "ide", 10, 1, 0.1);
+    Interaction tagged = interaction("tagged", NOW - DAY, "code", "gpt4-a", "ops", 20, 2, 0.2);
+    tagged = new Interaction(tagged.requestId(), tagged.startedAtMs(), tagged.dialect(), tagged.stream(), tagged.route(), tagged.clientKey(),
+        tagged.task(), tagged.prompt(), tagged.deployment(), tagged.attempts(), tagged.status(), tagged.outcome(), tagged.tokensTrimmed(),
+        tagged.guardFindings(), tagged.request(), tagged.answer(), tagged.promptTokens(), tagged.completionTokens(), tagged.costUsd(),
+        tagged.ttftMs(), tagged.totalMs(), tagged.variables(), tagged.rawOutput(), tagged.providerAnnotations(), "eval-run-7");
+    await(store().write(List.of(row(plain, 1.0), row(tagged, 1.0))));
+    assertThat(await(store().find("tagged")).getString("eval_run")).isEqualTo("eval-run-7");
+    assertThat(await(store().find("plain")).getValue("eval_run")).isNull();
+    assertThat(await(store().costs(0, CostGroup.KEY)).stream().map(r -> ((JsonObject) r).getString("key"))).containsExactly("ide");
+    assertThat(await(store().costs(0, CostGroup.KEY, true)).stream().map(r -> ((JsonObject) r).getString("key")))
+        .containsExactly("ops", "ide");
+    Reviews reviews = new Reviews(store());
+    assertThat(await(reviews.queue(new Reviews.Filter(null, null, null, null, null, null))).stream()
+        .map(c -> ((JsonObject) c).getString("request_id"))).containsExactly("plain");
+    assertThat(await(reviews.queue(new Reviews.Filter(null, null, null, null, null, null, true))).stream()
+        .map(c -> ((JsonObject) c).getString("request_id"))).containsExactlyInAnyOrder("plain", "tagged");
   }
 
   @Test

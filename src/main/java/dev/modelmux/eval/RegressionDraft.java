@@ -91,12 +91,21 @@ public final class RegressionDraft {
   }
 
   /**
-   * Why the reviewer's cases do not reproduce the call, or null when they do: a placeholder or a redacted value is left,
-   * or a variable the guard redacted in the call holds secrets of other kinds (or none) than the call had.
+   * Why the reviewer's cases do not reproduce the call, or null when they do: a variable the guard redacted in the call
+   * is gone (or not text), a placeholder or a redacted value is left, or such a variable holds secrets of other kinds (or
+   * none) than the call had.
    */
   public static String problem(JsonObject found, List<EvalCase> cases) {
     JsonObject logged = found.getJsonObject("variables", new JsonObject());
     for (EvalCase c : cases) {
+      for (String name : logged.fieldNames()) {
+        List<String> redacted = redactedRules(logged.getValue(name));
+        if (!redacted.isEmpty() && !(c.variables().getValue(name) instanceof String)) {
+          return "case '" + c.name() + "', variables." + name + " is " + (c.variables().containsKey(name) ? "not text" : "missing")
+              + ", but the call had " + String.join(", ", redacted) + " there (redacted by the guard): keep the variable, with a made-up "
+              + "value of each kind, or eval does not send the model what the call sent it.";
+        }
+      }
       for (String name : c.variables().fieldNames()) {
         if (!(c.variables().getValue(name) instanceof String value)) {
           continue;

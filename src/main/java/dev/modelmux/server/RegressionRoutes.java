@@ -73,36 +73,54 @@ final class RegressionRoutes {
     }
     String why = (String) reason;
     String id = ctx.pathParam("id");
-    fileOf(ctx, id).compose(file -> file == null ? Future.succeededFuture()
-        : vertx.executeBlocking(() -> files.markKnownFailing(file, why), false).onSuccess(marked -> {
-          if (marked) {
-            ctx.json(new JsonObject().put("request_id", id).put("file", file).put("known_failing", why));
-          } else {
-            ReviewRoutes.fail(ctx, 404, "The regression case file " + file + " is gone (deleted by hand?); remove it from the list.");
-          }
-        })).onFailure(e -> ReviewRoutes.fail(ctx, 500, "The case file could not be changed: " + e.getMessage()));
+    fileOf(ctx, id).onSuccess(file -> {
+      if (file == null) {
+        return;
+      }
+      // null: the logged path is not a case file the page made, so it is not touched
+      vertx.executeBlocking(() -> files.resolve(file) == null ? null : files.markKnownFailing(file, why), false).onSuccess(marked -> {
+        if (marked == null) {
+          ReviewRoutes.fail(ctx, 409, notACaseFile(file));
+        } else if (marked) {
+          ctx.json(new JsonObject().put("request_id", id).put("file", file).put("known_failing", why));
+        } else {
+          ReviewRoutes.fail(ctx, 404, "The regression case file " + file + " is gone (deleted by hand?); remove it from the list.");
+        }
+      }).onFailure(e -> ReviewRoutes.fail(ctx, 500, "The case file " + file + " could not be changed: " + e.getMessage()));
+    });
   }
 
   private void remove(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    fileOf(ctx, id).compose(file -> file == null ? Future.succeededFuture()
-        : vertx.executeBlocking(() -> files.remove(file), false)
-            .compose(deleted -> reviews.regressionRemoved(id, System.currentTimeMillis())
-                .onSuccess(v -> ctx.json(new JsonObject().put("request_id", id).put("file", file).put("removed", true)
-                    .put("was_there", deleted)))))
-        .onFailure(e -> ReviewRoutes.fail(ctx, 500, "The case file could not be removed: " + e.getMessage()));
+    fileOf(ctx, id).onSuccess(file -> {
+      if (file == null) {
+        return;
+      }
+      // null: the logged path is not a case file the page made; only the row is cleared
+      vertx.executeBlocking(() -> files.resolve(file) == null ? null : files.remove(file), false).onSuccess(deleted ->
+          reviews.regressionRemoved(id, System.currentTimeMillis()).onSuccess(v -> {
+            JsonObject out = new JsonObject().put("request_id", id).put("file", file).put("removed", true).put("was_there", deleted == Boolean.TRUE);
+            ctx.json(deleted == null ? out.put("left_alone", notACaseFile(file)) : out);
+          }).onFailure(e -> ReviewRoutes.fail(ctx, 503, (deleted == Boolean.TRUE ? "The case file " + file + " was deleted, but the" : "The")
+              + " interaction log could not note it (" + e.getMessage() + "), so it is still listed; remove it again to clear it.")))
+          .onFailure(e -> ReviewRoutes.fail(ctx, 500, "The case file " + file + " could not be removed: " + e.getMessage()));
+    });
   }
 
-  /** The file made from call {@code id}; null after answering 404 when there is none. */
+  private static String notACaseFile(String file) {
+    return file + " is not a case file the review page made (<task>/tests/review-*.yaml inside the prompt repository), so it is "
+        + "left alone; remove it from the list to clear it.";
+  }
+
+  /** The file made from call {@code id}, as logged; null after answering 404 when there is none, failed after answering 503. */
   private Future<String> fileOf(RoutingContext ctx, String id) {
     return reviews.get(id).map(found -> {
       JsonObject review = found == null ? null : found.getJsonObject("review");
       String file = review == null ? null : review.getString("regression_file");
-      if (file == null || files.resolve(file) == null) {
+      if (file == null) {
         ReviewRoutes.fail(ctx, 404, "No regression case was made from request id '" + id + "'.");
-        return null;
       }
       return file;
-    });
+    }).onFailure(e -> ReviewRoutes.fail(ctx, 503, "The interaction log is unavailable: " + e.getMessage()));
   }
 }

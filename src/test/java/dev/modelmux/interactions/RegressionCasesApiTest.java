@@ -159,6 +159,37 @@ class RegressionCasesApiTest {
   }
 
   @Test
+  void aListedCaseWhoseFileIsGoneOrNotACaseFileCanBeClearedAndItsFileIsLeftAlone() throws IOException {
+    String gone = stored(callTask(new JsonObject().put("code", "x = 1")));
+    assertThat(make(gone, await(client.get("/admin/review/cases/" + gone)).json().getString("suggested_case")).status()).isEqualTo(201);
+    Files.delete(dir.resolve("prompts").resolve(await(client.get("/admin/review/regressions")).json().getJsonArray("regressions")
+        .getJsonObject(0).getString("file")));
+    Reply marked = send(HttpMethod.POST, "/admin/review/regressions/" + gone + "/known-failing", new JsonObject().put("reason", "flaky"));
+    assertThat(marked.status()).isEqualTo(404);
+    assertThat(marked.json().getJsonObject("error").getString("message")).contains("is gone");
+    Reply cleared = send(HttpMethod.DELETE, "/admin/review/regressions/" + gone, null);
+    assertThat(cleared.status()).as(cleared.body().toString()).isEqualTo(200);
+    assertThat(cleared.json().getBoolean("was_there")).isFalse();
+
+    String handWritten = stored(callTask(new JsonObject().put("code", "y = 2")));
+    Path suite = dir.resolve("prompts/leaks/tests/smoke.yaml");
+    Files.createDirectories(suite.getParent());
+    Files.writeString(suite, "- name: smoke\n  variables: { code: z }\n  assert: [{ contains: z }]\n");
+    await(new Reviews(fixture.gateway.interactions().store()).regressionMade(handWritten, "leaks/tests/smoke.yaml", System.currentTimeMillis()));
+    JsonObject listed = await(client.get("/admin/review/regressions")).json().getJsonArray("regressions").getJsonObject(0);
+    assertThat(listed.getString("request_id")).isEqualTo(handWritten);
+    assertThat(listed.getBoolean("exists")).isFalse();
+    Reply refused = send(HttpMethod.POST, "/admin/review/regressions/" + handWritten + "/known-failing", new JsonObject().put("reason", "x"));
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.json().getJsonObject("error").getString("message")).contains("not a case file the review page made");
+    Reply clearedRow = send(HttpMethod.DELETE, "/admin/review/regressions/" + handWritten, null);
+    assertThat(clearedRow.status()).as(clearedRow.body().toString()).isEqualTo(200);
+    assertThat(clearedRow.json().getBoolean("was_there")).isFalse();
+    assertThat(suite).as("a file the page did not make is never deleted").exists();
+    assertThat(await(client.get("/admin/review/regressions")).json().getJsonArray("regressions")).isEmpty();
+  }
+
+  @Test
   void aCallThatCannotBecomeACaseSaysWhyAndTheRiskScoreSaysWhatItIsMadeOf() {
     Reply plain = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "code")
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "say: hi")))));

@@ -145,6 +145,17 @@ try {
   await page.waitForFunction(() => document.querySelectorAll("#regressions tr.regression").length === 1);
   await page.screenshot({ path: `${shots}/regressions.png`, fullPage: true });
 
+  // A malformed case link (a bad %-escape) says so instead of leaving the page blank, opened directly or from the page.
+  const malformed = await context.newPage();
+  malformed.on("pageerror", (e) => { result.pageError = String(e); });
+  await malformed.goto(`${base}/review/#/case/%E0`);
+  await malformed.waitForFunction(() => document.querySelector("#queue-empty").textContent.includes("not a valid case link"));
+  await malformed.close();
+  await page.goto(`${base}/review/#/case/%E0%A4`);
+  await page.waitForFunction(() => document.querySelector("#queue-empty").textContent.includes("not a valid case link"));
+  result.malformedLink = await page.textContent("#queue-empty");
+  await page.goto(`${base}/review/#/regressions`);
+  await page.waitForSelector("#regressions tr.regression");
   await page.click("#regressions-back");
   await page.waitForSelector("#queue-view:not([hidden])");
   await page.reload();

@@ -179,12 +179,20 @@ async function removeRegression(id, file) {
 }
 
 // Each view has a URL: #/ the queue, #/case/<request id> a case (a link to paste in a chat), #/regressions the cases made.
-function route() {
+async function route() {
   const hash = location.hash;
-  if (hash.startsWith("#/case/")) return openCase(decodeURIComponent(hash.slice("#/case/".length)));
+  if (hash.startsWith("#/case/")) return openCase(caseIdOf(hash.slice("#/case/".length)));
   if (hash === "#/regressions") return showRegressions();
   show("#queue-view");
   return loadQueue();
+}
+
+function caseIdOf(encoded) {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new Error(`#/case/${encoded} is not a valid case link (a broken %-escape); open the case from the queue`);
+  }
 }
 
 $("#filters").addEventListener("submit", (e) => { e.preventDefault(); loadQueue().catch(showError); });

@@ -190,6 +190,33 @@ class RegressionCasesApiTest {
   }
 
   @Test
+  void anUnavailableInteractionLogAnswers503AndSaysWhetherTheFileWasDeleted() throws IOException {
+    String id = stored(callTask(new JsonObject().put("code", "x = 1")));
+    assertThat(make(id, await(client.get("/admin/review/cases/" + id)).json().getString("suggested_case")).status()).isEqualTo(201);
+    Path file = dir.resolve("prompts").resolve(await(client.get("/admin/review/regressions")).json().getJsonArray("regressions")
+        .getJsonObject(0).getString("file"));
+    InteractionStore store = fixture.gateway.interactions().store();
+
+    await(store.update("ALTER TABLE reviews RENAME TO reviews_away", List.of()));
+    Reply unread = send(HttpMethod.POST, "/admin/review/regressions/" + id + "/known-failing", new JsonObject().put("reason", "flaky"));
+    assertThat(unread.status()).as(unread.body().toString()).isEqualTo(503);
+    assertThat(unread.json().getJsonObject("error").getString("message")).contains("interaction log is unavailable");
+    assertThat(send(HttpMethod.DELETE, "/admin/review/regressions/" + id, null).status()).isEqualTo(503);
+    assertThat(file).exists();
+    await(store.update("ALTER TABLE reviews_away RENAME TO reviews", List.of()));
+
+    await(store.update("CREATE TRIGGER no_updates BEFORE UPDATE ON reviews BEGIN SELECT RAISE(ABORT, 'disk full'); END", List.of()));
+    Reply halfDone = send(HttpMethod.DELETE, "/admin/review/regressions/" + id, null);
+    assertThat(halfDone.status()).as(halfDone.body().toString()).isEqualTo(503);
+    assertThat(halfDone.json().getJsonObject("error").getString("message")).contains("was deleted, but the interaction log could not note it");
+    assertThat(file).doesNotExist();
+    await(store.update("DROP TRIGGER no_updates", List.of()));
+    Reply cleared = send(HttpMethod.DELETE, "/admin/review/regressions/" + id, null);
+    assertThat(cleared.status()).as(cleared.body().toString()).isEqualTo(200);
+    assertThat(await(client.get("/admin/review/regressions")).json().getJsonArray("regressions")).isEmpty();
+  }
+
+  @Test
   void aCallThatCannotBecomeACaseSaysWhyAndTheRiskScoreSaysWhatItIsMadeOf() {
     Reply plain = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "code")
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "say: hi")))));

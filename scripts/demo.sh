@@ -8,7 +8,6 @@ jar=target/modelmux.jar
 source scripts/lib/build-jar.sh
 build_jar_if_stale
 
-
 # Container-sane memory flags (measured with scripts/bench.sh, see docs/benchmarks.md); JAVA_OPTS replaces them.
 JAVA_OPTS="${JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx320m -Xmn32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TrimNativeHeapInterval=5000 -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:+ExitOnOutOfMemoryError}"
 

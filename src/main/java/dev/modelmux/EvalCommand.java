@@ -2,6 +2,7 @@ package dev.modelmux;
 
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.config.Loopback;
 import dev.modelmux.config.Price;
 import dev.modelmux.eval.Baseline;
 import dev.modelmux.eval.CaseResult;
@@ -85,6 +86,11 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (url != null && keyOverPlainHttp()) {
+      stderr.println("modelmux eval: refusing to send the key in " + operatorKeyEnv + " or " + apiKeyEnv + " over plain http to "
+          + url.getHost() + ", which is not loopback: use an https:// --url");
+      return 2;
+    }
     GatewayConfig loaded;
     try {
       loaded = ModelMux.configLoader(environment::apply).load(config);
@@ -157,6 +163,12 @@ final class EvalCommand implements Callable<Integer> {
           + "from an operator key (admin: true) only: set " + operatorKeyEnv + " to one.");
     }
     return report;
+  }
+
+  /** A key would go to --url in clear over the network: plain http to a host other than this machine's loopback. */
+  private boolean keyOverPlainHttp() {
+    boolean hasKey = blankToNull(environment.apply(operatorKeyEnv)) != null || blankToNull(environment.apply(apiKeyEnv)) != null;
+    return hasKey && !"https".equalsIgnoreCase(url.getScheme()) && !Loopback.isLoopback(url.getHost());
   }
 
   private static String blankToNull(String value) {

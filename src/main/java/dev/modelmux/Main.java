@@ -102,7 +102,7 @@ public final class Main {
       return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).<Void>map(emu -> {
         System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
         return null;
-      }).recover(e -> io.vertx.core.Future.failedFuture(Ports.isBindFailure(e)
+      }).recover(e -> io.vertx.core.Future.failedFuture(Ports.isAddressInUse(e)
           ? new IllegalStateException("port " + port + " (--port) is already in use; stop what holds it or choose another port")
           : e)));
     }

@@ -2,6 +2,7 @@ package dev.modelmux;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.config.Loopback;
 import dev.modelmux.emulator.EmulatorConfig;
 import java.io.IOException;
 import java.net.BindException;
@@ -14,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The ports a config listens on: moved to free ones for a gateway run in-process, and named when one is taken. */
+/** The ports a config listens on: moved to free ones for a gateway run in-process, and named when one cannot be bound. */
 final class Ports {
   private Ports() {}
 
@@ -34,11 +35,13 @@ final class Ports {
   }
 
   /**
-   * Why the gateway of {@code config} did not start, in one line: when a listener could not bind, which configured port
-   * is taken (found by trying each again); else the failure's own message.
+   * Why the gateway of {@code config} did not start, in one line. When a listener could not bind, which one, found by
+   * trying each again: "in use" only for a port something holds (EADDRINUSE), else the bind's own error (an address
+   * this host does not have, a port it may not open). Any other failure: its own message.
    */
   static String explain(Throwable failure, GatewayConfig config) {
-    if (!isBindFailure(failure)) {
+    Throwable bind = bindFailure(failure);
+    if (bind == null) {
       return String.valueOf(failure.getMessage());
     }
     Map<String, InetSocketAddress> listeners = new LinkedHashMap<>();
@@ -49,36 +52,52 @@ final class Ports {
     config.section(EmulatorConfig.SECTION, EmulatorConfig.class)
         .ifPresent(e -> listeners.put("emulator.port", new InetSocketAddress(e.host(), e.port())));
     for (Map.Entry<String, InetSocketAddress> listener : listeners.entrySet()) {
-      if (listener.getValue().getPort() != 0 && taken(listener.getValue())) {
-        return "port " + listener.getValue().getPort() + " (" + listener.getKey() + ") is already in use; stop what holds it or "
+      InetSocketAddress address = listener.getValue();
+      IOException refused = bindError(address);
+      if (refused == null) {
+        continue;
+      }
+      if (isAddressInUse(refused)) {
+        return "port " + address.getPort() + " (" + listener.getKey() + ") is already in use; stop what holds it or "
             + "choose another port";
       }
+      return "cannot listen on " + address.getHostString() + ":" + address.getPort() + " (" + listener.getKey() + "): "
+          + refused.getMessage();
     }
-    return "a port is already in use (" + failure.getMessage() + ")";
+    return isAddressInUse(failure) ? "a port is already in use (" + bind.getMessage() + ")" : "cannot listen: " + bind.getMessage();
   }
 
-  static boolean isBindFailure(Throwable failure) {
+  /** The failure is a bind refused because something holds the port (EADDRINUSE), not any other bind error. */
+  static boolean isAddressInUse(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+      if (String.valueOf(t.getMessage()).contains("Address already in use")) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean taken(InetSocketAddress address) {
+  private static Throwable bindFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Why {@code address} cannot be bound now, or null when it can. */
+  private static IOException bindError(InetSocketAddress address) {
     try (ServerSocket probe = new ServerSocket()) {
       probe.bind(address);
-      return false;
+      return null;
     } catch (IOException e) {
-      return true;
+      return e;
     }
   }
 
   private static boolean callsEmulator(URI url, int port) {
-    String host = url.getHost() == null ? "" : url.getHost();
-    boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
-    return loopback && url.getPort() == port;
+    return Loopback.isLoopback(url.getHost()) && url.getPort() == port;
   }
 
   private static URI withPort(URI url, int port) {

@@ -235,6 +235,34 @@ class EvalCommandTest {
     }
   }
 
+  /** A key goes over plain http only to a loopback host: eval refuses before any call, naming the fix. */
+  @Test
+  void withUrlAKeyIsNotSentOverPlainHttpToARemoteHost() throws Exception {
+    Run run = evalWith(name -> name.equals("MODELMUX_OPERATOR_KEY") ? "sk-operator-for-eval" : null,
+        "--url", "http://gateway.example.invalid:8080", "--out", dir.resolve("url").toString());
+    assertThat(run.exit).isEqualTo(2);
+    assertThat(run.stderr.strip()).doesNotContain("\n").contains("plain http").contains("https")
+        .doesNotContain("sk-operator-for-eval");
+    assertThat(run.stdout).doesNotContain("eval: run");
+  }
+
+  /** localhost in any case is loopback: the key is sent over plain http. */
+  @Test
+  void withUrlOnLocalhostInCapitalsTheKeyIsSent() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try {
+      var server = Await.await(fakeGateway(vertx, seen, true));
+      Run run = evalWith(name -> name.equals("MODELMUX_OPERATOR_KEY") ? "sk-operator-for-eval" : null,
+          "--url", "http://LOCALHOST:" + server.actualPort(), "--out", dir.resolve("url").toString());
+      assertThat(run.exit).as(run.stderr).isZero();
+      assertThat(seen).hasSize(4).allSatisfy(h -> assertThat(h.get("authorization")).isEqualTo("Bearer sk-operator-for-eval"));
+      Await.await(server.close());
+    } finally {
+      Await.await(vertx.close());
+    }
+  }
+
   /** Answers every call as a gateway would (a summary from g4), echoing x-modelmux-eval when {@code honours}. */
   private static io.vertx.core.Future<io.vertx.core.http.HttpServer> fakeGateway(Vertx vertx, java.util.List<io.vertx.core.MultiMap> seen,
       boolean honours) {

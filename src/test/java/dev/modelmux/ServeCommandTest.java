@@ -54,6 +54,49 @@ class ServeCommandTest {
     }
   }
 
+  /** A failed start closes what it had started: the embedded emulator's port is free again at once. */
+  @Test
+  void aFailedStartFreesTheEmulatorPort() throws Exception {
+    int emulatorPort;
+    try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      emulatorPort = probe.getLocalPort();
+    }
+    try (ServerSocket held = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+          server: { port: %d, host: 127.0.0.1 }
+          emulator: { host: 127.0.0.1, port: %d, models: [{ name: gpt-4 }] }
+          deployments:
+            - { id: g4, provider: openai, base_url: "http://127.0.0.1:%d/v1", emulator_account: a, model: gpt-4,
+                context_window: 8192, limits: { tpm: 1000000, rpm: 10000 } }
+          routes:
+            - { name: main, tiers: [[g4]] }
+          """.formatted(held.getLocalPort(), emulatorPort, emulatorPort));
+      Run run = serve(config);
+      assertThat(run.exit).isEqualTo(1);
+      assertThat(run.stderr).contains("port " + held.getLocalPort() + " (server.port) is already in use");
+    }
+    try (ServerSocket again = new ServerSocket()) {
+      again.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), emulatorPort));
+    }
+  }
+
+  /** An address this host cannot listen on is not "in use": the bind's own error is said. */
+  @Test
+  void anAddressThatCannotBeBoundIsNotCalledInUse() throws Exception {
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        server: { port: 0, host: 192.0.2.1 }
+        deployments:
+          - { id: g4, provider: openai, base_url: "http://127.0.0.1:9/v1", emulator_account: a, model: gpt-4,
+              context_window: 8192, limits: { tpm: 1000000, rpm: 10000 } }
+        routes:
+          - { name: main, tiers: [[g4]] }
+        """);
+    Run run = serve(config);
+    assertThat(run.exit).isEqualTo(1);
+    assertThat(run.stderr.strip()).startsWith("modelmux: failed to start:").doesNotContain("in use").doesNotContain("\n")
+        .containsIgnoringCase("assign requested address");
+  }
+
   private record Run(int exit, String stderr) {}
 
   private static Run serve(Path config) {

@@ -2,6 +2,7 @@ package dev.modelmux.api;
 
 import dev.modelmux.config.AuthConfig;
 import dev.modelmux.config.AuthConfig.ClientKey;
+import dev.modelmux.config.Loopback;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
@@ -10,8 +11,6 @@ import dev.modelmux.gateway.ErrorResponses;
 import io.vertx.core.Handler;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -175,27 +174,6 @@ public final class ClientAuth {
   }
 
   private static boolean isLoopback(SocketAddress peer) {
-    if (peer == null) {
-      return false;
-    }
-    if (peer.isDomainSocket()) {
-      return true;
-    }
-    String host = peer.hostAddress();
-    if (host == null || host.isEmpty()) {
-      return false;
-    }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    // A peer's address is a literal; anything else is refused rather than looked up.
-    if (host.indexOf(':') < 0 && !host.matches("[0-9.]+")) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    return peer != null && (peer.isDomainSocket() || Loopback.isLoopback(peer.hostAddress()));
   }
 }

@@ -371,8 +371,7 @@ public final class ConfigLoader {
   public static final String EMULATOR_KEY_PREFIX = "emulator-account-";
 
   private static boolean isLoopback(URI url) {
-    String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
-    return host.equals("localhost") || host.equals("[::1]") || host.equals("::1") || host.matches("127(\\.\\d{1,3}){3}");
+    return Loopback.isLoopback(url.getHost());
   }
 
   private AuthConfig auth(ConfigNode node, List<RouteConfig> routes, List<DeploymentConfig> deployments) {

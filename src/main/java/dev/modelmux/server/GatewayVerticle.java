@@ -235,8 +235,17 @@ public final class GatewayVerticle extends VerticleBase {
     });
   }
 
-  /** Without an interaction log: this replica's counters since it started, per deployment (sum replicas in Prometheus). */
+  /**
+   * Without an interaction log: this replica's counters since it started, per deployment (sum replicas in Prometheus),
+   * eval traffic included whatever {@code include} says (it is still checked, as on the log's path).
+   */
   private void liveCosts(RoutingContext ctx, String groupName) {
+    try {
+      IncludeEval.of(ctx.request().getParam("include"));
+    } catch (IllegalArgumentException e) {
+      error(ctx, GatewayError.invalid(e.getMessage(), null, null));
+      return;
+    }
     if (!groupName.equals("deployment")) {
       error(ctx, GatewayError.invalid("Without an interaction log, costs are this replica's live counters, by deployment only "
           + "(GET /admin/keys has each key's spend); configure interactions: for group=" + groupName + ".", "group", null));
@@ -251,6 +260,8 @@ public final class GatewayVerticle extends VerticleBase {
           .put("completion_tokens", Math.round(t[1])).put("cost_usd", CostRows.usd(t[2])));
     }
     ctx.json(new JsonObject().put("source", "live counters of this replica since it started").put("group", groupName)
+        .put("include_eval", true).put("note", "the live counters cannot tell eval traffic apart: it is included; "
+            + "configure interactions: to leave it out")
         .put("total_usd", CostRows.usd(total)).put("rows", rows));
   }
 

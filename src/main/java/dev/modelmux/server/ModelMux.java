@@ -25,6 +25,7 @@ import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -97,6 +98,8 @@ public final class ModelMux {
     Optional<EmulatorConfig> emulatorConfig = config.section(EmulatorConfig.SECTION, EmulatorConfig.class);
     Future<Emulator> emulator = emulatorConfig.isPresent() ? Emulator.startEmbedded(vertx, emulatorConfig.get()) : Future.succeededFuture(null);
     AtomicReference<PromptWatcher> watcher = new AtomicReference<>();
+    AtomicReference<InteractionLog> openedLog = new AtomicReference<>();
+    AtomicReference<BudgetStore> openedBudgets = new AtomicReference<>();
     return vertx.executeBlocking(() -> {
           TokenCounter.warmUp();
           if (prompts != null) {
@@ -106,8 +109,8 @@ public final class ModelMux {
           }
           return null;
         })
-        .compose(v -> interactionLog(vertx, config, metrics))
-        .compose(log -> emulator.compose(emu -> BudgetStores.create(vertx, config.redis()).compose(budgets -> {
+        .compose(v -> interactionLog(vertx, config, metrics).onSuccess(openedLog::set))
+        .compose(log -> emulator.compose(emu -> BudgetStores.create(vertx, config.redis()).onSuccess(openedBudgets::set).compose(budgets -> {
           Breakers breakers = new Breakers(routes.deployments().stream().map(Deployment::id).toList(), config.resilience(),
               (id, forMs) -> {
                 budgets.pause(id, forMs);
@@ -137,7 +140,26 @@ public final class ModelMux {
                   config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
               return mux;
             });
-        })));
+        })))
+        .recover(failure -> closeStarted(emulator, watcher.get(), openedBudgets.get(), openedLog.get())
+            .transform(closed -> Future.<ModelMux>failedFuture(failure)));
+  }
+
+  /** After a failed start, what had started is closed before the failure is reported: the emulator holds its listener. */
+  private static Future<Void> closeStarted(Future<Emulator> emulator, PromptWatcher watcher, BudgetStore budgets, InteractionLog log) {
+    if (watcher != null) {
+      watcher.stop();
+    }
+    List<Future<?>> closing = new ArrayList<>();
+    closing.add(emulator.transform(started -> started.succeeded() && started.result() != null
+        ? started.result().close() : Future.succeededFuture()));
+    if (budgets != null) {
+      closing.add(budgets.close());
+    }
+    if (log != null) {
+      closing.add(log.close());
+    }
+    return Future.join(closing).mapEmpty();
   }
 
   /**
@@ -268,8 +290,8 @@ public final class ModelMux {
   }
 
   /**
-   * SIGINT (Ctrl-C): as {@link #drain()}, but with nothing in flight the drain delay is skipped; it is for load
-   * balancers, which stop a pod with SIGTERM.
+   * Ctrl-C at a console: as {@link #drain()}, but with nothing in flight the drain delay is skipped; it is for load
+   * balancers, which a process without a console (a container, a service) may have even when stopped with SIGINT.
    */
   public Future<Void> interrupt() {
     return drain.start(true);

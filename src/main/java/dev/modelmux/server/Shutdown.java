@@ -11,7 +11,7 @@ import sun.misc.Signal;
 
 /**
  * How the serve command ends: SIGTERM (or SIGINT, Ctrl-C) starts a graceful drain ({@link Drain}; POST /admin/drain
- * does too; SIGINT with nothing in flight skips the drain delay, which only load balancers need); once it has closed the gateway, Vert.x closes, the logs are flushed and the process exits 0. A second
+ * does too; Ctrl-C at a console with nothing in flight skips the drain delay, which only load balancers need); once it has closed the gateway, Vert.x closes, the logs are flushed and the process exits 0. A second
  * signal exits at once, and so does a drain that overruns its deadline. Both signals are taken from the JVM's default
  * handling (which would run shutdown hooks and exit 143 mid-stream).
  */
@@ -30,12 +30,35 @@ public final class Shutdown {
    *
    * @param drainMs the drain's deadline: past it, plus time to settle and close, the process exits regardless
    */
+  /**
+   * Only Ctrl-C at a console may skip the drain delay of an idle gateway: a supervisor that stops with SIGINT (Docker's
+   * STOPSIGNAL, systemd's KillSignal) runs the process without one, and its load balancer needs the delay as on SIGTERM.
+   */
+  static boolean skipsDrainDelayWhenIdle(String signal, boolean atConsole) {
+    return signal.equals("INT") && atConsole;
+  }
+
+  /** The process runs at an interactive terminal (Java 22 and later have a console object even without one). */
+  static boolean atConsole() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (NoSuchMethodException beforeJava22) {
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   public static int awaitDrained(Vertx vertx, ModelMux mux, long drainMs) {
     AtomicBoolean signalled = new AtomicBoolean();
     for (String name : new String[] {"TERM", "INT"}) {
       Signal.handle(new Signal(name), signal -> {
         if (signalled.compareAndSet(false, true)) {
-          if (name.equals("INT")) {
+          if (skipsDrainDelayWhenIdle(name, atConsole())) {
             mux.interrupt();
           } else {
             mux.drain();

@@ -12,8 +12,8 @@ import java.util.Set;
  * Azure's content-filter annotations, which no OpenAI client expects: {@code prompt_filter_results} (a choice-less
  * first chunk, or a member of the whole answer), {@code content_filter_results} on each choice, and the asynchronous
  * filter's {@code content_filter_offsets}. They are taken out of what the client gets and kept for the interaction log
- * ({@link #annotations}): the prompt's results, and each distinct non-empty result of the answer (at most
- * {@value #MAX_KEPT}; a stream repeats the same verdict on every chunk).
+ * ({@link #annotations}): the prompt's results and each distinct non-empty result of the answer, at most
+ * {@value #MAX_KEPT} of each (a stream may repeat the same verdicts on every chunk).
  */
 final class AzureFilterResults {
   static final int MAX_KEPT = 32;
@@ -71,7 +71,7 @@ final class AzureFilterResults {
 
   private void strip(JsonObject chunk) {
     if (chunk.getValue(PROMPT) instanceof JsonArray results) {
-      results.forEach(prompt::add);
+      results.stream().limit(MAX_KEPT - prompt.size()).forEach(prompt::add);
     }
     chunk.remove(PROMPT);
     if (chunk.getValue("choices") instanceof JsonArray choices) {

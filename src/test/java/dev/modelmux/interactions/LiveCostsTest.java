@@ -37,6 +37,24 @@ class LiveCostsTest {
       long tokensIn = costs.getJsonArray("rows").stream().mapToLong(r -> ((JsonObject) r).getLong("prompt_tokens")).sum();
       assertThat(tokensIn).isEqualTo(in);
       assertThat(await(client.get("/admin/costs?group=task")).status()).isEqualTo(400);
+      assertThat(costs.getBoolean("include_eval")).as("live counters cannot tell eval traffic apart").isTrue();
+      assertThat(costs.getString("note")).contains("eval");
+    } finally {
+      await(client.close());
+      await(fixture.close());
+    }
+  }
+
+  /** include is checked as on the log's path: eval or absent, anything else is a 400. */
+  @Test
+  void liveCostsRefuseAnIncludeOtherThanEval(Vertx vertx) {
+    GatewayFixture fixture = await(GatewayFixture.start(vertx));
+    TestClient client = new TestClient(vertx, fixture.port());
+    try {
+      TestClient.Reply refused = await(client.get("/admin/costs?include=everything"));
+      assertThat(refused.status()).isEqualTo(400);
+      assertThat(refused.body().toString()).contains("'include' must be eval");
+      assertThat(await(client.get("/admin/costs?include=eval")).status()).isEqualTo(200);
     } finally {
       await(client.close());
       await(fixture.close());

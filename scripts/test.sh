@@ -5,7 +5,8 @@
 # playwright-core comes from npm (src/test/browser, pinned by its lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "test.sh: running the whole suite with mvn verify (~650 tests: unit, real redis-server/Redis Cluster/PostgreSQL," \
+source scripts/lib/build-jar.sh
+echo "test.sh: running the whole suite with mvn verify (~700 tests: unit, real redis-server/Redis Cluster/PostgreSQL," \
   "headless Chromium, child JVMs, replicas in CPU-limited cgroups when run as root); about 10 minutes on 2 quiet cores," \
   "longer on busy ones. The jar is built at the end (target/modelmux.jar)."
 start=$SECONDS
@@ -25,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 status=0
-mvn -B -ntp verify "$@" || status=$?
+mvn -B -ntp verify "$@" 2>&1 | plain_unless_terminal || status=${PIPESTATUS[0]}
 elapsed=$((SECONDS - start))
 if [ "$status" -eq 0 ]; then
   outcome="passed"

@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The demo and eval scripts' output (Maven's build among it) carries colour codes only to a terminal with NO_COLOR
+ * The demo, eval and test scripts' output (Maven's build among it) carries colour codes only to a terminal with NO_COLOR
  * unset: a pipe or a log file gets plain text. A terminal is given by util-linux's {@code script}.
  */
 class ScriptColourTest {
@@ -38,6 +39,27 @@ class ScriptColourTest {
       assertThat(Files.readString(Path.of(script))).as(script).contains("source scripts/lib/build-jar.sh").contains("build_jar_if_stale")
           .doesNotContain("mvn ");
     }
+  }
+
+  /**
+   * test.sh, given a Maven that colours its output and fails (a stand-in first on the PATH): no escape code reaches
+   * a pipe, and test.sh still reports and exits with Maven's status.
+   */
+  @Test
+  void testShPipesMavenThroughTheFilterAndKeepsItsStatus(@TempDir Path bin) throws Exception {
+    Path mvn = bin.resolve("mvn");
+    Files.writeString(mvn, "#!/bin/sh\nprintf '\\033[1;31m[ERROR]\\033[0m a test failed\\n'\nexit 3\n");
+    mvn.toFile().setExecutable(true);
+    ProcessBuilder pb = new ProcessBuilder("bash", "scripts/test.sh").redirectErrorStream(true);
+    pb.environment().remove("NO_COLOR");
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).contains("test.sh: running the whole suite").contains("[ERROR] a test failed")
+        .contains("test.sh: FAILED (mvn exit 3").doesNotContain(ESC);
+    assertThat(p.exitValue()).isEqualTo(3);
   }
 
   private static String run(List<String> command, Map<String, String> env) throws Exception {

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,15 +64,25 @@ class ReplayCommandTest {
 
   /** Logs one call of the task, through a gateway serving the given variant. */
   private void logACall(String variant) throws Exception {
+    logACall(variant, null);
+  }
+
+  /** Logs one call of the task; with an eval run, tagged as eval traffic (this gateway has no auth: a loopback call may tag). */
+  private void logACall(String variant, String evalRun) throws Exception {
     write("prompts/explain/default.yaml", variant);
     Vertx vertx = Vertx.vertx();
     try {
       ModelMux mux = await(ModelMux.start(vertx, ModelMux.configLoader(name -> "k").load(config)));
-      HttpResponse<String> reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mux.port()
-              + "/v1/chat/completions")).header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mux.port() + "/v1/chat/completions"))
+          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
               new JsonObject().put("model", "task:explain").put("variables", new JsonObject().put("language", "rust")
-                  .put("code", "xs.iter().sum()")).encode())).build(), HttpResponse.BodyHandlers.ofString());
+                  .put("code", "xs.iter().sum()")).encode()));
+      if (evalRun != null) {
+        request.header("x-modelmux-eval", evalRun);
+      }
+      HttpResponse<String> reply = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
       assertThat(reply.statusCode()).isEqualTo(200);
+      assertThat(reply.headers().firstValue("x-modelmux-eval")).as("taken as eval traffic").isEqualTo(Optional.ofNullable(evalRun));
       await(mux.interactions().stored(reply.headers().firstValue("x-request-id").orElseThrow()));
       await(mux.close());
     } finally {
@@ -97,6 +108,17 @@ class ReplayCommandTest {
     Run run = replay("--variant", candidate.toString(), "--where", "deployment=g4");
     assertThat(run.exit).as(run.stdout + run.stderr).isEqualTo(1);
     assertThat(run.stdout).contains("assertions 2/2 before, 0/2 after").contains("fewer cases");
+  }
+
+  /** Eval traffic (eval --url's own calls) is not what users asked: replay re-sends only ordinary calls. */
+  @Test
+  void evalTrafficIsNotReplayed() throws Exception {
+    logACall(BAD);
+    logACall(BAD, "eval-run-1");
+    logACall(BAD, "eval-run-2");
+    Run run = replay("--variant", write("candidate/default.yaml", GOOD).toString());
+    assertThat(run.exit).as(run.stdout + run.stderr).isZero();
+    assertThat(run.stdout).contains("1 calls, 1 with assertions: 0 passed before, 1 with the candidate");
   }
 
   /** Beside a running gateway of the same config (its emulator holding the configured port), replay takes free ports. */

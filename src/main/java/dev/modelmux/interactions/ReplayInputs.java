@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The stored task calls a replay re-sends: their variables, what they answered and what it cost, newest first. */
+/**
+ * The stored task calls a replay re-sends (ordinary traffic only: eval runs' own calls are left out): their variables, what
+ * they answered and what it cost, newest first.
+ */
 public final class ReplayInputs {
   /** What {@code --where key=value} may filter on, and the column each reads. */
   public static final Map<String, String> FILTERS = Map.of("verdict", "r.verdict", "deployment", "i.deployment", "language", "i.language",
@@ -14,7 +17,7 @@ public final class ReplayInputs {
   private static final String SELECT = "SELECT i.request_id, i.started_at, i.variables, i.output, i.prompt, i.deployment, "
       + "i.prompt_tokens, i.completion_tokens, i.cost_usd, i.total_ms, r.verdict FROM interactions i "
       + "LEFT JOIN reviews r ON r.request_id = i.request_id WHERE i.task = ? AND i.started_at >= ? AND i.variables IS NOT NULL "
-      + "AND i.status = 200%s ORDER BY i.started_at DESC LIMIT ?";
+      + "AND i.status = 200 AND i.eval_run IS NULL%s ORDER BY i.started_at DESC LIMIT ?";
 
   private ReplayInputs() {}
 

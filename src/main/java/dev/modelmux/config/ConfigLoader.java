@@ -78,6 +78,16 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
     }
+    ConfigNode root = new ConfigNode(mapping(yaml), "");
+    if (!root.has(name)) {
+      return Optional.empty();
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    return Optional.of(type.cast(sections.get(name).apply(root.object(name), new SectionContext(folder, environment))));
+  }
+
+  /** The YAML text's top-level mapping, or a ConfigException saying why it is not one. */
+  private static JsonNode mapping(String yaml) {
     JsonNode tree;
     try {
       tree = YAML.readTree(yaml);
@@ -87,12 +97,7 @@ public final class ConfigLoader {
     if (tree == null || !tree.isObject()) {
       throw new ConfigException("config", "must be a YAML mapping");
     }
-    ConfigNode root = new ConfigNode(tree, "");
-    if (!root.has(name)) {
-      return Optional.empty();
-    }
-    Path folder = file.toAbsolutePath().getParent();
-    return Optional.of(type.cast(sections.get(name).apply(root.object(name), new SectionContext(folder, environment))));
+    return tree;
   }
 
   /** A config given as text: relative paths in it are resolved against the working directory. */
@@ -102,15 +107,7 @@ public final class ConfigLoader {
 
   /** @param folder what relative paths in the config (the prompt repository's) are resolved against */
   public GatewayConfig parse(String yaml, Path folder) {
-    JsonNode tree;
-    try {
-      tree = YAML.readTree(yaml);
-    } catch (IOException e) {
-      throw new ConfigException("config", "not valid YAML: " + e.getMessage());
-    }
-    if (tree == null || !tree.isObject()) {
-      throw new ConfigException("config", "must be a YAML mapping");
-    }
+    JsonNode tree = mapping(yaml);
     Set<String> known = new HashSet<>(CORE_SECTIONS);
     known.addAll(sections.keySet());
     ConfigNode root = new ConfigNode(tree, "").allowOnly(known);

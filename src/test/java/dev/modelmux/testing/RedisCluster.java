@@ -1,10 +1,10 @@
 package dev.modelmux.testing;
 
 import java.io.BufferedInputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -19,16 +19,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
  * A real local Redis Cluster: three {@code redis-server --cluster-enabled yes} masters (and, on request, replicas of
- * each, so a failover can be staged) as child processes on free ports, joined with {@code redis-cli --cluster create}.
- * No persistence: every node has its own temporary {@code --dir} (its {@code nodes-PORT.conf} and log), deleted by
- * {@link #stop()}, which also runs as a shutdown hook. A short {@code cluster-node-timeout} (1 s) lets a replica take
- * over a killed master within a few seconds.
+ * each, so a failover can be staged) on free ports, started and stopped by {@code scripts/lib/redis-cluster.sh}, the
+ * one way the tests and the benchmarks start a cluster. No persistence: the nodes share a temporary {@code --dir}
+ * (their {@code nodes-PORT.conf}, logs and PIDs), deleted by {@link #stop()}, which also runs as a shutdown hook. A
+ * short {@code cluster-node-timeout} (1 s) lets a replica take over a killed master within a few seconds.
  *
  * <p>Use one per test class: {@link #start(int)} in @BeforeAll, {@link #stop()} in @AfterAll. Every question about the
  * topology ({@link #masterFor}, {@link #replicaOf}, {@link #endpoints}) is asked of a running node at the time of the
@@ -39,6 +41,7 @@ public final class RedisCluster implements AutoCloseable {
   private static final long NODE_TIMEOUT_MS = 1_000;
   /** How long a cluster may take to form, or to heal after a failover. */
   private static final long SETTLE_TIMEOUT_MS = 30_000;
+  private static final Path SCRIPT = Path.of("scripts/lib/redis-cluster.sh");
 
   /** An error reply ({@code MOVED 1234 127.0.0.1:7001}, {@code CLUSTERDOWN ...}), without its leading dash. */
   public record Error(String message) {}
@@ -58,34 +61,31 @@ public final class RedisCluster implements AutoCloseable {
     }
   }
 
+  /** A node the script started: not this JVM's child, so it is known by its PID. */
   private static final class Node {
     final int port;
     final int busPort;
-    final Path dir;
-    volatile Process process;
+    volatile ProcessHandle process;
 
-    Node(int port, int busPort, Path dir) {
+    Node(int port, int busPort) {
       this.port = port;
       this.busPort = busPort;
-      this.dir = dir;
     }
 
     boolean running() {
-      Process p = process;
+      ProcessHandle p = process;
       return p != null && p.isAlive();
-    }
-
-    File log() {
-      return dir.resolve("redis.log").toFile();
     }
   }
 
   private final Map<Integer, Node> nodes = new TreeMap<>();
   private final int replicasPerMaster;
+  private final Path dir;
   private final Thread shutdownHook = new Thread(this::destroy);
 
-  private RedisCluster(int replicasPerMaster) {
+  private RedisCluster(int replicasPerMaster, Path dir) {
     this.replicasPerMaster = replicasPerMaster;
+    this.dir = dir;
   }
 
   /**
@@ -96,11 +96,15 @@ public final class RedisCluster implements AutoCloseable {
     if (replicasPerMaster < 0) {
       throw new IllegalArgumentException("replicasPerMaster must be >= 0, got " + replicasPerMaster);
     }
-    RedisCluster cluster = new RedisCluster(replicasPerMaster);
+    RedisCluster cluster;
+    try {
+      cluster = new RedisCluster(replicasPerMaster, Files.createTempDirectory("redis-cluster-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
     try {
-      cluster.launchAll(MASTERS * (1 + replicasPerMaster));
-      cluster.create();
+      cluster.launch(MASTERS * (1 + replicasPerMaster));
       cluster.awaitHealthy("the new cluster to form");
       return cluster;
     } catch (IOException | RuntimeException e) {
@@ -179,16 +183,12 @@ public final class RedisCluster implements AutoCloseable {
   /** SIGKILL of one node: no goodbye to clients or to the cluster bus; the other nodes find out by timeout. */
   public void kill(int port) {
     Node n = node(port);
-    Process p = n.process;
+    ProcessHandle p = n.process;
     if (p == null) {
       return;
     }
     p.destroyForcibly();
-    try {
-      p.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    awaitExit(p);
     n.process = null;
   }
 
@@ -249,24 +249,33 @@ public final class RedisCluster implements AutoCloseable {
     stop();
   }
 
+  /** Stops every node with the script, then deletes the directory with the logs. */
   private void destroy() {
-    for (Node n : nodes.values()) {
-      Process p = n.process;
-      if (p != null) {
-        p.destroyForcibly();
+    try {
+      run("stop", dir.toString());
+    } catch (IOException e) {
+      for (Node n : nodes.values()) {
+        ProcessHandle p = n.process;
+        if (p != null) {
+          p.destroyForcibly();
+          awaitExit(p);
+        }
       }
     }
     for (Node n : nodes.values()) {
-      Process p = n.process;
-      if (p != null) {
-        try {
-          p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        n.process = null;
-      }
-      deleteTree(n.dir);
+      n.process = null;
+    }
+    deleteTree(dir);
+  }
+
+  /** Waits up to 10 s: a node is not this JVM's child, so its end is seen once it has been reaped. */
+  private static void awaitExit(ProcessHandle p) {
+    try {
+      p.onExit().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException ignored) {
+      // gone or going: its port is no longer asked
     }
   }
 
@@ -281,61 +290,41 @@ public final class RedisCluster implements AutoCloseable {
     }
   }
 
-  private void launchAll(int count) throws IOException {
+  /**
+   * Starts {@code count} nodes with the script, each on a free port with its cluster bus on a free port of its own
+   * ({@code PORT@BUS_PORT}) rather than port + 10000, which may be taken; the script returns once the cluster has
+   * formed. The nodes are then known by the PIDs it wrote.
+   */
+  private void launch(int count) throws IOException {
     List<Integer> ports = freePorts(2 * count);
+    List<String> args = new ArrayList<>(List.of("start", dir.toString(),
+        "--replicas", String.valueOf(replicasPerMaster), "--node-timeout", String.valueOf(NODE_TIMEOUT_MS)));
     for (int i = 0; i < count; i++) {
-      int port = ports.get(2 * i);
-      Node n = new Node(port, ports.get(2 * i + 1), Files.createTempDirectory("redis-cluster-" + port + "-"));
-      nodes.put(port, n);
-      launch(n);
+      Node n = new Node(ports.get(2 * i), ports.get(2 * i + 1));
+      nodes.put(n.port, n);
+      args.add(n.port + "@" + n.busPort);
     }
+    run(args.toArray(String[]::new));
     for (Node n : nodes.values()) {
-      waitFor("redis-server on " + n.port + " to answer PING", () -> {
-        if (!n.running()) {
-          throw new IllegalStateException("redis-server on " + n.port + " exited (log: " + n.log() + ")");
-        }
-        try {
-          return "PONG".equals(command(n.port, "PING"));
-        } catch (IllegalStateException notYet) {
-          return false;
-        }
-      });
+      long pid = Long.parseLong(Files.readString(dir.resolve("redis-" + n.port + ".pid")).trim());
+      n.process = ProcessHandle.of(pid)
+          .orElseThrow(() -> new IOException("redis-server on " + n.port + " (pid " + pid + ") has exited"));
     }
   }
 
-  /** The cluster bus gets a free port of its own ({@code cluster-port}) rather than port + 10000, which may be taken. */
-  private static void launch(Node n) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder("redis-server",
-        "--port", String.valueOf(n.port),
-        "--cluster-enabled", "yes",
-        "--cluster-port", String.valueOf(n.busPort),
-        "--cluster-config-file", "nodes-" + n.port + ".conf",
-        "--cluster-node-timeout", String.valueOf(NODE_TIMEOUT_MS),
-        "--dir", n.dir.toString(),
-        "--save", "",
-        "--appendonly", "no",
-        "--bind", "127.0.0.1");
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(n.log()));
-    n.process = pb.start();
-  }
-
-  private void create() throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-    nodes.keySet().forEach(p -> cmd.add("127.0.0.1:" + p));
-    cmd.addAll(List.of("--cluster-replicas", String.valueOf(replicasPerMaster), "--cluster-yes"));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
+  /** Runs {@code scripts/lib/redis-cluster.sh ARGS} from the project's root; its output is in the exception. */
+  private static void run(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String output;
     try (InputStream in = p.getInputStream()) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8); // ends when redis-cli exits
+      output = new String(in.readAllBytes(), StandardCharsets.UTF_8); // ends when the script exits
     }
     try {
-      if (!p.waitFor(SETTLE_TIMEOUT_MS, TimeUnit.MILLISECONDS) || p.exitValue() != 0
-          || !output.contains("All 16384 slots covered")) {
+      if (!p.waitFor(SETTLE_TIMEOUT_MS * 3, TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
         p.destroyForcibly();
-        throw new IOException("redis-cli --cluster create failed:\n" + output);
+        throw new IOException(String.join(" ", cmd) + " failed:\n" + output);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -444,7 +433,7 @@ public final class RedisCluster implements AutoCloseable {
     StringBuilder out = new StringBuilder();
     for (Node n : nodes.values()) {
       try {
-        List<String> lines = Files.readAllLines(n.log().toPath());
+        List<String> lines = Files.readAllLines(dir.resolve("redis-" + n.port + ".log"));
         out.append("\n--- node ").append(n.port).append(" ---\n")
             .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
       } catch (IOException ignored) {

@@ -31,10 +31,12 @@ ensure_cluster() {
 # Commands the budget scripts run inside an EVALSHA: not counted as Redis calls (redis_calls).
 inner_commands=""
 
+# Only a cluster this run started is stopped by cleanup: one that failed to start has stopped itself, and when its
+# ports were taken (another run?) its directory is not this run's.
 start_redis_cluster() {
-  cluster_started=true
   # shellcheck disable=SC2086 # one argument per port
-  scripts/lib/redis-cluster.sh start "$cluster_dir" $CLUSTER_PORTS
+  scripts/lib/redis-cluster.sh start "$cluster_dir" $CLUSTER_PORTS || return 1
+  cluster_started=true
 }
 
 # The commands the jar's budget scripts (budget/*.lua) run with redis.call/pcall, lower case, space-separated:

@@ -9,7 +9,7 @@
 # or else PORT + 10000, cluster-node-timeout MS or else Redis's default), joined with redis-cli --cluster create into
 # masters with N replicas each (0 by default); returns once every node says cluster_state:ok. In DIR: each node's
 # nodes-PORT.conf, redis-PORT.log and redis-PORT.pid, and create.log. The nodes run on after it returns; on a failure
-# it says why on stderr, stops what it started and exits 1.
+# it says why on stderr, stops what it started and exits 1 (and leaves DIR alone when a PORT is taken already).
 # stop: stops the nodes whose PIDs are in DIR (SIGTERM, SIGKILL after 5 s) and removes DIR but for the logs.
 set -euo pipefail
 
@@ -52,6 +52,8 @@ start() {
   done
   rm -rf "$dir"
   mkdir -p "$dir"
+  # Interrupted before it returns (its caller's Ctrl-C): nothing left running. The nodes ignore SIGINT themselves.
+  trap 'stop "$dir"; exit 130' INT TERM
   for spec in "$@"; do
     port=${spec%@*} bus=""
     if [[ $spec == *@* ]]; then bus=${spec#*@}; fi

@@ -1,5 +1,6 @@
 package dev.modelmux.budget;
 
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -338,8 +339,21 @@ final class Allowance {
     return leases.heldRequests(nowNanos);
   }
 
-  synchronized LeaseReply last() {
-    return last;
+  /** {@code shared} (the window as Redis holds it now) less what this replica holds and has not spent. */
+  synchronized Headroom lessHeld(Headroom shared, long nowNanos) {
+    return new Headroom(Math.max(0, shared.tokensUsed() - heldTokens(nowNanos)),
+        Math.max(0, shared.requestsUsed() - heldRequests(nowNanos)), shared.tpm(), shared.rpm(), shared.pausedForMs());
+  }
+
+  /** What this replica holds unspent, and what every replica holds (as Redis last said), for the admin API. */
+  synchronized JsonObject report(long nowNanos) {
+    return report(heldTokens(nowNanos), heldRequests(nowNanos), last);
+  }
+
+  static JsonObject report(long heldTokens, long heldRequests, LeaseReply last) {
+    return new JsonObject().put("heldTokens", heldTokens).put("heldRequests", heldRequests)
+        .put("leasedTokens", last == null ? 0L : last.heldTokens()).put("leasedRequests", last == null ? 0L : last.heldRequests())
+        .put("trickle", last != null && last.trickle());
   }
 
   /** Leases this replica holds (open or not yet out of the window), for restores and tests. */

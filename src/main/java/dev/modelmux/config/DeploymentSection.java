@@ -49,32 +49,28 @@ final class DeploymentSection {
     PoolConfig p = PoolConfig.DEFAULT;
     // Anthropic caps output separately from the window (4,096 on the Claude 2 generation); OpenAI's older models share it.
     int maxOutput = (int) d.number("max_output_tokens", provider == ProviderKind.ANTHROPIC ? Math.min(4096, window) : window, 1, window);
-    return new DeploymentConfig(
-        id,
-        provider,
-        baseUrl,
-        keyEnv,
-        new Secret(key),
-        d.string("model"),
-        window,
-        maxOutput,
-        (int) d.number("default_max_tokens", Math.min(4096, maxOutput), 1, maxOutput),
-        d.has("api_version") ? d.string("api_version") : null,
-        new Limits(limits.requiredNumber("tpm", 1, Long.MAX_VALUE), limits.requiredNumber("rpm", 1, Long.MAX_VALUE)),
-        new Price(price.decimal("input_per_mtok", 0), price.decimal("output_per_mtok", 0)),
-        new Timeouts(
+    String model = d.string("model");
+    return DeploymentConfig.builder(id, provider, model)
+        .baseUrl(baseUrl)
+        .apiKey(keyEnv, new Secret(key))
+        .tokens(window, maxOutput, (int) d.number("default_max_tokens", Math.min(4096, maxOutput), 1, maxOutput))
+        .apiVersion(d.has("api_version") ? d.string("api_version") : null)
+        .limits(new Limits(limits.requiredNumber("tpm", 1, Long.MAX_VALUE), limits.requiredNumber("rpm", 1, Long.MAX_VALUE)))
+        .price(new Price(price.decimal("input_per_mtok", 0), price.decimal("output_per_mtok", 0)))
+        .timeouts(new Timeouts(
             timeouts.number("connect_ms", t.connectMs(), 1, 600_000),
             timeouts.number("first_token_ms", t.firstTokenMs(), 1, 3_600_000),
             timeouts.number("idle_ms", t.idleMs(), 1, 3_600_000),
-            timeouts.number("total_ms", t.totalMs(), 1, 86_400_000)),
-        new BodyLimits(
+            timeouts.number("total_ms", t.totalMs(), 1, 86_400_000)))
+        .bodyLimits(new BodyLimits(
             d.number("max_answer_bytes", BodyLimits.DEFAULT.answerBytes(), 1024, 1L << 30),
-            d.number("max_error_bytes", BodyLimits.DEFAULT.errorBytes(), 256, 16L * 1024 * 1024)),
-        new PoolConfig(
+            d.number("max_error_bytes", BodyLimits.DEFAULT.errorBytes(), 256, 16L * 1024 * 1024)))
+        .pool(new PoolConfig(
             (int) pool.number("max_connections", p.maxConnections(), 1, 1_000_000),
             (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
-            pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)),
-        d.has("family") ? d.string("family") : d.string("model"));
+            pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)))
+        .family(d.has("family") ? d.string("family") : model)
+        .build();
   }
 
   /**

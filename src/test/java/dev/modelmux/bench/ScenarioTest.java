@@ -7,6 +7,7 @@ import dev.modelmux.bench.GeneratorVerticle.Phase;
 import dev.modelmux.bench.Scenario.Mode;
 import dev.modelmux.bench.Scenario.SchedulerKind;
 import dev.modelmux.bench.Scenario.Target;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class ScenarioTest {
     assertThat(s.bodyFor(Mode.PLAIN).getString("model")).isEqualTo("gpt-4");
     assertThat(s.bodyFor(Mode.PLAIN).getBoolean("stream")).isFalse();
     assertThat(s.bodyFor(Mode.STREAM).getBoolean("stream")).isTrue();
-    JsonObject template = new JsonObject().put("model", "gpt-4o").put("messages", new io.vertx.core.json.JsonArray());
+    JsonObject template = new JsonObject().put("model", "gpt-4o").put("messages", new JsonArray());
     Scenario keep = Scenario.of(TWO, 100).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO).withRounds(1)
         .withConnections(4).withBody(template);
     assertThat(keep.bodyFor(Mode.STREAM).getString("model")).isEqualTo("gpt-4o");
@@ -112,7 +113,7 @@ class ScenarioTest {
     assertThat(userInfo.url().getHost()).isEqualTo("127.0.0.1");
     assertThatThrownBy(() -> Target.parse("x=http://127.0.0.1/v1@")).hasMessageContaining("empty model");
 
-    JsonObject template = new JsonObject().put("messages", new io.vertx.core.json.JsonArray());
+    JsonObject template = new JsonObject().put("messages", new JsonArray());
     Scenario s = Scenario.of(List.of(plain, withModel), 100).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO)
         .withRounds(1).withConnections(4).withBody(template);
     assertThat(s.bodyFor(Mode.STREAM, 0).getString("model")).isEqualTo("gpt-4");

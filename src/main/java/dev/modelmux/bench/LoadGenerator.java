@@ -7,7 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -147,7 +150,7 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   /** Builds the scenario from the options; throws IllegalArgumentException naming the bad option. */
-  public Scenario toScenario() throws java.io.IOException {
+  public Scenario toScenario() throws IOException {
     List<Target> ts = new ArrayList<>(targets.stream().map(Target::parse).toList());
     for (String c : compare) {
       int eq = c.indexOf('=');
@@ -170,7 +173,7 @@ public final class LoadGenerator implements Callable<Integer> {
     if (bodyFile != null) {
       try {
         body = new JsonObject(Files.readString(bodyFile));
-      } catch (io.vertx.core.json.DecodeException e) {
+      } catch (DecodeException e) {
         throw new IllegalArgumentException("--body-file " + bodyFile + ": not a JSON object: " + e.getMessage(), e);
       }
     }
@@ -233,7 +236,7 @@ public final class LoadGenerator implements Callable<Integer> {
         return 4;
       }
       return 0;
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       System.err.println("bench: run failed: " + e.getCause());
       return 1;
     } finally {

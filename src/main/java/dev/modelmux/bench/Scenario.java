@@ -1,10 +1,12 @@
 package dev.modelmux.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,7 +171,7 @@ public record Scenario(
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("--target: at least one is required");
     }
-    Set<String> names = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
     for (Target t : targets) {
       if (!names.add(t.name())) {
         throw new IllegalArgumentException("--target: duplicate name '" + t.name() + "'");
@@ -216,22 +218,6 @@ public record Scenario(
     }
   }
 
-  /** Without overhead checks (the constructor before they existed). */
-  public Scenario(List<Target> targets, double rate, Duration duration, Duration warmup, int rounds, Set<Mode> modes,
-      String model, JsonObject body, int connections, SchedulerKind scheduler, Map<String, String> headers,
-      Duration drainTimeout) {
-    this(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers, drainTimeout,
-        List.of(), false);
-  }
-
-  /** Open loop (the constructor before closed loop existed). */
-  public Scenario(List<Target> targets, double rate, Duration duration, Duration warmup, int rounds, Set<Mode> modes,
-      String model, JsonObject body, int connections, SchedulerKind scheduler, Map<String, String> headers,
-      Duration drainTimeout, List<OverheadSpec> overheadChecks) {
-    this(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers, drainTimeout,
-        overheadChecks, false);
-  }
-
   public Scenario withClosedLoop(boolean c) {
     return new Scenario(targets, rate, duration, warmup, rounds, modes, model, body, connections, scheduler, headers,
         drainTimeout, overheadChecks, c);
@@ -245,7 +231,8 @@ public record Scenario(
   /** A scenario with the usual defaults: 10 s measured, 5 s warmup, 10 rounds, both modes, 64 connections. */
   public static Scenario of(List<Target> targets, double rate) {
     return new Scenario(targets, rate, Duration.ofSeconds(10), Duration.ofSeconds(5), 10,
-        EnumSet.of(Mode.PLAIN, Mode.STREAM), null, null, 64, SchedulerKind.PARK, Map.of(), Duration.ofSeconds(30));
+        EnumSet.of(Mode.PLAIN, Mode.STREAM), null, null, 64, SchedulerKind.PARK, Map.of(), Duration.ofSeconds(30), List.of(),
+        false);
   }
 
   public Scenario withDuration(Duration d) {
@@ -275,6 +262,18 @@ public record Scenario(
 
   public Scenario withConnections(int c) {
     return new Scenario(targets, rate, duration, warmup, rounds, modes, model, body, c, scheduler, headers, drainTimeout,
+        overheadChecks, closedLoop);
+  }
+
+  /** The {@code model} every request carries (null keeps the body's). */
+  public Scenario withModel(String m) {
+    return new Scenario(targets, rate, duration, warmup, rounds, modes, m, body, connections, scheduler, headers, drainTimeout,
+        overheadChecks, closedLoop);
+  }
+
+  /** The request body template (null for a minimal chat request). */
+  public Scenario withBody(JsonObject b) {
+    return new Scenario(targets, rate, duration, warmup, rounds, modes, model, b, connections, scheduler, headers, drainTimeout,
         overheadChecks, closedLoop);
   }
 
@@ -314,7 +313,7 @@ public record Scenario(
    */
   public JsonObject bodyFor(Mode mode) {
     JsonObject b = body != null ? body.copy() : new JsonObject()
-        .put("messages", new io.vertx.core.json.JsonArray()
+        .put("messages", new JsonArray()
             .add(new JsonObject().put("role", "user").put("content", "Say hello.")))
         .put("max_tokens", DEFAULT_MAX_TOKENS);
     if (!b.containsKey("max_tokens")) {

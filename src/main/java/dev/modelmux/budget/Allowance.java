@@ -1,5 +1,6 @@
 package dev.modelmux.budget;
 
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,7 +19,6 @@ final class Allowance {
   /** A reservation waiting for the lease call in flight, completed by {@link #apply} or {@link #expire}. */
   record Ask(long tokens, long sinceNanos, Consumer<ReserveResult> answer) {}
 
-  private static final int DEMAND_SECONDS = 10;
   private static final long RETRY_NANOS = 200_000_000L;
   /** A lease nobody took from for this long is closed early, so what it holds goes back to the other replicas. */
   private static final long IDLE_CLOSE_NANOS = 1_000_000_000L;
@@ -27,12 +27,9 @@ final class Allowance {
   private volatile BudgetLimits limits;
   private final long leaseSeconds;
   private final long windowNanos;
-  private final List<Lease> leases = new ArrayList<>();
+  private final Leases leases = new Leases();
   private final ArrayDeque<Ask> queue = new ArrayDeque<>();
-  /** Tokens and requests asked per second over the last {@value #DEMAND_SECONDS} seconds (ring by second). */
-  private final long[] askedTokens = new long[DEMAND_SECONDS];
-  private final long[] askedRequests = new long[DEMAND_SECONDS];
-  private final long[] askedSecond = new long[DEMAND_SECONDS];
+  private final Demand demand;
   private String epoch = "";
   private boolean restore;
   private boolean probe;
@@ -53,6 +50,7 @@ final class Allowance {
     this.limits = limits;
     this.leaseSeconds = Math.max(2, leaseMs / 1000);
     this.windowNanos = windowMs * 1_000_000L;
+    this.demand = new Demand(leaseSeconds);
   }
 
   long leaseSeconds() {
@@ -69,7 +67,7 @@ final class Allowance {
    */
   synchronized ReserveResult take(BudgetLimits limits, long tokens, long nowNanos) {
     this.limits = limits;
-    noteDemand(tokens, nowNanos);
+    demand.note(tokens, nowNanos);
     if (tokens > limits.tpm()) {
       return new ReserveResult.Denied(0, headroom(nowNanos), ReserveResult.Reason.TOO_LARGE);
     }
@@ -83,12 +81,7 @@ final class Allowance {
 
   /** Spends from the open lease that ends first and still fits (first come first served: only when nobody queues). */
   private ReserveResult spend(long tokens, long nowNanos) {
-    Lease chosen = null;
-    for (Lease l : leases) {
-      if (l.spendable(nowNanos) && l.fits(tokens) && (chosen == null || l.spendUntilNanos - chosen.spendUntilNanos < 0)) {
-        chosen = l;
-      }
-    }
+    Lease chosen = leases.firstToFit(tokens, nowNanos);
     if (chosen == null) {
       return null;
     }
@@ -108,17 +101,15 @@ final class Allowance {
       return false;
     }
     closeExpired(nowNanos);
-    return !queue.isEmpty() || restore || probe || !extras.isEmpty() || anyToClose() || refillDue(nowNanos);
+    return !queue.isEmpty() || restore || probe || !extras.isEmpty() || leases.anyToClose() || refillDue(nowNanos);
   }
 
   /** A reservation of this allowance ended having used {@code actualTokens}: the rest goes back to its lease. */
   synchronized void settle(Reservation reservation, long actualTokens) {
-    for (Lease l : leases) {
-      if (l.id.equals(reservation.id())) {
-        l.spentTokens = Math.max(0, l.spentTokens + Math.max(0, actualTokens) - reservation.tokens());
-        l.inFlight = Math.max(0, l.inFlight - 1);
-        return;
-      }
+    Lease l = leases.find(reservation.id());
+    if (l != null) {
+      l.spentTokens = Math.max(0, l.spentTokens + Math.max(0, actualTokens) - reservation.tokens());
+      l.inFlight = Math.max(0, l.inFlight - 1);
     }
   }
 
@@ -151,13 +142,13 @@ final class Allowance {
       }
     }
     for (Lease l : leases) {
-      if (needsClose(l)) {
+      if (Leases.needsClose(l)) {
         ops.add(LeaseCall.Op.set(l.id, l.dueTokens(), l.dueRequests()));
       }
     }
     ops.addAll(extras);
-    long demandTokens = demandTokens(nowNanos);
-    long demandRequests = demandRequests(nowNanos);
+    long demandTokens = demand.tokens(nowNanos);
+    long demandRequests = demand.requests(nowNanos);
     wantId = null;
     if (!queue.isEmpty() || refillDue(nowNanos)) {
       Lease current = current(nowNanos);
@@ -212,7 +203,7 @@ final class Allowance {
     extras.removeAll(call.ops());
     last = reply;
     for (LeaseCall.Op op : call.ops()) {
-      Lease l = find(op.id());
+      Lease l = leases.find(op.id());
       if (l == null) {
         continue;
       }
@@ -224,7 +215,7 @@ final class Allowance {
       }
     }
     if (wantId != null && reply.code() == 0) {
-      Lease l = find(wantId);
+      Lease l = leases.find(wantId);
       if (l == null) {
         if (reply.leaseRequests() > 0 || reply.leaseTokens() > 0) {
           // It can be spent until one second before the second it is booked at, counted from the first send.
@@ -300,20 +291,14 @@ final class Allowance {
     return inFlight == null ? 0 : nowNanos - inFlightSince;
   }
 
-
   /** Denied for room while other replicas' open leases hold at least what the first waiting reservation needs. */
   private boolean othersHoldEnough(LeaseReply reply, long nowNanos) {
     if ((reply.code() != 1 && reply.code() != 2) || queue.isEmpty()) {
       return false;
     }
-    long tokens = reply.heldTokens();
-    long requests = reply.heldRequests();
-    for (Lease l : leases) {
-      if (l.open) {
-        tokens -= l.tokens;
-        requests -= l.requests;
-      }
-    }
+    long[] own = leases.openGranted();
+    long tokens = reply.heldTokens() - own[0];
+    long requests = reply.heldRequests() - own[1];
     return reply.code() == 1 ? tokens >= queue.peek().tokens() : requests >= 1;
   }
 
@@ -347,23 +332,28 @@ final class Allowance {
 
   /** Unspent tokens of the leases this replica may still spend from. */
   synchronized long heldTokens(long nowNanos) {
-    long held = 0;
-    for (Lease l : leases) {
-      held += l.spendable(nowNanos) ? l.unspentTokens() : 0;
-    }
-    return held;
+    return leases.heldTokens(nowNanos);
   }
 
   synchronized long heldRequests(long nowNanos) {
-    long held = 0;
-    for (Lease l : leases) {
-      held += l.spendable(nowNanos) ? l.unspentRequests() : 0;
-    }
-    return held;
+    return leases.heldRequests(nowNanos);
   }
 
-  synchronized LeaseReply last() {
-    return last;
+  /** {@code shared} (the window as Redis holds it now) less what this replica holds and has not spent. */
+  synchronized Headroom lessHeld(Headroom shared, long nowNanos) {
+    return new Headroom(Math.max(0, shared.tokensUsed() - heldTokens(nowNanos)),
+        Math.max(0, shared.requestsUsed() - heldRequests(nowNanos)), shared.tpm(), shared.rpm(), shared.pausedForMs());
+  }
+
+  /** What this replica holds unspent, and what every replica holds (as Redis last said), for the admin API. */
+  synchronized JsonObject report(long nowNanos) {
+    return report(heldTokens(nowNanos), heldRequests(nowNanos), last);
+  }
+
+  static JsonObject report(long heldTokens, long heldRequests, LeaseReply last) {
+    return new JsonObject().put("heldTokens", heldTokens).put("heldRequests", heldRequests)
+        .put("leasedTokens", last == null ? 0L : last.heldTokens()).put("leasedRequests", last == null ? 0L : last.heldRequests())
+        .put("trickle", last != null && last.trickle());
   }
 
   /** Leases this replica holds (open or not yet out of the window), for restores and tests. */
@@ -371,104 +361,28 @@ final class Allowance {
     return leases.size();
   }
 
-  /** The open lease new demand grows, or null when there is none with a useful time left. */
+  /** The open lease new demand grows, or null when there is none with a useful time left (a quarter of a lease). */
   private Lease current(long nowNanos) {
-    Lease best = null;
-    for (Lease l : leases) {
-      boolean useful = l.spendable(nowNanos) && l.spendUntilNanos - nowNanos > leaseSeconds * 250_000_000L;
-      if (useful && (best == null || l.spendUntilNanos - best.spendUntilNanos > 0)) {
-        best = l;
-      }
-    }
-    return best;
+    return leases.current(nowNanos, leaseSeconds * 250_000_000L);
   }
 
   /** Refill ahead: demand exists and what is held will not last (under half left, or the lease ends soon). */
   private boolean refillDue(long nowNanos) {
-    long demand = demandRequests(nowNanos);
-    if (demand <= 0 || (last != null && last.trickle()) || nowNanos - lastTakeNanos > IDLE_CLOSE_NANOS) {
+    long wanted = demand.requests(nowNanos);
+    if (wanted <= 0 || (last != null && last.trickle()) || nowNanos - lastTakeNanos > IDLE_CLOSE_NANOS) {
       return false;
     }
-    long held = heldRequests(nowNanos);
+    long held = leases.heldRequests(nowNanos);
     Lease current = current(nowNanos);
-    return current == null ? held < demand : held * 2 < Math.min(demand, current.requests);
+    return current == null ? held < wanted : held * 2 < Math.min(wanted, current.requests);
   }
 
-  private boolean closeExpired(long nowNanos) {
-    boolean any = false;
-    boolean idle = nowNanos - lastTakeNanos > IDLE_CLOSE_NANOS && queue.isEmpty();
-    for (Lease l : leases) {
-      if (l.open && (!l.spendable(nowNanos) || (idle && l.unspentTokens() + l.unspentRequests() > 0))) {
-        l.open = false;
-        any = true;
-      }
-    }
-    return any;
-  }
-
-  private boolean anyToClose() {
-    for (Lease l : leases) {
-      if (needsClose(l)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * A closed lease gives back what it did not spend at once; corrections from requests still in flight on it go in
-   * one call when the last of them ends.
-   */
-  private static boolean needsClose(Lease l) {
-    return !l.open && !l.synced() && (l.inFlight == 0 || l.bookedRequests != l.dueRequests());
+  private void closeExpired(long nowNanos) {
+    leases.closeExpired(nowNanos, nowNanos - lastTakeNanos > IDLE_CLOSE_NANOS && queue.isEmpty());
   }
 
   /** A closed lease with nothing in flight leaves once the window no longer counts it (a lease's length after it). */
   private void forgetAgedOut(long nowNanos) {
-    leases.removeIf(l -> !l.open && l.inFlight == 0 && l.synced()
-        && nowNanos - l.spendUntilNanos > windowNanos + (leaseSeconds + 2) * 1_000_000_000L);
-  }
-
-  private Lease find(String id) {
-    for (Lease l : leases) {
-      if (l.id.equals(id)) {
-        return l;
-      }
-    }
-    return null;
-  }
-
-  // --- demand: what this replica would spend in one lease, from what it was asked recently ---
-
-  private void noteDemand(long tokens, long nowNanos) {
-    long sec = Math.floorDiv(nowNanos, 1_000_000_000L);
-    int i = (int) Math.floorMod(sec, (long) DEMAND_SECONDS);
-    if (askedSecond[i] != sec) {
-      askedSecond[i] = sec;
-      askedTokens[i] = 0;
-      askedRequests[i] = 0;
-    }
-    askedTokens[i] += tokens;
-    askedRequests[i] += 1;
-  }
-
-  private long demandTokens(long nowNanos) {
-    return perLease(askedTokens, nowNanos);
-  }
-
-  private long demandRequests(long nowNanos) {
-    return perLease(askedRequests, nowNanos);
-  }
-
-  /** The recent rate (the last {@value #DEMAND_SECONDS} s, this one included) times the seconds a lease is spent. */
-  private long perLease(long[] asked, long nowNanos) {
-    long sec = Math.floorDiv(nowNanos, 1_000_000_000L);
-    long total = 0;
-    for (int i = 0; i < DEMAND_SECONDS; i++) {
-      if (askedSecond[i] > sec - DEMAND_SECONDS) {
-        total += asked[i];
-      }
-    }
-    return (long) Math.ceil((double) total * (leaseSeconds - 1) / DEMAND_SECONDS);
+    leases.forgetAgedOut(nowNanos, windowNanos + (leaseSeconds + 2) * 1_000_000_000L);
   }
 }

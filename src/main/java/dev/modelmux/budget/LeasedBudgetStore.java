@@ -7,12 +7,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -58,18 +56,10 @@ public final class LeasedBudgetStore implements BudgetStore {
   private final long windowMs;
   private final Map<String, Allowance> allowances = new ConcurrentHashMap<>();
   private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
-  private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
-  private final List<Handler<Boolean>> availabilityHandlers = new CopyOnWriteArrayList<>();
-  private final AtomicLong failures = new AtomicLong();
-  private final AtomicLong fallbacks = new AtomicLong();
+  private final FreedListeners freedListeners = new FreedListeners();
+  private final RedisAvailability availability;
   private final AtomicLong replicas = new AtomicLong(1);
-  private volatile boolean available = true;
-  private volatile long since = System.currentTimeMillis();
-  /** Consecutive failed calls, and when the first of them failed (nanoTime; 0 while calls are answered). */
-  private int consecutiveFailures;
-  private long failingSinceNanos;
   private String dataEpoch = "";
-  private boolean writingBack;
   private long ticks;
   private long tickTimer = -1;
   private volatile boolean closed;
@@ -82,8 +72,9 @@ public final class LeasedBudgetStore implements BudgetStore {
     this.local = local;
     this.redactedUrl = RedisUrls.redact(config.url());
     this.windowMs = redis.windowMs();
-    redis.onFreed(this::fireFreed);
-    local.onFreed(this::fireFreed);
+    this.availability = new RedisAvailability(config, local);
+    redis.onFreed(freedListeners);
+    local.onFreed(freedListeners);
   }
 
   /** Starts, whether or not Redis answers now (lease calls wait for it, up to {@code unavailable_after_ms}): never fails. */
@@ -112,26 +103,26 @@ public final class LeasedBudgetStore implements BudgetStore {
   }
 
   public boolean redisAvailable() {
-    return available;
+    return availability.available();
   }
 
   /** "redis" or "local-fallback". */
   public String mode() {
-    return available ? "redis" : "local-fallback";
+    return availability.available() ? "redis" : "local-fallback";
   }
 
   /** Called with the new availability on every transition (down: false, recovered: true). */
   public void onAvailabilityChange(Handler<Boolean> handler) {
-    availabilityHandlers.add(handler);
+    availability.onChange(handler);
   }
 
   public long failures() {
-    return failures.get();
+    return availability.failures();
   }
 
   /** Reservations answered from the local share (or refused) because Redis was unavailable. */
   public long fallbacks() {
-    return fallbacks.get();
+    return availability.fallbacks();
   }
 
   /** Lease calls this replica sent (each a round trip). */
@@ -164,22 +155,14 @@ public final class LeasedBudgetStore implements BudgetStore {
       }
       return Future.succeededFuture(held);
     }
-    if (!available) {
-      return Future.succeededFuture(fallback(deploymentId, limits, take));
+    if (!availability.available()) {
+      return Future.succeededFuture(availability.fallback(deploymentId, limits, take));
     }
     Context caller = vertx.getOrCreateContext();
     Promise<ReserveResult> answer = Promise.promise();
     a.enqueue(new Allowance.Ask(take, now, r -> caller.runOnContext(v -> answer.complete(r))));
     pump(a);
     return answer.future();
-  }
-
-  private ReserveResult fallback(String deploymentId, BudgetLimits limits, long tokens) {
-    fallbacks.incrementAndGet();
-    if (config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED) {
-      return new ReserveResult.Denied(config.timeoutMs(), local.headroomNow(deploymentId, limits), ReserveResult.Reason.UNAVAILABLE);
-    }
-    return local.reserveNow(deploymentId, limits, tokens);
   }
 
   @Override
@@ -194,7 +177,7 @@ public final class LeasedBudgetStore implements BudgetStore {
       if (actualTokens < reservation.tokens() && waiting.getOrDefault(reservation.deploymentId(), false)) {
         long held = a.heldTokens(now);
         if (held > 0) {
-          fireFreed(reservation.deploymentId(), held);
+          freedListeners.freed(reservation.deploymentId(), held);
         }
       }
     }
@@ -211,7 +194,7 @@ public final class LeasedBudgetStore implements BudgetStore {
     if (a != null) {
       a.pause(millis, System.nanoTime());
     }
-    if (available) {
+    if (availability.available()) {
       redis.pause(deploymentId, millis).onFailure(e -> LOG.debug("pause of {} not shared: {}", deploymentId, e.toString()));
     }
     return Future.succeededFuture();
@@ -220,7 +203,7 @@ public final class LeasedBudgetStore implements BudgetStore {
   @Override
   public Future<Void> observeRemaining(String deploymentId, BudgetLimits limits, long remainingTokens, long remainingRequests) {
     local.observeRemaining(deploymentId, limits, remainingTokens, remainingRequests);
-    if (available) {
+    if (availability.available()) {
       redis.observeRemaining(deploymentId, limits, remainingTokens, remainingRequests)
           .onFailure(e -> LOG.debug("provider's remaining budget of {} not shared: {}", deploymentId, e.toString()));
     }
@@ -233,12 +216,11 @@ public final class LeasedBudgetStore implements BudgetStore {
     Allowance a = allowances.get(deploymentId);
     long now = System.nanoTime();
     Headroom known = a == null ? local.headroomNow(deploymentId, limits) : a.headroom(now);
-    if (!available) {
+    if (!availability.available()) {
       return Future.succeededFuture(known);
     }
     return redis.headroom(deploymentId, limits).timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
-        .map(h -> a == null ? h : new Headroom(Math.max(0, h.tokensUsed() - a.heldTokens(now)),
-            Math.max(0, h.requestsUsed() - a.heldRequests(now)), h.tpm(), h.rpm(), h.pausedForMs()))
+        .map(h -> a == null ? h : a.lessHeld(h, now))
         .otherwise(known);
   }
 
@@ -246,16 +228,7 @@ public final class LeasedBudgetStore implements BudgetStore {
   @Override
   public JsonObject lease(String deploymentId) {
     Allowance a = allowances.get(deploymentId);
-    JsonObject out = new JsonObject().put("heldTokens", 0L).put("heldRequests", 0L).put("leasedTokens", 0L)
-        .put("leasedRequests", 0L).put("trickle", false);
-    if (a == null) {
-      return out;
-    }
-    long now = System.nanoTime();
-    LeaseReply last = a.last();
-    return out.put("heldTokens", a.heldTokens(now)).put("heldRequests", a.heldRequests(now))
-        .put("leasedTokens", last == null ? 0 : last.heldTokens()).put("leasedRequests", last == null ? 0 : last.heldRequests())
-        .put("trickle", last != null && last.trickle());
+    return a == null ? Allowance.report(0, 0, null) : a.report(System.nanoTime());
   }
 
   @Override
@@ -267,7 +240,7 @@ public final class LeasedBudgetStore implements BudgetStore {
   public void waiting(String deploymentId, boolean waiting) {
     this.waiting.put(deploymentId, waiting);
     local.waiting(deploymentId, waiting);
-    if (available) {
+    if (availability.available()) {
       redis.waiting(deploymentId, waiting);
     }
   }
@@ -281,11 +254,7 @@ public final class LeasedBudgetStore implements BudgetStore {
         .put("onUnavailable", config.onUnavailable().name().toLowerCase())
         .put("leaseMs", config.leaseMs())
         .put("leaseCalls", redis.leaseCalls())
-        .put("redis", redis.status()
-            .put("available", available)
-            .put("since", Instant.ofEpochMilli(since).toString())
-            .put("failures", failures.get())
-            .put("fallbacks", fallbacks.get()));
+        .put("redis", availability.status(redis.status()));
   }
 
   @Override
@@ -303,7 +272,7 @@ public final class LeasedBudgetStore implements BudgetStore {
 
   /** On a clean shutdown, what this replica holds and did not spend goes back at once, so nobody waits for it. */
   private Future<Void> returnUnspent() {
-    if (!available) {
+    if (!availability.available()) {
       return Future.succeededFuture();
     }
     List<Future<?>> returns = new ArrayList<>();
@@ -354,35 +323,23 @@ public final class LeasedBudgetStore implements BudgetStore {
   }
 
   private void answered(long now) {
-    consecutiveFailures = 0;
-    failingSinceNanos = 0;
-    if (!available) {
+    if (availability.answered()) {
       recover();
     }
   }
 
   private void failed(Throwable err, long now) {
-    failures.incrementAndGet();
-    if (consecutiveFailures++ == 0) {
-      failingSinceNanos = now;
-    }
-    LOG.debug("Budget store: a lease call to {} failed: {}", redactedUrl, err.toString());
+    availability.failed(err, now);
     checkUnavailable(now, err);
   }
 
-  /**
-   * Unavailable: {@code failures_to_down} consecutive failed calls, failing for {@code unavailable_after_ms}; or a call
-   * left unanswered that long.
-   */
   private void checkUnavailable(long now, Throwable err) {
-    long bound = config.unavailableAfterMs() * 1_000_000L;
-    boolean failing = consecutiveFailures >= config.failuresToDown() && now - failingSinceNanos >= bound;
-    boolean pending = false;
+    long oldestCall = 0;
     for (Allowance a : allowances.values()) {
-      pending |= a.callAgeNanos(now) >= bound;
+      oldestCall = Math.max(oldestCall, a.callAgeNanos(now));
     }
-    if (failing || pending) {
-      markDown(err);
+    if (!closed) {
+      availability.check(now, oldestCall, err);
     }
   }
 
@@ -391,13 +348,13 @@ public final class LeasedBudgetStore implements BudgetStore {
       return;
     }
     long now = System.nanoTime();
-    if (available) {
+    if (availability.available()) {
       checkUnavailable(now, new IllegalStateException("a lease call unanswered or failing for " + config.unavailableAfterMs() + " ms"));
     }
     for (Allowance a : allowances.values()) {
-      if (!available) {
+      if (!availability.available()) {
         for (Allowance.Ask ask : a.drainQueue()) {
-          ask.answer().accept(fallback(a.deploymentId, a.limits(), ask.tokens()));
+          ask.answer().accept(availability.fallback(a.deploymentId, a.limits(), ask.tokens()));
         }
       }
       // A safety net only: Redis is declared unavailable (and the queue answered above) well before this.
@@ -435,70 +392,16 @@ public final class LeasedBudgetStore implements BudgetStore {
     });
   }
 
-  // --- unavailable and back ---
-
-  private void markDown(Throwable err) {
-    if (closed || !available) {
-      return;
-    }
-    available = false;
-    since = System.currentTimeMillis();
-    LOG.warn("Budget store: Redis at {} is unavailable ({}); spending the leases this replica holds, then {} until it returns",
-        redactedUrl, RedisUrls.describe(err, config.url()),
-        config.onUnavailable() == RedisConfig.OnUnavailable.FAIL_CLOSED ? "refusing (on_unavailable: fail_closed)"
-            : "its local share (" + Math.round(local.share() * 100) + "% of what was left of each limit)");
-    fire(false);
-  }
-
   /** Redis answers again: what was granted locally is written back (as leases of its own), then budgets are shared. */
   private void recover() {
-    if (writingBack) {
-      return;
-    }
-    writingBack = true;
     // A store that started while Redis was down never loaded its scripts nor subscribed to the freed channel.
     redis.start().onFailure(e -> LOG.debug("Budget store: restart of {} after its return failed: {}", redactedUrl, e.toString()));
-    for (String id : local.withUnsynced()) {
-      List<long[]> own = local.unsynced(id);
-      List<LeaseCall.Op> ops = new ArrayList<>();
-      for (long[] s : own) {
-        // {second, tokens, requests, ...}: the local clock's second, close enough to Redis' for a window of a minute
-        ops.add(LeaseCall.Op.restore(redis.instanceId() + ":local:" + s[0] + ":" + System.nanoTime(), Math.max(0, s[1]), s[2], s[0],
-            false));
-      }
-      local.synced(id, own);
+    availability.recover(redis.instanceId(), (id, ops) -> {
       Allowance a = allowances.get(id);
       if (a != null) {
         a.add(ops);
         pump(a);
       }
-    }
-    writingBack = false;
-    available = true;
-    long downFor = System.currentTimeMillis() - since;
-    since = System.currentTimeMillis();
-    LOG.info("Budget store: Redis at {} is available again after {} ms; local grants written back, budgets are leased again",
-        redactedUrl, downFor);
-    fire(true);
-  }
-
-  private void fire(boolean nowAvailable) {
-    for (Handler<Boolean> h : availabilityHandlers) {
-      try {
-        h.handle(nowAvailable);
-      } catch (RuntimeException e) {
-        LOG.warn("budget store availability handler failed", e);
-      }
-    }
-  }
-
-  private void fireFreed(String deploymentId, long tokens) {
-    for (FreedListener l : freedListeners) {
-      try {
-        l.freed(deploymentId, tokens);
-      } catch (RuntimeException e) {
-        LOG.warn("budget freed listener failed for deployment {}", deploymentId, e);
-      }
-    }
+    });
   }
 }

@@ -5,11 +5,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * In-process budgets: the embedded default (one replica, no Redis) and the fallback while Redis is away.
@@ -27,14 +26,12 @@ import org.slf4j.LoggerFactory;
  * lock; calls never block on I/O and complete synchronously.
  */
 public final class LocalBudgetStore implements BudgetStore {
-  private static final Logger LOG = LoggerFactory.getLogger(LocalBudgetStore.class);
-
   private final long windowMs;
   private final int slots;
   private volatile double share;
   private final LongSupplier clock;
-  private final Map<String, Window> windows = new ConcurrentHashMap<>();
-  private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
+  private final Map<String, LocalWindow> windows = new ConcurrentHashMap<>();
+  private final FreedListeners freedListeners = new FreedListeners();
   /** Deployments this replica has requests waiting on: only those hear of freed budget. */
   private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
 
@@ -94,7 +91,7 @@ public final class LocalBudgetStore implements BudgetStore {
   public ReserveResult reserveNow(String deploymentId, BudgetLimits limits, long tokens) {
     BudgetLimits eff = effective(limits);
     long tokensToTake = Math.max(0, tokens);
-    Window w = window(deploymentId);
+    LocalWindow w = window(deploymentId);
     long now = clock.getAsLong();
     long nowSec = Math.floorDiv(now, 1000);
     synchronized (w) {
@@ -125,7 +122,7 @@ public final class LocalBudgetStore implements BudgetStore {
       w.tokens[i] += tokensToTake;
       w.requests[i] += 1;
       w.tpm = eff.tpm();
-      Reservation reservation = new Reservation(deploymentId, java.util.UUID.randomUUID().toString(), tokensToTake, nowSec, true);
+      Reservation reservation = new Reservation(deploymentId, UUID.randomUUID().toString(), tokensToTake, nowSec, true);
       return new ReserveResult.Granted(reservation, headroom(tUsed + tokensToTake, rUsed + 1, eff, 0));
     }
   }
@@ -142,7 +139,7 @@ public final class LocalBudgetStore implements BudgetStore {
     if (delta == 0) {
       return 0;
     }
-    Window w = windows.get(reservation.deploymentId());
+    LocalWindow w = windows.get(reservation.deploymentId());
     if (w == null) {
       return 0;
     }
@@ -169,7 +166,7 @@ public final class LocalBudgetStore implements BudgetStore {
       room = w.tpm - w.used(w.tokens, w.mirrorTokens, share, nowSec);
     }
     if (freed > 0 && room > 0 && waiting.getOrDefault(reservation.deploymentId(), false)) {
-      fireFreed(reservation.deploymentId(), room);
+      freedListeners.freed(reservation.deploymentId(), room);
     }
     return freed;
   }
@@ -177,7 +174,7 @@ public final class LocalBudgetStore implements BudgetStore {
   @Override
   public Future<Void> pause(String deploymentId, long millis) {
     if (millis > 0) {
-      Window w = window(deploymentId);
+      LocalWindow w = window(deploymentId);
       long until = clock.getAsLong() + millis;
       synchronized (w) {
         w.pausedUntil = Math.max(w.pausedUntil, until);
@@ -193,7 +190,7 @@ public final class LocalBudgetStore implements BudgetStore {
    */
   @Override
   public Future<Void> observeRemaining(String deploymentId, BudgetLimits limits, long remainingTokens, long remainingRequests) {
-    Window w = window(deploymentId);
+    LocalWindow w = window(deploymentId);
     long nowSec = Math.floorDiv(clock.getAsLong(), 1000);
     synchronized (w) {
       double share = this.share;
@@ -225,7 +222,7 @@ public final class LocalBudgetStore implements BudgetStore {
 
   public Headroom headroomNow(String deploymentId, BudgetLimits limits) {
     BudgetLimits eff = effective(limits);
-    Window w = windows.get(deploymentId);
+    LocalWindow w = windows.get(deploymentId);
     if (w == null) {
       return headroom(0, 0, eff, 0);
     }
@@ -243,7 +240,7 @@ public final class LocalBudgetStore implements BudgetStore {
    * second and taking a decrease (budget given back) from the newest seconds first.
    */
   public void observed(String deploymentId, long nowSec, long tokensUsed, long requestsUsed) {
-    Window w = window(deploymentId);
+    LocalWindow w = window(deploymentId);
     synchronized (w) {
       w.mirror(w.mirrorTokens, nowSec, tokensUsed);
       w.mirror(w.mirrorRequests, nowSec, requestsUsed);
@@ -275,7 +272,7 @@ public final class LocalBudgetStore implements BudgetStore {
    * here moves to the mirror, and what was owed is paid.
    */
   public void synced(String deploymentId, List<long[]> written) {
-    Window w = windows.get(deploymentId);
+    LocalWindow w = windows.get(deploymentId);
     if (w == null) {
       return;
     }
@@ -296,8 +293,8 @@ public final class LocalBudgetStore implements BudgetStore {
   }
 
   /** {@code row} of each live second of the deployment's window, skipping nulls, under the window's lock. */
-  private List<long[]> perLiveSecond(String deploymentId, java.util.function.BiFunction<Window, Integer, long[]> row) {
-    Window w = windows.get(deploymentId);
+  private List<long[]> perLiveSecond(String deploymentId, BiFunction<LocalWindow, Integer, long[]> row) {
+    LocalWindow w = windows.get(deploymentId);
     if (w == null) {
       return List.of();
     }
@@ -334,116 +331,11 @@ public final class LocalBudgetStore implements BudgetStore {
     return Future.succeededFuture();
   }
 
-  void fireFreed(String deploymentId, long tokens) {
-    for (FreedListener l : freedListeners) {
-      try {
-        l.freed(deploymentId, tokens);
-      } catch (RuntimeException e) {
-        LOG.warn("budget freed handler failed for deployment {}", deploymentId, e);
-      }
-    }
-  }
-
-  private Window window(String deploymentId) {
-    return windows.computeIfAbsent(deploymentId, id -> new Window(slots));
+  private LocalWindow window(String deploymentId) {
+    return windows.computeIfAbsent(deploymentId, id -> new LocalWindow(slots));
   }
 
   private static Headroom headroom(long tUsed, long rUsed, BudgetLimits eff, long pausedFor) {
     return new Headroom(tUsed, rUsed, eff.tpm(), eff.rpm(), pausedFor);
-  }
-
-  /**
-   * A ring of one-second slots; {@code slotSec[i]} says which second slot {@code i} currently holds. {@code tokens} and
-   * {@code requests} are what this store granted itself; {@code mirror*} the shared window as Redis last reported it.
-   */
-  private static final class Window {
-    final int n;
-    final long[] slotSec;
-    final long[] tokens;
-    final long[] requests;
-    final long[] mirrorTokens;
-    final long[] mirrorRequests;
-    /** Tokens Redis holds for reservations of this store that settled for less after they were written back. */
-    final long[] owedTokens;
-    long pausedUntil;
-    /** The tokens-per-minute limit of the last grant (scaled by the share): what freed budget is measured against. */
-    long tpm;
-
-    Window(int n) {
-      this.n = n;
-      this.slotSec = new long[n];
-      java.util.Arrays.fill(slotSec, Long.MIN_VALUE);
-      this.tokens = new long[n];
-      this.requests = new long[n];
-      this.mirrorTokens = new long[n];
-      this.mirrorRequests = new long[n];
-      this.owedTokens = new long[n];
-    }
-
-    boolean live(long sec, long nowSec) {
-      return sec > nowSec - n && sec <= nowSec;
-    }
-
-    long sum(long[] values, long nowSec) {
-      long total = 0;
-      for (int i = 0; i < n; i++) {
-        if (live(slotSec[i], nowSec)) {
-          total += values[i];
-        }
-      }
-      return total;
-    }
-
-    /** Own grants plus the share of the mirrored shared usage that falls to this replica. */
-    long used(long[] own, long[] mirror, double share, long nowSec) {
-      long m = sum(mirror, nowSec);
-      return sum(own, nowSec) + (m == 0 ? 0 : (long) Math.ceil(m * share));
-    }
-
-    /** The index of {@code nowSec}'s slot, recycling the stale second it held. */
-    int slotFor(long nowSec) {
-      int i = (int) Math.floorMod(nowSec, (long) n);
-      if (slotSec[i] != nowSec) {
-        slotSec[i] = nowSec;
-        tokens[i] = 0;
-        requests[i] = 0;
-        mirrorTokens[i] = 0;
-        mirrorRequests[i] = 0;
-        owedTokens[i] = 0;
-      }
-      return i;
-    }
-
-    void mirror(long[] mirror, long nowSec, long reported) {
-      long diff = reported - sum(mirror, nowSec);
-      if (diff > 0) {
-        mirror[slotFor(nowSec)] += diff;
-        return;
-      }
-      for (long sec = nowSec; diff < 0 && sec > nowSec - n; sec--) {
-        int i = (int) Math.floorMod(sec, (long) n);
-        if (slotSec[i] == sec) {
-          long take = Math.min(mirror[i], -diff);
-          mirror[i] -= take;
-          diff += take;
-        }
-      }
-    }
-
-    /** Milliseconds until the oldest slots leaving the window have freed at least {@code need}. */
-    long waitToFree(long[] own, long[] mirror, double share, long need, long now) {
-      long nowSec = Math.floorDiv(now, 1000);
-      double freed = 0;
-      for (long sec = nowSec - n + 1; sec <= nowSec; sec++) {
-        int i = (int) Math.floorMod(sec, (long) n);
-        if (slotSec[i] == sec) {
-          freed += own[i] + mirror[i] * share;
-          if (freed >= need) {
-            return Math.max(1, (sec + n) * 1000 - now);
-          }
-        }
-      }
-      return Math.max(1, (nowSec + n) * 1000 - now); // cannot happen when need <= used; be safe
-    }
   }
 }

@@ -2,23 +2,15 @@ package dev.modelmux.budget;
 
 import dev.modelmux.config.RedisConfig;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,18 +44,12 @@ public final class RedisWindow {
   private final String channel;
   private final String instanceId = UUID.randomUUID().toString();
   private final RedisLink link;
-  private final List<FreedListener> freedListeners = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean resubscribeScheduled = new AtomicBoolean();
+  private final FreedListeners freedListeners = new FreedListeners();
+  private final FreedChannel freed;
   private final AtomicLong leaseCalls = new AtomicLong();
   private volatile long liveReplicas = 1;
   /** When {@link #liveReplicas} was last confirmed (a count at least as high was reported). */
   private volatile long liveReplicasSinceMs;
-  private Redis subscriberClient;
-  private int subscriberEndpoint;
-  private volatile RedisConnection subscriber;
-  /** The subscribe in progress, so a probe and the resubscribe timer never open two subscriptions. */
-  private Future<Void> subscribing;
-  private volatile boolean closed;
 
   public RedisWindow(Vertx vertx, RedisConfig config, long windowMs) {
     this(vertx, config, windowMs, DEFAULT_PREFIX);
@@ -86,6 +72,7 @@ public final class RedisWindow {
     this.prefix = keyPrefix;
     this.channel = keyPrefix + "freed";
     this.link = new RedisLink(vertx, config);
+    this.freed = new FreedChannel(vertx, config, channel, instanceId, freedListeners);
   }
 
   /**
@@ -104,7 +91,7 @@ public final class RedisWindow {
           }
           return Future.all(loads);
         })
-        .compose(v -> subscribe())
+        .compose(v -> freed.subscribe())
         .timeout(Math.max(START_TIMEOUT_MS, config.connectTimeoutMs()), TimeUnit.MILLISECONDS)
         .mapEmpty();
   }
@@ -138,7 +125,7 @@ public final class RedisWindow {
 
   /** Whether the freed-channel subscription is currently established. */
   public boolean subscribed() {
-    return subscriber != null;
+    return freed.subscribed();
   }
 
   String windowKey(String deploymentId) {
@@ -199,7 +186,7 @@ public final class RedisWindow {
               r.get(4).toLong(), r.get(5).toLong(), r.get(6).toLong(), r.get(7).toLong(), r.get(8).toString(), r.get(9).toLong(),
               r.get(10).toLong(), r.get(11).toLong(), r.get(12).toInteger() == 1);
           if (instanceId.equals(r.get(13).toString())) {
-            fireFreed(deploymentId, Math.max(0, limits.tpm() - reply.tokensUsed()));
+            freedListeners.freed(deploymentId, Math.max(0, limits.tpm() - reply.tokensUsed()));
           }
           return reply;
         });
@@ -219,7 +206,7 @@ public final class RedisWindow {
     }
     return eval(BudgetScript.OBSERVE, List.of(windowKey(deploymentId), epochKey(deploymentId)),
         List.of(remainingTokens, remainingRequests, limits.tpm(), limits.rpm(), windowMs))
-.mapEmpty();
+        .mapEmpty();
   }
 
   public Future<Headroom> headroom(String deploymentId, BudgetLimits limits) {
@@ -273,15 +260,10 @@ public final class RedisWindow {
   }
 
   public Future<Void> close() {
-    closed = true;
-    RedisConnection sub = subscriber;
-    subscriber = null;
+    Future<Void> unsubscribed = freed.close();
     Future<Void> leave = link.send(Request.cmd(Command.ZREM).arg(replicasKey()).arg(instanceId))
         .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS).<Void>mapEmpty().otherwiseEmpty();
-    return leave
-        .compose(v -> sub == null ? Future.<Void>succeededFuture() : sub.close().otherwiseEmpty())
-        .compose(v -> subscriberClient == null ? Future.<Void>succeededFuture() : subscriberClient.close().otherwiseEmpty())
-        .compose(v -> link.close());
+    return leave.compose(v -> unsubscribed).compose(v -> link.close());
   }
 
   // --- scripts ---
@@ -321,107 +303,5 @@ public final class RedisWindow {
   private static boolean isNoScript(Throwable err) {
     String m = err.getMessage();
     return m != null && m.startsWith("NOSCRIPT");
-  }
-
-  // --- freed channel ---
-
-  /**
-   * Pub/sub needs a connection of its own. In a cluster a PUBLISH reaches every node, so any one endpoint will do
-   * (the next one after a failure).
-   */
-  private synchronized Redis subscriberClient() {
-    if (subscriberClient == null) {
-      RedisConfig sub = config;
-      if (config.type() == RedisConfig.Type.CLUSTER) {
-        URI node = config.endpoints().get(subscriberEndpoint % config.endpoints().size());
-        sub = new RedisConfig(RedisConfig.Type.STANDALONE, List.of(node), null, config.timeoutMs(), config.connectTimeoutMs(),
-            config.localShare(), config.failuresToDown(), config.onUnavailable());
-      }
-      subscriberClient = RedisLink.createClient(vertx, sub, 1);
-    }
-    return subscriberClient;
-  }
-
-  private synchronized Future<Void> subscribe() {
-    if (subscriber != null || closed) {
-      return Future.succeededFuture();
-    }
-    if (subscribing != null && !subscribing.isComplete()) {
-      return subscribing;
-    }
-    subscribing = subscriberClient().connect().compose(conn -> {
-      conn.handler(this::onPush);
-      conn.exceptionHandler(e -> lost(conn));
-      conn.endHandler(v -> lost(conn));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel))
-          .onSuccess(r -> {
-            subscriber = conn;
-            if (closed) {
-              conn.close();
-            }
-          })
-          .onFailure(e -> conn.close())
-          .<Void>mapEmpty();
-    }).onFailure(e -> rotateSubscriberEndpoint());
-    return subscribing;
-  }
-
-  private synchronized void rotateSubscriberEndpoint() {
-    if (config.type() == RedisConfig.Type.CLUSTER && subscriberClient != null) {
-      subscriberClient.close();
-      subscriberClient = null;
-      subscriberEndpoint++;
-    }
-  }
-
-  /** "{@code <replica> <deployment> <tokens>}": budget freed for this replica's waiters. */
-  private void onPush(Response r) {
-    if (r == null || r.size() < 3 || !"message".equals(r.get(0).toString())) {
-      return;
-    }
-    String[] parts = r.get(2).toString().split(" ");
-    if (parts.length != 3 || !parts[0].equals(instanceId)) {
-      return;
-    }
-    try {
-      fireFreed(parts[1], Long.parseLong(parts[2]));
-    } catch (NumberFormatException ignored) {
-      // not ours
-    }
-  }
-
-  private void lost(RedisConnection conn) {
-    if (subscriber == conn) {
-      subscriber = null;
-      conn.close();
-    }
-    rotateSubscriberEndpoint();
-    scheduleResubscribe();
-  }
-
-  private void scheduleResubscribe() {
-    if (closed || !resubscribeScheduled.compareAndSet(false, true)) {
-      return;
-    }
-    vertx.setTimer(1000, t -> {
-      resubscribeScheduled.set(false);
-      if (closed || subscriber != null) {
-        return;
-      }
-      subscribe().timeout(config.connectTimeoutMs(), TimeUnit.MILLISECONDS).onFailure(e -> {
-        LOG.debug("budget freed channel: resubscribe to {} failed: {}", redactedUrl, e.toString());
-        scheduleResubscribe();
-      });
-    });
-  }
-
-  private void fireFreed(String deploymentId, long tokens) {
-    for (FreedListener l : freedListeners) {
-      try {
-        l.freed(deploymentId, tokens);
-      } catch (RuntimeException e) {
-        LOG.warn("budget freed listener failed for deployment {}", deploymentId, e);
-      }
-    }
   }
 }

@@ -1,9 +1,10 @@
 package dev.modelmux.config;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -64,7 +65,7 @@ public record AuthConfig(Mode mode, List<ClientKey> keys) {
     @Override
     public boolean equals(Object other) {
       return other instanceof ClientKey k && k.id.equals(id) && MessageDigest.isEqual(k.sha256, sha256) && k.routes.equals(routes)
-          && java.util.Objects.equals(k.limits, limits) && k.admin == admin;
+          && Objects.equals(k.limits, limits) && k.admin == admin;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.modelmux.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -170,7 +171,7 @@ public final class ConfigNode {
         throw new ConfigException(path, "not a valid URL: " + raw);
       }
       return uri;
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       throw new ConfigException(path, "not a valid URL: " + raw);
     }
   }

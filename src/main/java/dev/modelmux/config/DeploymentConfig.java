@@ -28,25 +28,105 @@ public record DeploymentConfig(
     PoolConfig pool,
     String family) {
 
-  /** A deployment whose family is its model name. */
-  public DeploymentConfig(String id, ProviderKind provider, URI baseUrl, String apiKeyEnv, Secret apiKey, String model,
-      int contextWindow, int maxOutputTokens, int defaultMaxTokens, String apiVersion, Limits limits, Price price,
-      Timeouts timeouts, BodyLimits bodyLimits, PoolConfig pool) {
-    this(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens, apiVersion,
-        limits, price, timeouts, bodyLimits, pool, model);
-  }
-
-  /** A deployment with the default body limits and upstream pool. */
-  public DeploymentConfig(String id, ProviderKind provider, URI baseUrl, String apiKeyEnv, Secret apiKey, String model,
-      int contextWindow, int maxOutputTokens, int defaultMaxTokens, String apiVersion, Limits limits, Price price,
-      Timeouts timeouts) {
-    this(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens, apiVersion,
-        limits, price, timeouts, BodyLimits.DEFAULT, PoolConfig.DEFAULT);
+  /**
+   * A deployment built field by field: {@code baseUrl}, {@code apiKey}, {@code tokens} and {@code limits} must be set;
+   * the rest defaults to no api version, a price of 0, the default timeouts, body limits and pool, and the model's name
+   * as family.
+   */
+  public static Builder builder(String id, ProviderKind provider, String model) {
+    return new Builder(id, provider, model);
   }
 
   /** The same deployment at another address (the emulator moved to a free port, say). */
   public DeploymentConfig withBaseUrl(URI other) {
     return new DeploymentConfig(id, provider, other, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens,
         apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+  }
+
+  /** See {@link #builder}. */
+  public static final class Builder {
+    private final String id;
+    private final ProviderKind provider;
+    private final String model;
+    private URI baseUrl;
+    private String apiKeyEnv;
+    private Secret apiKey;
+    private int contextWindow;
+    private int maxOutputTokens;
+    private int defaultMaxTokens;
+    private String apiVersion;
+    private Limits limits;
+    private Price price = new Price(0, 0);
+    private Timeouts timeouts = Timeouts.DEFAULT;
+    private BodyLimits bodyLimits = BodyLimits.DEFAULT;
+    private PoolConfig pool = PoolConfig.DEFAULT;
+    private String family;
+
+    private Builder(String id, ProviderKind provider, String model) {
+      this.id = id;
+      this.provider = provider;
+      this.model = model;
+      this.family = model;
+    }
+
+    public Builder baseUrl(URI url) {
+      this.baseUrl = url;
+      return this;
+    }
+
+    /** @param env the variable the key was read from (null for an emulator account) */
+    public Builder apiKey(String env, Secret key) {
+      this.apiKeyEnv = env;
+      this.apiKey = key;
+      return this;
+    }
+
+    /** The context window, the most output a request may ask for, and the output cap sent when the client set none. */
+    public Builder tokens(int contextWindow, int maxOutputTokens, int defaultMaxTokens) {
+      this.contextWindow = contextWindow;
+      this.maxOutputTokens = maxOutputTokens;
+      this.defaultMaxTokens = defaultMaxTokens;
+      return this;
+    }
+
+    public Builder apiVersion(String version) {
+      this.apiVersion = version;
+      return this;
+    }
+
+    public Builder limits(Limits l) {
+      this.limits = l;
+      return this;
+    }
+
+    public Builder price(Price p) {
+      this.price = p;
+      return this;
+    }
+
+    public Builder timeouts(Timeouts t) {
+      this.timeouts = t;
+      return this;
+    }
+
+    public Builder bodyLimits(BodyLimits b) {
+      this.bodyLimits = b;
+      return this;
+    }
+
+    public Builder pool(PoolConfig p) {
+      this.pool = p;
+      return this;
+    }
+
+    public Builder family(String f) {
+      this.family = f;
+      return this;
+    }
+
+    public DeploymentConfig build() {
+      return new DeploymentConfig(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens,
+          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.modelmux.config;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,14 +42,14 @@ public record GatewayConfig(
 
   /** The same gateway without one of the other packages' sections. */
   public GatewayConfig withoutSection(String name) {
-    Map<String, Object> rest = new java.util.LinkedHashMap<>(sections);
+    Map<String, Object> rest = new LinkedHashMap<>(sections);
     rest.remove(name);
     return new GatewayConfig(server, redis, resilience, deployments, routes, auth, prompts, Map.copyOf(rest));
   }
 
   /** The same gateway with {@code value} as another package's section {@code name}. */
   public GatewayConfig withSection(String name, Object value) {
-    Map<String, Object> all = new java.util.LinkedHashMap<>(sections);
+    Map<String, Object> all = new LinkedHashMap<>(sections);
     all.put(name, value);
     return new GatewayConfig(server, redis, resilience, deployments, routes, auth, prompts, Map.copyOf(all));
   }

@@ -19,11 +19,6 @@ public record RouteConfig(String name, List<List<String>> tiers, Order order, bo
   /** What {@code guard.secrets} may say: scan nothing, replace secrets with placeholders, or refuse the request. */
   public static final List<String> SECRET_GUARDS = List.of("off", "redact", "block");
 
-  public RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs,
-      boolean failoverOnContentFilter, boolean continueOnFailure) {
-    this(name, tiers, order, degrade, maxWaitMs, hedgeAfterMs, failoverOnContentFilter, continueOnFailure, "off");
-  }
-
   public enum Order { TIERS, COST }
 
   public static RouteConfig tiersOnly(String name, List<List<String>> tiers) {

@@ -4,6 +4,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,7 +38,7 @@ final class AdminHandler {
       reply(request, 404, error("no such admin endpoint: " + request.method() + " " + path));
       return;
     }
-    String model = java.net.URLDecoder.decode(m.group(1), java.nio.charset.StandardCharsets.UTF_8);
+    String model = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
     if (emulator.model(model) == null) {
       reply(request, 404, error("unknown model '" + model + "'"));
       return;

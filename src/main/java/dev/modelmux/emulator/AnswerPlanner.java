@@ -5,6 +5,7 @@ import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Turns an admitted request into its {@link AnswerPlan}. Text answers: {@link AnswerText#of}, cut
@@ -76,7 +77,7 @@ public final class AnswerPlanner {
       return AnswerText.of(turns);
     }
     String conversation = turns.stream().filter(t -> !"assistant".equals(t.role())).map(Turn::text)
-        .collect(java.util.stream.Collectors.joining("\n"));
+        .collect(Collectors.joining("\n"));
     String scripted = ScriptedAnswer.answer(scripts, conversation);
     String core = scripted != null ? scripted : AnswerText.of(turns);
     return style.dress(core, conversation.contains(AnswerStyle.START_MARKER));

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
@@ -219,7 +220,7 @@ public final class Emulator {
 
   private void models(HttpServerRequest request) {
     OpenAiFormat format = new OpenAiFormat();
-    ResponseMeta meta = new ResponseMeta("req_" + java.util.UUID.randomUUID().toString().replace("-", ""), null,
+    ResponseMeta meta = new ResponseMeta("req_" + UUID.randomUUID().toString().replace("-", ""), null,
         System.currentTimeMillis() / 1000, null, false);
     format.commonHeaders(request.response().headers(), meta, null);
     if (OpenAiRequests.apiKey(request) == null) {

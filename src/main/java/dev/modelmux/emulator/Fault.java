@@ -1,8 +1,10 @@
 package dev.modelmux.emulator;
 
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A misbehaviour the emulator plays for a model, set in config or switched at run time.
@@ -87,8 +89,8 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
     try {
       kind = Kind.valueOf(((String) rawKind).toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("kind: unknown fault '" + rawKind + "' (known: " + java.util.Arrays.stream(Kind.values())
-          .map(k -> k.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")) + ")");
+      throw new IllegalArgumentException("kind: unknown fault '" + rawKind + "' (known: " + Arrays.stream(Kind.values())
+          .map(k -> k.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + ")");
     }
     int status = intField(json, "status", 0);
     if (kind == Kind.STATUS && (status < 400 || status > 599)) {

@@ -1,6 +1,7 @@
 package dev.modelmux.routing;
 
 import dev.modelmux.budget.Headroom;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What routing has recently learnt about one deployment: its headroom, its time to first token, its load. */
@@ -41,8 +42,8 @@ public final class DeploymentState {
     if (n == 0) {
       return DEFAULT_P95_MS;
     }
-    long[] sorted = java.util.Arrays.copyOf(recentTtft, n);
-    java.util.Arrays.sort(sorted);
+    long[] sorted = Arrays.copyOf(recentTtft, n);
+    Arrays.sort(sorted);
     return Math.max(1, sorted[(int) Math.ceil(0.95 * n) - 1]);
   }
 

@@ -34,15 +34,15 @@ public final class RouteTable {
       for (List<String> tier : r.tiers()) {
         tiers.add(tier.stream().map(byId::get).toList());
       }
-      routes.put(r.name(), new Route(r.name(), List.copyOf(tiers), r.order(), r.degrade(), r.maxWaitMs(), r.hedgeAfterMs(),
-          r.failoverOnContentFilter(), r.continueOnFailure(), metrics.route(r.name()), r.secretGuard()));
+      routes.put(r.name(), new Route(r, List.copyOf(tiers), metrics.route(r.name())));
     }
     // A model name no route claims is served by every deployment of that model, as one tier.
     Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
     byId.values().forEach(d -> byModel.computeIfAbsent(d.config().model(), m -> new ArrayList<>()).add(d));
-    byModel.forEach((model, deployments) ->
-        routes.putIfAbsent(model, new Route(model, List.of(List.copyOf(deployments)), RouteConfig.Order.TIERS, true, 0, 0, false, false,
-            metrics.route(model))));
+    byModel.forEach((model, deployments) -> {
+      RouteConfig oneTier = RouteConfig.tiersOnly(model, List.of(deployments.stream().map(Deployment::id).toList()));
+      routes.putIfAbsent(model, new Route(oneTier, List.of(List.copyOf(deployments)), metrics.route(model)));
+    });
     this.deployments = List.copyOf(byId.values());
   }
 

@@ -7,7 +7,11 @@ import dev.modelmux.bench.Result.TargetResult;
 import dev.modelmux.bench.Scenario.Mode;
 import dev.modelmux.bench.Scenario.SchedulerKind;
 import dev.modelmux.bench.Scenario.Target;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.net.ServerSocket;
@@ -16,11 +20,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import io.vertx.core.Future;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -152,7 +153,7 @@ class LoadGeneratorTest {
    * deltas and the end events (no [DONE]). A path ending in /error sends an error event instead of content.
    * Counts the models it was asked for.
    */
-  private static Future<HttpServer> anthropicServer(io.vertx.core.Vertx vertx, long delayMs,
+  private static Future<HttpServer> anthropicServer(Vertx vertx, long delayMs,
       Map<String, AtomicLong> models) {
     String head = sse("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
         + "\"role\":\"assistant\",\"content\":[],\"model\":\"claude-2.1\",\"stop_reason\":null,"
@@ -210,7 +211,7 @@ class LoadGeneratorTest {
     int connections = 4;
     Scenario s = scenario(List.of(Target.parse("direct=" + url("/v1/chat/completions"))), 100,
         Duration.ofSeconds(1), 2, Mode.STREAM).withConnections(connections).withClosedLoop(true);
-    List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> progress = new CopyOnWriteArrayList<>();
     LoadGenerator.run(vertx, s, progress::add, Duration.ofMillis(200)).onComplete(ctx.succeeding(r -> ctx.verify(() -> {
       TargetResult t = r.mode(Mode.STREAM).targets().get(0);
       assertThat(t.errors() + t.non200()).as(t.errorKinds().toString()).isZero();

@@ -9,6 +9,7 @@ import dev.modelmux.bench.Result.Percentiles;
 import dev.modelmux.bench.Result.TargetResult;
 import dev.modelmux.bench.Scenario.Mode;
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -94,7 +95,7 @@ class ResultTest {
   void eachTargetIsComparedWithItsOwnBaseline() {
     List<TargetResult> ts = List.of(target("direct-openai", p(1, 2, 3)), target("gateway-openai", p(1.3, 2.4, 4)),
         target("direct-anthropic", p(1.1, 2.1, 3.1)), target("gateway-anthropic", p(1.5, 2.6, 5)));
-    List<Comparison> cs = Result.compare(ts, java.util.Arrays.asList(null, null, null, "direct-anthropic"), false);
+    List<Comparison> cs = Result.compare(ts, Arrays.asList(null, null, null, "direct-anthropic"), false);
     assertThat(cs).extracting(Comparison::target)
         .containsExactly("gateway-openai", "direct-anthropic", "gateway-anthropic");
     assertThat(cs).extracting(Comparison::baseline)
@@ -113,7 +114,7 @@ class ResultTest {
     List<TargetResult> ts = List.of(target("direct-openai", p(1, 2, 3), List.of()),
         target("gateway-openai", p(1.3, 2.4, 4), List.of()), target("direct-anthropic", p(2, 3, 4), List.of()),
         target("gateway-anthropic", p(2.33, 3.6, 7), List.of()));
-    List<String> baselines = java.util.Arrays.asList(null, null, null, "direct-anthropic");
+    List<String> baselines = Arrays.asList(null, null, null, "direct-anthropic");
     Result.OverheadCheck c = Result.OverheadCheck.of(new Scenario.OverheadSpec("cross-dialect translation",
         "gateway-anthropic", "gateway-openai", 1.2), ts, baselines, true);
     assertThat(c.candidateBaseline()).isEqualTo("direct-anthropic");
@@ -165,7 +166,7 @@ class ResultTest {
     List<TargetResult> ts = List.of(target("do", p(1, 1, 1), base), target("go", p(2, 2, 2), gwOpenai),
         target("da", p(1, 1, 1), base), target("ga", p(2.1, 2, 2), gwCross));
     Result.OverheadCheck c = Result.OverheadCheck.of(new Scenario.OverheadSpec(null, "ga", "go", 1.2), ts,
-        java.util.Arrays.asList(null, null, null, "da"), false);
+        Arrays.asList(null, null, null, "da"), false);
     Result.OverheadRow p50 = c.rows().get(0);
     assertThat(p50.rounds()).isEqualTo(4);
     assertThat(p50.marginStderr()).isCloseTo(0.2582 / 2, within(1e-4));

@@ -7,6 +7,7 @@ import dev.modelmux.bench.GeneratorVerticle.Phase;
 import dev.modelmux.bench.Scenario.Mode;
 import dev.modelmux.bench.Scenario.SchedulerKind;
 import dev.modelmux.bench.Scenario.Target;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,12 +48,12 @@ class ScenarioTest {
     assertThat(s.bodyFor(Mode.PLAIN).getString("model")).isEqualTo("gpt-4");
     assertThat(s.bodyFor(Mode.PLAIN).getBoolean("stream")).isFalse();
     assertThat(s.bodyFor(Mode.STREAM).getBoolean("stream")).isTrue();
-    JsonObject template = new JsonObject().put("model", "gpt-4o").put("messages", new io.vertx.core.json.JsonArray());
-    Scenario keep = new Scenario(TWO, 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, null, template, 4, null,
-        null, null);
+    JsonObject template = new JsonObject().put("model", "gpt-4o").put("messages", new JsonArray());
+    Scenario keep = Scenario.of(TWO, 100).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO).withRounds(1)
+        .withConnections(4).withBody(template);
     assertThat(keep.bodyFor(Mode.STREAM).getString("model")).isEqualTo("gpt-4o");
-    Scenario override = new Scenario(TWO, 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, "code-reasoning",
-        template, 4, null, null, null);
+    Scenario override = Scenario.of(TWO, 100).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO).withRounds(1)
+        .withConnections(4).withModel("code-reasoning").withBody(template);
     assertThat(override.bodyFor(Mode.PLAIN).getString("model")).isEqualTo("code-reasoning");
   }
 
@@ -112,16 +113,16 @@ class ScenarioTest {
     assertThat(userInfo.url().getHost()).isEqualTo("127.0.0.1");
     assertThatThrownBy(() -> Target.parse("x=http://127.0.0.1/v1@")).hasMessageContaining("empty model");
 
-    JsonObject template = new JsonObject().put("messages", new io.vertx.core.json.JsonArray());
-    Scenario s = new Scenario(List.of(plain, withModel), 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, null,
-        template, 4, null, null, null);
+    JsonObject template = new JsonObject().put("messages", new JsonArray());
+    Scenario s = Scenario.of(List.of(plain, withModel), 100).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO)
+        .withRounds(1).withConnections(4).withBody(template);
     assertThat(s.bodyFor(Mode.STREAM, 0).getString("model")).isEqualTo("gpt-4");
     assertThat(s.bodyFor(Mode.STREAM, 1).getString("model")).isEqualTo("claude-2");
     assertThat(s.bodyFor(Mode.STREAM, 1).getBoolean("stream")).isTrue();
     // Anthropic refuses a request without max_tokens: a template without one gets the default
     assertThat(s.bodyFor(Mode.STREAM, 1).getInteger("max_tokens")).isEqualTo(Scenario.DEFAULT_MAX_TOKENS);
-    Scenario keepsMax = new Scenario(List.of(plain), 100, Duration.ofSeconds(1), Duration.ZERO, 1, null, null,
-        template.copy().put("max_tokens", 64), 4, null, null, null);
+    Scenario keepsMax = Scenario.of(List.of(plain), 100).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO)
+        .withRounds(1).withConnections(4).withBody(template.copy().put("max_tokens", 64));
     assertThat(keepsMax.bodyFor(Mode.PLAIN, 0).getInteger("max_tokens")).isEqualTo(64);
   }
 

@@ -1,7 +1,7 @@
 package dev.modelmux.budget;
 
-import static dev.modelmux.testing.Eventually.assertEventually;
 import static dev.modelmux.testing.Await.await;
+import static dev.modelmux.testing.Eventually.assertEventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.budget.ReserveResult.Denied;

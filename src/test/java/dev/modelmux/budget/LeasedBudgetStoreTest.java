@@ -8,6 +8,7 @@ import dev.modelmux.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
@@ -94,7 +95,7 @@ class LeasedBudgetStoreTest {
     }
     System.out.printf("twenty replicas, skewed demand: %d granted of 400; heavy replica %.3f of it (demand share %.3f), "
         + "each light one %.3f on average (demand share %.3f); per replica %s%n", total, heavyShare, heavyDemandShare,
-        lightShares / 19, 1.0 / 29, java.util.Arrays.toString(granted));
+        lightShares / 19, 1.0 / 29, Arrays.toString(granted));
     assertThat(total).as("granted by all twenty").isLessThanOrEqualTo(400).isGreaterThanOrEqualTo(360);
     assertThat(heavyShare).as("the heavy replica's share").isBetween(heavyDemandShare * 0.9, heavyDemandShare * 1.1);
     assertThat(lightShares / 19).as("a light replica's share, on average").isBetween(0.9 / 29, 1.1 / 29);

@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.List;
@@ -70,7 +71,7 @@ class RedisSentinelBudgetTest {
   }
 
   private static boolean answers(int port) {
-    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
       return true;
     } catch (IOException e) {
       return false;

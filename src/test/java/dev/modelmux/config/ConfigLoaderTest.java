@@ -7,6 +7,9 @@ import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.server.ModelMux;
 import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -53,8 +56,8 @@ class ConfigLoaderTest {
     assertThat(a.price()).isEqualTo(new Price(30.0, 60.0));
     assertThat(a.timeouts().firstTokenMs()).isEqualTo(1500);
     assertThat(a.timeouts().idleMs()).isEqualTo(Timeouts.DEFAULT.idleMs());
-    assertThat(config.routes()).containsExactly(RouteConfig.tiersOnly("code-reasoning", java.util.List.of(
-        java.util.List.of("a-gpt4"), java.util.List.of("b-gpt35"))));
+    assertThat(config.routes()).containsExactly(RouteConfig.tiersOnly("code-reasoning", List.of(
+        List.of("a-gpt4"), List.of("b-gpt35"))));
   }
 
   @Test
@@ -125,9 +128,9 @@ class ConfigLoaderTest {
         .contains("code-reasoning", "gpt-4", "gpt-3.5-turbo", "claude-2", "claude-instant-1");
     RouteConfig codeReasoning = demo.routes().get(0);
     assertThat(codeReasoning.tiers()).containsExactly(
-        java.util.List.of("openai-a-gpt4", "openai-b-gpt4", "azure-eastus-gpt4"),
-        java.util.List.of("anthropic-claude-2", "anthropic-claude-instant"),
-        java.util.List.of("openai-a-gpt35"));
+        List.of("openai-a-gpt4", "openai-b-gpt4", "azure-eastus-gpt4"),
+        List.of("anthropic-claude-2", "anthropic-claude-instant"),
+        List.of("openai-a-gpt35"));
     assertThat(demo.section(EmulatorConfig.SECTION, EmulatorConfig.class)).isPresent();
   }
 
@@ -210,7 +213,7 @@ class ConfigLoaderTest {
     assertFails("deployments: [unclosed", "config: not valid YAML");
   }
 
-  private static final String HASH = java.util.HexFormat.of().formatHex(AuthConfig.sha256("sk-client-one"));
+  private static final String HASH = HexFormat.of().formatHex(AuthConfig.sha256("sk-client-one"));
 
   @Test
   void readsClientKeysByHashOrEnvironmentVariable() {
@@ -223,7 +226,7 @@ class ConfigLoaderTest {
               routes: [code-reasoning, gpt-4]
             - id: ci
               key_env: KEY_B
-        """.formatted(HASH.toUpperCase(java.util.Locale.ROOT)));
+        """.formatted(HASH.toUpperCase(Locale.ROOT)));
     AuthConfig auth = config.auth().orElseThrow();
     assertThat(auth.mode()).isEqualTo(AuthConfig.Mode.KEYS);
     assertThat(auth.keys()).extracting(AuthConfig.ClientKey::id).containsExactly("ide", "ci");

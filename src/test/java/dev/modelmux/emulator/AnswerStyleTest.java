@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.ConfigNode;
+import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +52,7 @@ class AnswerStyleTest {
   private static EmulatorConfig parse(String yaml) {
     try {
       return EmulatorConfig.parse(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml), "emulator"));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException(e);
     }
   }

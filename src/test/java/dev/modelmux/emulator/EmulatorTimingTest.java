@@ -2,6 +2,7 @@ package dev.modelmux.emulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelmux.stream.SseParser;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -55,7 +56,7 @@ class EmulatorTimingTest extends EmulatorTestBase {
     client.request(options).compose(req -> req.send(body.toBuffer())).onSuccess(resp -> {
       resp.pause();
       StringBuilder out = new StringBuilder();
-      resp.handler(new dev.modelmux.stream.SseParser(event -> {
+      resp.handler(new SseParser(event -> {
         if (!event.data().equals("[DONE]")) {
           var choices = new JsonObject(event.data()).getJsonArray("choices");
           String piece = choices.isEmpty() ? null : choices.getJsonObject(0).getJsonObject("delta").getString("content");

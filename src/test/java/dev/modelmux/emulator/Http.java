@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /** Small real-HTTP client helpers for the emulator tests. */
 final class Http {
@@ -105,8 +106,8 @@ final class Http {
   }
 
   /** Runs an exchange on the event-loop context, so a fast response cannot arrive before its body handler is set. */
-  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> exchange) {
-    io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+  private <T> Future<T> onContext(Supplier<Future<T>> exchange) {
+    Promise<T> done = Promise.promise();
     context.runOnContext(v -> exchange.get().onComplete(done));
     return done.future();
   }

@@ -8,7 +8,6 @@ import dev.modelmux.config.Limits;
 import dev.modelmux.config.Price;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.config.Secret;
-import dev.modelmux.config.Timeouts;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.resilience.ContextTrimmer.Trimmed;
 import dev.modelmux.tokens.PromptTokens;
@@ -34,8 +33,8 @@ class ContextTrimmerTest {
   private static final Pattern MARKER = Pattern.compile("\\.\\.\\. \\[modelmux: (\\d+) lines trimmed] \\.\\.\\.");
 
   private static DeploymentConfig deployment(String id, ProviderKind provider, String model, int window) {
-    return new DeploymentConfig(id, provider, URI.create("http://127.0.0.1:1"), "K", new Secret("k"), model, window, 4096, 1024, null,
-        new Limits(100_000, 100), new Price(1, 2), Timeouts.DEFAULT);
+    return DeploymentConfig.builder(id, provider, model).baseUrl(URI.create("http://127.0.0.1:1")).apiKey("K", new Secret("k"))
+        .tokens(window, 4096, 1024).limits(new Limits(100_000, 100)).price(new Price(1, 2)).build();
   }
 
   // ---- request builders -------------------------------------------------------------------------------------

@@ -5,16 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.modelmux.core.Dialect;
 import dev.modelmux.budget.Headroom;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.Limits;
 import dev.modelmux.config.Price;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.config.Secret;
 import dev.modelmux.config.RouteConfig;
-import dev.modelmux.config.Timeouts;
+import dev.modelmux.config.Secret;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.provider.Providers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
@@ -32,15 +31,20 @@ class CandidatePlannerTest {
   private static final EncodingRegistry JTOKKIT = Encodings.newDefaultEncodingRegistry();
 
   private static Deployment deployment(String id, ProviderKind provider, String model, int window, double inPrice, double outPrice) {
-    DeploymentConfig config = new DeploymentConfig(id, provider, URI.create("http://127.0.0.1:1"), "K", new Secret("k"), model, window,
-        provider == ProviderKind.ANTHROPIC ? 4096 : window, Math.min(1024, window), null, new Limits(100_000, 100),
-        new Price(inPrice, outPrice), Timeouts.DEFAULT);
+    DeploymentConfig config = DeploymentConfig.builder(id, provider, model).baseUrl(URI.create("http://127.0.0.1:1"))
+        .apiKey("K", new Secret("k")).tokens(window, provider == ProviderKind.ANTHROPIC ? 4096 : window, Math.min(1024, window))
+        .limits(new Limits(100_000, 100)).price(new Price(inPrice, outPrice)).build();
     return new Deployment(config, Providers.of(provider), METRICS.deployment(id, List.of()));
   }
 
   private static final Deployment GPT35_4K = deployment("gpt35", ProviderKind.OPENAI, "gpt-3.5-turbo", 4096, 0.5, 1.5);
   private static final Deployment GPT4_8K = deployment("gpt4", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
   private static final Deployment CLAUDE_100K = deployment("claude", ProviderKind.ANTHROPIC, "claude-2", 100_000, 8, 24);
+
+  private static Route route(RouteConfig.Order order, boolean degrade, List<List<Deployment>> tiers) {
+    List<List<String>> ids = tiers.stream().map(t -> t.stream().map(Deployment::id).toList()).toList();
+    return new Route(new RouteConfig("r", ids, order, degrade, 0, 0, false, false, "off"), tiers, METRICS.route("r"));
+  }
 
   private static ChatRequest request(String text, Integer maxTokens) {
     JsonObject body = new JsonObject().put("model", "r").put("messages", new JsonArray()
@@ -73,7 +77,7 @@ class CandidatePlannerTest {
 
   @Test
   void costOrderPicksTheCheapestDeploymentWhoseWindowFits() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.COST, true, 0, 0, false, false, METRICS.route("r"));
+    Route route = route(RouteConfig.Order.COST, true, List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)));
     Plan small = CandidatePlanner.plan(route, new PromptTokens(request("Explain this line.", 256)), 256, 0);
     assertThat(ids(small)).containsExactly("gpt35", "claude", "gpt4");
 
@@ -87,7 +91,7 @@ class CandidatePlannerTest {
 
   @Test
   void tiersStayInOrderAndTheRequestedOutputMustFitToo() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false, METRICS.route("r"));
+    Route route = route(RouteConfig.Order.TIERS, true, List.of(List.of(GPT4_8K), List.of(CLAUDE_100K), List.of(GPT35_4K)));
     assertThat(ids(CandidatePlanner.plan(route, new PromptTokens(request("hi", null)), null, 0))).containsExactly("gpt4", "claude", "gpt35");
     // A 3,000-token prompt with 2,000 tokens of output does not fit 4k, but fits 8k and 100k.
     String prompt = "word ".repeat(3000);
@@ -99,13 +103,13 @@ class CandidatePlannerTest {
 
   @Test
   void aRouteThatMustNotDegradeKeepsToItsFirstTier() {
-    Route strong = new Route("r", List.of(List.of(GPT4_8K), List.of(GPT35_4K)), RouteConfig.Order.TIERS, false, 0, 0, false, false, METRICS.route("r"));
+    Route strong = route(RouteConfig.Order.TIERS, false, List.of(List.of(GPT4_8K), List.of(GPT35_4K)));
     assertThat(ids(CandidatePlanner.plan(strong, new PromptTokens(request("hi", null)), null, 0))).containsExactly("gpt4");
   }
 
   @Test
   void nothingFitsSaysTooLargeWithTheLargestWindow() {
-    Route route = new Route("r", List.of(List.of(GPT4_8K, GPT35_4K)), RouteConfig.Order.TIERS, true, 0, 0, false, false, METRICS.route("r"));
+    Route route = route(RouteConfig.Order.TIERS, true, List.of(List.of(GPT4_8K, GPT35_4K)));
     Plan plan = CandidatePlanner.plan(route, new PromptTokens(request("word ".repeat(9000), null)), null, 0);
     assertThat(plan.tooLarge()).isTrue();
     assertThat(plan.largestWindow()).isEqualTo(8192);
@@ -116,7 +120,7 @@ class CandidatePlannerTest {
     Deployment a = deployment("a", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
     Deployment b = deployment("b", ProviderKind.OPENAI, "gpt-4", 8192, 30, 60);
     Deployment cheap = deployment("cheap", ProviderKind.OPENAI, "gpt-4", 8192, 10, 20);
-    Route route = new Route("r", List.of(List.of(a, b, cheap)), RouteConfig.Order.TIERS, true, 0, 0, false, false, METRICS.route("r"));
+    Route route = route(RouteConfig.Order.TIERS, true, List.of(List.of(a, b, cheap)));
     PromptTokens tokens = new PromptTokens(request("hi", 10));
     assertThat(ids(CandidatePlanner.plan(route, tokens, 10, 0)).get(0)).as("equal headroom and latency: price").isEqualTo("cheap");
 

@@ -2,10 +2,8 @@ package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.Limits;
-import dev.modelmux.config.Price;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.config.Secret;
-import dev.modelmux.config.Timeouts;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Translator;
 import dev.modelmux.stream.SseParser;
@@ -20,9 +18,9 @@ final class TranslatorTestSupport {
   private TranslatorTestSupport() {}
 
   static DeploymentConfig deployment(ProviderKind provider, String model, int maxOutput) {
-    return new DeploymentConfig("test-" + provider.wireName(), provider, URI.create("http://127.0.0.1:1"), "KEY",
-        new Secret("sk-test-secret-0123456789"), model, 100_000, maxOutput, Math.min(1024, maxOutput), null,
-        new Limits(1000, 10), new Price(0, 0), Timeouts.DEFAULT);
+    return DeploymentConfig.builder("test-" + provider.wireName(), provider, model).baseUrl(URI.create("http://127.0.0.1:1"))
+        .apiKey("KEY", new Secret("sk-test-secret-0123456789")).tokens(100_000, maxOutput, Math.min(1024, maxOutput))
+        .limits(new Limits(1000, 10)).build();
   }
 
   /** The steps the translator returned and everything it wrote for the client, feeding the stream in the given chunks. */

@@ -21,6 +21,8 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.RouteTable;
+import dev.modelmux.server.admin.AdminRoutes;
+import dev.modelmux.server.admin.OperatorGate;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
@@ -31,16 +33,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 import java.util.function.Supplier;
 import dev.modelmux.prompts.Catalog;
 import dev.modelmux.api.FeedbackEndpoint;
-import dev.modelmux.interactions.BuildVsBuy;
-import dev.modelmux.interactions.CostGroup;
-import dev.modelmux.interactions.CostRows;
 import dev.modelmux.interactions.CostsConfig;
 import dev.modelmux.interactions.InteractionLog;
-import dev.modelmux.interactions.Since;
 import dev.modelmux.prompts.PromptRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,40 +116,22 @@ public final class GatewayVerticle extends VerticleBase {
     Router adminRouter = admin.ownListener() ? Router.router(vertx) : router;
     // On either listener, the operator's endpoints ask for an operator's credential first, before any body is read.
     operatorGate = new OperatorGate(auth.operators(), admin);
-    adminRouter.route("/admin/*").handler(operatorGate::endpoint);
-    adminRouter.route("/_emulator/*").handler(operatorGate::endpoint);
-    adminRouter.route("/review*").handler(operatorGate::page);
-    if (!admin.publicMetrics()) {
-      adminRouter.route("/metrics").handler(operatorGate::endpoint);
-    }
-    OperatorSessionRoutes.mount(adminRouter, auth.operators().sessions());
-    adminRouter.get("/admin/deployments").handler(this::deployments);
-    adminRouter.post("/admin/drain").handler(ctx -> {
-      drain.start();
-      ctx.response().setStatusCode(202);
-      ctx.json(new JsonObject().put("status", "DRAINING"));
-    });
-    adminRouter.get("/admin/keys").handler(ctx -> keyAccounts.report().onComplete(report -> {
-      if (report.failed()) {
-        error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "Budgets are unavailable: " + report.cause().getMessage()));
-        return;
-      }
-      ctx.json(new JsonObject().put("keys", report.result()));
-    }));
-    adminRouter.get("/metrics").handler(this::scrape);
-    adminRouter.get("/admin/costs").handler(this::costs);
-    ReviewRoutes.mount(vertx, adminRouter, interactions, prompts);
-    adminRouter.get("/admin/prompts").handler(ctx -> ctx.json(catalog.get().describe()
-        .put("dir", prompts == null ? null : prompts.dir().toString())));
-    if (emulatorControls != null) {
-      adminRouter.route("/_emulator/*").handler(ctx -> emulatorControls.handle(ctx.request()));
-    }
+    AdminRoutes.mount(adminRouter, operatorGate, admin.publicMetrics())
+        .sessions(auth.operators().sessions())
+        .deployments(routes, budgets, breakers)
+        .drain(drain::start)
+        .keys(keyAccounts)
+        .metrics(metrics)
+        .costs(routes, interactions, config.section(CostsConfig.SECTION, CostsConfig.class))
+        .review(vertx, interactions, prompts)
+        .prompts(catalog, prompts)
+        .emulator(emulatorControls);
     LandingPage.mount(adminRouter, true);
     if (admin.ownListener()) {
       LandingPage.mount(router, false);
     }
     if (admin.ownListener() && admin.publicMetrics()) {
-      router.get("/metrics").handler(this::scrape);
+      router.get("/metrics").handler(AdminRoutes.scrape(metrics));
     }
 
     router.errorHandler(413, ctx -> {
@@ -197,78 +176,6 @@ public final class GatewayVerticle extends VerticleBase {
     return adminServer == null ? -1 : adminServer.actualPort();
   }
 
-  /**
-   * {@code GET /admin/costs?since=7d&group=route|deployment|task|key|day[&include=eval]}: requests, tokens and spend from
-   * the log; eval traffic only with {@code include=eval}.
-   */
-  private void costs(RoutingContext ctx) {
-    String groupName = ctx.request().getParam("group", "deployment");
-    if (interactions == null) {
-      liveCosts(ctx, groupName);
-      return;
-    }
-    CostGroup group = CostGroup.parse(groupName);
-    long since;
-    boolean includeEval;
-    try {
-      includeEval = IncludeEval.of(ctx.request().getParam("include"));
-      if (group == null) {
-        throw new IllegalArgumentException("'group' must be route, deployment, task, key or day.");
-      }
-      since = Since.parse(ctx.request().getParam("since", "30d"), System.currentTimeMillis());
-    } catch (IllegalArgumentException e) {
-      error(ctx, GatewayError.invalid(e.getMessage(), null, null));
-      return;
-    }
-    interactions.flush().compose(v -> interactions.store().costs(since, group, includeEval)).onComplete(rows -> {
-      if (rows.failed()) {
-        error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable: " + rows.cause().getMessage()));
-        return;
-      }
-      double total = rows.result().stream().mapToDouble(r -> ((JsonObject) r).getDouble("cost_usd")).sum();
-      long requests = rows.result().stream().mapToLong(r -> ((JsonObject) r).getLong("requests")).sum();
-      JsonObject answer = new JsonObject().put("since", java.time.Instant.ofEpochMilli(since).toString()).put("group", groupName)
-          .put("include_eval", includeEval).put("total_usd", CostRows.usd(total)).put("requests", requests).put("rows", rows.result());
-      config.section(CostsConfig.SECTION, CostsConfig.class).ifPresent(costs ->
-          answer.put("build_vs_buy", BuildVsBuy.of(costs, requests, total, System.currentTimeMillis() - since)));
-      ctx.json(answer);
-    });
-  }
-
-  /**
-   * Without an interaction log: this replica's counters since it started, per deployment (sum replicas in Prometheus),
-   * eval traffic included whatever {@code include} says (it is still checked, as on the log's path).
-   */
-  private void liveCosts(RoutingContext ctx, String groupName) {
-    try {
-      IncludeEval.of(ctx.request().getParam("include"));
-    } catch (IllegalArgumentException e) {
-      error(ctx, GatewayError.invalid(e.getMessage(), null, null));
-      return;
-    }
-    if (!groupName.equals("deployment")) {
-      error(ctx, GatewayError.invalid("Without an interaction log, costs are this replica's live counters, by deployment only "
-          + "(GET /admin/keys has each key's spend); configure interactions: for group=" + groupName + ".", "group", null));
-      return;
-    }
-    JsonArray rows = new JsonArray();
-    double total = 0;
-    for (var deployment : routes.deployments()) {
-      double[] t = deployment.meters().totals();
-      total += t[2];
-      rows.add(new JsonObject().put("deployment", deployment.id()).put("prompt_tokens", Math.round(t[0]))
-          .put("completion_tokens", Math.round(t[1])).put("cost_usd", CostRows.usd(t[2])));
-    }
-    ctx.json(new JsonObject().put("source", "live counters of this replica since it started").put("group", groupName)
-        .put("include_eval", true).put("note", "the live counters cannot tell eval traffic apart: it is included; "
-            + "configure interactions: to leave it out")
-        .put("total_usd", CostRows.usd(total)).put("rows", rows));
-  }
-
-  private void scrape(RoutingContext ctx) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
-  }
-
   /** A drain: this listener stops accepting; its open connections serve what they have, then close (at most graceMs). */
   void stopAccepting(long graceMs) {
     context.runOnContext(v -> server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
@@ -299,34 +206,6 @@ public final class GatewayVerticle extends VerticleBase {
             .put("deployments", config.deployments().size())
             .put("routes", routes.names().size())
             .put("budgets", budgetStatus)));
-  }
-
-  /** Each deployment's limits, headroom, leases, in-flight requests, pause and recent latency, as the budget store sees them. */
-  private void deployments(RoutingContext ctx) {
-    List<Future<JsonObject>> rows = routes.deployments().stream()
-        .map(d -> budgets.headroom(d.id(), d.limits()).map(h -> new JsonObject()
-            .put("id", d.id())
-            .put("provider", d.config().provider().wireName())
-            .put("model", d.config().model())
-            .put("context_window", d.config().contextWindow())
-            .put("limits", new JsonObject().put("tpm", h.tpm()).put("rpm", h.rpm()))
-            .put("headroom", new JsonObject().put("tokens", h.tokensLeft()).put("requests", h.requestsLeft()))
-            .put("used", new JsonObject().put("tokens", h.tokensUsed()).put("requests", h.requestsUsed()))
-            .put("in_flight", d.state().inFlight())
-            .put("paused_for_ms", h.pausedForMs())
-            .put("lease", budgets.lease(d.id()))
-            .put("breaker", breakers.state(d.id()).name().toLowerCase(java.util.Locale.ROOT))
-            .put("ttft_ms_ewma", Math.round(d.state().ttftMs()))))
-        .toList();
-    Future.all(rows).onComplete(all -> {
-      if (all.failed()) {
-        error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "Budgets are unavailable: " + all.cause().getMessage()));
-        return;
-      }
-      JsonArray data = new JsonArray();
-      rows.forEach(row -> data.add(row.result()));
-      ctx.json(new JsonObject().put("budgets", budgets.status()).put("deployments", data));
-    });
   }
 
   /** An unknown path (the router's 404): what was asked for, in the dialect of the path. */

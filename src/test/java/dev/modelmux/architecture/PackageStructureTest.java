@@ -83,6 +83,13 @@ class PackageStructureTest {
   }
 
   @Test
+  void theOperatorsEndpointsNeverReachBackIntoTheWiringThatMountsThem() {
+    noClasses().that().resideInAPackage("dev.modelmux.server.admin..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.modelmux", "dev.modelmux.server")
+        .check(MAIN);
+  }
+
+  @Test
   void providersNeverSeeTheGatewayOrBudgets() {
     noClasses().that().resideInAPackage("dev.modelmux.provider..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.modelmux.gateway..", "dev.modelmux.budget..", "dev.modelmux.routing..",

@@ -9,6 +9,7 @@ import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.testing.GatewayFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
@@ -42,7 +43,7 @@ class AdminListenerTest {
     String yaml = "server: { host: 0.0.0.0, port: 0, instances: 1" + server + " }\n"
         + GatewayFixture.STANDARD.replace("${EMU}", "http://127.0.0.1:" + emulator.port());
     gateway = await(ModelMux.start(vertx, ModelMux.configLoader(GatewayFixture.KEYS::get).parse(yaml)));
-    http = vertx.createHttpClient();
+    http = client(vertx);
   }
 
   /** A gateway with its emulator in-process (the demo's way), on a free port the deployments point at. */
@@ -56,7 +57,16 @@ class AdminListenerTest {
         + "emulator: { port: " + emulatorPort + ", models: [{name: gpt-4}, {name: gpt-3.5-turbo}] }\n"
         + GatewayFixture.STANDARD.replace("${EMU}", "http://127.0.0.1:" + emulatorPort);
     gateway = await(ModelMux.start(vertx, ModelMux.configLoader(GatewayFixture.KEYS::get).parse(yaml)));
-    http = vertx.createHttpClient();
+    http = client(vertx);
+  }
+
+  /**
+   * A client that opens a connection per request. With keep-alive, beside CPU hogs, a request made from the test thread
+   * right after the previous response was read sometimes never got a connection from the client's pool (1 in ~70
+   * sequences: the gateway saw no connection and no request), and waited out Await's bound.
+   */
+  private static HttpClient client(Vertx vertx) {
+    return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterEach

@@ -1,4 +1,4 @@
-package dev.modelmux.server;
+package dev.modelmux.server.admin;
 
 import dev.modelmux.eval.RegressionFiles;
 import dev.modelmux.interactions.Reviews;

@@ -1,4 +1,4 @@
-package dev.modelmux.server;
+package dev.modelmux.server.admin;
 
 import dev.modelmux.api.OperatorAuth;
 import dev.modelmux.api.RequestIds;
@@ -20,7 +20,7 @@ import java.util.Set;
  * rebinding attacker's name could use them; one with an operator key in a header cannot be such a page), and, for a
  * request that changes something, that it is not one a page on another site can send (JSON only, same origin).
  */
-final class OperatorGate {
+public final class OperatorGate {
   private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
   private static final Set<String> SAME_SITE_FETCHES = Set.of("same-origin", "none");
   private static final String VERDICT = "modelmux.operator";
@@ -28,7 +28,7 @@ final class OperatorGate {
   private final OperatorAuth auth;
   private final AdminConfig admin;
 
-  OperatorGate(OperatorAuth auth, AdminConfig admin) {
+  public OperatorGate(OperatorAuth auth, AdminConfig admin) {
     this.auth = auth;
     this.admin = admin;
   }
@@ -76,7 +76,7 @@ final class OperatorGate {
   }
 
   /** Whether this request may see what only an operator sees (readiness details), by the same rules, refusing nothing. */
-  boolean isOperator(RoutingContext ctx) {
+  public boolean isOperator(RoutingContext ctx) {
     OperatorAuth.Verdict verdict = auth.check(ctx);
     return verdict.allowed() && (verdict.via() == OperatorAuth.Via.HEADER_KEY || hostRefusal(ctx.request()) == null);
   }

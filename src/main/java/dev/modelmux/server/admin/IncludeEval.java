@@ -1,4 +1,4 @@
-package dev.modelmux.server;
+package dev.modelmux.server.admin;
 
 /**
  * {@code ?include=eval} on /admin/costs and the review queue: both leave out eval traffic ({@code eval --url} calls an

@@ -112,26 +112,25 @@ public final class ChatService {
   /** @param evalRun the eval run an operator tagged the request with (logged as eval traffic), or null */
   public void serve(ChatRequest request, TaskCall task, String clientKeyId, String evalRun, HttpServerResponse response,
       long startNanos) {
-    ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
-    client.clientKey(clientKeyId);
-    client.evalRun(evalRun);
-    client.tracer(tracer);
+    Exchange exchange = new Exchange(vertx, response, request, startNanos, clientStallMs, tracer);
+    exchange.clientKeyId(clientKeyId);
+    exchange.evalRun(evalRun);
     Route route = routes.resolve(task != null ? task.task().route() : request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
-      client.fail(notFound);
-      ends.refused(client, 404, "unknown_model", "unknown_model", null, startNanos);
+      exchange.response().fail(notFound);
+      ends.refused(exchange, 404, "unknown_model", "unknown_model", null);
       return;
     }
-    client.route(route.name());
+    exchange.route(route.name());
     boolean recorded = interactions != null && interactions.begin(Interaction.logId(clientKeyId, request.requestId()));
     if (recorded) {
-      client.keepAnswer(interactions.maxAnswerBytes());
+      exchange.keepAnswer(interactions.maxAnswerBytes());
     }
     if (task != null) {
       task.findingRules().forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
-      guarded(client, route, request, task, task.findingRules(), task.refusal(), clientKeyId, startNanos, recorded);
+      guarded(exchange, route, request, task, task.findingRules(), task.refusal(), recorded);
       return;
     }
     // The route's scan of a plain request; a large one off the event loop, as its parsing was.
@@ -142,24 +141,24 @@ public final class ChatService {
       RouteGuard.Guarded guarded = done.succeeded() ? done.result() : new RouteGuard.Guarded(request, List.of(),
           GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request."));
       guarded.rules().forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
-      guarded(client, route, guarded.request(), null, guarded.rules(), guarded.refusal(), clientKeyId, startNanos, recorded);
+      guarded(exchange, route, guarded.request(), null, guarded.rules(), guarded.refusal(), recorded);
     });
   }
 
   /** After the secret guard: refused, or on to the candidates. */
-  private void guarded(ClientChannel client, Route route, ChatRequest sent, TaskCall task, List<String> findings, GatewayError refusal,
-      String clientKeyId, long startNanos, boolean recorded) {
-    Recording recording = recorded ? new Recording(client, sent, task, findings, startNanos) : null;
+  private void guarded(Exchange exchange, Route route, ChatRequest sent, TaskCall task, List<String> findings, GatewayError refusal,
+      boolean recorded) {
+    Recording recording = recorded ? new Recording(exchange, sent, task, findings) : null;
     if (refusal != null) {
-      client.fail(refusal);
-      ends.refused(client, refusal.status(), "secret_refused", "rejected", recording, startNanos);
+      exchange.response().fail(refusal);
+      ends.refused(exchange, refusal.status(), "secret_refused", "rejected", recording);
       return;
     }
-    dispatch(client, route, sent, task, clientKeyId, startNanos, recording);
+    dispatch(exchange, route, sent, task, recording);
   }
 
-  private void dispatch(ClientChannel client, Route route, ChatRequest request, TaskCall task, String clientKeyId, long startNanos,
-      Recording recording) {
+  private void dispatch(Exchange exchange, Route route, ChatRequest request, TaskCall task, Recording recording) {
+    ClientResponse client = exchange.response();
     exchanges.opened(client);
     AtomicReference<Reservation> keyHold = new AtomicReference<>();
     AtomicBoolean keyRefused = new AtomicBoolean();
@@ -173,15 +172,16 @@ public final class ChatService {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
       // The key's own limits first: a key over them never reaches a deployment.
-      return keys.reserve(clientKeyId, plan.candidates().get(0).reserveTokens()).onFailure(e -> keyRefused.set(true)).compose(held -> {
+      return keys.reserve(exchange.clientKeyId(), plan.candidates().get(0).reserveTokens()).onFailure(e -> keyRefused.set(true)).compose(held -> {
         keyHold.set(held);
-        return new Dispatch(vertx, http, budgets, breakers, quota, maxProviderPauseMs, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+        return new Dispatch(vertx, http, budgets, breakers, quota, maxProviderPauseMs, retryBackoffMs, waiter, exchange, route,
+            plan.candidates()).run();
       });
     }).onComplete(done -> {
       exchanges.closed(client);
-      route.meters().fallbacks(client.fallbacks());
+      route.meters().fallbacks(exchange.fallbacks());
       if (done.succeeded()) {
-        ends.answered(client, route, keyHold.get(), done.result(), recording, startNanos);
+        ends.answered(exchange, route, keyHold.get(), done.result(), recording);
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -195,8 +195,7 @@ public final class ChatService {
         } else {
           client.fail(error);
         }
-        ends.failed(client, route, keyHold.get(), keyRefused.get(), error, ErrorResponses.status(request.dialect(), error), recording,
-            startNanos);
+        ends.failed(exchange, route, keyHold.get(), keyRefused.get(), error, ErrorResponses.status(request.dialect(), error), recording);
       }
     });
   }

@@ -21,10 +21,10 @@ final class Continuation {
   private final BudgetStore budgets;
   private final Breakers breakers;
   private final Attempts attempts;
-  private final ClientChannel client;
+  private final ClientResponse client;
   private final List<Candidate> candidates;
 
-  Continuation(BudgetStore budgets, Breakers breakers, Attempts attempts, ClientChannel client, List<Candidate> candidates) {
+  Continuation(BudgetStore budgets, Breakers breakers, Attempts attempts, ClientResponse client, List<Candidate> candidates) {
     this.budgets = budgets;
     this.breakers = breakers;
     this.attempts = attempts;

@@ -39,7 +39,8 @@ final class Dispatch {
   private final Breakers breakers;
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
-  private final ClientChannel client;
+  private final Exchange exchange;
+  private final ClientResponse client;
   private final Route route;
   private final List<Candidate> candidates;
   private final long waitDeadlineNanos;
@@ -59,13 +60,14 @@ final class Dispatch {
   private String wokenBy;
 
   Dispatch(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long maxProviderPauseMs, long retryBackoffMs,
-      CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
+      CapacityWaiter waiter, Exchange exchange, Route route, List<Candidate> candidates) {
     this.vertx = vertx;
     this.budgets = budgets;
     this.breakers = breakers;
     this.retryBackoffMs = retryBackoffMs;
     this.waiter = waiter;
-    this.client = client;
+    this.exchange = exchange;
+    this.client = exchange.response();
     this.route = route;
     this.candidates = candidates;
     this.waitDeadlineNanos = System.nanoTime() + route.maxWaitMs() * 1_000_000;
@@ -73,7 +75,7 @@ final class Dispatch {
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.tierWait = new TierWait(route.maxWaitMs());
-    this.attempts = new Attempts(vertx, http, budgets, breakers, quota, maxProviderPauseMs, client, route.continueOnFailure());
+    this.attempts = new Attempts(vertx, http, budgets, breakers, quota, maxProviderPauseMs, exchange, route.continueOnFailure());
     this.continuation = new Continuation(budgets, breakers, attempts, client, candidates);
   }
 
@@ -96,7 +98,7 @@ final class Dispatch {
   /** @param isRetry this candidate already failed once with a transient error; it gets no second retry */
   private Future<AttemptResult> tryCandidate(int index, boolean isRetry) {
     if (client.gone()) {
-      return Future.failedFuture(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+      return Future.failedFuture(new GatewayException(GatewayError.of(ClientResponse.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
     }
     if (index >= candidates.size()) {
       return exhausted();
@@ -125,7 +127,7 @@ final class Dispatch {
       deployment.state().headroom(granted.after());
       Translator translator;
       try {
-        translator = Translators.create(candidate.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(candidate, client));
+        translator = Translators.create(candidate.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(candidate, exchange));
       } catch (GatewayException untranslatable) {
         // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
         budgets.settle(granted.reservation(), 0);
@@ -133,11 +135,8 @@ final class Dispatch {
         tierWait.obstacle(candidate.tier(), null);
         return tryFrom(index + 1);
       }
-      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, route.continueOnFailure(), attempts::start);
-      RunningAttempt primary = attempts.start(candidate, translator, granted, () -> {
-        client.contextTrimmed(candidate.tokensTrimmed());
-        hedge.primaryCommitted();
-      });
+      HedgedRace hedge = new HedgedRace(vertx, exchange, budgets, breakers, route.continueOnFailure(), attempts::start);
+      RunningAttempt primary = attempts.start(candidate, translator, granted);
       long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
       Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
       return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)

@@ -18,13 +18,14 @@ import io.vertx.core.Vertx;
  * if its breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
  */
 final class HedgedRace {
-  /** Starts an attempt on a candidate; {@code onCommit} runs when it takes the client's response. */
+  /** Starts an attempt on a candidate. */
   interface Starter {
-    RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit);
+    RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted);
   }
 
   private final Vertx vertx;
-  private final ClientChannel client;
+  private final Exchange exchange;
+  private final ClientResponse client;
   private final BudgetStore budgets;
   private final Breakers breakers;
   private final Starter starter;
@@ -33,10 +34,11 @@ final class HedgedRace {
   private RunningAttempt secondary;
   private long timer = -1;
 
-  HedgedRace(Vertx vertx, ClientChannel client, BudgetStore budgets, Breakers breakers, boolean keepText, Starter starter) {
+  HedgedRace(Vertx vertx, Exchange exchange, BudgetStore budgets, Breakers breakers, boolean keepText, Starter starter) {
     this.keepText = keepText;
     this.vertx = vertx;
-    this.client = client;
+    this.exchange = exchange;
+    this.client = exchange.response();
     this.budgets = budgets;
     this.breakers = breakers;
     this.starter = starter;
@@ -47,15 +49,10 @@ final class HedgedRace {
     return secondary != null;
   }
 
-  void primaryCommitted() {
-    if (secondary != null) {
-      secondary.attempt().lose();
-    }
-  }
-
   Future<AttemptResult> race(RunningAttempt first, Candidate next, long delayMs) {
     Promise<AttemptResult> outcome = Promise.promise();
     primary = first;
+    exchange.onCommit(this::committed);
     timer = vertx.setTimer(delayMs, id -> startSecond(next, outcome));
     first.result().onComplete(ar -> {
       vertx.cancelTimer(timer);
@@ -80,21 +77,27 @@ final class HedgedRace {
       }
       Translator translator;
       try {
-        translator = Translators.create(next.request(), deployment.config(), keepText, PromptFilters.of(next, client));
+        translator = Translators.create(next.request(), deployment.config(), keepText, PromptFilters.of(next, exchange));
       } catch (GatewayException untranslatable) {
         budgets.settle(granted.reservation(), 0);
         return;
       }
       deployment.state().headroom(granted.after());
-      secondary = starter.start(next, translator, granted, () -> {
-        client.contextTrimmed(next.tokensTrimmed());
-        primary.attempt().lose();
-      });
+      secondary = starter.start(next, translator, granted);
       secondary.result().onComplete(ar -> {
         deployment.meters().hedge(ar.succeeded());
         settle(ar, primary, outcome);
       });
     });
+  }
+
+  /** The first to commit wins the race: the other one loses. */
+  private void committed(Object winner) {
+    if (winner == primary.attempt() && secondary != null) {
+      secondary.attempt().lose();
+    } else if (secondary != null && winner == secondary.attempt()) {
+      primary.attempt().lose();
+    }
   }
 
   /** One side finished: a success wins; a loss steps aside; a failure waits for the other side if it still runs. */

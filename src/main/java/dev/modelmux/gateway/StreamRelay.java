@@ -35,15 +35,17 @@ final class StreamRelay {
   private final ReadStream<SseEvent> events;
   private final Translator translator;
   private final CommitGate gate;
-  private final ClientChannel client;
+  private final ClientResponse client;
+  private final Object writer;
   private final Deployment deployment;
   private final Deadlines deadlines;
   private final Ending ending;
   private int contentEvents;
   private boolean heldTextTimed;
 
-  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientChannel client, Deployment deployment,
-      Deadlines deadlines, Ending ending) {
+  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientResponse client, Object writer,
+      Deployment deployment, Deadlines deadlines, Ending ending) {
+    this.writer = writer;
     this.events = events;
     this.translator = translator;
     this.gate = gate;
@@ -98,7 +100,7 @@ final class StreamRelay {
       ending.complete(out);
       return;
     }
-    client.write(out);
+    client.write(writer, out);
     if (client.writeQueueFull()) {
       events.pause();
       deadlines.suspend();

@@ -24,7 +24,8 @@ import io.vertx.core.http.HttpClientResponse;
  */
 final class UpstreamAttempt {
   private final Vertx vertx;
-  private final ClientChannel client;
+  private final Exchange exchange;
+  private final ClientResponse client;
   private final Deployment deployment;
   private final Translator translator;
   private final boolean stream;
@@ -33,11 +34,10 @@ final class UpstreamAttempt {
   private final Deadlines deadlines;
   private final Runnable cancelOnGone = this::cancel;
   private final Promise<AttemptResult> result = Promise.promise();
-  private Runnable onCommit = () -> { };
-  /** Continues a stream another attempt broke: the client's response is already committed and stays open on failure. */
-  private boolean continuing;
+  /** Continues a stream another attempt broke: appends to the committed response, which stays open on failure. */
+  private boolean appends;
   /** On a provider failure after commit, leave the client's stream open for a continuation instead of ending it. */
-  private boolean continuable;
+  private boolean leavesBreakOpen;
   private long startNanos;
   private CommitGate gate;
   private StreamRelay relay;
@@ -45,42 +45,39 @@ final class UpstreamAttempt {
   private boolean done;
 
   /** @param onHeaders sees each successful upstream response's headers (rate-limit signals) */
-  UpstreamAttempt(Vertx vertx, UpstreamClients http, ClientChannel client, Deployment deployment, Translator translator,
+  UpstreamAttempt(Vertx vertx, UpstreamClients http, Exchange exchange, Deployment deployment, Translator translator,
       Handler<MultiMap> onHeaders) {
     this.vertx = vertx;
-    this.client = client;
+    this.exchange = exchange;
+    this.client = exchange.response();
     this.deployment = deployment;
     this.translator = translator;
-    this.stream = client.request().stream();
+    this.stream = exchange.request().stream();
     this.onHeaders = onHeaders;
     this.call = new UpstreamCall(http.of(deployment), deployment, stream);
     this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> fail(timeout(what)));
   }
 
-  UpstreamAttempt continuing() {
-    this.continuing = true;
+  /** This attempt continues a stream another attempt broke, appending to the response that attempt committed. */
+  UpstreamAttempt appendsToCommittedStream() {
+    this.appends = true;
     return this;
   }
 
-  UpstreamAttempt continuable(boolean allowed) {
-    this.continuable = allowed;
-    return this;
-  }
-
-  /** Called once, when this attempt takes the client's response, just before its headers go out. */
-  UpstreamAttempt onCommit(Runnable action) {
-    this.onCommit = action;
+  /** With {@code allowed}, a provider failure after commit leaves the client's stream open for a continuation. */
+  UpstreamAttempt leavesBrokenStreamOpen(boolean allowed) {
+    this.leavesBreakOpen = allowed;
     return this;
   }
 
   Future<AttemptResult> run() {
     startNanos = System.nanoTime();
-    gate = new CommitGate(client, deployment, this, onCommit, startNanos, continuing);
-    client.attempting(deployment);
+    gate = new CommitGate(client, deployment, this, startNanos, appends);
+    exchange.attempting(deployment);
     client.onGone(cancelOnGone);
     deadlines.start();
     call.send(translator.upstreamBody(), deadlines.connectMs(), deployment.config().pool().maxWaitMs(), () -> {
-      if (!continuing) { // the pool wait is over: from here the provider has first_token_ms
+      if (!appends) { // the pool wait is over: from here the provider has first_token_ms
         deadlines.awaitFirst(stream ? "first token" : "response headers");
       }
     }).onComplete(this::onResponse);
@@ -106,11 +103,11 @@ final class UpstreamAttempt {
       BoundedBody.error(response, deployment.config().bodyLimits().errorBytes(), deadlines::activity)
           .onComplete(body -> fail(body.succeeded() ? upstreamError(response, body.result()) : unreachable(body.cause())));
     } else if (stream) {
-      if (continuing) {
+      if (appends) {
         deadlines.watchGaps();
       }
       events = new SseEventStream(response);
-      relay = new StreamRelay(events, translator, gate, client, deployment, deadlines, new StreamRelay.Ending() {
+      relay = new StreamRelay(events, translator, gate, client, this, deployment, deadlines, new StreamRelay.Ending() {
         @Override
         public void complete(Buffer last) {
           finish(last);
@@ -214,8 +211,8 @@ final class UpstreamAttempt {
     if (!stop(false)) {
       return;
     }
-    client.providerAnnotations(translator.providerAnnotations());
-    client.end(last);
+    exchange.providerAnnotations(translator.providerAnnotations());
+    client.end(this, last);
     if (events != null) {
       call.release(vertx, events, deadlines.idleMs());
     }
@@ -226,11 +223,11 @@ final class UpstreamAttempt {
     if (!stop(true)) {
       return;
     }
-    if (!gate.committed() || continuing) {
+    if (!gate.committed() || appends) {
       result.fail(new GatewayException(error)); // a continuation that fails ends with the original error, written by its caller
       return;
     }
-    if (continuable && stream && Breakers.saysProviderIsUnwell(error) && !translator.toolsSeen()) {
+    if (leavesBreakOpen && stream && Breakers.saysProviderIsUnwell(error) && !translator.toolsSeen()) {
       result.complete(new AttemptResult(deployment, translator.usage(), error, translator.textSoFar(), translator.answerFilter()));
       return;
     }
@@ -243,7 +240,7 @@ final class UpstreamAttempt {
     if (!stop(true)) {
       return;
     }
-    result.fail(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+    result.fail(new GatewayException(GatewayError.of(ClientResponse.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
   }
 
   private GatewayError upstreamError(HttpClientResponse response, Buffer body) {
@@ -268,7 +265,7 @@ final class UpstreamAttempt {
     if (!stop(true)) {
       return;
     }
-    result.fail(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST,
+    result.fail(new GatewayException(GatewayError.of(ClientResponse.CLIENT_GONE, ErrorKind.INVALID_REQUEST,
         "The client read nothing for " + client.stallMs() + " ms; the stream was ended.")));
   }
 

@@ -33,20 +33,19 @@ final class Attempts {
   private final Exchange exchange;
   private final boolean leavesBreakOpen;
   private final QuotaAlarm quota;
+  /** The longest a provider's retry-after may pause a deployment (and be passed on to a client). */
   private final long maxProviderPauseMs;
 
   /**
-   * @param maxProviderPauseMs the longest a provider's retry-after may pause a deployment (and be passed on to a client)
    * @param leavesBreakOpen whether the route continues streams that break, so a broken stream is left open for that
    */
-  Attempts(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long maxProviderPauseMs,
-      Exchange exchange, boolean leavesBreakOpen) {
-    this.quota = quota;
-    this.maxProviderPauseMs = maxProviderPauseMs;
-    this.vertx = vertx;
+  Attempts(Shared shared, UpstreamClients http, Exchange exchange, boolean leavesBreakOpen) {
+    this.quota = shared.quota();
+    this.maxProviderPauseMs = shared.resilience().maxProviderPauseMs();
+    this.vertx = shared.vertx();
     this.http = http;
-    this.budgets = budgets;
-    this.breakers = breakers;
+    this.budgets = shared.budgets();
+    this.breakers = shared.breakers();
     this.exchange = exchange;
     this.leavesBreakOpen = leavesBreakOpen;
   }

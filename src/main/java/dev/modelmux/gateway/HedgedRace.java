@@ -1,10 +1,7 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.GatewayException;
-import dev.modelmux.core.Translator;
-import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
-import dev.modelmux.resilience.Breakers;
+import dev.modelmux.core.Translator;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.translate.Translators;
@@ -26,21 +23,19 @@ final class HedgedRace {
   private final Vertx vertx;
   private final Exchange exchange;
   private final ClientResponse client;
-  private final BudgetStore budgets;
-  private final Breakers breakers;
+  private final Admission admission;
   private final Starter starter;
   private final boolean keepText;
   private RunningAttempt primary;
   private RunningAttempt secondary;
   private long timer = -1;
 
-  HedgedRace(Vertx vertx, Exchange exchange, BudgetStore budgets, Breakers breakers, boolean keepText, Starter starter) {
+  HedgedRace(Vertx vertx, Exchange exchange, Admission admission, boolean keepText, Starter starter) {
     this.keepText = keepText;
     this.vertx = vertx;
     this.exchange = exchange;
     this.client = exchange.response();
-    this.budgets = budgets;
-    this.breakers = breakers;
+    this.admission = admission;
     this.starter = starter;
   }
 
@@ -62,33 +57,35 @@ final class HedgedRace {
   }
 
   private void startSecond(Candidate next, Promise<AttemptResult> outcome) {
-    Deployment deployment = next.deployment();
-    if (client.committed() || client.gone() || primary.result().isComplete() || primary.attempt().answering()
-        || !breakers.allows(deployment.id())) {
+    if (!wanted()) {
       return; // a primary whose text post-processing holds is answering, not slow
     }
-    budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
-      if (!(answer instanceof ReserveResult.Granted granted)) {
-        return; // never hedge without headroom for the second request
+    admission.admit(next, new Admission.Terms() {
+      @Override
+      public Translator translate(Candidate candidate) {
+        return Translators.create(candidate.request(), candidate.deployment().config(), keepText, PromptFilters.of(candidate, exchange));
       }
-      if (client.committed() || client.gone() || primary.result().isComplete() || primary.attempt().answering()) {
-        budgets.settle(granted.reservation(), 0);
-        return;
+
+      @Override
+      public boolean stillWanted() {
+        return wanted();
       }
-      Translator translator;
-      try {
-        translator = Translators.create(next.request(), deployment.config(), keepText, PromptFilters.of(next, exchange));
-      } catch (GatewayException untranslatable) {
-        budgets.settle(granted.reservation(), 0);
-        return;
+    }).onSuccess(admitted -> {
+      if (!(admitted instanceof Admission.Admitted go)) {
+        return; // never hedge without a breaker that allows it and headroom for the second request
       }
-      deployment.state().headroom(granted.after());
-      secondary = starter.start(next, translator, granted);
+      Deployment deployment = next.deployment();
+      deployment.state().headroom(go.granted().after());
+      secondary = starter.start(next, go.translator(), go.granted());
       secondary.result().onComplete(ar -> {
         deployment.meters().hedge(ar.succeeded());
         settle(ar, primary, outcome);
       });
     });
+  }
+
+  private boolean wanted() {
+    return !client.committed() && !client.gone() && !primary.result().isComplete() && !primary.attempt().answering();
   }
 
   /** The first to commit wins the race: the other one loses. */

@@ -22,16 +22,12 @@ final class RequestEnds {
   private final InteractionSink interactions;
   private final GenAiMeters genAi;
 
-  /**
-   * @param interactions where sampled requests are recorded, or null for nowhere
-   * @param genAi the GenAI conventions' request metrics, or null
-   */
-  RequestEnds(RouteTable routes, RouteMeters unrouted, KeyAccounts keys, InteractionSink interactions, GenAiMeters genAi) {
-    this.routes = routes;
-    this.unrouted = unrouted;
+  RequestEnds(Shared shared, KeyAccounts keys) {
+    this.routes = shared.routes();
+    this.unrouted = shared.metrics().unrouted();
     this.keys = keys;
-    this.interactions = interactions;
-    this.genAi = genAi;
+    this.interactions = shared.interactions();
+    this.genAi = shared.metrics().genAi();
   }
 
   /**
@@ -79,9 +75,6 @@ final class RequestEnds {
   }
 
   private void genAi(Exchange exchange, Route route, GatewayError error, long promptTokens, long completionTokens) {
-    if (genAi == null) {
-      return;
-    }
     Deployment answered = exchange.deploymentId() == null ? null : routes.deployment(exchange.deploymentId());
     genAi.request(answered == null ? null : RequestSpans.provider(answered), route.name(), answered == null ? null : answered.config().model(),
         error == null ? null : error.kind().name().toLowerCase(Locale.ROOT), promptTokens, completionTokens, exchange.ttftMs(),

@@ -12,6 +12,7 @@ import dev.modelmux.provider.RemainingLimits;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
@@ -134,7 +135,7 @@ final class Attempts {
       UpstreamAttempt attempt) {
     Deployment deployment = candidate.deployment();
     deployment.state().started();
-    io.opentelemetry.api.trace.Span span = RequestSpans.attempt(exchange.tracer(), deployment, exchange.route());
+    Span span = RequestSpans.attempt(exchange.tracer(), deployment, exchange.route());
     Future<AttemptResult> running;
     try {
       running = attempt.run();

@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One request's walk through its candidates, and only that: skip deployments whose breaker is open, reserve budget
- * (no headroom: the next one), translate for the one that has room, start it ({@link Attempts}) — hedged
+ * One request's walk through its candidates, and only that: admit one ({@link Admission}: its breaker, its budget, a
+ * translator; skipped: the next one), start it ({@link Attempts}) — hedged
  * ({@link HedgedRace}) when the route says so, continued ({@link Continuation}) when its stream breaks — retry a
  * transient error once on the same deployment after a jittered backoff, fail over while nothing has reached the
  * client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429

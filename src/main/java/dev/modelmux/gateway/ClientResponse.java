@@ -1,7 +1,6 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.resilience.ContextTrimmer;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.translate.ErrorFormat;
 import io.vertx.core.MultiMap;
@@ -35,15 +34,6 @@ final class ClientResponse {
   private static final CharSequence EVENT_STREAM = HttpHeaders.createOptimized("text/event-stream");
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
-  private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
-  /** Echoed when the call was taken as eval traffic, so eval can tell whether the gateway honoured its tag. */
-  private static final CharSequence EVAL_RUN = HttpHeaders.createOptimized("x-modelmux-eval");
-  private static final CharSequence ROUTE = HttpHeaders.createOptimized("x-modelmux-route");
-  private static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-modelmux-deployment");
-  private static final CharSequence TRIMMED = HttpHeaders.createOptimized(ContextTrimmer.HEADER);
-  private static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-modelmux-attempts");
-  private static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-modelmux-fallbacks");
-  private static final CharSequence PROMPT = HttpHeaders.createOptimized("x-modelmux-prompt");
 
   private final Vertx vertx;
   private final HttpServerResponse response;
@@ -216,23 +206,6 @@ final class ClientResponse {
   }
 
   private void identify(MultiMap headers) {
-    headers.set(REQUEST_ID, exchange.request().requestId());
-    if (exchange.route() != null) {
-      headers.set(ROUTE, exchange.route());
-    }
-    headers.set(DEPLOYMENT, exchange.deploymentId() == null ? "none" : exchange.deploymentId());
-    if (exchange.tokensTrimmed() > 0) {
-      headers.set(TRIMMED, Integer.toString(exchange.tokensTrimmed()));
-    }
-    if (exchange.prompt() != null) {
-      headers.set(PROMPT, exchange.prompt());
-    }
-    if (exchange.attempts() > 0) {
-      headers.set(ATTEMPTS, Integer.toString(exchange.attempts()));
-      headers.set(FALLBACKS, Integer.toString(exchange.fallbacks()));
-    }
-    if (exchange.evalRun() != null) {
-      headers.set(EVAL_RUN, exchange.evalRun());
-    }
+    ExchangeHeaders.identify(exchange, headers);
   }
 }

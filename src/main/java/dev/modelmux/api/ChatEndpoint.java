@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
 /** A completion endpoint of one client dialect: check the content type, validate the body, hand it to the service. */
 public final class ChatEndpoint implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatEndpoint.class);
-  /** Bodies at least this large are parsed off the event loop. */
-  static final int PARSE_OFF_LOOP_BYTES = 64 * 1024;
   private static final String FAMILY = "x-modelmux-family";
 
   /** Validates a raw body into a request of one dialect; throws GatewayException with a 4xx. */
@@ -66,7 +64,7 @@ public final class ChatEndpoint implements Handler<RoutingContext> {
     String familyPin = ctx.request().getHeader(FAMILY);
     Buffer raw = ctx.body().buffer();
     Buffer body = raw == null ? Buffer.buffer() : raw;
-    if (body.length() < PARSE_OFF_LOOP_BYTES) {
+    if (body.length() < ChatService.OFF_LOOP_BYTES) {
       Parsed parsed;
       try {
         parsed = parse(requestId, body, familyPin);

@@ -10,9 +10,9 @@ public final class AccessLog {
 
   private AccessLog() {}
 
-  static void log(ClientChannel client, int status, Usage usage, long totalMs, String outcome) {
-    log(client.request().requestId(), client.routeName(), client.deploymentId(), status, usage, client.ttftMs(), totalMs, outcome,
-        client.clientKeyId(), client.prompt());
+  static void log(Exchange exchange, int status, Usage usage, long totalMs, String outcome) {
+    log(exchange.request().requestId(), exchange.route(), exchange.deploymentId(), status, usage, exchange.ttftMs(), totalMs, outcome,
+        exchange.clientKeyId(), exchange.prompt());
   }
 
   /** A request refused before routing (bad input): no route, no deployment, no tokens. */

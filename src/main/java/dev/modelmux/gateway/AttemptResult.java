@@ -1,8 +1,8 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.core.AnswerFilter;
-import dev.modelmux.core.Usage;
 import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.Usage;
 import dev.modelmux.routing.Deployment;
 
 /**

@@ -12,6 +12,7 @@ import dev.modelmux.provider.RemainingLimits;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
@@ -30,40 +31,44 @@ final class Attempts {
   private final UpstreamClients http;
   private final BudgetStore budgets;
   private final Breakers breakers;
-  private final ClientChannel client;
-  private final boolean continuable;
+  private final Exchange exchange;
+  private final boolean leavesBreakOpen;
   private final QuotaAlarm quota;
+  /** The longest a provider's retry-after may pause a deployment (and be passed on to a client). */
   private final long maxProviderPauseMs;
 
   /**
-   * @param maxProviderPauseMs the longest a provider's retry-after may pause a deployment (and be passed on to a client)
-   * @param continuable whether the route continues streams that break, so a broken stream is left open for that
+   * @param leavesBreakOpen whether the route continues streams that break, so a broken stream is left open for that
    */
-  Attempts(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long maxProviderPauseMs,
-      ClientChannel client, boolean continuable) {
-    this.quota = quota;
-    this.maxProviderPauseMs = maxProviderPauseMs;
-    this.vertx = vertx;
+  Attempts(Shared shared, UpstreamClients http, Exchange exchange, boolean leavesBreakOpen) {
+    this.quota = shared.quota();
+    this.maxProviderPauseMs = shared.resilience().maxProviderPauseMs();
+    this.vertx = shared.vertx();
     this.http = http;
-    this.budgets = budgets;
-    this.breakers = breakers;
-    this.client = client;
-    this.continuable = continuable;
+    this.budgets = shared.budgets();
+    this.breakers = shared.breakers();
+    this.exchange = exchange;
+    this.leavesBreakOpen = leavesBreakOpen;
   }
 
   /**
    * Starts an attempt. A 429 pauses the deployment for every replica; a half-open breaker that already has its probe
-   * out sends the request elsewhere (503) and gives the reservation back.
+   * out sends the request elsewhere (503) and gives the reservation back. When it takes the client's response, the
+   * response says what it was rendered from and how far its context was trimmed.
    */
-  RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit) {
+  RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
     Deployment deployment = candidate.deployment();
     Breakers.Call call = breakers.call(deployment.id());
-    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).continuable(continuable).onCommit(() -> {
+    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen);
+    exchange.onCommit(winner -> {
+      if (winner != attempt) {
+        return;
+      }
       if (call != null) {
         call.firstContent();
       }
-      client.prompt(candidate.prompt() == null ? null : candidate.prompt().label());
-      onCommit.run();
+      exchange.prompt(candidate.prompt() == null ? null : candidate.prompt().label());
+      exchange.tokensTrimmed(candidate.tokensTrimmed());
     });
     Future<AttemptResult> result = guarded(call, candidate, translator, granted, attempt).recover(failure -> {
       if (failure instanceof GatewayException e) {
@@ -79,7 +84,7 @@ final class Attempts {
   /** Continues a broken stream into the client's open response; fails (the caller ends the stream) if it cannot. */
   Future<AttemptResult> continueWith(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
     Breakers.Call call = breakers.call(candidate.deployment().id());
-    return guarded(call, candidate, translator, granted, newAttempt(candidate, granted, translator).continuing());
+    return guarded(call, candidate, translator, granted, newAttempt(candidate, granted, translator).appendsToCommittedStream());
   }
 
   /** The error with its retry-after cut to max_provider_pause_ms: a provider must not park a deployment for years. */
@@ -102,7 +107,7 @@ final class Attempts {
 
   private UpstreamAttempt newAttempt(Candidate candidate, ReserveResult.Granted granted, Translator translator) {
     Deployment deployment = candidate.deployment();
-    return new UpstreamAttempt(vertx, http, client, deployment, translator, headers -> {
+    return new UpstreamAttempt(vertx, http, exchange, deployment, translator, headers -> {
       RemainingLimits remaining = deployment.provider().remaining(headers);
       if (remaining.tighterThan(granted.after().tokensLeft(), granted.after().requestsLeft())) {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
@@ -130,7 +135,7 @@ final class Attempts {
       UpstreamAttempt attempt) {
     Deployment deployment = candidate.deployment();
     deployment.state().started();
-    io.opentelemetry.api.trace.Span span = RequestSpans.attempt(client.tracer(), deployment, client.routeName());
+    Span span = RequestSpans.attempt(exchange.tracer(), deployment, exchange.route());
     Future<AttemptResult> running;
     try {
       running = attempt.run();
@@ -150,7 +155,7 @@ final class Attempts {
       DeploymentMeters meters = deployment.meters();
       String label = failure == null ? "ok" : clientEnded(outcome.cause()) ? clientOutcome() : failure.name().toLowerCase(Locale.ROOT);
       meters.attempt(label);
-      client.attemptEnded(deployment.id(), label);
+      exchange.attemptEnded(deployment.id(), label);
       RequestSpans.ended(span, label, translator.usage().promptTokens(), translator.usage().completionTokens());
       if (attempt.ttftMs() >= 0) {
         meters.ttft(attempt.ttftMs());
@@ -165,11 +170,11 @@ final class Attempts {
 
   /** The attempt was ended by its client (gone, or stalled reading), not by the request or the provider. */
   private static boolean clientEnded(Throwable cause) {
-    return cause instanceof GatewayException e && e.error().status() == ClientChannel.CLIENT_GONE;
+    return cause instanceof GatewayException e && e.error().status() == ClientResponse.CLIENT_GONE;
   }
 
   private String clientOutcome() {
-    return client.stalled() ? "client_stalled" : "client_gone";
+    return exchange.response().stalled() ? "client_stalled" : "client_gone";
   }
 
   /**
@@ -183,14 +188,14 @@ final class Attempts {
     if (usage.promptTokens() >= 0 && usage.completionTokens() >= 0) {
       prompt = usage.promptTokens();
       completion = usage.completionTokens();
-    } else if (client.committed()) {
+    } else if (exchange.response().committed()) {
       prompt = Math.min(candidate.reserveTokens(), candidate.promptTokens());
       completion = Math.min(candidate.reserveTokens() - prompt, relayedEvents);
     } else {
       return 0;
     }
     double usd = candidate.deployment().cost(prompt, completion);
-    client.spent(prompt, completion, usd);
+    exchange.bill().add(prompt, completion, usd);
     candidate.deployment().meters().spent(usd);
     return prompt + completion;
   }

@@ -30,7 +30,7 @@ final class BreakerOutcome {
       return;
     }
     GatewayError error = e.error();
-    if (error.status() == ClientChannel.CLIENT_GONE || error.kind() == ErrorKind.QUOTA_EXCEEDED || error.kind() == ErrorKind.INTERNAL
+    if (error.status() == ClientResponse.CLIENT_GONE || error.kind() == ErrorKind.QUOTA_EXCEEDED || error.kind() == ErrorKind.INTERNAL
         || error.kind() == ErrorKind.SATURATED) {
       call.neutral();
     } else if (Breakers.saysProviderIsUnwell(error)) {

@@ -1,38 +1,30 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.ChatRequest;
-import dev.modelmux.core.GatewayError;
-import dev.modelmux.core.ErrorKind;
-import dev.modelmux.core.GatewayException;
-import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.Reservation;
-import dev.modelmux.config.ResilienceConfig;
-import dev.modelmux.metrics.RouteMeters;
-import dev.modelmux.resilience.Breakers;
-import dev.modelmux.routing.CandidatePlanner;
-import dev.modelmux.routing.CandidatePlanner.Plan;
-import dev.modelmux.routing.Route;
-import dev.modelmux.routing.RouteTable;
-import dev.modelmux.tokens.PromptTokens;
-import dev.modelmux.core.PromptChoice;
-import dev.modelmux.metrics.GenAiMeters;
-import dev.modelmux.metrics.GuardMeters;
+import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
+import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.Interaction;
-import dev.modelmux.core.InteractionSink;
+import dev.modelmux.core.PromptChoice;
 import dev.modelmux.prompts.RouteGuard;
 import dev.modelmux.prompts.TaskCall;
 import dev.modelmux.prompts.Variant;
+import dev.modelmux.routing.CandidatePlanner.Plan;
 import dev.modelmux.routing.CandidatePlanner.Rendering;
+import dev.modelmux.routing.CandidatePlanner;
 import dev.modelmux.routing.Deployment;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
+import dev.modelmux.routing.Route;
+import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,56 +37,28 @@ public final class ChatService {
    * (about 1 ms for prose) while most requests stay on it, with no hop.
    */
   private static final int COUNT_OFF_LOOP_BYTES = 16 * 1024;
-  /** The route's secret scan of a plain request runs on a worker from this size on, like its parsing. */
-  private static final int SCAN_OFF_LOOP_BYTES = 64 * 1024;
+  /**
+   * Bodies at least this large are handled on a worker thread, never on the event loop: the endpoint's parsing and the
+   * route's secret scan of a plain request.
+   */
+  public static final int OFF_LOOP_BYTES = 64 * 1024;
 
+  private final Shared shared;
   private final Vertx vertx;
   private final UpstreamClients http;
-  private final RouteTable routes;
-  private final BudgetStore budgets;
-  private final Breakers breakers;
-  private final RouteMeters unrouted;
-  private final long retryBackoffMs;
-  private final QuotaAlarm quota;
-  private final CapacityWaiter waiter;
-  private final long clientStallMs;
-  private final long maxProviderPauseMs;
-  private final OpenExchanges exchanges;
   private final KeyAccounts keys;
-  private final GuardMeters guardMeters;
-  private final InteractionSink interactions;
   private final RequestEnds ends;
-  private final io.opentelemetry.api.trace.Tracer tracer;
 
   /**
-   * @param waiter the process's waiting room for requests that found no capacity
-   * @param exchanges the process's register of requests being served, for a drain
+   * @param http this event loop's clients to the deployments
    * @param keys the client keys' own limits
-   * @param guardMeters where the secret guard's findings are counted
-   * @param interactions where ended requests are recorded, or null for nowhere
-   * @param genAi the OpenTelemetry GenAI conventions' request metrics, or null
-   * @param tracer what attempts are traced with, or null when tracing is off
    */
-  public ChatService(Vertx vertx, CapacityWaiter waiter, UpstreamClients http, RouteTable routes, BudgetStore budgets, Breakers breakers,
-      RouteMeters unrouted, ResilienceConfig resilience, long clientStallMs, OpenExchanges exchanges, KeyAccounts keys,
-      GuardMeters guardMeters, InteractionSink interactions, GenAiMeters genAi, io.opentelemetry.api.trace.Tracer tracer) {
-    this.tracer = tracer;
-    this.ends = new RequestEnds(routes, unrouted, keys, interactions, genAi);
-    this.guardMeters = guardMeters;
-    this.interactions = interactions;
-    this.exchanges = exchanges;
-    this.keys = keys;
-    this.unrouted = unrouted;
-    this.vertx = vertx;
+  public ChatService(Shared shared, UpstreamClients http, KeyAccounts keys) {
+    this.shared = shared;
+    this.vertx = shared.vertx();
     this.http = http;
-    this.routes = routes;
-    this.budgets = budgets;
-    this.breakers = breakers;
-    this.retryBackoffMs = resilience.retryBackoffMs();
-    this.maxProviderPauseMs = resilience.maxProviderPauseMs();
-    this.quota = new QuotaAlarm(budgets, resilience.quotaPauseMs());
-    this.waiter = waiter;
-    this.clientStallMs = clientStallMs;
+    this.keys = keys;
+    this.ends = new RequestEnds(shared, keys);
   }
 
   public void serve(ChatRequest request, HttpServerResponse response, long startNanos) {
@@ -112,55 +76,54 @@ public final class ChatService {
   /** @param evalRun the eval run an operator tagged the request with (logged as eval traffic), or null */
   public void serve(ChatRequest request, TaskCall task, String clientKeyId, String evalRun, HttpServerResponse response,
       long startNanos) {
-    ClientChannel client = new ClientChannel(vertx, response, request, startNanos, clientStallMs);
-    client.clientKey(clientKeyId);
-    client.evalRun(evalRun);
-    client.tracer(tracer);
-    Route route = routes.resolve(task != null ? task.task().route() : request.model()).orElse(null);
+    Exchange exchange = new Exchange(vertx, response, request, startNanos, shared.clientStallMs(), shared.tracer());
+    exchange.clientKeyId(clientKeyId);
+    exchange.evalRun(evalRun);
+    Route route = shared.routes().resolve(task != null ? task.task().route() : request.model()).orElse(null);
     if (route == null) {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
-      client.fail(notFound);
-      ends.refused(client, 404, "unknown_model", "unknown_model", null, startNanos);
+      exchange.response().fail(notFound);
+      ends.refused(exchange, 404, "unknown_model", "unknown_model", null);
       return;
     }
-    client.route(route.name());
-    boolean recorded = interactions != null && interactions.begin(Interaction.logId(clientKeyId, request.requestId()));
+    exchange.route(route.name());
+    boolean recorded = shared.interactions().begin(Interaction.logId(clientKeyId, request.requestId()));
     if (recorded) {
-      client.keepAnswer(interactions.maxAnswerBytes());
+      exchange.keepAnswer(shared.interactions().maxAnswerBytes());
     }
     if (task != null) {
-      task.findingRules().forEach(rule -> guardMeters.finding(route.name(), task.task().name(), rule, task.guard().name()));
-      guarded(client, route, request, task, task.findingRules(), task.refusal(), clientKeyId, startNanos, recorded);
+      task.findingRules().forEach(rule -> shared.metrics().guard().finding(route.name(), task.task().name(), rule, task.guard().name()));
+      guarded(exchange, route, request, task, task.findingRules(), task.refusal(), recorded);
       return;
     }
     // The route's scan of a plain request; a large one off the event loop, as its parsing was.
-    Future<RouteGuard.Guarded> scan = request.bodyBytes() < SCAN_OFF_LOOP_BYTES
+    Future<RouteGuard.Guarded> scan = request.bodyBytes() < OFF_LOOP_BYTES
         ? Future.succeededFuture(RouteGuard.apply(request, route.secretGuard(), route.name()))
         : vertx.executeBlocking(() -> RouteGuard.apply(request, route.secretGuard(), route.name()), false);
     scan.onComplete(done -> {
       RouteGuard.Guarded guarded = done.succeeded() ? done.result() : new RouteGuard.Guarded(request, List.of(),
           GatewayError.of(500, ErrorKind.INTERNAL, "The gateway failed to serve this request."));
-      guarded.rules().forEach(rule -> guardMeters.finding(route.name(), null, rule, route.secretGuard()));
-      guarded(client, route, guarded.request(), null, guarded.rules(), guarded.refusal(), clientKeyId, startNanos, recorded);
+      guarded.rules().forEach(rule -> shared.metrics().guard().finding(route.name(), null, rule, route.secretGuard()));
+      guarded(exchange, route, guarded.request(), null, guarded.rules(), guarded.refusal(), recorded);
     });
   }
 
   /** After the secret guard: refused, or on to the candidates. */
-  private void guarded(ClientChannel client, Route route, ChatRequest sent, TaskCall task, List<String> findings, GatewayError refusal,
-      String clientKeyId, long startNanos, boolean recorded) {
-    Recording recording = recorded ? new Recording(client, sent, task, findings, startNanos) : null;
+  private void guarded(Exchange exchange, Route route, ChatRequest sent, TaskCall task, List<String> findings, GatewayError refusal,
+      boolean recorded) {
+    Recording recording = recorded ? new Recording(exchange, sent, task, findings) : null;
     if (refusal != null) {
-      client.fail(refusal);
-      ends.refused(client, refusal.status(), "secret_refused", "rejected", recording, startNanos);
+      exchange.response().fail(refusal);
+      ends.refused(exchange, refusal.status(), "secret_refused", "rejected", recording);
       return;
     }
-    dispatch(client, route, sent, task, clientKeyId, startNanos, recording);
+    dispatch(exchange, route, sent, task, recording);
   }
 
-  private void dispatch(ClientChannel client, Route route, ChatRequest request, TaskCall task, String clientKeyId, long startNanos,
-      Recording recording) {
-    exchanges.opened(client);
+  private void dispatch(Exchange exchange, Route route, ChatRequest request, TaskCall task, Recording recording) {
+    ClientResponse client = exchange.response();
+    shared.exchanges().opened(client);
     AtomicReference<Reservation> keyHold = new AtomicReference<>();
     AtomicBoolean keyRefused = new AtomicBoolean();
     plan(route, request, task).compose(plan -> {
@@ -173,15 +136,15 @@ public final class ChatService {
         return Future.failedFuture(new GatewayException(tooLarge(route, plan, request)));
       }
       // The key's own limits first: a key over them never reaches a deployment.
-      return keys.reserve(clientKeyId, plan.candidates().get(0).reserveTokens()).onFailure(e -> keyRefused.set(true)).compose(held -> {
+      return keys.reserve(exchange.clientKeyId(), plan.candidates().get(0).reserveTokens()).onFailure(e -> keyRefused.set(true)).compose(held -> {
         keyHold.set(held);
-        return new Dispatch(vertx, http, budgets, breakers, quota, maxProviderPauseMs, retryBackoffMs, waiter, client, route, plan.candidates()).run();
+        return new Dispatch(shared, http, exchange, route, plan.candidates()).run();
       });
     }).onComplete(done -> {
-      exchanges.closed(client);
-      route.meters().fallbacks(client.fallbacks());
+      shared.exchanges().closed(client);
+      route.meters().fallbacks(exchange.fallbacks());
       if (done.succeeded()) {
-        ends.answered(client, route, keyHold.get(), done.result(), recording, startNanos);
+        ends.answered(exchange, route, keyHold.get(), done.result(), recording);
       } else {
         GatewayError error;
         if (done.cause() instanceof GatewayException e) {
@@ -195,8 +158,7 @@ public final class ChatService {
         } else {
           client.fail(error);
         }
-        ends.failed(client, route, keyHold.get(), keyRefused.get(), error, ErrorResponses.status(request.dialect(), error), recording,
-            startNanos);
+        ends.failed(exchange, route, keyHold.get(), keyRefused.get(), error, ErrorResponses.status(request.dialect(), error), recording);
       }
     });
   }
@@ -208,13 +170,13 @@ public final class ChatService {
    * @param outcome {@code rejected} (bad input) or {@code forbidden} (a route outside the key's allowlist)
    */
   public void rejected(String clientKeyId, String outcome) {
-    unrouted.request("rejected");
+    shared.metrics().unrouted().request("rejected");
     keys.refused(clientKeyId, outcome);
   }
 
   private Future<Plan> plan(Route route, ChatRequest request, TaskCall task) {
     Function<Deployment, Rendering> renderings = task == null ? sameFor(request) : perFamily(task);
-    int rotation = routes.nextRotation();
+    int rotation = shared.routes().nextRotation();
     if (countedOnLoop(route, request, renderings)) {
       return Future.succeededFuture(CandidatePlanner.plan(route, renderings, request.maxOutputTokens(), rotation));
     }

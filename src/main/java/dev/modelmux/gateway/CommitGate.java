@@ -5,27 +5,28 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * Nothing reaches the client before an attempt has content: what comes first (a role chunk, message_start) is held
- * here, and the first content commits the client's response to this attempt — unless a racing attempt (a hedge)
- * took it first. Until then every failure can still go to another deployment.
+ * here, and the first content commits the client's response to this attempt ({@link ClientResponse} says who may
+ * write, and when). Until then every failure can still go to another deployment.
  */
 final class CommitGate {
-  private final ClientChannel client;
+  private final ClientResponse response;
   private final Deployment deployment;
   private final Object attempt;
-  private final Runnable onCommit;
   private final long startNanos;
   private final Buffer held = Buffer.buffer();
   private boolean committed;
   private long ttftMs = -1;
 
-  /** @param alreadyCommitted a continuation writes into a response another attempt committed */
-  CommitGate(ClientChannel client, Deployment deployment, Object attempt, Runnable onCommit, long startNanos, boolean alreadyCommitted) {
-    this.client = client;
+  /** @param appends a continuation: it appends to a response another attempt committed, and takes it over now */
+  CommitGate(ClientResponse response, Deployment deployment, Object attempt, long startNanos, boolean appends) {
+    this.response = response;
     this.deployment = deployment;
     this.attempt = attempt;
-    this.onCommit = onCommit;
     this.startNanos = startNanos;
-    this.committed = alreadyCommitted;
+    this.committed = appends;
+    if (appends) {
+      response.append(attempt);
+    }
   }
 
   boolean committed() {
@@ -45,12 +46,10 @@ final class CommitGate {
     if (committed) {
       return out;
     }
-    if (!client.claim(attempt, deployment)) {
+    if (!response.commit(attempt, deployment, stream)) {
       return null;
     }
     committed = true;
-    onCommit.run();
-    client.commit(stream);
     ttftMs = (System.nanoTime() - startNanos) / 1_000_000;
     deployment.state().recordTtft(ttftMs);
     return held.appendBuffer(out);

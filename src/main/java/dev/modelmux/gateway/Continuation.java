@@ -1,13 +1,8 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.budget.BudgetStore;
-import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.core.GatewayException;
-import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
-import dev.modelmux.routing.Deployment;
 import dev.modelmux.translate.ContinuationTranslator;
 import io.vertx.core.Future;
 import java.util.List;
@@ -18,17 +13,15 @@ import java.util.List;
  * stream ends with the original error, never with the continuation's.
  */
 final class Continuation {
-  private final BudgetStore budgets;
-  private final Breakers breakers;
+  private final Admission admission;
   private final Attempts attempts;
-  private final ClientChannel client;
+  private final ClientResponse client;
   private final List<Candidate> candidates;
 
-  Continuation(BudgetStore budgets, Breakers breakers, Attempts attempts, ClientChannel client, List<Candidate> candidates) {
-    this.budgets = budgets;
-    this.breakers = breakers;
+  Continuation(Admission admission, Attempts attempts, Exchange exchange, List<Candidate> candidates) {
+    this.admission = admission;
     this.attempts = attempts;
-    this.client = client;
+    this.client = exchange.response();
     this.candidates = candidates;
   }
 
@@ -39,23 +32,12 @@ final class Continuation {
       return endWith(original, broken);
     }
     Candidate candidate = candidates.get(index);
-    Deployment deployment = candidate.deployment();
-    if (!breakers.allows(deployment.id())) {
-      return from(index + 1, broken);
-    }
-    return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {
-      if (!(answer instanceof ReserveResult.Granted granted)) {
+    return admission.admit(candidate, c -> ContinuationTranslator.create(requestOf(broken, c), c.deployment().config(),
+        broken.continueFrom(), original, broken.filter())).compose(admitted -> {
+      if (!(admitted instanceof Admission.Admitted go)) {
         return from(index + 1, broken);
       }
-      ContinuationTranslator translator;
-      try {
-        translator = ContinuationTranslator.create(requestOf(broken, candidate), deployment.config(), broken.continueFrom(), original,
-            broken.filter());
-      } catch (GatewayException untranslatable) {
-        budgets.settle(granted.reservation(), 0);
-        return from(index + 1, broken);
-      }
-      return attempts.continueWith(candidate, translator, granted).recover(failure -> endWith(original, broken));
+      return attempts.continueWith(candidate, go.translator(), go.granted()).recover(failure -> endWith(original, broken));
     });
   }
 

@@ -1,12 +1,10 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.GatewayError;
+import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.Translator;
-import dev.modelmux.budget.BudgetStore;
-import dev.modelmux.budget.ReserveResult;
-import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
@@ -19,8 +17,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One request's walk through its candidates, and only that: skip deployments whose breaker is open, reserve budget
- * (no headroom: the next one), translate for the one that has room, start it ({@link Attempts}) — hedged
+ * One request's walk through its candidates, and only that: admit one ({@link Admission}: its breaker, its budget, a
+ * translator; skipped: the next one), start it ({@link Attempts}) — hedged
  * ({@link HedgedRace}) when the route says so, continued ({@link Continuation}) when its stream breaks — retry a
  * transient error once on the same deployment after a jittered backoff, fail over while nothing has reached the
  * client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429
@@ -35,11 +33,11 @@ final class Dispatch {
   static final long BUDGET_GLITCH_GRACE_MS = 1_000;
 
   private final Vertx vertx;
-  private final BudgetStore budgets;
-  private final Breakers breakers;
+  private final Admission admission;
   private final long retryBackoffMs;
   private final CapacityWaiter waiter;
-  private final ClientChannel client;
+  private final Exchange exchange;
+  private final ClientResponse client;
   private final Route route;
   private final List<Candidate> candidates;
   private final long waitDeadlineNanos;
@@ -58,14 +56,14 @@ final class Dispatch {
   /** The deployment whose freed budget woke this pass, or null. */
   private String wokenBy;
 
-  Dispatch(Vertx vertx, UpstreamClients http, BudgetStore budgets, Breakers breakers, QuotaAlarm quota, long maxProviderPauseMs, long retryBackoffMs,
-      CapacityWaiter waiter, ClientChannel client, Route route, List<Candidate> candidates) {
-    this.vertx = vertx;
-    this.budgets = budgets;
-    this.breakers = breakers;
-    this.retryBackoffMs = retryBackoffMs;
-    this.waiter = waiter;
-    this.client = client;
+  /** @param http this event loop's clients to the deployments */
+  Dispatch(Shared shared, UpstreamClients http, Exchange exchange, Route route, List<Candidate> candidates) {
+    this.vertx = shared.vertx();
+    this.admission = new Admission(shared.budgets(), shared.breakers());
+    this.retryBackoffMs = shared.resilience().retryBackoffMs();
+    this.waiter = shared.waiter();
+    this.exchange = exchange;
+    this.client = exchange.response();
     this.route = route;
     this.candidates = candidates;
     this.waitDeadlineNanos = System.nanoTime() + route.maxWaitMs() * 1_000_000;
@@ -73,8 +71,8 @@ final class Dispatch {
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.tierWait = new TierWait(route.maxWaitMs());
-    this.attempts = new Attempts(vertx, http, budgets, breakers, quota, maxProviderPauseMs, client, route.continueOnFailure());
-    this.continuation = new Continuation(budgets, breakers, attempts, client, candidates);
+    this.attempts = new Attempts(shared, http, exchange, route.continueOnFailure());
+    this.continuation = new Continuation(admission, attempts, exchange, candidates);
   }
 
   Future<AttemptResult> run() {
@@ -96,71 +94,74 @@ final class Dispatch {
   /** @param isRetry this candidate already failed once with a transient error; it gets no second retry */
   private Future<AttemptResult> tryCandidate(int index, boolean isRetry) {
     if (client.gone()) {
-      return Future.failedFuture(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+      return Future.failedFuture(new GatewayException(GatewayError.of(ClientResponse.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
     }
     if (index >= candidates.size()) {
       return exhausted();
     }
     Candidate candidate = candidates.get(index);
     Deployment deployment = candidate.deployment();
-    if (!breakers.allows(deployment.id())) {
-      lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is failing; its breaker is open.");
-      tierWait.obstacle(candidate.tier(), null);
-      return tryFrom(index + 1);
-    }
-    if (wokenBy != null && !wokenBy.equals(deployment.id()) && deniedUntilNanos[index] - System.nanoTime() > 0) {
-      // Woken by budget freed elsewhere: this one said it has no room yet, so do not ask it again.
-      noteDenial(index, deniedFor[index], (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
-      tierWait.obstacle(candidate.tier(), null);
-      return tryFrom(index + 1);
-    }
-    return budgets.reserve(deployment.id(), deployment.limits(), candidate.reserveTokens()).compose(answer -> {
-      if (answer instanceof ReserveResult.Denied denied) {
-        deployment.state().headroom(denied.now());
-        noteDenial(index, denied.reason(), denied.retryAfterMs());
-        tierWait.obstacle(candidate.tier(), null);
-        return tryFrom(index + 1);
+    return admission.admit(candidate, new Admission.Terms() {
+      @Override
+      public Translator translate(Candidate c) {
+        return Translators.create(c.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(c, exchange));
       }
-      ReserveResult.Granted granted = (ReserveResult.Granted) answer;
-      deployment.state().headroom(granted.after());
-      Translator translator;
-      try {
-        translator = Translators.create(candidate.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(candidate, client));
-      } catch (GatewayException untranslatable) {
-        // This provider cannot express the request (n > 1 on Anthropic, say); a later candidate may.
-        budgets.settle(granted.reservation(), 0);
+
+      @Override
+      public boolean holdBack() {
+        // Woken by budget freed elsewhere: this one said it has no room yet, so do not ask it again.
+        return wokenBy != null && !wokenBy.equals(deployment.id()) && deniedUntilNanos[index] - System.nanoTime() > 0;
+      }
+    }).compose(admitted -> {
+      if (admitted instanceof Admission.Admitted go) {
+        deployment.state().headroom(go.granted().after());
+        return attempt(index, isRetry, go);
+      }
+      if (admitted instanceof Admission.BreakerOpen) {
+        lastError = GatewayError.of(503, ErrorKind.OVERLOADED, "Deployment '" + deployment.id() + "' is failing; its breaker is open.");
+      } else if (admitted instanceof Admission.HeldBack) {
+        noteDenial(index, deniedFor[index], (deniedUntilNanos[index] - System.nanoTime()) / 1_000_000);
+      } else if (admitted instanceof Admission.NoBudget noBudget) {
+        deployment.state().headroom(noBudget.denied().now());
+        noteDenial(index, noBudget.denied().reason(), noBudget.denied().retryAfterMs());
+      } else if (admitted instanceof Admission.Untranslatable untranslatable) {
+        // This provider cannot express the request; a later candidate may.
+        deployment.state().headroom(untranslatable.after());
         lastError = untranslatable.error();
-        tierWait.obstacle(candidate.tier(), null);
-        return tryFrom(index + 1);
       }
-      HedgedRace hedge = new HedgedRace(vertx, client, budgets, breakers, route.continueOnFailure(), attempts::start);
-      RunningAttempt primary = attempts.start(candidate, translator, granted, () -> {
-        client.contextTrimmed(candidate.tokensTrimmed());
-        hedge.primaryCommitted();
-      });
-      long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
-      Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
-      return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)
-          : continuation.from(index + (hedge.started() ? 2 : 1), result)).recover(failure -> {
-        GatewayError error = failure instanceof GatewayException e ? e.error()
-            : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
-        if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
-          return Future.failedFuture(new GatewayException(error));
-        }
-        if (!isRetry && !hedge.started() && Failover.worthRetrying(error)) {
-          long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
-          return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
-        }
-        lastError = error;
-        int next = index + (hedge.started() ? 2 : 1);
-        tierWait.obstacle(candidate.tier(), error);
-        long waitMs = hedge.started() || !leavesTier(index, next) ? -1 : tierWait.beforeLeaving(candidate.tier());
-        if (waitMs >= 0) {
-          // The tier's only obstacle was a short retry-after: wait it out once rather than answer with a weaker model (or 429).
-          return vertx.timer(waitMs + RETRY_AFTER_SLACK_MS).compose(v -> tryCandidate(tierStart(index), true));
-        }
-        return tryFrom(next);
-      });
+      tierWait.obstacle(candidate.tier(), null);
+      return tryFrom(index + 1);
+    });
+  }
+
+  /** The admitted candidate's attempt, hedged when the route says so, continued when its stream breaks; failed over if it fails. */
+  private Future<AttemptResult> attempt(int index, boolean isRetry, Admission.Admitted admitted) {
+    Candidate candidate = admitted.candidate();
+    Deployment deployment = candidate.deployment();
+    HedgedRace hedge = new HedgedRace(vertx, exchange, admission, route.continueOnFailure(), attempts::start);
+    RunningAttempt primary = attempts.start(candidate, admitted.translator(), admitted.granted());
+    long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
+    Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
+    return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)
+        : continuation.from(index + (hedge.started() ? 2 : 1), result)).recover(failure -> {
+      GatewayError error = failure instanceof GatewayException e ? e.error()
+          : GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' failed.");
+      if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
+        return Future.failedFuture(new GatewayException(error));
+      }
+      if (!isRetry && !hedge.started() && Failover.worthRetrying(error)) {
+        long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
+        return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
+      }
+      lastError = error;
+      int next = index + (hedge.started() ? 2 : 1);
+      tierWait.obstacle(candidate.tier(), error);
+      long waitMs = hedge.started() || !leavesTier(index, next) ? -1 : tierWait.beforeLeaving(candidate.tier());
+      if (waitMs >= 0) {
+        // The tier's only obstacle was a short retry-after: wait it out once rather than answer with a weaker model (or 429).
+        return vertx.timer(waitMs + RETRY_AFTER_SLACK_MS).compose(v -> tryCandidate(tierStart(index), true));
+      }
+      return tryFrom(next);
     });
   }
 

@@ -1,7 +1,7 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 /** Which failures are worth another try, here or on another deployment; the rest are the request's own fault. */
 final class Failover {
   private Failover() {}

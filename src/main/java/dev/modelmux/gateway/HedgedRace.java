@@ -1,10 +1,7 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.GatewayException;
-import dev.modelmux.core.Translator;
-import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
-import dev.modelmux.resilience.Breakers;
+import dev.modelmux.core.Translator;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.translate.Translators;
@@ -18,27 +15,27 @@ import io.vertx.core.Vertx;
  * if its breaker and budget allow); the first to produce content wins, the other is cancelled and settles.
  */
 final class HedgedRace {
-  /** Starts an attempt on a candidate; {@code onCommit} runs when it takes the client's response. */
+  /** Starts an attempt on a candidate. */
   interface Starter {
-    RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted, Runnable onCommit);
+    RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted);
   }
 
   private final Vertx vertx;
-  private final ClientChannel client;
-  private final BudgetStore budgets;
-  private final Breakers breakers;
+  private final Exchange exchange;
+  private final ClientResponse client;
+  private final Admission admission;
   private final Starter starter;
   private final boolean keepText;
   private RunningAttempt primary;
   private RunningAttempt secondary;
   private long timer = -1;
 
-  HedgedRace(Vertx vertx, ClientChannel client, BudgetStore budgets, Breakers breakers, boolean keepText, Starter starter) {
+  HedgedRace(Vertx vertx, Exchange exchange, Admission admission, boolean keepText, Starter starter) {
     this.keepText = keepText;
     this.vertx = vertx;
-    this.client = client;
-    this.budgets = budgets;
-    this.breakers = breakers;
+    this.exchange = exchange;
+    this.client = exchange.response();
+    this.admission = admission;
     this.starter = starter;
   }
 
@@ -47,15 +44,10 @@ final class HedgedRace {
     return secondary != null;
   }
 
-  void primaryCommitted() {
-    if (secondary != null) {
-      secondary.attempt().lose();
-    }
-  }
-
   Future<AttemptResult> race(RunningAttempt first, Candidate next, long delayMs) {
     Promise<AttemptResult> outcome = Promise.promise();
     primary = first;
+    exchange.onCommit(this::committed);
     timer = vertx.setTimer(delayMs, id -> startSecond(next, outcome));
     first.result().onComplete(ar -> {
       vertx.cancelTimer(timer);
@@ -65,36 +57,44 @@ final class HedgedRace {
   }
 
   private void startSecond(Candidate next, Promise<AttemptResult> outcome) {
-    Deployment deployment = next.deployment();
-    if (client.committed() || client.gone() || primary.result().isComplete() || primary.attempt().answering()
-        || !breakers.allows(deployment.id())) {
+    if (!wanted()) {
       return; // a primary whose text post-processing holds is answering, not slow
     }
-    budgets.reserve(deployment.id(), deployment.limits(), next.reserveTokens()).onSuccess(answer -> {
-      if (!(answer instanceof ReserveResult.Granted granted)) {
-        return; // never hedge without headroom for the second request
+    admission.admit(next, new Admission.Terms() {
+      @Override
+      public Translator translate(Candidate candidate) {
+        return Translators.create(candidate.request(), candidate.deployment().config(), keepText, PromptFilters.of(candidate, exchange));
       }
-      if (client.committed() || client.gone() || primary.result().isComplete() || primary.attempt().answering()) {
-        budgets.settle(granted.reservation(), 0);
-        return;
+
+      @Override
+      public boolean stillWanted() {
+        return wanted();
       }
-      Translator translator;
-      try {
-        translator = Translators.create(next.request(), deployment.config(), keepText, PromptFilters.of(next, client));
-      } catch (GatewayException untranslatable) {
-        budgets.settle(granted.reservation(), 0);
-        return;
+    }).onSuccess(admitted -> {
+      if (!(admitted instanceof Admission.Admitted go)) {
+        return; // never hedge without a breaker that allows it and headroom for the second request
       }
-      deployment.state().headroom(granted.after());
-      secondary = starter.start(next, translator, granted, () -> {
-        client.contextTrimmed(next.tokensTrimmed());
-        primary.attempt().lose();
-      });
+      Deployment deployment = next.deployment();
+      deployment.state().headroom(go.granted().after());
+      secondary = starter.start(next, go.translator(), go.granted());
       secondary.result().onComplete(ar -> {
         deployment.meters().hedge(ar.succeeded());
         settle(ar, primary, outcome);
       });
     });
+  }
+
+  private boolean wanted() {
+    return !client.committed() && !client.gone() && !primary.result().isComplete() && !primary.attempt().answering();
+  }
+
+  /** The first to commit wins the race: the other one loses. */
+  private void committed(Object winner) {
+    if (winner == primary.attempt() && secondary != null) {
+      secondary.attempt().lose();
+    } else if (secondary != null && winner == secondary.attempt()) {
+      primary.attempt().lose();
+    }
   }
 
   /** One side finished: a success wins; a loss steps aside; a failure waits for the other side if it still runs. */

@@ -87,12 +87,11 @@ public final class KeyAccounts {
    * The request's end: the key's reservation (null when it has no limits) settled with what every attempt used, and
    * the request metered under the key (nothing when no configured key called).
    */
-  void finished(String keyId, Reservation reservation, ClientChannel client, String outcome) {
-    long tokens = client.promptTokensBilled() + client.completionTokensBilled();
+  void finished(String keyId, Reservation reservation, Bill bill, String outcome) {
     if (reservation != null) {
-      budgets.settle(reservation, tokens);
+      budgets.settle(reservation, bill.tokens());
     }
-    meters(keyId, outcome, client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd());
+    meters(keyId, outcome, bill.promptTokens(), bill.completionTokens(), bill.costUsd());
   }
 
   /** A request of the key's refused before it was served (nothing reserved, nothing used). */

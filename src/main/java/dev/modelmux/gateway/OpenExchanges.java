@@ -15,13 +15,13 @@ public final class OpenExchanges {
   static final GatewayError SHUTTING_DOWN = new GatewayError(503, ErrorKind.SHUTTING_DOWN,
       "The gateway is shutting down and could not finish this answer in time; please retry.", null, null, 1000);
 
-  private final Map<ClientChannel, Context> open = new ConcurrentHashMap<>();
+  private final Map<ClientResponse, Context> open = new ConcurrentHashMap<>();
 
-  void opened(ClientChannel client) {
+  void opened(ClientResponse client) {
     open.put(client, Vertx.currentContext());
   }
 
-  void closed(ClientChannel client) {
+  void closed(ClientResponse client) {
     open.remove(client);
   }
 

@@ -7,13 +7,14 @@ import dev.modelmux.routing.CandidatePlanner.Candidate;
 final class PromptFilters {
   private PromptFilters() {}
 
-  /** @param client when it keeps its answer for the log, the raw text is kept too ({@link TeeFilter}) */
-  static AnswerFilter of(Candidate candidate, ClientChannel client) {
+  /** @param exchange when it keeps its answer for the log, the raw text is kept too ({@link TeeFilter}) */
+  static AnswerFilter of(Candidate candidate, Exchange exchange) {
     if (candidate.prompt() == null) {
       return AnswerFilter.NONE;
     }
     AnswerFilter filter = candidate.prompt().filters().get();
-    return filter == AnswerFilter.NONE || client.keptAnswer() == null ? filter : new TeeFilter(filter, client.keepAnswerBytes());
+    KeptAnswer kept = exchange.keptAnswer();
+    return filter == AnswerFilter.NONE || kept == null ? filter : new TeeFilter(filter, kept.maxBytes());
   }
 
   /** The model's raw text of an answer that was post-processed and kept, else null. */

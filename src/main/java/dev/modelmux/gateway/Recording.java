@@ -7,19 +7,20 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 
-/** What a sampled request's interaction is taken from when it ends: the client's channel, what was sent, the guard's findings. */
-record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<String> findings, long startNanos) {
+/** What a sampled request's interaction is taken from when it ends: the exchange, what was sent, the guard's findings. */
+record Recording(Exchange exchange, ChatRequest sent, TaskCall task, List<String> findings) {
   Interaction of(int status, String outcome, String rawOutput) {
-    long totalMs = (System.nanoTime() - startNanos) / 1_000_000;
+    long totalMs = (System.nanoTime() - exchange.startNanos()) / 1_000_000;
     ChatRequest rendered = sentByTheAnswerer();
-    String logId = Interaction.logId(client.clientKeyId(), client.request().requestId());
-    return new Interaction(logId, System.currentTimeMillis() - totalMs, client.request().dialect(),
-        client.request().stream(), client.routeName(), client.clientKeyId(), task == null ? null : task.task().name(), client.prompt(),
-        client.deploymentId(), client.attemptOutcomes(), status, outcome, client.tokensTrimmed(), findings,
+    String logId = Interaction.logId(exchange.clientKeyId(), exchange.request().requestId());
+    return new Interaction(logId, System.currentTimeMillis() - totalMs, exchange.request().dialect(),
+        exchange.request().stream(), exchange.route(), exchange.clientKeyId(), task == null ? null : task.task().name(), exchange.prompt(),
+        exchange.deploymentId(), exchange.attemptOutcomes(), status, outcome, exchange.tokensTrimmed(), findings,
         rendered == null ? null : rendered.body(),
-        client.keptAnswer(), client.promptTokensBilled(), client.completionTokensBilled(), client.costUsd(), client.ttftMs(), totalMs,
-        task == null ? null : new JsonObject(new LinkedHashMap<>(task.variables())), rawOutput, client.providerAnnotations(),
-        client.evalRun());
+        exchange.keptAnswer() == null ? null : exchange.keptAnswer().bytes(), exchange.bill().promptTokens(), exchange.bill().completionTokens(),
+        exchange.bill().costUsd(), exchange.ttftMs(), totalMs,
+        task == null ? null : new JsonObject(new LinkedHashMap<>(task.variables())), rawOutput, exchange.providerAnnotations(),
+        exchange.evalRun());
   }
 
   /**
@@ -30,7 +31,7 @@ record Recording(ClientChannel client, ChatRequest sent, TaskCall task, List<Str
     if (task == null) {
       return sent;
     }
-    return client.prompt() == null ? null : task.task().variants().stream().filter(v -> v.label().equals(client.prompt()))
+    return exchange.prompt() == null ? null : task.task().variants().stream().filter(v -> v.label().equals(exchange.prompt()))
         .findFirst().map(task::renderFor).orElse(null);
   }
 }

@@ -22,16 +22,12 @@ final class RequestEnds {
   private final InteractionSink interactions;
   private final GenAiMeters genAi;
 
-  /**
-   * @param interactions where sampled requests are recorded, or null for nowhere
-   * @param genAi the GenAI conventions' request metrics, or null
-   */
-  RequestEnds(RouteTable routes, RouteMeters unrouted, KeyAccounts keys, InteractionSink interactions, GenAiMeters genAi) {
-    this.routes = routes;
-    this.unrouted = unrouted;
+  RequestEnds(Shared shared, KeyAccounts keys) {
+    this.routes = shared.routes();
+    this.unrouted = shared.metrics().unrouted();
     this.keys = keys;
-    this.interactions = interactions;
-    this.genAi = genAi;
+    this.interactions = shared.interactions();
+    this.genAi = shared.metrics().genAi();
   }
 
   /**
@@ -39,25 +35,25 @@ final class RequestEnds {
    *
    * @param recording the request's recording, or null when it was not sampled
    */
-  void refused(ClientChannel client, int status, String outcome, String unroutedOutcome, Recording recording, long startNanos) {
-    AccessLog.log(client, status, Usage.UNKNOWN, elapsedMs(startNanos), outcome);
+  void refused(Exchange exchange, int status, String outcome, String unroutedOutcome, Recording recording) {
+    AccessLog.log(exchange, status, Usage.UNKNOWN, elapsedMs(exchange), outcome);
     unrouted.request(unroutedOutcome);
-    keys.finished(client.clientKeyId(), null, client, outcome);
+    keys.finished(exchange.clientKeyId(), null, exchange.bill(), outcome);
     if (recording != null) {
       interactions.record(recording.of(status, outcome, null));
     }
   }
 
   /** Answered (an error after the commit ends the stream in-band, as {@code failed_mid_stream}). */
-  void answered(ClientChannel client, Route route, Reservation keyHold, AttemptResult result, Recording recording, long startNanos) {
+  void answered(Exchange exchange, Route route, Reservation keyHold, AttemptResult result, Recording recording) {
     String outcome = result.errorAfterCommit() == null ? "ok" : "failed_mid_stream";
-    AccessLog.log(client, 200, result.usage(), elapsedMs(startNanos), outcome);
+    AccessLog.log(exchange, 200, result.usage(), elapsedMs(exchange), outcome);
     route.meters().request(outcome);
-    keys.finished(client.clientKeyId(), keyHold, client, outcome);
+    keys.finished(exchange.clientKeyId(), keyHold, exchange.bill(), outcome);
     if (recording != null) {
       interactions.record(recording.of(200, outcome, PromptFilters.raw(result)));
     }
-    genAi(client, route, result.errorAfterCommit(), result.usage().promptTokens(), result.usage().completionTokens(), startNanos);
+    genAi(exchange, route, result.errorAfterCommit(), result.usage().promptTokens(), result.usage().completionTokens());
   }
 
   /**
@@ -65,29 +61,27 @@ final class RequestEnds {
    *
    * @param keyRefused whether the key's own limits refused it, before any deployment
    */
-  void failed(ClientChannel client, Route route, Reservation keyHold, boolean keyRefused, GatewayError error, int status,
-      Recording recording, long startNanos) {
-    String outcome = client.shutDown() ? "shutdown" : client.stalled() ? "client_stalled" : client.gone() ? "client_gone" : "error";
-    AccessLog.log(client, status, Usage.UNKNOWN, elapsedMs(startNanos), outcome);
+  void failed(Exchange exchange, Route route, Reservation keyHold, boolean keyRefused, GatewayError error, int status,
+      Recording recording) {
+    String outcome = exchange.response().shutDown() ? "shutdown" : exchange.response().stalled() ? "client_stalled"
+        : exchange.response().gone() ? "client_gone" : "error";
+    AccessLog.log(exchange, status, Usage.UNKNOWN, elapsedMs(exchange), outcome);
     route.meters().request(outcome);
-    keys.finished(client.clientKeyId(), keyHold, client, keyRefused ? "key_refused" : outcome);
+    keys.finished(exchange.clientKeyId(), keyHold, exchange.bill(), keyRefused ? "key_refused" : outcome);
     if (recording != null) {
-      interactions.record(recording.of(client.committed() ? 200 : status, outcome, null));
+      interactions.record(recording.of(exchange.response().committed() ? 200 : status, outcome, null));
     }
-    genAi(client, route, error, client.promptTokensBilled(), client.completionTokensBilled(), startNanos);
+    genAi(exchange, route, error, exchange.bill().promptTokens(), exchange.bill().completionTokens());
   }
 
-  private void genAi(ClientChannel client, Route route, GatewayError error, long promptTokens, long completionTokens, long startNanos) {
-    if (genAi == null) {
-      return;
-    }
-    Deployment answered = client.deploymentId() == null ? null : routes.deployment(client.deploymentId());
+  private void genAi(Exchange exchange, Route route, GatewayError error, long promptTokens, long completionTokens) {
+    Deployment answered = exchange.deploymentId() == null ? null : routes.deployment(exchange.deploymentId());
     genAi.request(answered == null ? null : RequestSpans.provider(answered), route.name(), answered == null ? null : answered.config().model(),
-        error == null ? null : error.kind().name().toLowerCase(Locale.ROOT), promptTokens, completionTokens, client.ttftMs(),
-        elapsedMs(startNanos), client.request().stream());
+        error == null ? null : error.kind().name().toLowerCase(Locale.ROOT), promptTokens, completionTokens, exchange.ttftMs(),
+        elapsedMs(exchange), exchange.request().stream());
   }
 
-  private static long elapsedMs(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1_000_000;
+  private static long elapsedMs(Exchange exchange) {
+    return (System.nanoTime() - exchange.startNanos()) / 1_000_000;
   }
 }

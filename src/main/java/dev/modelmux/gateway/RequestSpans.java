@@ -24,11 +24,8 @@ final class RequestSpans {
     };
   }
 
-  /** Starts an attempt's span under the request's; a no-op span when tracing is off. */
+  /** Starts an attempt's span under the request's; a no-op span when tracing is off (a no-op tracer). */
   static Span attempt(Tracer tracer, Deployment deployment, String route) {
-    if (tracer == null) {
-      return Span.getInvalid();
-    }
     return tracer.spanBuilder("chat " + deployment.config().model()).setParent(Context.current()).setSpanKind(SpanKind.CLIENT)
         .setAttribute("gen_ai.operation.name", "chat").setAttribute("gen_ai.provider.name", provider(deployment))
         .setAttribute("gen_ai.request.model", route).setAttribute("gen_ai.response.model", deployment.config().model())

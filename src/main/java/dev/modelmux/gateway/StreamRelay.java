@@ -6,44 +6,36 @@ import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Translator;
 import dev.modelmux.routing.Deployment;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
  * Relays one upstream event stream to the client through the attempt's translator: held until content, then
  * committed through the gate and written with backpressure — while the client's write queue is full the upstream
- * is paused, and the provider's deadlines with it. It reports how the stream ended; the attempt decides what that means.
+ * is paused, and the provider's deadlines with it. It completes the attempt's end with how the stream ended
+ * ({@link AttemptOutcome}); the attempt decides what that means.
  */
 final class StreamRelay {
-  /** How the relayed stream ended. Each is called at most once, and nothing after it. */
-  interface Ending {
-    /** The answer is complete: {@code last} ends the client's stream. */
-    void complete(Buffer last);
-
-    void failed(GatewayError error);
-
-    /** A racing attempt took the client's response. */
-    void lost();
-
-    /** Whether the attempt already ended (a deadline, the client leaving): the stream is then ignored. */
-    boolean over();
-
-    /** The client's write queue stayed full for its stall bound: the client is cut off, the provider is not at fault. */
-    void clientStalled();
-  }
-
   private final ReadStream<SseEvent> events;
   private final Translator translator;
   private final CommitGate gate;
-  private final ClientChannel client;
+  private final ClientResponse client;
+  private final Object writer;
   private final Deployment deployment;
   private final Deadlines deadlines;
-  private final Ending ending;
+  private final Promise<AttemptOutcome> ending;
   private int contentEvents;
   private boolean heldTextTimed;
 
-  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientChannel client, Deployment deployment,
-      Deadlines deadlines, Ending ending) {
+  /**
+   * @param writer the attempt, as the client's response knows it
+   * @param ending the attempt's end, which the relay completes with how the stream ended; once it is complete (a
+   *     deadline, the client leaving) the stream is ignored
+   */
+  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientResponse client, Object writer,
+      Deployment deployment, Deadlines deadlines, Promise<AttemptOutcome> ending) {
+    this.writer = writer;
     this.events = events;
     this.translator = translator;
     this.gate = gate;
@@ -65,7 +57,7 @@ final class StreamRelay {
   }
 
   private void event(SseEvent event) {
-    if (ending.over()) {
+    if (over()) {
       return;
     }
     deadlines.activity();
@@ -74,7 +66,7 @@ final class StreamRelay {
     try {
       step = translator.onEvent(event, out);
     } catch (RuntimeException e) {
-      ending.failed(ProtocolErrors.of(e, deployment, "stream event"));
+      ending.tryComplete(new AttemptOutcome.Failed(ProtocolErrors.of(e, deployment, "stream event")));
       return;
     }
     if (!gate.committed()) {
@@ -88,52 +80,52 @@ final class StreamRelay {
       }
       out = gate.pass(out, true);
       if (out == null) {
-        ending.lost();
+        ending.tryComplete(new AttemptOutcome.LostRace());
         return;
       }
       deadlines.watchGaps();
     }
     contentEvents++;
     if (step == StreamStep.COMPLETE) {
-      ending.complete(out);
+      ending.tryComplete(new AttemptOutcome.Complete(out));
       return;
     }
-    client.write(out);
+    client.write(writer, out);
     if (client.writeQueueFull()) {
       events.pause();
       deadlines.suspend();
       client.awaitDrain(() -> {
         deadlines.resume();
         events.resume();
-      }, ending::clientStalled);
+      }, () -> ending.tryComplete(new AttemptOutcome.Stalled()));
     }
   }
 
   private void ended() {
-    if (ending.over()) {
+    if (over()) {
       return;
     }
     Buffer out = Buffer.buffer();
     try {
       translator.onUpstreamEnd(out);
     } catch (RuntimeException e) {
-      ending.failed(ProtocolErrors.of(e, deployment, "end of stream"));
+      ending.tryComplete(new AttemptOutcome.Failed(ProtocolErrors.of(e, deployment, "end of stream")));
       return;
     }
     out = gate.pass(out, true);
-    if (out == null) {
-      ending.lost();
-      return;
-    }
-    ending.complete(out);
+    ending.tryComplete(out == null ? new AttemptOutcome.LostRace() : new AttemptOutcome.Complete(out));
   }
 
   private void broken(Throwable cause) {
-    if (ending.over()) {
+    if (over()) {
       return;
     }
-    ending.failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof IllegalStateException
+    ending.tryComplete(new AttemptOutcome.Failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof IllegalStateException
         ? "Deployment '" + deployment.id() + "' sent an oversized stream event."
-        : "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete."));
+        : "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete.")));
+  }
+
+  private boolean over() {
+    return ending.future().isComplete();
   }
 }

@@ -24,63 +24,62 @@ import io.vertx.core.http.HttpClientResponse;
  */
 final class UpstreamAttempt {
   private final Vertx vertx;
-  private final ClientChannel client;
+  private final Exchange exchange;
+  private final ClientResponse client;
   private final Deployment deployment;
   private final Translator translator;
   private final boolean stream;
   private final Handler<MultiMap> onHeaders;
   private final UpstreamCall call;
   private final Deadlines deadlines;
-  private final Runnable cancelOnGone = this::cancel;
+  private final Runnable cancelOnGone = () -> end(new AttemptOutcome.ClientGone());
+  /** How the attempt ended: the first outcome wins, whoever reports it (the relay, a deadline, the client, a race). */
+  private final Promise<AttemptOutcome> ending = Promise.promise();
   private final Promise<AttemptResult> result = Promise.promise();
-  private Runnable onCommit = () -> { };
-  /** Continues a stream another attempt broke: the client's response is already committed and stays open on failure. */
-  private boolean continuing;
+  /** Continues a stream another attempt broke: appends to the committed response, which stays open on failure. */
+  private boolean appends;
   /** On a provider failure after commit, leave the client's stream open for a continuation instead of ending it. */
-  private boolean continuable;
+  private boolean leavesBreakOpen;
   private long startNanos;
   private CommitGate gate;
   private StreamRelay relay;
   private SseEventStream events;
-  private boolean done;
 
   /** @param onHeaders sees each successful upstream response's headers (rate-limit signals) */
-  UpstreamAttempt(Vertx vertx, UpstreamClients http, ClientChannel client, Deployment deployment, Translator translator,
+  UpstreamAttempt(Vertx vertx, UpstreamClients http, Exchange exchange, Deployment deployment, Translator translator,
       Handler<MultiMap> onHeaders) {
     this.vertx = vertx;
-    this.client = client;
+    this.exchange = exchange;
+    this.client = exchange.response();
     this.deployment = deployment;
     this.translator = translator;
-    this.stream = client.request().stream();
+    this.stream = exchange.request().stream();
     this.onHeaders = onHeaders;
     this.call = new UpstreamCall(http.of(deployment), deployment, stream);
-    this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> fail(timeout(what)));
+    this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> end(new AttemptOutcome.Failed(timeout(what))));
+    ending.future().onSuccess(this::ended);
   }
 
-  UpstreamAttempt continuing() {
-    this.continuing = true;
+  /** This attempt continues a stream another attempt broke, appending to the response that attempt committed. */
+  UpstreamAttempt appendsToCommittedStream() {
+    this.appends = true;
     return this;
   }
 
-  UpstreamAttempt continuable(boolean allowed) {
-    this.continuable = allowed;
-    return this;
-  }
-
-  /** Called once, when this attempt takes the client's response, just before its headers go out. */
-  UpstreamAttempt onCommit(Runnable action) {
-    this.onCommit = action;
+  /** With {@code allowed}, a provider failure after commit leaves the client's stream open for a continuation. */
+  UpstreamAttempt leavesBrokenStreamOpen(boolean allowed) {
+    this.leavesBreakOpen = allowed;
     return this;
   }
 
   Future<AttemptResult> run() {
     startNanos = System.nanoTime();
-    gate = new CommitGate(client, deployment, this, onCommit, startNanos, continuing);
-    client.attempting(deployment);
+    gate = new CommitGate(client, deployment, this, startNanos, appends);
+    exchange.attempting(deployment);
     client.onGone(cancelOnGone);
     deadlines.start();
     call.send(translator.upstreamBody(), deadlines.connectMs(), deployment.config().pool().maxWaitMs(), () -> {
-      if (!continuing) { // the pool wait is over: from here the provider has first_token_ms
+      if (!appends) { // the pool wait is over: from here the provider has first_token_ms
         deadlines.awaitFirst(stream ? "first token" : "response headers");
       }
     }).onComplete(this::onResponse);
@@ -96,7 +95,7 @@ final class UpstreamAttempt {
     if (response.statusCode() == 200) {
       onHeaders.handle(response.headers()); // a 429's own headers are covered by the pause it causes
     }
-    if (done) {
+    if (ending.future().isComplete()) {
       return;
     }
     if (!stream) {
@@ -106,36 +105,11 @@ final class UpstreamAttempt {
       BoundedBody.error(response, deployment.config().bodyLimits().errorBytes(), deadlines::activity)
           .onComplete(body -> fail(body.succeeded() ? upstreamError(response, body.result()) : unreachable(body.cause())));
     } else if (stream) {
-      if (continuing) {
+      if (appends) {
         deadlines.watchGaps();
       }
       events = new SseEventStream(response);
-      relay = new StreamRelay(events, translator, gate, client, deployment, deadlines, new StreamRelay.Ending() {
-        @Override
-        public void complete(Buffer last) {
-          finish(last);
-        }
-
-        @Override
-        public void failed(GatewayError error) {
-          fail(error);
-        }
-
-        @Override
-        public void lost() {
-          lose();
-        }
-
-        @Override
-        public boolean over() {
-          return done;
-        }
-
-        @Override
-        public void clientStalled() {
-          stalled();
-        }
-      });
+      relay = new StreamRelay(events, translator, gate, client, this, deployment, deadlines, ending);
       relay.start();
     } else {
       BoundedBody.answer(response, deployment.config().bodyLimits().answerBytes(), deadlines::activity).onComplete(body -> {
@@ -151,11 +125,7 @@ final class UpstreamAttempt {
           return;
         }
         answer = gate.pass(answer, false);
-        if (answer == null) {
-          lose();
-          return;
-        }
-        finish(answer);
+        end(answer == null ? new AttemptOutcome.LostRace() : new AttemptOutcome.Complete(answer));
       });
     }
   }
@@ -181,9 +151,7 @@ final class UpstreamAttempt {
 
   /** Another attempt won the race: stop the provider and step aside without touching the client. */
   void lose() {
-    if (stop(true)) {
-      result.fail(new HedgeLost());
-    }
+    end(new AttemptOutcome.LostRace());
   }
 
   /** The failure of an attempt that was overtaken by a faster one. */
@@ -193,44 +161,54 @@ final class UpstreamAttempt {
     }
   }
 
-  /**
-   * Ends this attempt's part in the request once: deadlines off, no longer cancelled by the client leaving, and
-   * with {@code dropUpstream} the provider call dropped. False if already ended.
-   */
-  private boolean stop(boolean dropUpstream) {
-    if (done) {
-      return false;
-    }
-    done = true;
-    deadlines.cancel();
-    client.noLongerInFlight(cancelOnGone);
-    if (dropUpstream) {
-      call.drop();
-    }
-    return true;
+  private void end(AttemptOutcome outcome) {
+    ending.tryComplete(outcome);
   }
 
-  private void finish(Buffer last) {
-    if (!stop(false)) {
+  private void fail(GatewayError error) {
+    end(new AttemptOutcome.Failed(error));
+  }
+
+  /**
+   * The one place this attempt's end is acted on, once: deadlines off, no longer cancelled by the client leaving, the
+   * provider call dropped unless the answer is complete, then the result told to the request.
+   */
+  private void ended(AttemptOutcome outcome) {
+    deadlines.cancel();
+    client.noLongerInFlight(cancelOnGone);
+    if (outcome instanceof AttemptOutcome.Complete complete) {
+      answered(complete.last());
       return;
     }
-    client.providerAnnotations(translator.providerAnnotations());
-    client.end(last);
+    call.drop();
+    if (outcome instanceof AttemptOutcome.Failed failed) {
+      failed(failed.error());
+    } else if (outcome instanceof AttemptOutcome.LostRace) {
+      result.fail(new HedgeLost());
+    } else if (outcome instanceof AttemptOutcome.ClientGone) {
+      // The client left: the upstream call is dropped at once so the provider stops generating (and billing).
+      result.fail(clientGone("The client closed the connection."));
+    } else if (outcome instanceof AttemptOutcome.Stalled) {
+      // The client read nothing for its stall bound: the client's fault, not the provider's.
+      result.fail(clientGone("The client read nothing for " + client.stallMs() + " ms; the stream was ended."));
+    }
+  }
+
+  private void answered(Buffer last) {
+    exchange.providerAnnotations(translator.providerAnnotations());
+    client.end(this, last);
     if (events != null) {
       call.release(vertx, events, deadlines.idleMs());
     }
     result.complete(new AttemptResult(deployment, translator.usage(), null, null, translator.answerFilter()));
   }
 
-  private void fail(GatewayError error) {
-    if (!stop(true)) {
-      return;
-    }
-    if (!gate.committed() || continuing) {
+  private void failed(GatewayError error) {
+    if (!gate.committed() || appends) {
       result.fail(new GatewayException(error)); // a continuation that fails ends with the original error, written by its caller
       return;
     }
-    if (continuable && stream && Breakers.saysProviderIsUnwell(error) && !translator.toolsSeen()) {
+    if (leavesBreakOpen && stream && Breakers.saysProviderIsUnwell(error) && !translator.toolsSeen()) {
       result.complete(new AttemptResult(deployment, translator.usage(), error, translator.textSoFar(), translator.answerFilter()));
       return;
     }
@@ -238,12 +216,8 @@ final class UpstreamAttempt {
     result.complete(new AttemptResult(deployment, translator.usage(), error));
   }
 
-  /** The client left: drop the upstream call at once so the provider stops generating (and billing). */
-  private void cancel() {
-    if (!stop(true)) {
-      return;
-    }
-    result.fail(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST, "The client closed the connection.")));
+  private static GatewayException clientGone(String message) {
+    return new GatewayException(GatewayError.of(ClientResponse.CLIENT_GONE, ErrorKind.INVALID_REQUEST, message));
   }
 
   private GatewayError upstreamError(HttpClientResponse response, Buffer body) {
@@ -261,15 +235,6 @@ final class UpstreamAttempt {
   private GatewayError oversized(BoundedBody.TooLarge cause) {
     return GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "Deployment '" + deployment.id() + "' sent an answer too large to relay ("
         + cause.getMessage() + ").");
-  }
-
-  /** The client read nothing for its stall bound: drop the provider call; the client's fault, not the provider's. */
-  private void stalled() {
-    if (!stop(true)) {
-      return;
-    }
-    result.fail(new GatewayException(GatewayError.of(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST,
-        "The client read nothing for " + client.stallMs() + " ms; the stream was ended.")));
   }
 
   private GatewayError timeout(String what) {

@@ -81,7 +81,7 @@ final class ConnectionGuard {
           response.putHeader(HttpHeaders.CONNECTION, "close");
         }
       });
-      // The response's only end handler: nothing else in the gateway may set one (ClientChannel uses the close handler);
+      // The response's only end handler: nothing else in the gateway may set one (ClientResponse uses the close handler);
       // whoever else must know when a response ended hears it through onResponseEnd.
       response.endHandler(v -> {
         if (watch != null) {

@@ -8,14 +8,13 @@ import dev.modelmux.api.ClientAuth;
 import dev.modelmux.api.anthropic.AnthropicRequestParser;
 import dev.modelmux.api.openai.OpenAiRequestParser;
 import dev.modelmux.budget.BudgetStore;
-import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.config.GatewayConfig;
 import io.vertx.core.http.HttpServerOptions;
 import dev.modelmux.config.AdminConfig;
 import dev.modelmux.gateway.ChatService;
+import dev.modelmux.gateway.Shared;
 import dev.modelmux.gateway.KeyAccounts;
 import dev.modelmux.gateway.UpstreamClients;
-import dev.modelmux.gateway.OpenExchanges;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.metrics.GatewayMetrics;
@@ -47,54 +46,46 @@ public final class GatewayVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
   private final GatewayConfig config;
+  private final Shared shared;
   private final RouteTable routes;
   private final BudgetStore budgets;
-  private final CapacityWaiter waiter;
   private final Breakers breakers;
   private final GatewayMetrics metrics;
   private final Drain drain;
   private final Readiness readiness;
   private final LoadShedder shedder;
   private final BodyBudget bodies;
-  private final OpenExchanges exchanges;
   private final ClientAuth auth;
   private final Handler<HttpServerRequest> emulatorControls;
   private final PromptRepository prompts;
   private final InteractionLog interactions;
-  private final io.opentelemetry.api.trace.Tracer tracer;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
   private OperatorGate operatorGate;
 
-  public GatewayVerticle(GatewayConfig config, RouteTable routes, BudgetStore budgets, CapacityWaiter waiter, Breakers breakers,
-      GatewayMetrics metrics, Drain drain, Readiness readiness, LoadShedder shedder, BodyBudget bodies, OpenExchanges exchanges,
-      ClientAuth auth, Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions,
-      io.opentelemetry.api.trace.Tracer tracer) {
-    this.bodies = bodies;
-    this.tracer = tracer;
-    this.interactions = interactions;
-    this.prompts = prompts;
-    this.auth = auth;
-    this.emulatorControls = emulatorControls;
-    this.drain = drain;
-    this.readiness = readiness;
-    this.shedder = shedder;
-    this.exchanges = exchanges;
-    this.waiter = waiter;
-    this.metrics = metrics;
+  GatewayVerticle(GatewayConfig config, Shared shared, ServerParts parts) {
     this.config = config;
-    this.routes = routes;
-    this.budgets = budgets;
-    this.breakers = breakers;
+    this.shared = shared;
+    this.routes = shared.routes();
+    this.budgets = shared.budgets();
+    this.breakers = shared.breakers();
+    this.metrics = shared.metrics();
+    this.drain = parts.drain();
+    this.readiness = parts.readiness();
+    this.shedder = parts.shedder();
+    this.bodies = parts.bodies();
+    this.auth = parts.auth();
+    this.emulatorControls = parts.emulatorControls();
+    this.prompts = parts.prompts();
+    this.interactions = parts.interactions();
   }
 
   @Override
   public Future<?> start() {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
-    ChatService chat = new ChatService(vertx, waiter, upstream, routes, budgets, breakers, metrics.unrouted(),
-        config.resilience(), config.server().clientStallMs(), exchanges, keyAccounts, metrics.guard(), interactions, metrics.genAi(), tracer);
+    ChatService chat = new ChatService(shared, upstream, keyAccounts);
     Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
 
     Router router = Router.router(vertx);

@@ -14,10 +14,11 @@ import dev.modelmux.interactions.InteractionsConfig;
 import dev.modelmux.prompts.PromptRepository;
 import dev.modelmux.prompts.PromptWatcher;
 import dev.modelmux.emulator.EmulatorConfig;
-import dev.modelmux.gateway.CapacityWaiter;
 import dev.modelmux.gateway.OpenExchanges;
+import dev.modelmux.gateway.Shared;
 import dev.modelmux.metrics.GatewayMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import dev.modelmux.resilience.Breakers;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.RouteTable;
@@ -87,8 +88,7 @@ public final class ModelMux {
 
   /** @param otel what attempts are traced with (the one the Vert.x instance traces with), or null when tracing is off */
   public static Future<ModelMux> start(Vertx vertx, GatewayConfig config, PrometheusMeterRegistry registry,
-      Predicate<SocketAddress> local, io.opentelemetry.api.OpenTelemetry otel) {
-    io.opentelemetry.api.trace.Tracer tracer = otel == null ? null : otel.getTracer("dev.modelmux");
+      Predicate<SocketAddress> local, OpenTelemetry otel) {
     ClientAuth auth = new ClientAuth(config.auth(), local);
     GatewayMetrics metrics = new GatewayMetrics(registry);
     RouteTable routes = new RouteTable(config, metrics);
@@ -117,18 +117,17 @@ public final class ModelMux {
                 routes.deployment(id).meters().paused(true);
               });
           watch(metrics, routes.deployments(), breakers, budgets);
-          CapacityWaiter waiter = new CapacityWaiter(vertx, budgets);
-          OpenExchanges exchanges = new OpenExchanges();
+          Shared shared = shared(vertx, config, routes, metrics, budgets, breakers, log, otel);
           LoadShedder shedder = new LoadShedder(config.server().maxInFlight(), metrics.registry());
           BodyBudget bodies = new BodyBudget(config.server().frontDoor().maxBodyBytesInFlight());
           AtomicReference<ModelMux> self = new AtomicReference<>();
           Drain drain = new Drain(vertx, config.server().drainDelayMs(), config.server().drainMs(),
-              drainable(fronts, exchanges, shedder, routes.deployments(), self));
+              drainable(fronts, shared.exchanges(), shedder, routes.deployments(), self));
           Readiness readiness = new Readiness(drain::draining);
           metrics.gauge("modelmux_draining", "1 from the start of a drain (readiness is then 503)", () -> drain.draining() ? 1 : 0);
           return vertx.deployVerticle(() -> {
-              GatewayVerticle front = new GatewayVerticle(config, routes, budgets, waiter, breakers, metrics, drain, readiness, shedder, bodies, exchanges,
-                  auth, emu == null ? null : emu.controls(), prompts, log, tracer);
+              GatewayVerticle front = new GatewayVerticle(config, shared, new ServerParts(auth, shedder, bodies, drain, readiness,
+                  emu == null ? null : emu.controls(), prompts, log));
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))
@@ -143,6 +142,19 @@ public final class ModelMux {
         })))
         .recover(failure -> closeStarted(emulator, watcher.get(), openedBudgets.get(), openedLog.get())
             .transform(closed -> Future.<ModelMux>failedFuture(failure)));
+  }
+
+  /**
+   * The collaborators every request shares, recording to the interaction log when there is one and tracing when
+   * {@code otel} is given.
+   */
+  private static Shared shared(Vertx vertx, GatewayConfig config, RouteTable routes, GatewayMetrics metrics, BudgetStore budgets,
+      Breakers breakers, InteractionLog log, OpenTelemetry otel) {
+    Shared shared = new Shared(vertx, routes, budgets, breakers, metrics, config.resilience(), config.server().clientStallMs());
+    if (log != null) {
+      shared = shared.recordingTo(log);
+    }
+    return otel == null ? shared : shared.tracedWith(otel.getTracer("dev.modelmux"));
   }
 
   /** After a failed start, what had started is closed before the failure is reported: the emulator holds its listener. */

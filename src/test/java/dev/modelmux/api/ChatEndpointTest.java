@@ -3,21 +3,25 @@ package dev.modelmux.api;
 import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelmux.budget.LocalBudgetStore;
+import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.gateway.ChatService;
+import dev.modelmux.gateway.KeyAccounts;
+import dev.modelmux.gateway.Shared;
 import dev.modelmux.metrics.GatewayMetrics;
-import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
+import dev.modelmux.testing.TestClient;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -32,16 +36,15 @@ class ChatEndpointTest {
       parsedOnEventLoop.add(Context.isOnEventLoopThread());
       throw new GatewayException(GatewayError.invalid("no thanks (" + body.length() + " bytes)", "messages", null));
     };
-    ChatService service = new ChatService(vertx, null, null, null, null, null, new GatewayMetrics(null).unrouted(),
-        dev.modelmux.config.ResilienceConfig.DEFAULT, 30_000, new dev.modelmux.gateway.OpenExchanges(),
-        new dev.modelmux.gateway.KeyAccounts(null, java.util.Optional.empty(), null), null, null, null, null);
+    Shared shared = new Shared(vertx, null, new LocalBudgetStore(60_000), null, new GatewayMetrics(null), ResilienceConfig.DEFAULT, 30_000);
+    ChatService service = new ChatService(shared, null, new KeyAccounts(null, Optional.empty(), null));
     Router router = Router.router(vertx);
     router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(new ChatEndpoint(service, Dialect.OPENAI, refusing, () -> dev.modelmux.prompts.Catalog.EMPTY));
     HttpServer server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     TestClient client = new TestClient(vertx, server.actualPort());
     try {
       String small = "{\"model\":\"m\"}";
-      String large = "{\"model\":\"m\",\"pad\":\"" + "x".repeat(ChatEndpoint.PARSE_OFF_LOOP_BYTES) + "\"}";
+      String large = "{\"model\":\"m\",\"pad\":\"" + "x".repeat(ChatService.OFF_LOOP_BYTES) + "\"}";
       Reply smallReply = await(client.post("/v1/chat/completions", small, "application/json"));
       Reply largeReply = await(client.post("/v1/chat/completions", large, "application/json"));
 

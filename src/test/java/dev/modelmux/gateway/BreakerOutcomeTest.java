@@ -28,7 +28,7 @@ class BreakerOutcomeTest {
 
     Breakers.Call next = breakers.call("d");
     assertThat(next).as("the lost hedge gave its place back").isNotNull();
-    BreakerOutcome.tell(next, Future.failedFuture(failure(ClientChannel.CLIENT_GONE, ErrorKind.INVALID_REQUEST)));
+    BreakerOutcome.tell(next, Future.failedFuture(failure(ClientResponse.CLIENT_GONE, ErrorKind.INVALID_REQUEST)));
     assertThat(breakers.state("d")).isEqualTo(State.HALF_OPEN);
 
     BreakerOutcome.tell(breakers.call("d"), Future.failedFuture(failure(429, ErrorKind.QUOTA_EXCEEDED)));

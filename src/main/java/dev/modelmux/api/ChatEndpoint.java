@@ -5,7 +5,7 @@ import dev.modelmux.core.Dialect;
 import dev.modelmux.gateway.AccessLog;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.gateway.ChatService;
-import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.errors.ErrorResponses;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;

@@ -5,8 +5,8 @@ import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.core.Interaction;
-import dev.modelmux.core.PromptChoice;
+import dev.modelmux.spi.Interaction;
+import dev.modelmux.spi.PromptChoice;
 import dev.modelmux.prompts.RouteGuard;
 import dev.modelmux.prompts.TaskCall;
 import dev.modelmux.prompts.Variant;
@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.modelmux.dispatch.Dispatch;
+import dev.modelmux.dispatch.Shared;
+import dev.modelmux.upstream.UpstreamClients;
+import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.exchange.Exchange;
+import dev.modelmux.errors.ErrorResponses;
 
 /** Serves one validated request: resolve the route, plan its candidates by size and headroom, dispatch, log. */
 public final class ChatService {

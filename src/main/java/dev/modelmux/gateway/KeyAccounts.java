@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.modelmux.exchange.Bill;
 
 /**
  * Each client key's account. Its own limits are held in the same budget store as the deployments' (so shared by every

@@ -1,7 +1,7 @@
 package dev.modelmux.interactions;
 
-import dev.modelmux.core.Interaction;
-import dev.modelmux.core.InteractionSink;
+import dev.modelmux.spi.Interaction;
+import dev.modelmux.spi.InteractionSink;
 import dev.modelmux.metrics.InteractionMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

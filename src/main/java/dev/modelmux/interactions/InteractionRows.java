@@ -1,6 +1,6 @@
 package dev.modelmux.interactions;
 
-import dev.modelmux.core.Interaction;
+import dev.modelmux.spi.Interaction;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

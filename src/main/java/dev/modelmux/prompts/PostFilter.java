@@ -1,6 +1,6 @@
 package dev.modelmux.prompts;
 
-import dev.modelmux.core.AnswerFilter;
+import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;

@@ -22,7 +22,7 @@ public record Variant(String task, String name, List<String> match, List<Message
   }
 
   /** A fresh post-processing chain for one answer (NONE when the variant has no post-processors). */
-  public dev.modelmux.core.AnswerFilter newFilter() {
+  public dev.modelmux.spi.AnswerFilter newFilter() {
     return PostFilter.of(this);
   }
 

@@ -6,7 +6,7 @@ import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.gateway.AccessLog;
-import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.errors.ErrorResponses;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

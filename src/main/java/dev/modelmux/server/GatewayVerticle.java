@@ -1,7 +1,7 @@
 package dev.modelmux.server;
 
 import dev.modelmux.core.Dialect;
-import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.errors.ErrorResponses;
 import dev.modelmux.api.RequestIds;
 import dev.modelmux.api.ChatEndpoint;
 import dev.modelmux.api.ClientAuth;
@@ -12,13 +12,13 @@ import dev.modelmux.config.GatewayConfig;
 import io.vertx.core.http.HttpServerOptions;
 import dev.modelmux.config.AdminConfig;
 import dev.modelmux.gateway.ChatService;
-import dev.modelmux.gateway.Shared;
+import dev.modelmux.dispatch.Shared;
 import dev.modelmux.gateway.KeyAccounts;
-import dev.modelmux.gateway.UpstreamClients;
+import dev.modelmux.upstream.UpstreamClients;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.metrics.GatewayMetrics;
-import dev.modelmux.resilience.Breakers;
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.server.admin.AdminRoutes;
 import dev.modelmux.server.admin.OperatorGate;

@@ -5,7 +5,7 @@ import dev.modelmux.config.FrontDoorConfig;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.errors.ErrorResponses;
 import dev.modelmux.metrics.ConnectionMeters;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;

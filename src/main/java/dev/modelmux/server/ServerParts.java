@@ -7,7 +7,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * What the HTTP fronts share beside the gateway's own collaborators ({@link dev.modelmux.gateway.Shared}): the door
+ * What the HTTP fronts share beside the gateway's own collaborators ({@link dev.modelmux.dispatch.Shared}): the door
  * (keys, load shedding, the bodies' memory), the drain and readiness, and the operator's features.
  *
  * @param emulatorControls the embedded emulator's control endpoints, or null when none runs

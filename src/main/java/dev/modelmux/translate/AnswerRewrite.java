@@ -1,6 +1,6 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.AnswerFilter;
+import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.Dialect;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

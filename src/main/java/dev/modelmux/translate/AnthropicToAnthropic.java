@@ -6,7 +6,7 @@ import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
 import dev.modelmux.provider.anthropic.AnthropicErrors;
 import io.vertx.core.buffer.Buffer;

@@ -1,10 +1,10 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.AnswerFilter;
+import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;

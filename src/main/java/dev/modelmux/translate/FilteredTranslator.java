@@ -2,10 +2,10 @@ package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.core.AnswerFilter;
+import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
 
 /**

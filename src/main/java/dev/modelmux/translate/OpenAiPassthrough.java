@@ -5,7 +5,7 @@ import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

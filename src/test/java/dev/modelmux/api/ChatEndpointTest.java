@@ -10,7 +10,7 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.KeyAccounts;
-import dev.modelmux.gateway.Shared;
+import dev.modelmux.dispatch.Shared;
 import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.testing.TestClient.Reply;
 import dev.modelmux.testing.TestClient;

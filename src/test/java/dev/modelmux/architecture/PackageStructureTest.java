@@ -7,13 +7,16 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The shape of the code, kept: top-level packages form no cycle, and a request's way down runs one way,
- * api -> gateway -> {routing, budget, resilience, translate} -> provider -> {core, config}; the prompt repository
+ * api -> gateway (the request from start to log) -> dispatch (the candidate walk) -> upstream (one attempt) ->
+ * exchange (the request's ledger and the client's response) -> {routing, budget, breaker, fit, translate} -> provider
+ * -> {spi, core, config}; core holds values only, the ports features plug into are in spi. The prompt repository
  * (prompts) serves api and gateway, and the regression suites (eval) read it; the interaction log (interactions) is
- * wired in by the server and read by api (feedback), while gateway only hands it ended requests through core.
+ * wired in by the server and read by api (feedback), while the gateway only hands it ended requests through spi.
  */
 class PackageStructureTest {
   private static final JavaClasses MAIN = new ClassFileImporter()
@@ -31,13 +34,19 @@ class PackageStructureTest {
         .layer("wiring").definedBy("dev.modelmux", "dev.modelmux.server..")
         .layer("api").definedBy("dev.modelmux.api..")
         .layer("gateway").definedBy("dev.modelmux.gateway..")
+        .layer("dispatch").definedBy("dev.modelmux.dispatch..")
+        .layer("upstream").definedBy("dev.modelmux.upstream..")
+        .layer("exchange").definedBy("dev.modelmux.exchange..")
         .layer("routing").definedBy("dev.modelmux.routing..")
         .layer("budget").definedBy("dev.modelmux.budget..")
-        .layer("resilience").definedBy("dev.modelmux.resilience..")
+        .layer("breaker").definedBy("dev.modelmux.breaker..")
+        .layer("fit").definedBy("dev.modelmux.fit..")
         .layer("translate").definedBy("dev.modelmux.translate..")
+        .layer("errors").definedBy("dev.modelmux.errors..")
         .layer("provider").definedBy("dev.modelmux.provider..")
         .layer("tokens").definedBy("dev.modelmux.tokens..")
         .layer("stream").definedBy("dev.modelmux.stream..")
+        .layer("spi").definedBy("dev.modelmux.spi..")
         .layer("metrics").definedBy("dev.modelmux.metrics..")
         .layer("core").definedBy("dev.modelmux.core..")
         .layer("config").definedBy("dev.modelmux.config..")
@@ -49,19 +58,31 @@ class PackageStructureTest {
         .whereLayer("wiring").mayNotBeAccessedByAnyLayer()
         .whereLayer("api").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("gateway").mayOnlyBeAccessedByLayers("wiring", "api")
-        .whereLayer("routing").mayOnlyBeAccessedByLayers("wiring", "gateway")
-        .whereLayer("budget").mayOnlyBeAccessedByLayers("wiring", "gateway", "routing")
-        .whereLayer("resilience").mayOnlyBeAccessedByLayers("wiring", "gateway", "routing")
-        .whereLayer("translate").mayOnlyBeAccessedByLayers("wiring", "gateway")
-        .whereLayer("provider").mayOnlyBeAccessedByLayers("wiring", "gateway", "routing", "translate")
-        .whereLayer("tokens").mayOnlyBeAccessedByLayers("wiring", "gateway", "routing", "resilience", "translate", "emulator")
-        .whereLayer("stream").mayOnlyBeAccessedByLayers("gateway", "bench")
+        .whereLayer("dispatch").mayOnlyBeAccessedByLayers("wiring", "gateway")
+        .whereLayer("upstream").mayOnlyBeAccessedByLayers("wiring", "gateway", "dispatch")
+        .whereLayer("exchange").mayOnlyBeAccessedByLayers("wiring", "gateway", "dispatch", "upstream")
+        .whereLayer("routing").mayOnlyBeAccessedByLayers("wiring", "gateway", "dispatch", "upstream", "exchange")
+        .whereLayer("budget").mayOnlyBeAccessedByLayers("wiring", "gateway", "dispatch", "routing")
+        .whereLayer("breaker").mayOnlyBeAccessedByLayers("wiring", "dispatch", "upstream")
+        .whereLayer("fit").mayOnlyBeAccessedByLayers("routing", "exchange")
+        .whereLayer("translate").mayOnlyBeAccessedByLayers("wiring", "dispatch")
+        .whereLayer("errors").mayOnlyBeAccessedByLayers("wiring", "api", "gateway", "exchange")
+        .whereLayer("provider").mayOnlyBeAccessedByLayers("wiring", "dispatch", "upstream", "routing", "translate")
+        .whereLayer("tokens").mayOnlyBeAccessedByLayers("wiring", "gateway", "routing", "fit", "translate", "emulator")
+        .whereLayer("stream").mayOnlyBeAccessedByLayers("upstream", "bench")
+        .whereLayer("spi").mayOnlyBeAccessedByLayers("wiring", "api", "gateway", "dispatch", "upstream", "exchange", "routing",
+            "translate", "prompts", "interactions")
         .whereLayer("emulator").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("bench").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("prompts").mayOnlyBeAccessedByLayers("wiring", "api", "gateway", "eval")
         .whereLayer("eval").mayOnlyBeAccessedByLayers("wiring")
         .whereLayer("interactions").mayOnlyBeAccessedByLayers("wiring", "api", "eval")
         .check(MAIN);
+  }
+
+  @Test
+  void coreHoldsValuesOnlyThePortsFeaturesPlugIntoAreInSpi() {
+    noClasses().that().resideInAPackage("dev.modelmux.core..").should().beInterfaces().check(MAIN);
   }
 
   @Test
@@ -92,14 +113,15 @@ class PackageStructureTest {
   @Test
   void providersNeverSeeTheGatewayOrBudgets() {
     noClasses().that().resideInAPackage("dev.modelmux.provider..")
-        .should().dependOnClassesThat().resideInAnyPackage("dev.modelmux.gateway..", "dev.modelmux.budget..", "dev.modelmux.routing..",
-            "dev.modelmux.translate..", "dev.modelmux.api..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.modelmux.gateway..", "dev.modelmux.dispatch..", "dev.modelmux.upstream..",
+            "dev.modelmux.exchange..", "dev.modelmux.budget..", "dev.modelmux.routing..", "dev.modelmux.translate..", "dev.modelmux.api..")
         .check(MAIN);
   }
 
   private static String[] modelmuxPackagesExcept(String own) {
-    return java.util.stream.Stream.of("api", "gateway", "routing", "budget", "resilience", "translate", "provider", "tokens", "stream",
-            "metrics", "core", "config", "emulator", "bench", "server", "prompts", "eval", "interactions")
+    return Stream.of("api", "gateway", "dispatch", "upstream", "exchange", "routing", "budget", "breaker", "fit", "translate",
+            "errors", "provider", "tokens", "stream", "spi", "metrics", "core", "config", "emulator", "bench", "server", "prompts", "eval",
+            "interactions")
         .filter(p -> !p.equals(own)).map(p -> "dev.modelmux." + p + "..").toArray(String[]::new);
   }
 }

@@ -4,7 +4,7 @@ import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.config.AuthConfig;
-import dev.modelmux.core.Interaction;
+import dev.modelmux.spi.Interaction;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;

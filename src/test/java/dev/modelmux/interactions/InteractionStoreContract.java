@@ -4,7 +4,7 @@ import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.core.Dialect;
-import dev.modelmux.core.Interaction;
+import dev.modelmux.spi.Interaction;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -11,7 +11,7 @@ import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

@@ -8,7 +8,7 @@ import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

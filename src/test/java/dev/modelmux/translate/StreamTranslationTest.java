@@ -13,7 +13,7 @@ import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.stream.SseParser;
 import dev.modelmux.translate.TranslatorTestSupport.Relayed;

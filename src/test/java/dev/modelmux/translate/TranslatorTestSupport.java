@@ -5,7 +5,7 @@ import dev.modelmux.config.Limits;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.config.Secret;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.core.Translator;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.stream.SseParser;
 import io.vertx.core.buffer.Buffer;
 import java.net.URI;

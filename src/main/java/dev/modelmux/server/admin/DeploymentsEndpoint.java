@@ -3,7 +3,7 @@ package dev.modelmux.server.admin;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.resilience.Breakers;
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

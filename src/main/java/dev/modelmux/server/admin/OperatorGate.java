@@ -6,7 +6,7 @@ import dev.modelmux.config.AdminConfig;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.gateway.ErrorResponses;
+import dev.modelmux.errors.ErrorResponses;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;

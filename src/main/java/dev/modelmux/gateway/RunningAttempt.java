@@ -1,6 +1,0 @@
-package dev.modelmux.gateway;
-
-import io.vertx.core.Future;
-
-/** An attempt in flight: the call (so a faster hedge can stop it) and its outcome (settled and measured). */
-record RunningAttempt(UpstreamAttempt attempt, Future<AttemptResult> result) {}

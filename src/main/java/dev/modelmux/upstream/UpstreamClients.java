@@ -1,0 +1,36 @@
+package dev.modelmux.upstream;
+
+import dev.modelmux.config.DeploymentConfig;
+import dev.modelmux.config.PoolConfig;
+import dev.modelmux.routing.Deployment;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One event loop's HTTP clients to the deployments, one per deployment: accounts on the same provider host get a pool
+ * each, sized by the deployment's {@code pool} settings and its connect deadline.
+ */
+public final class UpstreamClients {
+  private final Map<String, HttpClient> byDeployment = new HashMap<>();
+
+  /** @param eventLoops how many event loops share each deployment's pool */
+  public UpstreamClients(Vertx vertx, List<DeploymentConfig> deployments, int eventLoops) {
+    for (DeploymentConfig d : deployments) {
+      PoolConfig pool = d.pool();
+      byDeployment.put(d.id(), vertx.createHttpClient(
+          new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false)
+              .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, d.timeouts().connectMs())),
+          new PoolOptions().setHttp1MaxSize(pool.connectionsPerEventLoop(eventLoops))
+              .setMaxWaitQueueSize(pool.waitQueuePerEventLoop(eventLoops))));
+    }
+  }
+
+  HttpClient of(Deployment deployment) {
+    return byDeployment.get(deployment.id());
+  }
+}

@@ -16,11 +16,13 @@ import dev.modelmux.prompts.LoadError;
 import dev.modelmux.prompts.PromptRepository;
 import dev.modelmux.server.ModelMux;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -124,7 +126,7 @@ final class EvalCommand implements Callable<Integer> {
     if (baseline != null) {
       try {
         before = new JsonObject(Files.readString(baseline));
-      } catch (java.io.IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         stderr.println("modelmux eval: cannot read the baseline " + baseline + ": " + e.getMessage());
         return 2;
       }
@@ -153,7 +155,7 @@ final class EvalCommand implements Callable<Integer> {
   private EvalReport remote(List<EvalTarget> targets, Map<String, Price> prices) throws InterruptedException {
     String operatorKey = blankToNull(environment.apply(operatorKeyEnv));
     String key = operatorKey != null ? operatorKey : blankToNull(environment.apply(apiKeyEnv));
-    String run = EvalRunner.newRunId(java.time.Instant.now());
+    String run = EvalRunner.newRunId(Instant.now());
     stdout.println("eval: run " + run + " against " + url + " (x-modelmux-eval: " + run + ")");
     EvalRunner runner = new EvalRunner(url, key, prices, parallel, run);
     EvalReport report = new EvalReport(runner.run(targets));
@@ -185,7 +187,7 @@ final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private void write(EvalReport report) throws java.io.IOException {
+  private void write(EvalReport report) throws IOException {
     Files.createDirectories(out.resolve("junit"));
     Files.writeString(out.resolve("eval.json"), report.json().encodePrettily(), StandardCharsets.UTF_8);
     Files.writeString(out.resolve("junit").resolve("TEST-eval.xml"), report.junitXml(), StandardCharsets.UTF_8);

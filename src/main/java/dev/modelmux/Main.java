@@ -1,25 +1,29 @@
 package dev.modelmux;
 
+import dev.modelmux.api.ClientAuth;
 import dev.modelmux.bench.LoadGenerator;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.server.ModelMux;
+import dev.modelmux.server.Shutdown;
 import dev.modelmux.server.Tracing;
 import dev.modelmux.server.TracingConfig;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import dev.modelmux.server.Shutdown;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,9 +71,9 @@ public final class Main {
       }
       ModelMux mux;
       try {
-        mux = ModelMux.start(vertx, effective, registry, dev.modelmux.api.ClientAuth.LOOPBACK, otel).toCompletionStage()
+        mux = ModelMux.start(vertx, effective, registry, ClientAuth.LOOPBACK, otel).toCompletionStage()
             .toCompletableFuture().get();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         System.err.println("modelmux: failed to start: " + Ports.explain(e.getCause(), effective));
         vertx.close();
         return 1;
@@ -102,7 +106,7 @@ public final class Main {
       return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).<Void>map(emu -> {
         System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
         return null;
-      }).recover(e -> io.vertx.core.Future.failedFuture(Ports.isAddressInUse(e)
+      }).recover(e -> Future.failedFuture(Ports.isAddressInUse(e)
           ? new IllegalStateException("port " + port + " (--port) is already in use; stop what holds it or choose another port")
           : e)));
     }
@@ -118,11 +122,11 @@ public final class Main {
     }
   }
 
-  private static int runUntilStopped(Vertx vertx, java.util.function.Function<Vertx, io.vertx.core.Future<Void>> starter) throws Exception {
+  private static int runUntilStopped(Vertx vertx, Function<Vertx, Future<Void>> starter) throws Exception {
     CompletableFuture<Void> started = starter.apply(vertx).toCompletionStage().toCompletableFuture();
     try {
       started.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       System.err.println("modelmux: failed to start: " + e.getCause().getMessage());
       vertx.close();
       return 1;

@@ -25,7 +25,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +102,7 @@ final class ReplayCommand implements Callable<Integer> {
     Path candidateRepo = Files.createTempDirectory("modelmux-replay-");
     try {
       copyTask(prompts.resolve(task), candidateRepo.resolve(task));
-      Files.copy(variant, candidateRepo.resolve(task).resolve(variant.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(variant, candidateRepo.resolve(task).resolve(variant.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       Catalog catalog = new PromptRepository(candidateRepo, route -> loaded.routes().stream().anyMatch(r -> r.name().equals(route))).reload();
       if (!catalog.errors().isEmpty()) {
         return bad("the candidate does not load: " + catalog.errors());
@@ -116,7 +118,7 @@ final class ReplayCommand implements Callable<Integer> {
       return bad(e.getMessage());
     } finally {
       try (Stream<Path> files = Files.walk(candidateRepo)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }

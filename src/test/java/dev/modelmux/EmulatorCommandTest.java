@@ -6,6 +6,9 @@ import dev.modelmux.emulator.EmulatedModel;
 import dev.modelmux.emulator.EmulatorConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,14 +55,14 @@ class EmulatorCommandTest {
   void aFileWithoutAnEmulatorSectionIsRefusedSayingSo() throws Exception {
     Path file = Files.writeString(dir.resolve("no-emulator.yaml"), "server: { port: 0 }\n");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = new CommandLine(new Main()).setErr(new java.io.PrintWriter(err, true))
+    int status = new CommandLine(new Main()).setErr(new PrintWriter(err, true))
         .execute("emulator", "--port", "0", "--config", file.toString());
     assertThat(status).isEqualTo(2);
   }
 
   @Test
   void aTakenPortIsNamed() throws Exception {
-    try (java.net.ServerSocket held = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket held = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       PrintStream before = System.err;
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));

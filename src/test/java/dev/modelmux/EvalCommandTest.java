@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.server.ModelMux;
 import dev.modelmux.testing.Await;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +17,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,7 +201,7 @@ class EvalCommandTest {
   @Test
   void withUrlEveryCallIsTaggedWithTheRunIdAndTheOperatorKey() throws Exception {
     Vertx vertx = Vertx.vertx();
-    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<MultiMap> seen = new CopyOnWriteArrayList<>();
     try {
       var server = Await.await(fakeGateway(vertx, seen, true));
       Run run = evalWith(name -> switch (name) {
@@ -222,7 +229,7 @@ class EvalCommandTest {
   @Test
   void withUrlAndNoOperatorKeyEvalSaysTheCallsCountedAsOrdinaryTraffic() throws Exception {
     Vertx vertx = Vertx.vertx();
-    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<MultiMap> seen = new CopyOnWriteArrayList<>();
     try {
       var server = Await.await(fakeGateway(vertx, seen, false));
       Run run = evalWith(name -> name.equals("MODELMUX_API_KEY") ? "sk-client-key" : null,
@@ -250,7 +257,7 @@ class EvalCommandTest {
   @Test
   void withUrlOnLocalhostInCapitalsTheKeyIsSent() throws Exception {
     Vertx vertx = Vertx.vertx();
-    java.util.List<io.vertx.core.MultiMap> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<MultiMap> seen = new CopyOnWriteArrayList<>();
     try {
       var server = Await.await(fakeGateway(vertx, seen, true));
       Run run = evalWith(name -> name.equals("MODELMUX_OPERATOR_KEY") ? "sk-operator-for-eval" : null,
@@ -264,15 +271,15 @@ class EvalCommandTest {
   }
 
   /** Answers every call as a gateway would (a summary from g4), echoing x-modelmux-eval when {@code honours}. */
-  private static io.vertx.core.Future<io.vertx.core.http.HttpServer> fakeGateway(Vertx vertx, java.util.List<io.vertx.core.MultiMap> seen,
+  private static Future<HttpServer> fakeGateway(Vertx vertx, List<MultiMap> seen,
       boolean honours) {
     return vertx.createHttpServer().requestHandler(req -> {
-      seen.add(io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
+      seen.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
       if (honours) {
         req.response().putHeader("x-modelmux-eval", req.getHeader("x-modelmux-eval"));
       }
       req.response().putHeader("content-type", "application/json").putHeader("x-modelmux-deployment", "g4")
-          .end(new JsonObject().put("choices", new io.vertx.core.json.JsonArray().add(new JsonObject()
+          .end(new JsonObject().put("choices", new JsonArray().add(new JsonObject()
               .put("message", new JsonObject().put("role", "assistant").put("content", "Summary of the loop."))))
               .put("usage", new JsonObject().put("prompt_tokens", 5).put("completion_tokens", 4)).encode());
     }).listen(0, "127.0.0.1");
@@ -292,7 +299,7 @@ class EvalCommandTest {
     return evalWith(name -> null, extra);
   }
 
-  private Run evalWith(java.util.function.UnaryOperator<String> environment, String... extra) {
+  private Run evalWith(UnaryOperator<String> environment, String... extra) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     EvalCommand command = new EvalCommand(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,7 +77,7 @@ class ServeCommandTest {
       assertThat(run.stderr).contains("port " + held.getLocalPort() + " (server.port) is already in use");
     }
     try (ServerSocket again = new ServerSocket()) {
-      again.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), emulatorPort));
+      again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), emulatorPort));
     }
   }
 

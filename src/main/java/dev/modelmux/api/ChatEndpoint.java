@@ -1,20 +1,20 @@
 package dev.modelmux.api;
 
 import dev.modelmux.config.AuthConfig;
-import dev.modelmux.core.Dialect;
-import dev.modelmux.gateway.AccessLog;
 import dev.modelmux.core.ChatRequest;
-import dev.modelmux.gateway.ChatService;
-import dev.modelmux.errors.ErrorResponses;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.errors.ErrorResponses;
+import dev.modelmux.gateway.AccessLog;
+import dev.modelmux.gateway.ChatService;
+import dev.modelmux.prompts.Catalog;
+import dev.modelmux.prompts.TaskCall;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Supplier;
-import dev.modelmux.prompts.Catalog;
-import dev.modelmux.prompts.TaskCall;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

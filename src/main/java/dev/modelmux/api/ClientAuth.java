@@ -6,11 +6,12 @@ import dev.modelmux.config.Loopback;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.gateway.AccessLog;
 import dev.modelmux.errors.ErrorResponses;
+import dev.modelmux.gateway.AccessLog;
 import io.vertx.core.Handler;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -153,7 +154,7 @@ public final class ClientAuth {
     }
     String apiKey = ctx.request().getHeader("x-api-key");
     apiKey = apiKey == null ? null : apiKey.strip();
-    List<String> values = new java.util.ArrayList<>(2);
+    List<String> values = new ArrayList<>(2);
     if (bearer != null && !bearer.isEmpty()) {
       values.add(bearer);
     }

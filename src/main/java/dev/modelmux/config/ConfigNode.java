@@ -1,6 +1,7 @@
 package dev.modelmux.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ public final class ConfigNode {
   }
 
   public ConfigNode optionalObject(String name) {
-    return has(name) ? object(name) : new ConfigNode(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), field(name));
+    return has(name) ? object(name) : new ConfigNode(JsonNodeFactory.instance.objectNode(), field(name));
   }
 
   public List<ConfigNode> list(String name) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ public final class JsonMembers {
 
   /** A JSON string literal. */
   public static String quote(String text) {
-    return io.vertx.core.json.Json.encode(text);
+    return Json.encode(text);
   }
 
   private static String member(String name, String value) {

@@ -1,14 +1,14 @@
 package dev.modelmux.dispatch;
 
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.Headroom;
 import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.spi.Translator;
-import dev.modelmux.breaker.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.Future;
 
 /**

@@ -1,29 +1,29 @@
 package dev.modelmux.dispatch;
 
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
+import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.exchange.Exchange;
+import dev.modelmux.exchange.RequestSpans;
 import dev.modelmux.metrics.DeploymentMeters;
 import dev.modelmux.provider.RemainingLimits;
-import dev.modelmux.breaker.Breakers;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.Translator;
+import dev.modelmux.upstream.AttemptResult;
+import dev.modelmux.upstream.UpstreamAttempt;
+import dev.modelmux.upstream.UpstreamClients;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.modelmux.upstream.AttemptResult;
-import dev.modelmux.exchange.ClientResponse;
-import dev.modelmux.exchange.Exchange;
-import dev.modelmux.exchange.RequestSpans;
-import dev.modelmux.upstream.UpstreamAttempt;
-import dev.modelmux.upstream.UpstreamClients;
 
 /**
  * Runs one request's attempts on deployments it holds a reservation on: under the deployment's breaker, the

@@ -1,12 +1,12 @@
 package dev.modelmux.dispatch;
 
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.breaker.Breakers;
-import io.vertx.core.AsyncResult;
-import dev.modelmux.upstream.AttemptResult;
 import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.upstream.AttemptResult;
+import io.vertx.core.AsyncResult;
 
 /**
  * What an attempt's end says about its provider. A failure of the provider (5xx, overload, timeouts, connection

@@ -2,13 +2,13 @@ package dev.modelmux.dispatch;
 
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.routing.CandidatePlanner.Candidate;
-import dev.modelmux.translate.ContinuationTranslator;
-import io.vertx.core.Future;
-import java.util.List;
-import dev.modelmux.upstream.AttemptResult;
 import dev.modelmux.exchange.ClientResponse;
 import dev.modelmux.exchange.Exchange;
+import dev.modelmux.routing.CandidatePlanner.Candidate;
+import dev.modelmux.translate.ContinuationTranslator;
+import dev.modelmux.upstream.AttemptResult;
+import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * A text stream broke after the client had part of it and the route continues failed streams: the next candidate

@@ -4,21 +4,21 @@ import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.spi.Translator;
+import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.exchange.Exchange;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.translate.Translators;
+import dev.modelmux.upstream.AttemptResult;
+import dev.modelmux.upstream.UpstreamClients;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import dev.modelmux.upstream.AttemptResult;
-import dev.modelmux.exchange.ClientResponse;
-import dev.modelmux.exchange.Exchange;
-import dev.modelmux.upstream.UpstreamClients;
 
 /**
  * One request's walk through its candidates, and only that: admit one ({@link Admission}: its breaker, its budget, a

@@ -1,18 +1,18 @@
 package dev.modelmux.dispatch;
 
 import dev.modelmux.budget.ReserveResult;
-import dev.modelmux.spi.Translator;
+import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.exchange.Exchange;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.translate.Translators;
+import dev.modelmux.upstream.AttemptResult;
+import dev.modelmux.upstream.UpstreamAttempt;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import dev.modelmux.upstream.AttemptResult;
-import dev.modelmux.exchange.ClientResponse;
-import dev.modelmux.exchange.Exchange;
-import dev.modelmux.upstream.UpstreamAttempt;
 
 /**
  * Hedging for one request: if the primary has sent no answer text after a delay, the next candidate starts too (only

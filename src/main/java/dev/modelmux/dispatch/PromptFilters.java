@@ -1,10 +1,10 @@
 package dev.modelmux.dispatch;
 
-import dev.modelmux.spi.AnswerFilter;
-import dev.modelmux.routing.CandidatePlanner.Candidate;
-import dev.modelmux.upstream.AttemptResult;
 import dev.modelmux.exchange.Exchange;
 import dev.modelmux.exchange.KeptAnswer;
+import dev.modelmux.routing.CandidatePlanner.Candidate;
+import dev.modelmux.spi.AnswerFilter;
+import dev.modelmux.upstream.AttemptResult;
 
 /** The post-processing an attempt's answer gets: its variant's, fresh for this answer, or none for a plain request. */
 public final class PromptFilters {

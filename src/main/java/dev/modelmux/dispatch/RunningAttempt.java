@@ -1,8 +1,8 @@
 package dev.modelmux.dispatch;
 
-import io.vertx.core.Future;
 import dev.modelmux.upstream.AttemptResult;
 import dev.modelmux.upstream.UpstreamAttempt;
+import io.vertx.core.Future;
 
 /** An attempt in flight: the call (so a faster hedge can stop it) and its outcome (settled and measured). */
 record RunningAttempt(UpstreamAttempt attempt, Future<AttemptResult> result) {}

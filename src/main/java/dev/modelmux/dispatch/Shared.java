@@ -1,16 +1,16 @@
 package dev.modelmux.dispatch;
 
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.config.ResilienceConfig;
+import dev.modelmux.exchange.OpenExchanges;
+import dev.modelmux.metrics.GatewayMetrics;
+import dev.modelmux.routing.RouteTable;
 import dev.modelmux.spi.Interaction;
 import dev.modelmux.spi.InteractionSink;
-import dev.modelmux.metrics.GatewayMetrics;
-import dev.modelmux.breaker.Breakers;
-import dev.modelmux.routing.RouteTable;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.vertx.core.Vertx;
-import dev.modelmux.exchange.OpenExchanges;
 
 /**
  * What every request of the process shares, built once: the routes, the budgets and breakers, the waiting room, the

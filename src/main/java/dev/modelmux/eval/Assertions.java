@@ -4,16 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.jayway.jsonpath.JsonPath;
 import com.jayway.jsonpath.PathNotFoundException;
+import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.ConfigNode;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -82,8 +88,8 @@ final class Assertions {
    * An assertion that can say what it expects as a verb phrase ("contain \"sum\""), so that its failure, and its
    * negation's, read as sentences: "expected the answer to contain ...", "expected the answer not to contain ...".
    */
-  private record Worded(String describe, java.util.function.Predicate<Answer> holds, String expects,
-      java.util.function.Function<Answer, String> detail, String notExpects, java.util.function.Function<Answer, String> notDetail)
+  private record Worded(String describe, Predicate<Answer> holds, String expects,
+      Function<Answer, String> detail, String notExpects, Function<Answer, String> notDetail)
       implements Assertion {
     @Override
     public String check(Answer answer) {
@@ -99,7 +105,7 @@ final class Assertions {
     }
   }
 
-  private static Worded worded(String describe, java.util.function.Predicate<Answer> holds, String phrase) {
+  private static Worded worded(String describe, Predicate<Answer> holds, String phrase) {
     return new Worded(describe, holds, "to " + phrase, a -> null, "not to " + phrase, a -> null);
   }
 
@@ -118,13 +124,13 @@ final class Assertions {
     if (!value.isArray() || value.isEmpty()) {
       throw new ConfigException(at, "must be a non-empty list of strings");
     }
-    List<String> expected = new java.util.ArrayList<>();
+    List<String> expected = new ArrayList<>();
     for (int i = 0; i < value.size(); i++) {
       expected.add(string(value.get(i), at + "[" + i + "]"));
     }
     boolean ignoreCase = type.startsWith("i");
     boolean all = type.endsWith("-all");
-    java.util.function.Function<Answer, List<String>> found = a -> {
+    Function<Answer, List<String>> found = a -> {
       String answer = ignoreCase ? lower(a.text()) : a.text();
       return expected.stream().filter(e -> answer.contains(ignoreCase ? lower(e) : e)).toList();
     };
@@ -160,21 +166,21 @@ final class Assertions {
       throw new ConfigException(at, "must be true or a JSON Schema object");
     }
     String describe = schema == null ? "is-json" : "is-json (schema)";
-    java.util.function.Function<Answer, String> why = a -> {
+    Function<Answer, String> why = a -> {
       JsonNode parsed = parse(a.text());
       if (parsed == null) {
         return schema == null ? null : "it is not JSON";
       }
-      List<com.networknt.schema.Error> errors = schema == null ? List.of() : schema.validate(parsed);
+      List<Error> errors = schema == null ? List.of() : schema.validate(parsed);
       return errors.isEmpty() ? null : "it does not match the schema: " + errors.get(0).getMessage();
     };
-    java.util.function.Predicate<Answer> holds = a -> parse(a.text()) != null && (schema == null || schema.validate(parse(a.text())).isEmpty());
+    Predicate<Answer> holds = a -> parse(a.text()) != null && (schema == null || schema.validate(parse(a.text())).isEmpty());
     String phrase = schema == null ? "be JSON" : "be JSON matching the schema";
     return new Worded(describe, holds, "to " + phrase, why, "not to " + phrase, a -> null);
   }
 
   private static Assertion jsonPath(JsonNode value, String at) {
-    ConfigNode node = ConfigNode.of(value, at).allowOnly(java.util.Set.of("path", "equals"));
+    ConfigNode node = ConfigNode.of(value, at).allowOnly(Set.of("path", "equals"));
     String path = node.string("path");
     JsonPath compiled;
     try {
@@ -201,7 +207,7 @@ final class Assertions {
 
   /** Numbers compared by value (1 == 1.0), everything else as JSON. */
   private static Object normal(Object value) {
-    return value instanceof Number n ? new java.math.BigDecimal(n.toString()).stripTrailingZeros() : JSON.valueToTree(value);
+    return value instanceof Number n ? new BigDecimal(n.toString()).stripTrailingZeros() : JSON.valueToTree(value);
   }
 
   private static JsonNode parse(String text) {
@@ -212,7 +218,7 @@ final class Assertions {
     }
   }
 
-  private static Assertion check(String description, java.util.function.Function<Answer, String> test) {
+  private static Assertion check(String description, Function<Answer, String> test) {
     return new Assertion() {
       @Override
       public String describe() {

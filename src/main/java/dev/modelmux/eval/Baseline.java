@@ -1,5 +1,6 @@
 package dev.modelmux.eval;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +28,7 @@ public final class Baseline {
     List<String> regressions = new ArrayList<>();
     Map<String, Boolean> passedBefore = new HashMap<>();
     Map<String, int[]> rateBefore = new HashMap<>();
-    baseline.getJsonArray("cases", new io.vertx.core.json.JsonArray()).forEach(o -> {
+    baseline.getJsonArray("cases", new JsonArray()).forEach(o -> {
       JsonObject c = (JsonObject) o;
       if (c.getString("known_failing") != null) {
         return;

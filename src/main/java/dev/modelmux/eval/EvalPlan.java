@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -49,7 +50,7 @@ public final class EvalPlan {
   private static Set<String> familiesOf(GatewayConfig config, String route, Map<String, DeploymentConfig> deployments) {
     Set<String> families = new LinkedHashSet<>();
     config.routes().stream().filter(r -> r.name().equals(route)).map(RouteConfig::tiers).flatMap(List::stream).flatMap(List::stream)
-        .map(deployments::get).filter(java.util.Objects::nonNull).forEach(d -> families.add(d.family().toLowerCase(Locale.ROOT)));
+        .map(deployments::get).filter(Objects::nonNull).forEach(d -> families.add(d.family().toLowerCase(Locale.ROOT)));
     return families;
   }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The results of one eval run: a table per task × variant × model (cases passed, p50 latency, tokens, cost), the
@@ -51,7 +52,7 @@ public final class EvalReport {
       long known = group.stream().filter(r -> r.isKnownFailing() && !r.passed()).count();
       long tokens = group.stream().mapToLong(r -> r.answer().promptTokens() + r.answer().completionTokens()).sum();
       double cost = group.stream().mapToDouble(CaseResult::costUsd).sum();
-      String model = group.stream().map(r -> r.answer().model()).filter(java.util.Objects::nonNull).findFirst().orElse("-");
+      String model = group.stream().map(r -> r.answer().model()).filter(Objects::nonNull).findFirst().orElse("-");
       out.append(String.format(Locale.ROOT, format, first.task(), first.label().substring(first.task().length() + 1), first.family(),
           model, passed + "/" + group.size() + (known > 0 ? " (" + known + " known failing)" : ""), p50(group), tokens, String.format(Locale.ROOT, "%.6f", cost)));
     }

@@ -8,12 +8,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,9 +57,9 @@ public final class EvalRunner {
   }
 
   /** A run id for {@code eval --url}: the time it started (UTC) and a random suffix, e.g. eval-20261207T153700Z-1a2b3c. */
-  public static String newRunId(java.time.Instant now) {
-    return "eval-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC).format(now)
-        + "-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt()).substring(2);
+  public static String newRunId(Instant now) {
+    return "eval-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(now)
+        + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
   }
 
   /** How many answered calls the gateway did not take as eval traffic (it did not echo the tag: not an operator's key). */
@@ -74,7 +80,7 @@ public final class EvalRunner {
       for (Future<CaseResult> f : pending) {
         try {
           results.add(f.get());
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           throw new IllegalStateException(e.getCause());
         }
       }

@@ -1,8 +1,9 @@
 package dev.modelmux.exchange;
 
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.routing.Deployment;
 import dev.modelmux.errors.ErrorFormat;
+import dev.modelmux.errors.ErrorResponses;
+import dev.modelmux.routing.Deployment;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +11,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
 import java.util.List;
-import dev.modelmux.errors.ErrorResponses;
 
 /**
  * The only writer to the client. Who may write, and when:

@@ -1,8 +1,8 @@
 package dev.modelmux.exchange;
 
 import dev.modelmux.core.ChatRequest;
-import dev.modelmux.spi.Interaction;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.Interaction;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Vertx;

@@ -1,9 +1,9 @@
 package dev.modelmux.fit;
 
-import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,9 +1,9 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.core.Usage;
+import dev.modelmux.exchange.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.modelmux.exchange.Exchange;
 
 /** One line per request, key=value, never a body or a key. */
 public final class AccessLog {

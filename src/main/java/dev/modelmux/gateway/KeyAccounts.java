@@ -8,6 +8,7 @@ import dev.modelmux.config.AuthConfig;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.exchange.Bill;
 import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.metrics.KeyMeters;
 import io.vertx.core.Future;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.modelmux.exchange.Bill;
 
 /**
  * Each client key's account. Its own limits are held in the same budget store as the deployments' (so shared by every

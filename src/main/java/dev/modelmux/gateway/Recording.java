@@ -1,12 +1,12 @@
 package dev.modelmux.gateway;
 
 import dev.modelmux.core.ChatRequest;
-import dev.modelmux.spi.Interaction;
+import dev.modelmux.exchange.Exchange;
 import dev.modelmux.prompts.TaskCall;
+import dev.modelmux.spi.Interaction;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
-import dev.modelmux.exchange.Exchange;
 
 /** What a sampled request's interaction is taken from when it ends: the exchange, what was sent, the guard's findings. */
 record Recording(Exchange exchange, ChatRequest sent, TaskCall task, List<String> findings) {

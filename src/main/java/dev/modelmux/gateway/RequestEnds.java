@@ -2,19 +2,19 @@ package dev.modelmux.gateway;
 
 import dev.modelmux.budget.Reservation;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.spi.InteractionSink;
 import dev.modelmux.core.Usage;
+import dev.modelmux.dispatch.PromptFilters;
+import dev.modelmux.dispatch.Shared;
+import dev.modelmux.exchange.Exchange;
+import dev.modelmux.exchange.RequestSpans;
 import dev.modelmux.metrics.GenAiMeters;
 import dev.modelmux.metrics.RouteMeters;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
 import dev.modelmux.routing.RouteTable;
-import java.util.Locale;
-import dev.modelmux.dispatch.Shared;
+import dev.modelmux.spi.InteractionSink;
 import dev.modelmux.upstream.AttemptResult;
-import dev.modelmux.exchange.Exchange;
-import dev.modelmux.exchange.RequestSpans;
-import dev.modelmux.dispatch.PromptFilters;
+import java.util.Locale;
 
 /**
  * A request's end, told to everything that counts it: the access log, the route's meters (or the unrouted ones), the

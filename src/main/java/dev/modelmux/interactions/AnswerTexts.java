@@ -4,6 +4,8 @@ import dev.modelmux.core.Dialect;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Reads the answer's text and finish reason back out of the bytes the client was sent, in its dialect, streamed or not. */
 final class AnswerTexts {
@@ -76,8 +78,8 @@ final class AnswerTexts {
     return new Text(text.toString(), finish);
   }
 
-  private static java.util.List<JsonObject> events(String body) {
-    java.util.List<JsonObject> events = new java.util.ArrayList<>();
+  private static List<JsonObject> events(String body) {
+    List<JsonObject> events = new ArrayList<>();
     for (String line : body.split("\n")) {
       if (line.startsWith("data:")) {
         String data = line.substring(5).strip();

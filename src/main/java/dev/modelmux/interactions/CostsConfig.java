@@ -1,5 +1,6 @@
 package dev.modelmux.interactions;
 
+import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.ConfigNode;
 import java.util.Set;
 
@@ -14,7 +15,7 @@ public record CostsConfig(double selfHostedPerDay, int replicas) {
     node.allowOnly(Set.of("self_hosted_per_day", "replicas"));
     double perDay = node.decimal("self_hosted_per_day", 0);
     if (perDay < 0) {
-      throw new dev.modelmux.config.ConfigException(node.field("self_hosted_per_day"), "must be 0 or more");
+      throw new ConfigException(node.field("self_hosted_per_day"), "must be 0 or more");
     }
     return new CostsConfig(perDay, (int) node.number("replicas", 2, 1, 1000));
   }

@@ -1,14 +1,15 @@
 package dev.modelmux.interactions;
 
+import dev.modelmux.metrics.InteractionMeters;
 import dev.modelmux.spi.Interaction;
 import dev.modelmux.spi.InteractionSink;
-import dev.modelmux.metrics.InteractionMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,7 @@ public final class InteractionLog implements InteractionSink {
   private final LongSupplier clockMs;
   private final ConcurrentLinkedQueue<Interaction> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
-  private final java.util.concurrent.ConcurrentHashMap<String, Promise<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Promise<Void>> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong droppedSinceLog = new AtomicLong();
   private final AtomicLong lastDropLogMs = new AtomicLong(Long.MIN_VALUE / 2);
   private final long flushTimer;

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /** An ended request as a stored row; without content logging, only hashes and sizes of the prompt and the answer. */
 final class InteractionRows {
@@ -22,7 +23,7 @@ final class InteractionRows {
     i.attempts().forEach(a -> attempts.add(new JsonObject().put("deployment", a.deployment()).put("outcome", a.outcome())));
     String day = Instant.ofEpochMilli(i.startedAtMs()).atZone(ZoneOffset.UTC).toLocalDate().toString();
     return new InteractionRow(i.requestId(), Arrays.asList(
-        i.requestId(), i.startedAtMs(), day, i.dialect().name().toLowerCase(java.util.Locale.ROOT), i.stream(), i.route(),
+        i.requestId(), i.startedAtMs(), day, i.dialect().name().toLowerCase(Locale.ROOT), i.stream(), i.route(),
         i.clientKey(), i.task(), i.prompt(), i.deployment(), attempts.encode(), i.status(), i.outcome(), i.tokensTrimmed(),
         new JsonArray(i.guardFindings()).encode(), logContent && i.request() != null ? request : null, sha256(request), request.length(),
         logContent ? answer.output() : null, sha256(answer.output()), answer.output().length(), answer.finishReason(),
@@ -34,7 +35,7 @@ final class InteractionRows {
 
   private static String language(JsonObject variables) {
     Object language = variables == null ? null : variables.getValue("language");
-    return language instanceof String s && !s.isBlank() ? s.strip().toLowerCase(java.util.Locale.ROOT) : null;
+    return language instanceof String s && !s.isBlank() ? s.strip().toLowerCase(Locale.ROOT) : null;
   }
 
   private static String sha256(String text) {

@@ -11,6 +11,7 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,7 +100,7 @@ final class PostgresStore implements SqlRunner {
       JsonObject json = new JsonObject();
       for (int i = 0; i < row.size(); i++) {
         Object value = row.getValue(i);
-        Rows.put(json, row.getColumnName(i), value instanceof java.math.BigDecimal d ? d.doubleValue() : value);
+        Rows.put(json, row.getColumnName(i), value instanceof BigDecimal d ? d.doubleValue() : value);
       }
       out.add(json);
     }

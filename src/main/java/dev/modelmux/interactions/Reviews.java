@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -78,7 +79,7 @@ public final class Reviews {
     add(where, params, "i.task = ?", filter.task());
     add(where, params, "i.prompt LIKE ?", filter.variant() == null ? null : "%/" + filter.variant() + "@%");
     add(where, params, "i.deployment = ?", filter.model());
-    add(where, params, "i.language = ?", filter.language() == null ? null : filter.language().toLowerCase(java.util.Locale.ROOT));
+    add(where, params, "i.language = ?", filter.language() == null ? null : filter.language().toLowerCase(Locale.ROOT));
     add(where, params, "r.assignee = ?", filter.assignee());
     if (!filter.includeEval()) {
       where.add("i.eval_run IS NULL");

@@ -1,5 +1,6 @@
 package dev.modelmux.interactions;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -41,7 +42,7 @@ final class Sql {
   }
 
   static List<Object> feedbackValues(Feedback f) {
-    return java.util.Arrays.asList(f.requestId(), f.user(), f.rating(), f.hallucination(), f.spans().encode(), f.correction(),
+    return Arrays.asList(f.requestId(), f.user(), f.rating(), f.hallucination(), f.spans().encode(), f.correction(),
         f.comment(), f.createdAtMs());
   }
 }

@@ -1,10 +1,12 @@
 package dev.modelmux.metrics;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -72,8 +74,8 @@ public final class GatewayMetrics {
 
   /** A gauge read live at every scrape; {@code tags} are name, value pairs. */
   /** A counter read from {@code value} (monotonic), exported as {@code <name>_total}. */
-  public void counterFunction(String name, String description, java.util.function.LongSupplier value, String... tags) {
-    io.micrometer.core.instrument.FunctionCounter.builder(name, value, v -> v.getAsLong()).description(description).tags(tags)
+  public void counterFunction(String name, String description, LongSupplier value, String... tags) {
+    FunctionCounter.builder(name, value, v -> v.getAsLong()).description(description).tags(tags)
         .register(registry);
   }
 

@@ -3,6 +3,7 @@ package dev.modelmux.prompts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** One loaded state of the prompt repository: its tasks by name, and the files that were refused. */
@@ -27,7 +28,7 @@ public record Catalog(Map<String, Task> tasks, List<LoadError> errors) {
           .put("name", task.name())
           .put("route", task.route())
           .put("description", task.description())
-          .put("guard", task.guard().name().toLowerCase(java.util.Locale.ROOT))
+          .put("guard", task.guard().name().toLowerCase(Locale.ROOT))
           .put("variables", variables)
           .put("variants", variants));
     });

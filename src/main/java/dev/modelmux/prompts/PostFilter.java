@@ -1,11 +1,11 @@
 package dev.modelmux.prompts;
 
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.prompts.post.NonConformingAnswer;
 import dev.modelmux.prompts.post.TextProcessor;
+import dev.modelmux.spi.AnswerFilter;
 
 /** A variant's post-processors on one answer; an answer they refuse is a 502 the route may fail over on. */
 final class PostFilter implements AnswerFilter {

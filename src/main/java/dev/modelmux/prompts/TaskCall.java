@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -57,7 +58,7 @@ public final class TaskCall {
     }
     Map<String, String> variables = Variables.check(task, request.body().getValue("variables"));
     return new TaskCall(task, request, GuardedInput.scan(task, variables, request),
-        familyPin == null || familyPin.isBlank() ? null : familyPin.strip().toLowerCase(java.util.Locale.ROOT));
+        familyPin == null || familyPin.isBlank() ? null : familyPin.strip().toLowerCase(Locale.ROOT));
   }
 
   public Task task() {
@@ -66,7 +67,7 @@ public final class TaskCall {
 
   /** The variant a deployment of {@code family} is sent, or null when none serves it (or the call pins another family). */
   public Variant variantFor(String family) {
-    if (familyPin != null && !family.toLowerCase(java.util.Locale.ROOT).startsWith(familyPin)) {
+    if (familyPin != null && !family.toLowerCase(Locale.ROOT).startsWith(familyPin)) {
       return null;
     }
     return task.variantFor(family);

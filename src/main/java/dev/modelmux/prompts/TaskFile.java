@@ -1,6 +1,7 @@
 package dev.modelmux.prompts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.ConfigNode;
 import dev.modelmux.prompts.guard.GuardMode;
@@ -42,7 +43,7 @@ final class TaskFile {
           throw new ConfigException(vars.field(name), "not a usable variable name (letters, digits, _; 'findings' is the guard's)");
         }
         ConfigNode spec = vars.has(name) ? vars.object(name).allowOnly(Set.of("required", "description", "max_length"))
-            : ConfigNode.of(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), vars.field(name));
+            : ConfigNode.of(JsonNodeFactory.instance.objectNode(), vars.field(name));
         variables.add(new VariableSpec(name, spec.bool("required", false), spec.string("description", ""),
             (int) spec.number("max_length", DEFAULT_MAX_LENGTH, 1, Integer.MAX_VALUE)));
       }

@@ -4,6 +4,7 @@ import com.github.mustachejava.DefaultMustacheFactory;
 import com.github.mustachejava.Mustache;
 import com.github.mustachejava.MustacheException;
 import dev.modelmux.config.ConfigException;
+import java.io.IOException;
 import java.io.StringReader;
 import java.io.Writer;
 
@@ -14,7 +15,7 @@ final class Templates {
     public void encode(String value, Writer writer) {
       try {
         writer.write(value);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new MustacheException(e);
       }
     }

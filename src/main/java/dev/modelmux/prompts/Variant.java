@@ -1,6 +1,7 @@
 package dev.modelmux.prompts;
 
 import dev.modelmux.prompts.post.PostPipeline;
+import dev.modelmux.spi.AnswerFilter;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +23,7 @@ public record Variant(String task, String name, List<String> match, List<Message
   }
 
   /** A fresh post-processing chain for one answer (NONE when the variant has no post-processors). */
-  public dev.modelmux.spi.AnswerFilter newFilter() {
+  public AnswerFilter newFilter() {
     return PostFilter.of(this);
   }
 

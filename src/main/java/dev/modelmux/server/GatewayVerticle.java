@@ -1,43 +1,44 @@
 package dev.modelmux.server;
 
-import dev.modelmux.core.Dialect;
-import dev.modelmux.errors.ErrorResponses;
-import dev.modelmux.api.RequestIds;
 import dev.modelmux.api.ChatEndpoint;
 import dev.modelmux.api.ClientAuth;
+import dev.modelmux.api.FeedbackEndpoint;
+import dev.modelmux.api.RequestIds;
 import dev.modelmux.api.anthropic.AnthropicRequestParser;
 import dev.modelmux.api.openai.OpenAiRequestParser;
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
-import dev.modelmux.config.GatewayConfig;
-import io.vertx.core.http.HttpServerOptions;
 import dev.modelmux.config.AdminConfig;
-import dev.modelmux.gateway.ChatService;
-import dev.modelmux.dispatch.Shared;
-import dev.modelmux.gateway.KeyAccounts;
-import dev.modelmux.upstream.UpstreamClients;
+import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
+import dev.modelmux.dispatch.Shared;
+import dev.modelmux.errors.ErrorResponses;
+import dev.modelmux.gateway.ChatService;
+import dev.modelmux.gateway.KeyAccounts;
+import dev.modelmux.interactions.CostsConfig;
+import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.metrics.GatewayMetrics;
-import dev.modelmux.breaker.Breakers;
+import dev.modelmux.prompts.Catalog;
+import dev.modelmux.prompts.PromptRepository;
 import dev.modelmux.routing.RouteTable;
 import dev.modelmux.server.admin.AdminRoutes;
 import dev.modelmux.server.admin.OperatorGate;
+import dev.modelmux.upstream.UpstreamClients;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import dev.modelmux.prompts.Catalog;
-import dev.modelmux.api.FeedbackEndpoint;
-import dev.modelmux.interactions.CostsConfig;
-import dev.modelmux.interactions.InteractionLog;
-import dev.modelmux.prompts.PromptRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -169,7 +170,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** A drain: this listener stops accepting; its open connections serve what they have, then close (at most graceMs). */
   void stopAccepting(long graceMs) {
-    context.runOnContext(v -> server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
+    context.runOnContext(v -> server.shutdown(graceMs, TimeUnit.MILLISECONDS));
   }
 
   private void models(RoutingContext ctx) {

@@ -11,6 +11,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,7 @@ final class LoadShedder {
     this.maxInFlight = maxInFlight;
     for (Dialect dialect : Dialect.values()) {
       shed.put(dialect, Counter.builder("modelmux_shed_total").description("Requests refused because max_in_flight were open")
-          .tag("dialect", dialect.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+          .tag("dialect", dialect.name().toLowerCase(Locale.ROOT)).register(registry));
     }
     overloaded = new GatewayError(503, ErrorKind.OVERLOADED,
         "The gateway is serving its maximum of " + maxInFlight + " requests at once; please retry shortly.", null, null, RETRY_AFTER_MS);

@@ -2,6 +2,7 @@ package dev.modelmux.server;
 
 import ch.qos.logback.classic.LoggerContext;
 import io.vertx.core.Vertx;
+import java.io.Console;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.ILoggerFactory;
@@ -40,12 +41,12 @@ public final class Shutdown {
 
   /** The process runs at an interactive terminal (Java 22 and later have a console object even without one). */
   static boolean atConsole() {
-    java.io.Console console = System.console();
+    Console console = System.console();
     if (console == null) {
       return false;
     }
     try {
-      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
     } catch (NoSuchMethodException beforeJava22) {
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {

@@ -1,9 +1,9 @@
 package dev.modelmux.spi;
 
+import dev.modelmux.core.Dialect;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import dev.modelmux.core.Dialect;
 
 /**
  * One answered (or refused) request as the interaction log records it, taken when the request ended.

@@ -1,10 +1,11 @@
 package dev.modelmux.spi;
 
-import dev.modelmux.core.SseEvent;
-import io.vertx.core.buffer.Buffer;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Usage;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Translates one request between one client dialect and one provider, in both directions. Created per attempt,
@@ -45,7 +46,7 @@ public interface Translator {
    * What the provider attached to its answer for the operator, not for the client (Azure's content-filter results),
    * taken out of what the client gets and kept for the interaction log; null when there was none.
    */
-  default io.vertx.core.json.JsonObject providerAnnotations() {
+  default JsonObject providerAnnotations() {
     return null;
   }
 

@@ -1,11 +1,11 @@
 package dev.modelmux.tokens;
 
-import dev.modelmux.core.Dialect;
-import dev.modelmux.core.JsonMembers;
 import com.knuddels.jtokkit.api.Encoding;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
+import dev.modelmux.core.JsonMembers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.IdentityHashMap;

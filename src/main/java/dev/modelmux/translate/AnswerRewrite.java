@@ -1,7 +1,7 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.Dialect;
+import dev.modelmux.spi.AnswerFilter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

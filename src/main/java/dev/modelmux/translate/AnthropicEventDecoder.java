@@ -2,9 +2,9 @@ package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.Usage;
 import dev.modelmux.provider.anthropic.AnthropicErrors;
-import dev.modelmux.core.SseEvent;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.HashMap;

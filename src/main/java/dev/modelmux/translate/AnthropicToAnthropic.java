@@ -1,14 +1,14 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.JsonMembers;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.JsonMembers;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
 import dev.modelmux.provider.anthropic.AnthropicErrors;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

@@ -1,16 +1,16 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.core.StreamStep;
-import dev.modelmux.spi.Translator;
-import dev.modelmux.core.Usage;
 import dev.modelmux.core.SseEvent;
+import dev.modelmux.core.StreamStep;
+import dev.modelmux.core.Usage;
+import dev.modelmux.spi.AnswerFilter;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

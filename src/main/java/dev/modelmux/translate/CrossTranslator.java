@@ -1,11 +1,11 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
+import dev.modelmux.spi.AnswerFilter;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,11 +2,11 @@ package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
-import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
+import dev.modelmux.spi.AnswerFilter;
+import dev.modelmux.spi.Translator;
 
 /**
  * Any pair whose answer text is post-processed: the pair's own translator builds the upstream body and checks whole

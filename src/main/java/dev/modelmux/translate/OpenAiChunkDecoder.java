@@ -1,8 +1,8 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.core.Usage;
 import dev.modelmux.core.SseEvent;
+import dev.modelmux.core.Usage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

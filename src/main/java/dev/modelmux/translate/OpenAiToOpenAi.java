@@ -1,8 +1,8 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.JsonMembers;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.JsonMembers;
 
 /** OpenAI client, OpenAI provider: the body with the deployment's model name, chunks as they come. */
 final class OpenAiToOpenAi extends OpenAiPassthrough {

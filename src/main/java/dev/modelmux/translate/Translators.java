@@ -1,8 +1,8 @@
 package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.spi.Translator;
 
 /** Picks the translator for a (client dialect × provider) pair; a new one per attempt, as it holds stream state. */

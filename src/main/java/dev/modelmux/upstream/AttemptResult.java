@@ -1,9 +1,9 @@
 package dev.modelmux.upstream;
 
-import dev.modelmux.spi.AnswerFilter;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.Usage;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.AnswerFilter;
 
 /**
  * How an attempt that reached the client ended.

@@ -1,8 +1,8 @@
 package dev.modelmux.upstream;
 
+import dev.modelmux.exchange.ClientResponse;
 import dev.modelmux.routing.Deployment;
 import io.vertx.core.buffer.Buffer;
-import dev.modelmux.exchange.ClientResponse;
 
 /**
  * Nothing reaches the client before an attempt has content: what comes first (a role chunk, message_start) is held

@@ -4,12 +4,12 @@ import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.spi.Translator;
+import dev.modelmux.exchange.ClientResponse;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
-import dev.modelmux.exchange.ClientResponse;
 
 /**
  * Relays one upstream event stream to the client through the attempt's translator: held until content, then

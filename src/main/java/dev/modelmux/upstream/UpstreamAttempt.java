@@ -1,11 +1,13 @@
 package dev.modelmux.upstream;
 
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.spi.Translator;
-import dev.modelmux.breaker.Breakers;
+import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.exchange.Exchange;
 import dev.modelmux.routing.Deployment;
+import dev.modelmux.spi.Translator;
 import dev.modelmux.stream.SseEventStream;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -15,8 +17,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
-import dev.modelmux.exchange.ClientResponse;
-import dev.modelmux.exchange.Exchange;
 
 /**
  * One request sent to one deployment: the call ({@link UpstreamCall}), its deadlines ({@link Deadlines}), the gate to

@@ -8,12 +8,13 @@ import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.dispatch.Shared;
 import dev.modelmux.gateway.ChatService;
 import dev.modelmux.gateway.KeyAccounts;
-import dev.modelmux.dispatch.Shared;
 import dev.modelmux.metrics.GatewayMetrics;
-import dev.modelmux.testing.TestClient.Reply;
+import dev.modelmux.prompts.Catalog;
 import dev.modelmux.testing.TestClient;
+import dev.modelmux.testing.TestClient.Reply;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -39,7 +40,7 @@ class ChatEndpointTest {
     Shared shared = new Shared(vertx, null, new LocalBudgetStore(60_000), null, new GatewayMetrics(null), ResilienceConfig.DEFAULT, 30_000);
     ChatService service = new ChatService(shared, null, new KeyAccounts(null, Optional.empty(), null));
     Router router = Router.router(vertx);
-    router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(new ChatEndpoint(service, Dialect.OPENAI, refusing, () -> dev.modelmux.prompts.Catalog.EMPTY));
+    router.post("/v1/chat/completions").handler(BodyHandler.create(false)).handler(new ChatEndpoint(service, Dialect.OPENAI, refusing, () -> Catalog.EMPTY));
     HttpServer server = await(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
     TestClient client = new TestClient(vertx, server.actualPort());
     try {

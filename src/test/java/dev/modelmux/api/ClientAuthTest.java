@@ -17,9 +17,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.junit5.VertxExtension;
-import java.security.MessageDigest;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -218,8 +219,8 @@ class ClientAuthTest {
         .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b)))));
   }
 
-  private static java.util.List<String> ids(Reply list) {
-    return list.json().getJsonArray("data").stream().map(m -> ((io.vertx.core.json.JsonObject) m).getString("id")).toList();
+  private static List<String> ids(Reply list) {
+    return list.json().getJsonArray("data").stream().map(m -> ((JsonObject) m).getString("id")).toList();
   }
 
   @Test
@@ -283,10 +284,10 @@ class ClientAuthTest {
   @Test
   void loopbackMeansOnlyLoopbackAddresses() {
     for (String local : List.of("127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1")) {
-      assertThat(ClientAuth.LOOPBACK.test(io.vertx.core.net.SocketAddress.inetSocketAddress(5000, local))).as(local).isTrue();
+      assertThat(ClientAuth.LOOPBACK.test(SocketAddress.inetSocketAddress(5000, local))).as(local).isTrue();
     }
     for (String remote : List.of("10.0.0.1", "192.168.1.20", "128.0.0.1", "::2", "fe80::1", "::ffff:10.0.0.1", "localhost")) {
-      assertThat(ClientAuth.LOOPBACK.test(io.vertx.core.net.SocketAddress.inetSocketAddress(5000, remote))).as(remote).isFalse();
+      assertThat(ClientAuth.LOOPBACK.test(SocketAddress.inetSocketAddress(5000, remote))).as(remote).isFalse();
     }
     assertThat(ClientAuth.LOOPBACK.test(null)).isFalse();
   }

@@ -2,6 +2,7 @@ package dev.modelmux.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,7 +21,7 @@ class LoopbackTest {
     assertThat(Loopback.isLoopback(host)).isFalse();
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void noHost() {
     assertThat(Loopback.isLoopback(null)).isFalse();
   }

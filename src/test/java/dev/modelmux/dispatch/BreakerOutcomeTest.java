@@ -3,17 +3,17 @@ package dev.modelmux.dispatch;
 import static dev.modelmux.testing.Eventually.assertEventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelmux.breaker.Breakers;
+import dev.modelmux.breaker.Breakers.State;
 import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
-import dev.modelmux.breaker.Breakers;
-import dev.modelmux.breaker.Breakers.State;
+import dev.modelmux.exchange.ClientResponse;
+import dev.modelmux.upstream.UpstreamAttempt;
 import io.vertx.core.Future;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import dev.modelmux.upstream.UpstreamAttempt;
-import dev.modelmux.exchange.ClientResponse;
 
 /** How each way an attempt can end moves a half-open breaker: failures reopen it, answers close it, the rest leave it be. */
 class BreakerOutcomeTest {

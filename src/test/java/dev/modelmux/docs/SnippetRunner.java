@@ -1,5 +1,6 @@
 package dev.modelmux.docs;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ final class SnippetRunner {
       Files.writeString(script, snippet.code().replace(DEMO_ADDRESS, address));
       Process process = new ProcessBuilder("bash", "-euo", "pipefail", script.toString())
           .directory(workingDirectory.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(out.toFile())
           .redirectError(err.toFile())
           .start();

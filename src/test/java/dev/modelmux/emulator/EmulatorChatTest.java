@@ -3,6 +3,7 @@ package dev.modelmux.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.IntArrayList;
 import dev.modelmux.tokens.TokenCounter;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
@@ -99,7 +100,7 @@ class EmulatorChatTest extends EmulatorTestBase {
     JsonObject body = Http.chat("gpt-4", "words: 30").put("max_tokens", 5);
     Encoding enc = TokenCounter.encodingFor("gpt-4");
     String full = AnswerText.of(body.getJsonArray("messages"));
-    String expected = enc.decode(new com.knuddels.jtokkit.api.IntArrayList() {{
+    String expected = enc.decode(new IntArrayList() {{
         var all = enc.encodeOrdinary(full);
         for (int i = 0; i < 5; i++) {
           add(all.get(i));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.ConfigNode;
+import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /** Every assertion type passes the answers it should and fails the others with a reason. */
@@ -111,7 +112,7 @@ class AssertionsTest {
   private static Assertion parse(String yaml) {
     try {
       return Assertions.parse(ConfigNode.of(new ObjectMapper(new YAMLFactory()).readTree(yaml), "case"));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException(e);
     }
   }

@@ -2,13 +2,13 @@ package dev.modelmux.fit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.core.Dialect;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.Limits;
 import dev.modelmux.config.Price;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.config.Secret;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.fit.ContextTrimmer.Trimmed;
 import dev.modelmux.tokens.PromptTokens;
 import io.vertx.core.json.JsonArray;

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -107,7 +108,7 @@ class BudgetRoutingTest {
   @Test
   void overflowBeyondTheRpmGoesToTheNextTier(Vertx vertx) {
     start(vertx);
-    List<String> servedBy = java.util.stream.IntStream.range(0, 5)
+    List<String> servedBy = IntStream.range(0, 5)
         .mapToObj(i -> ask("rpm-then-spare", "words: 5", null))
         .peek(r -> assertThat(r.status()).isEqualTo(200))
         .map(r -> r.headers().get("x-modelmux-deployment")).toList();

@@ -10,6 +10,9 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.PermissionDeniedException;
+import com.openai.errors.RateLimitException;
+import com.openai.errors.UnauthorizedException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.modelmux.config.AuthConfig;
@@ -82,9 +85,9 @@ class ClientKeySdkTest {
     OpenAIClient right = openAi(KEY);
     try {
       assertThatThrownBy(() -> wrong.chat().completions().create(openAiParams("solo")))
-          .isInstanceOf(com.openai.errors.UnauthorizedException.class).hasMessageContaining("Invalid API key");
+          .isInstanceOf(UnauthorizedException.class).hasMessageContaining("Invalid API key");
       assertThatThrownBy(() -> right.chat().completions().create(openAiParams("code-reasoning")))
-          .isInstanceOf(com.openai.errors.PermissionDeniedException.class).hasMessageContaining("not allowed");
+          .isInstanceOf(PermissionDeniedException.class).hasMessageContaining("not allowed");
       ChatCompletion completion = right.chat().completions().create(openAiParams("solo"));
       assertThat(completion.choices().get(0).message().content()).isPresent();
     } finally {
@@ -116,7 +119,7 @@ class ClientKeySdkTest {
     try {
       limited.chat().completions().create(openAiParams("solo"));
       assertThatThrownBy(() -> limited.chat().completions().create(openAiParams("solo")))
-          .isInstanceOfSatisfying(com.openai.errors.RateLimitException.class, e -> {
+          .isInstanceOfSatisfying(RateLimitException.class, e -> {
             assertThat(e.getMessage()).contains("Client key 'openai-limited'");
             assertThat(e.headers().values("retry-after")).singleElement().satisfies(v -> assertThat(Long.parseLong(v)).isPositive());
           });

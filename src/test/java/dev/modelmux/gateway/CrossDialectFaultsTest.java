@@ -3,9 +3,9 @@ package dev.modelmux.gateway;
 import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.emulator.Fault.Kind;
-import dev.modelmux.core.SseEvent;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;

@@ -35,6 +35,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -215,7 +216,7 @@ class CrossDialectSdkTest {
     MessageCreateParams request = anthropicParams(route, "Weather in Paris?").addTool(weather)
         .toolChoice(ToolChoiceTool.builder().name("get_weather").build()).build();
     for (Message message : List.of(anthropic.messages().create(request), streamed(request))) {
-      ToolUseBlock use = message.content().stream().map(ContentBlock::toolUse).flatMap(java.util.Optional::stream).findFirst().orElseThrow();
+      ToolUseBlock use = message.content().stream().map(ContentBlock::toolUse).flatMap(Optional::stream).findFirst().orElseThrow();
       assertThat(use.name()).isEqualTo("get_weather");
       @SuppressWarnings("unchecked")
       Map<String, Object> input = use._input().convert(Map.class);

@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class KeyLimitsTest {
     assertThat(in).isPositive();
     assertThat(out).isPositive();
     assertThat(served.getDouble("spend_usd")).as("a-gpt4's price: $30 in, $60 out per million")
-        .isCloseTo((30.0 * in + 60.0 * out) / 1_000_000, org.assertj.core.data.Offset.offset(1e-6));
+        .isCloseTo((30.0 * in + 60.0 * out) / 1_000_000, Offset.offset(1e-6));
 
     String metrics = await(toFirst.getAsOperator("/metrics", OPERATOR_KEY)).body().toString();
     assertThat(metrics).contains("modelmux_key_requests_total{key=\"ide\",outcome=\"ok\"} 2.0")

@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -262,7 +264,7 @@ class PromptTasksTest {
   }
 
   private double outputTokens(String deployment) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("modelmux_tokens_total\\{deployment=\"" + deployment
+    Matcher m = Pattern.compile("modelmux_tokens_total\\{deployment=\"" + deployment
         + "\",direction=\"out\"} ([0-9.E]+)").matcher(await(client.get("/metrics")).body().toString());
     return m.find() ? Double.parseDouble(m.group(1)) : -1;
   }

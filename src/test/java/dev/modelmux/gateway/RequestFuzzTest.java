@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.JsonMutations;
-import dev.modelmux.testing.RichRequests;
 import dev.modelmux.testing.JsonMutations.Mutant;
+import dev.modelmux.testing.RichRequests;
 import dev.modelmux.testing.TestClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -21,6 +21,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -188,7 +189,7 @@ class SlowReaderTest {
         for (int n; (n = in.read(buffer)) >= 0; ) {
           received.write(buffer, 0, n);
         }
-      } catch (java.net.SocketException reset) {
+      } catch (SocketException reset) {
         // a connection reset ends it too
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -4,11 +4,11 @@ import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.core.SseEvent;
+import dev.modelmux.server.ModelMux;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
 import dev.modelmux.testing.TestClient.StreamReply;
-import dev.modelmux.server.ModelMux;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;

@@ -14,8 +14,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.assertj.core.data.Offset;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,7 +106,7 @@ class InteractionLogTest {
     long in = row.getLong("prompt_tokens");
     long out = row.getLong("completion_tokens");
     assertThat(in).isPositive();
-    assertThat(row.getDouble("cost_usd")).isCloseTo((in * 10.0 + out * 30.0) / 1_000_000, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(row.getDouble("cost_usd")).isCloseTo((in * 10.0 + out * 30.0) / 1_000_000, Offset.offset(1e-12));
     assertThat(row.getLong("total_ms")).isGreaterThanOrEqualTo(row.getLong("ttft_ms"));
   }
 
@@ -189,14 +192,14 @@ class InteractionLogTest {
     JsonObject gpt4 = rows.getJsonObject(0);
     long in = gpt4.getLong("prompt_tokens");
     long out = gpt4.getLong("completion_tokens");
-    java.math.BigDecimal usd = CostRows.usd((in * 10.0 + out * 30.0) / 1_000_000);
+    BigDecimal usd = CostRows.usd((in * 10.0 + out * 30.0) / 1_000_000);
     double expected = usd.doubleValue();
     assertThat(reply.body().toString()).contains("\"total_usd\":" + usd + ",\"requests\":2,\"rows\":[{\"deployment\":\"oa-gpt4\",\"requests\":2,"
         + "\"prompt_tokens\":" + in + ",\"completion_tokens\":" + out + ",\"cost_usd\":" + usd + "}]");
     JsonObject buildVsBuy = costs.getJsonObject("build_vs_buy");
     assertThat(buildVsBuy.getDouble("self_hosted_usd_per_day")).isEqualTo(680.0);
-    assertThat(buildVsBuy.getDouble("api_usd_per_day")).as("a one-day window").isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(0.01));
-    assertThat(buildVsBuy.getDouble("break_even_requests_per_day")).isCloseTo(680.0 / (expected / 2), org.assertj.core.data.Percentage.withPercentage(0.01));
+    assertThat(buildVsBuy.getDouble("api_usd_per_day")).as("a one-day window").isCloseTo(expected, Percentage.withPercentage(0.01));
+    assertThat(buildVsBuy.getDouble("break_even_requests_per_day")).isCloseTo(680.0 / (expected / 2), Percentage.withPercentage(0.01));
     assertThat(buildVsBuy.getString("cheaper")).isEqualTo("api");
     assertThat(await(client.get("/admin/costs?group=colour")).status()).isEqualTo(400);
   }

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -212,7 +213,7 @@ abstract class InteractionStoreContract {
 
   @Test
   void anOldFlaggedCaseStaysAtTheHeadOfALongQueue() {
-    List<InteractionRow> newer = new java.util.ArrayList<>();
+    List<InteractionRow> newer = new ArrayList<>();
     for (int i = 0; i < 520; i++) {
       newer.add(row(interaction("n" + i, NOW + i, "code", "d", null, 1, 1, 0), 1.0)); // each has a guard finding: all queued
     }

@@ -7,6 +7,7 @@ import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ class OperatorAttacksBrowserTest {
   @Test
   void anotherSitesPageChangesNothingAndAReboundNameReadsNothing() throws Exception {
     Reply answer = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "code")
-        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "say: secret code")))));
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "say: secret code")))));
     assertThat(answer.status()).isEqualTo(200);
     String id = answer.headers().get("x-request-id");
     await(fixture.gateway.interactions().stored(id));

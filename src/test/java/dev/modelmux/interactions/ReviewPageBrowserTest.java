@@ -3,9 +3,12 @@ package dev.modelmux.interactions;
 import static dev.modelmux.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelmux.config.AuthConfig;
+import dev.modelmux.eval.EvalCases;
 import dev.modelmux.testing.GatewayFixture;
 import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -76,11 +80,11 @@ class ReviewPageBrowserTest {
   }
 
   private static String hex(String key) {
-    return java.util.HexFormat.of().formatHex(dev.modelmux.config.AuthConfig.sha256(key));
+    return HexFormat.of().formatHex(AuthConfig.sha256(key));
   }
 
-  private static io.vertx.core.MultiMap asClient() {
-    return io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + IDE_KEY);
+  private static MultiMap asClient() {
+    return MultiMap.caseInsensitiveMultiMap().add("authorization", "Bearer " + IDE_KEY);
   }
 
   private String call(String language, String code) {
@@ -146,7 +150,7 @@ class ReviewPageBrowserTest {
     assertThat(written).hasSize(1);
     String yaml = Files.readString(written.get(0));
     assertThat(yaml).contains("contains: uses the standard library's Iterator::sum").contains("language: rust");
-    assertThat(dev.modelmux.eval.EvalCases.load(dir.resolve("prompts/explain"), "explain")).singleElement()
+    assertThat(EvalCases.load(dir.resolve("prompts/explain"), "explain")).singleElement()
         .satisfies(c -> assertThat(c.knownFailing()).isEqualTo("invents crates; ticket 42"));
     try (Stream<Path> files = Files.list(dir.resolve("prompts/leaks/tests"))) {
       assertThat(files.toList()).as("the redacted call's case, made with a made-up password, then removed").isEmpty();

@@ -3,6 +3,12 @@ package dev.modelmux.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.config.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RedactionTest {
@@ -24,22 +30,22 @@ class RedactionTest {
   @Test
   void transformedFormsOfTheKeyGoToo() {
     String key = "sk-emu-7f3c9e21d4b8a605";
-    byte[] bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
     String piece = "9e21d4b8a6";
-    java.util.Map<String, String> forms = new java.util.LinkedHashMap<>();
-    forms.put("upper-cased", key.toUpperCase(java.util.Locale.ROOT));
+    Map<String, String> forms = new LinkedHashMap<>();
+    forms.put("upper-cased", key.toUpperCase(Locale.ROOT));
     forms.put("mixed case", "Sk-EmU-7F3c9E21d4B8A605");
     forms.put("reversed", new StringBuilder(key).reverse().toString());
-    forms.put("base64", java.util.Base64.getEncoder().encodeToString(bytes));
-    forms.put("base64url", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
-    forms.put("base64 of a piece", java.util.Base64.getEncoder().encodeToString(piece.getBytes()));
-    forms.put("base64url of a piece at another offset", java.util.Base64.getUrlEncoder().encodeToString(("3" + piece).getBytes()));
-    forms.put("hex", java.util.HexFormat.of().formatHex(bytes));
-    forms.put("upper-case hex", java.util.HexFormat.of().withUpperCase().formatHex(bytes));
-    forms.put("hex of a piece", java.util.HexFormat.of().formatHex(piece.getBytes()));
+    forms.put("base64", Base64.getEncoder().encodeToString(bytes));
+    forms.put("base64url", Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    forms.put("base64 of a piece", Base64.getEncoder().encodeToString(piece.getBytes()));
+    forms.put("base64url of a piece at another offset", Base64.getUrlEncoder().encodeToString(("3" + piece).getBytes()));
+    forms.put("hex", HexFormat.of().formatHex(bytes));
+    forms.put("upper-case hex", HexFormat.of().withUpperCase().formatHex(bytes));
+    forms.put("hex of a piece", HexFormat.of().formatHex(piece.getBytes()));
     forms.put("spaced", String.join(" ", key.split("")));
     forms.put("dotted", String.join(".", key.split("")));
-    forms.put("spaced and upper-cased", String.join(" - ", key.toUpperCase(java.util.Locale.ROOT).split("")));
+    forms.put("spaced and upper-cased", String.join(" - ", key.toUpperCase(Locale.ROOT).split("")));
     forms.forEach((form, echoed) -> {
       String shown = Redaction.redact("rejected [" + echoed + "] here", KEY);
       assertThat(shown).as(form).startsWith("rejected [").endsWith("] here").contains("***");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
+import dev.modelmux.emulator.Fault;
 import dev.modelmux.testing.GatewayFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -15,9 +16,9 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.ServerSocket;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
+import java.net.ServerSocket;
 import java.net.SocketException;
 import java.util.Collections;
 import java.util.Optional;
@@ -87,13 +88,13 @@ class AdminListenerTest {
     assertThat(status(HttpMethod.PUT, "127.0.0.1", gateway.port(), path, fault)).isEqualTo(404);
     assertThat(status(HttpMethod.PUT, "127.0.0.1", emulatorPort, path, fault)).as("not on the emulator's own port").isEqualTo(404);
     assertThat(status(HttpMethod.GET, "127.0.0.1", emulatorPort, "/_emulator/stats")).isEqualTo(404);
-    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(dev.modelmux.emulator.Fault.Kind.NONE);
+    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(Fault.Kind.NONE);
 
     assertThat(status(HttpMethod.PUT, "127.0.0.1", gateway.adminPort(), path, fault)).isEqualTo(200);
     assertThat(gateway.emulator().fault("gpt-4").status()).isEqualTo(503);
     assertThat(status(HttpMethod.GET, "127.0.0.1", gateway.adminPort(), "/_emulator/stats")).isEqualTo(200);
     assertThat(status(HttpMethod.DELETE, "127.0.0.1", gateway.adminPort(), path)).isEqualTo(200);
-    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(dev.modelmux.emulator.Fault.Kind.NONE);
+    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(Fault.Kind.NONE);
   }
 
   @Test
@@ -104,7 +105,7 @@ class AdminListenerTest {
     String fault = "{\"kind\":\"status\",\"status\":503}";
     String path = "/_emulator/models/gpt-4/fault";
     assertThat(status(HttpMethod.PUT, outside, gateway.port(), path, fault)).isEqualTo(403);
-    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(dev.modelmux.emulator.Fault.Kind.NONE);
+    assertThat(gateway.emulator().fault("gpt-4").kind()).isEqualTo(Fault.Kind.NONE);
     assertThat(status(HttpMethod.PUT, "127.0.0.1", gateway.port(), path, fault)).isEqualTo(200);
     assertThat(gateway.emulator().fault("gpt-4").status()).isEqualTo(503);
   }

@@ -2,9 +2,10 @@ package dev.modelmux.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelmux.testing.RichRequests;
+import dev.modelmux.config.AuthConfig;
 import dev.modelmux.testing.GatewayProcess;
 import dev.modelmux.testing.JsonMutations;
+import dev.modelmux.testing.RichRequests;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,8 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -154,12 +157,12 @@ class EndpointFuzzTest {
     while (shots.size() < SHOTS - 100) {
       String method = pick(random, METHODS);
       String path = random.nextInt(8) == 0 ? hostilePath(random) : pick(random, PATHS);
-      String key = pick(random, java.util.Arrays.asList(null, "", "sk-wrong", CLIENT_KEY, OPERATOR_KEY));
+      String key = pick(random, Arrays.asList(null, "", "sk-wrong", CLIENT_KEY, OPERATOR_KEY));
       if (OPERATOR_KEY.equals(key) && !method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")
           && (path.contains("drain") || path.contains("_emulator"))) {
         continue; // an operator may drain the replica and break the emulator: that is their job, not an attack
       }
-      String contentType = pick(random, java.util.Arrays.asList("application/json", "application/json; charset=utf-8",
+      String contentType = pick(random, Arrays.asList("application/json", "application/json; charset=utf-8",
           "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", null, "application/JSON;;;",
           "\u00e9/\u00e9"));
       byte[] body = method.equals("GET") && random.nextBoolean() ? null : bodies.get(random.nextInt(bodies.size()));
@@ -357,6 +360,6 @@ class EndpointFuzzTest {
   }
 
   private static String sha256(String key) {
-    return java.util.HexFormat.of().formatHex(dev.modelmux.config.AuthConfig.sha256(key));
+    return HexFormat.of().formatHex(AuthConfig.sha256(key));
   }
 }

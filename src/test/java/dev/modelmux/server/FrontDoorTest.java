@@ -20,6 +20,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
@@ -167,8 +169,8 @@ class FrontDoorTest {
       try {
         assertThat(held[0].send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").readResponse())
             .contains("modelmux_connections_refused_total 1.0");
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     });
     for (RawHttp connection : held) {

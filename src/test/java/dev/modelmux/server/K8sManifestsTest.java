@@ -9,17 +9,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelmux.config.GatewayConfig;
 import dev.modelmux.testing.Kustomize;
 import dev.modelmux.testing.StrictKubernetes;
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -52,7 +57,7 @@ class K8sManifestsTest {
     JsonNode configMap = generated(rendered, "ConfigMap", "modelmux-config");
     String configText = configMap.at("/data").get(configFile).asText();
     // The image carries prompts/ at /app/prompts (ImageConfigTest); every secret gets a value of its own.
-    GatewayConfig config = dev.modelmux.server.ModelMux.configLoader(name -> "value-of-" + name)
+    GatewayConfig config = ModelMux.configLoader(name -> "value-of-" + name)
         .parse(configText.replace("/app/prompts", Path.of("prompts").toAbsolutePath().toString()));
 
     JsonNode deployment = object(rendered, "Deployment", "modelmux");
@@ -182,7 +187,7 @@ class K8sManifestsTest {
   }
 
   /** kustomize names the generated ConfigMap by its content's hash, so a config change is a new pod template: a rollout. */
-  @org.junit.jupiter.api.Test
+  @Test
   void aConfigChangeRenamesTheConfigMapSoThePodsRoll(@TempDir Path dir) throws Exception {
     assumeTrue(Kustomize.kubectlAvailable(), "kubectl (with kustomize built in) is not on the PATH");
     copyTree(Path.of("k8s"), dir.resolve("k8s"));
@@ -211,8 +216,8 @@ class K8sManifestsTest {
 
   private static Validation validate(Path file) throws Exception {
     Process run = new ProcessBuilder("node", VALIDATOR.resolve("validate.mjs").toString(), file.toString()).redirectErrorStream(true).start();
-    String output = new String(run.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return new Validation(run.exitValue(), output);
   }
 
@@ -222,8 +227,8 @@ class K8sManifestsTest {
       return;
     }
     Process install = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(VALIDATOR.toFile()).redirectErrorStream(true)
-        .redirectOutput(new java.io.File("target/npm-ci-k8s.log")).start();
-    assertThat(install.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) && install.exitValue() == 0)
+        .redirectOutput(new File("target/npm-ci-k8s.log")).start();
+    assertThat(install.waitFor(300, TimeUnit.SECONDS) && install.exitValue() == 0)
         .as("npm ci in " + VALIDATOR + ", see target/npm-ci-k8s.log").isTrue();
   }
 
@@ -299,7 +304,7 @@ class K8sManifestsTest {
       if (copy.get("kind").asText().equals("Secret") && copy.has("data")) {
         ObjectNode plain = copy.putObject("stringData");
         d.get("data").fields().forEachRemaining(e ->
-            plain.put(e.getKey(), new String(java.util.Base64.getDecoder().decode(e.getValue().asText()), java.nio.charset.StandardCharsets.UTF_8)));
+            plain.put(e.getKey(), new String(Base64.getDecoder().decode(e.getValue().asText()), StandardCharsets.UTF_8)));
         copy.remove("data");
       }
       out.put(Kustomize.key(copy), copy);

@@ -8,6 +8,7 @@ import dev.modelmux.testing.TestClient;
 import dev.modelmux.testing.TestClient.Reply;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class LandingAndNotFoundTest {
       assertThat(anthropic.json().getJsonObject("error")).isEqualTo(new JsonObject().put("type", "not_found_error")
           .put("message", "No route for GET /v1/messages/count."));
       Reply unknownModel = await(client.postJson("/v1/chat/completions", new JsonObject().put("model", "nope")
-          .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))));
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))));
       assertThat(unknownModel.json().getJsonObject("error").getString("code")).as("a model is still model_not_found")
           .isEqualTo("model_not_found");
     } finally {

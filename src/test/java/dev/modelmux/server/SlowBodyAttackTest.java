@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -117,7 +118,7 @@ class SlowBodyAttackTest {
   /** Declares an 8 MB body, sends all but 10 KB of it, then a byte a second (paced by a 1 s read) until answered or cut. */
   private Outcome attack(String key, long start) {
     byte[] piece = new byte[64 * 1024];
-    java.util.Arrays.fill(piece, (byte) ' ');
+    Arrays.fill(piece, (byte) ' ');
     try (Socket socket = new Socket("127.0.0.1", replica.port())) {
       OutputStream out = socket.getOutputStream();
       InputStream in = socket.getInputStream();

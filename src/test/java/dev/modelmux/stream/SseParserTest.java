@@ -1,9 +1,9 @@
 package dev.modelmux.stream;
 
-import dev.modelmux.core.SseEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelmux.core.SseEvent;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fresh cgroup with a CPU quota (so much CPU time per 100 ms period) holding one running process and all its threads,
@@ -152,7 +153,7 @@ public final class CpuQuota implements AutoCloseable {
         if (System.nanoTime() > deadline) {
           throw new UncheckedIOException("cannot remove cgroup " + dir + " (process " + pid + " still in it?)", busy);
         }
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
     }
   }

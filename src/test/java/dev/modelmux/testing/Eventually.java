@@ -1,5 +1,7 @@
 package dev.modelmux.testing;
 
+import java.util.concurrent.locks.LockSupport;
+
 /** Retries an assertion about something another thread finishes slightly later (a log line, a counter). */
 public final class Eventually {
   private Eventually() {}
@@ -20,7 +22,7 @@ public final class Eventually {
           throw e;
         }
         Thread.onSpinWait();
-        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        LockSupport.parkNanos(5_000_000);
       }
     }
   }

@@ -7,10 +7,11 @@ import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.emulator.Fault;
 import dev.modelmux.server.ModelMux;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.List;
 import io.vertx.core.net.SocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -129,7 +130,7 @@ public final class GatewayFixture {
 
   /** A gateway whose attempts are traced with {@code otel} (the Vert.x instance should trace with it too). */
   public static Future<GatewayFixture> startTraced(Vertx vertx, List<EmulatedModel> models, String deployments, String extra,
-      io.opentelemetry.api.OpenTelemetry otel) {
+      OpenTelemetry otel) {
     return Emulator.start(vertx, new EmulatorConfig("127.0.0.1", 0, models)).compose(emulator -> {
       String yaml = "server: { host: 127.0.0.1, port: 0, instances: 1 }\n" + extra
           + deployments.replace("${EMU}", "http://127.0.0.1:" + emulator.port());

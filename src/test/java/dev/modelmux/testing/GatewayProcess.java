@@ -3,10 +3,11 @@ package dev.modelmux.testing;
 import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.URI;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ public final class GatewayProcess implements AutoCloseable {
       File log = File.createTempFile("modelmux-replica-", ".log");
       log.deleteOnExit();
       String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-      List<String> command = new java.util.ArrayList<>(List.of(java));
+      List<String> command = new ArrayList<>(List.of(java));
       command.addAll(jvmFlags);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.modelmux.Main", "serve", "--config", config.getPath(),
           "--port", String.valueOf(port)));

@@ -147,7 +147,7 @@ public final class PostgresServer implements AutoCloseable {
     }
     // The server and its children (run through runuser, the server is not the direct child): kill them all, then wait.
     String data = dataDir.resolve("data").toString();
-    java.util.List<ProcessHandle> all = new java.util.ArrayList<>(p.descendants().toList());
+    List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
     ProcessHandle.allProcesses().filter(h -> h.info().commandLine().map(c -> c.contains(data)).orElse(false)).forEach(all::add);
     all.add(p.toHandle());
     all.forEach(ProcessHandle::destroyForcibly);

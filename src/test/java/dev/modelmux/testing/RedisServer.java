@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -158,7 +159,7 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void launch() throws IOException {
-    List<String> cmd = new java.util.ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--save", "",
+    List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--save", "",
         "--appendonly", "no", "--bind", "127.0.0.1"));
     if (password != null) {
       cmd.addAll(List.of("--requirepass", password));

@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class TestClient {
   /** @param connections how many requests may be in flight at once (Vert.x' default pool holds 5) */
   public TestClient(Vertx vertx, int port, int connections) {
     this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections));
+        new PoolOptions().setHttp1MaxSize(connections));
     this.context = vertx.getOrCreateContext();
     this.port = port;
   }

@@ -1,6 +1,5 @@
 package dev.modelmux.translate;
 
-import dev.modelmux.core.JsonMembers;
 import static dev.modelmux.translate.TranslatorTestSupport.deployment;
 import static dev.modelmux.translate.TranslatorTestSupport.relay;
 import static dev.modelmux.translate.TranslatorTestSupport.whole;
@@ -10,11 +9,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
+import dev.modelmux.core.JsonMembers;
 import dev.modelmux.core.StreamStep;
-import dev.modelmux.spi.Translator;
 import dev.modelmux.core.Usage;
+import dev.modelmux.spi.Translator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -98,7 +99,7 @@ class PassthroughTest {
   @Test
   void patchAddsReplacesAndRemovesTopLevelMembersOnly() {
     Buffer raw = Buffer.buffer("{\"a\":{\"model\":1},\"model\":\"x\",\"b\":[1, 2]}");
-    java.util.HashMap<String, String> changes = new java.util.HashMap<>();
+    HashMap<String, String> changes = new HashMap<>();
     changes.put("model", null);
     changes.put("c", "true");
     assertThat(JsonMembers.patch(raw, changes).toString()).isEqualTo("{\"c\":true,\"a\":{\"model\":1},\"b\":[1, 2]}");

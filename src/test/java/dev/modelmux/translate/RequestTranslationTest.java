@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelmux.config.ProviderKind;
-import dev.modelmux.core.GatewayException;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
+import dev.modelmux.core.GatewayException;
 import dev.modelmux.spi.Translator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

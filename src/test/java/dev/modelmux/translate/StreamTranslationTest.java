@@ -7,19 +7,21 @@ import static dev.modelmux.translate.TranslatorTestSupport.whole;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelmux.core.Dialect;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
+import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
+import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
+import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.spi.Translator;
-import dev.modelmux.core.SseEvent;
 import dev.modelmux.stream.SseParser;
 import dev.modelmux.translate.TranslatorTestSupport.Relayed;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -151,7 +153,7 @@ class StreamTranslationTest {
   @Test
   void anthropicStreamSplitAnywhereTranslatesTheSame() {
     String reference = relay(openAiClientOnAnthropic(), whole(ANTHROPIC_STREAM)).output();
-    int length = ANTHROPIC_STREAM.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    int length = ANTHROPIC_STREAM.getBytes(StandardCharsets.UTF_8).length;
     for (int offset = 0; offset <= length; offset++) {
       String output = relay(openAiClientOnAnthropic(), splitAt(ANTHROPIC_STREAM, offset)).output();
       assertThat(normalise(output)).as("split at byte %d", offset).isEqualTo(normalise(reference));
@@ -178,7 +180,7 @@ class StreamTranslationTest {
   @Test
   void openAiStreamSplitAnywhereTranslatesTheSame() {
     String reference = relay(anthropicClientOnAzure(), whole(OPENAI_STREAM)).output();
-    int length = OPENAI_STREAM.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    int length = OPENAI_STREAM.getBytes(StandardCharsets.UTF_8).length;
     for (int offset = 0; offset <= length; offset++) {
       assertThat(relay(anthropicClientOnAzure(), splitAt(OPENAI_STREAM, offset)).output()).as("split at %d", offset).isEqualTo(reference);
     }
@@ -202,7 +204,7 @@ class StreamTranslationTest {
 
   @Test
   void aReplayedContinuationThatDivergesEndsWithTheOriginalError() {
-    dev.modelmux.core.GatewayError original = dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "the first stream broke");
+    GatewayError original = GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "the first stream broke");
     Translator continuation = ContinuationTranslator.create(openAiRequest(false),
         deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – 世界 and something else", original);
     assertThatThrownBy(() -> relay(continuation, whole(OPENAI_STREAM)))
@@ -213,11 +215,11 @@ class StreamTranslationTest {
   void aReplayedContinuationSendsOnlyWhatTheClientHasNotSeen() {
     String stream = OPENAI_STREAM.replace("Héllo – 世界", "Héllo – 世界, and more");
     Translator continuation = ContinuationTranslator.create(openAiRequest(false),
-        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
     // The replay turns to a tool call after the text: a continuation may only carry text.
     assertThatThrownBy(() -> relay(continuation, whole(stream))).isInstanceOf(GatewayException.class);
     Translator textOnly = ContinuationTranslator.create(openAiRequest(false),
-        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", dev.modelmux.core.GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
+        deployment(ProviderKind.OPENAI, "gpt-4", 4096), "Héllo – ", GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x"));
     String withoutTools = stream.replace("\"finish_reason\":\"tool_calls\"", "\"finish_reason\":\"stop\"").lines()
         .filter(l -> !l.contains("tool_calls")).map(l -> l + "\n").reduce("", String::concat);
     List<SseEvent> out = events(relay(textOnly, whole(withoutTools)).output());

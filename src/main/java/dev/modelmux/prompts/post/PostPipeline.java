@@ -1,6 +1,7 @@
 package dev.modelmux.prompts.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
@@ -141,7 +142,7 @@ public final class PostPipeline {
     if (!schema.isObject()) {
       throw new ConfigException(node.field("schema"), "must be a JSON Schema object");
     }
-    List<com.networknt.schema.Error> problems = META_SCHEMA.validate(schema);
+    List<Error> problems = META_SCHEMA.validate(schema);
     if (!problems.isEmpty()) {
       throw new ConfigException(node.field("schema"), "not a valid JSON Schema: " + problems.get(0).getMessage());
     }

@@ -10,6 +10,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Locale;
 
 /** Anthropic's error envelope {"type":"error","error":{"type","message"}} in canonical form. */
 public final class AnthropicErrors {
@@ -40,7 +41,7 @@ public final class AnthropicErrors {
 
   /** Anthropic says an account has run out of prepaid credit with a 400 ("Your credit balance is too low ..."). */
   private static boolean outOfCredit(String message) {
-    return message.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
+    return message.toLowerCase(Locale.ROOT).contains("credit balance is too low");
   }
 
   /** An {@code event: error} inside a stream that had started. */

@@ -2,6 +2,7 @@ package dev.modelmux.server.admin;
 
 import dev.modelmux.api.OperatorSessions;
 import dev.modelmux.api.RequestIds;
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.core.Dialect;
 import dev.modelmux.core.ErrorKind;
@@ -13,7 +14,6 @@ import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.metrics.GatewayMetrics;
 import dev.modelmux.prompts.Catalog;
 import dev.modelmux.prompts.PromptRepository;
-import dev.modelmux.breaker.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;

@@ -1,9 +1,9 @@
 package dev.modelmux.server.admin;
 
+import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
-import dev.modelmux.breaker.Breakers;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

@@ -1,5 +1,6 @@
 package dev.modelmux.server.admin;
 
+import dev.modelmux.config.AuthConfig;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.eval.EvalCases;
 import dev.modelmux.eval.RegressionDraft;
@@ -15,8 +16,9 @@ import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
 
 /**
  * The review page ({@code /review}, plain HTML/CSS/JS from the jar) and the admin API behind it: the risk-ordered
@@ -186,7 +188,7 @@ final class ReviewRoutes {
   static String caseFileName(String logId) {
     String stem = logId.replaceAll("[^A-Za-z0-9_-]+", "_");
     stem = stem.length() > 60 ? stem.substring(0, 60) : stem;
-    String hash = java.util.HexFormat.of().formatHex(dev.modelmux.config.AuthConfig.sha256(logId)).substring(0, 16);
+    String hash = HexFormat.of().formatHex(AuthConfig.sha256(logId)).substring(0, 16);
     return "review-" + stem + "-" + hash + ".yaml";
   }
 

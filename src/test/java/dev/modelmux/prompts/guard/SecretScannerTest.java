@@ -2,8 +2,10 @@ package dev.modelmux.prompts.guard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,7 +73,7 @@ class SecretScannerTest {
   void aLongIdentifierRunDoesNotMakeTheScanQuadratic() {
     // The assignment rule once tried every start of "a_a_a_..." against every keyword: 32 KB took seconds.
     String hostile = "a_".repeat(100_000) + " key";
-    List<Finding> found = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+    List<Finding> found = Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
         () -> SCANNER.scan(hostile));
     assertThat(found).isEmpty();
     assertThat(SCANNER.scan("my_service_api_key = \"" + "Zq9vX2kP7mW4" + "\"")).extracting(Finding::rule).containsExactly("password-assignment");

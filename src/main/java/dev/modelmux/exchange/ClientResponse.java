@@ -171,12 +171,10 @@ public final class ClientResponse {
     return stallMs;
   }
 
-  /** The owner's answer is complete: {@code last} ends it. */
+  /** The owner's answer is complete: {@code last} ends it. Anyone else's end is refused: it never writes. */
   public void end(Object writer, Buffer last) {
     if (writer == exchange.owner()) {
       end(last);
-    } else {
-      vertx.cancelTimer(stallTimer);
     }
   }
 

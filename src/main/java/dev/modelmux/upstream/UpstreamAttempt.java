@@ -193,6 +193,8 @@ public final class UpstreamAttempt {
     } else if (outcome instanceof AttemptOutcome.Stalled) {
       // The client read nothing for its stall bound: the client's fault, not the provider's.
       result.fail(clientGone("The client read nothing for " + client.stallMs() + " ms; the stream was ended."));
+    } else {
+      result.fail(new IllegalStateException("an attempt outcome nobody acts on: " + outcome));
     }
   }
 

@@ -1,11 +1,15 @@
 package dev.modelmux.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.modelmux.testing.GatewayProcess;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +37,8 @@ class SignalTest {
   @ParameterizedTest
   @ValueSource(strings = {"TERM", "INT"})
   void aSignalWithoutAConsoleKeepsTheDrainDelayAnsweringNotReady(String signal) throws Exception {
+    assumeFalse(signal.equals("INT") && sigintIgnored(), "SIGINT is ignored by this JVM (started in the background of a shell "
+        + "without job control, or under nohup), so the replica it starts inherits that and the JVM never sees the signal");
     try (GatewayProcess gateway = GatewayProcess.start(CONFIG)) {
       long start = System.nanoTime();
       gateway.signal(signal);
@@ -48,6 +54,16 @@ class SignalTest {
       assertThat(ready(gateway.port())).isEqualTo(503);
       assertThat(notReady).isPositive();
     }
+  }
+
+  /** Whether SIGINT (signal 2) is ignored here: a child inherits that, and the JVM then leaves SIGINT alone. */
+  private static boolean sigintIgnored() throws IOException {
+    Path status = Path.of("/proc/self/status");
+    if (!Files.exists(status)) {
+      return false;
+    }
+    return Files.readAllLines(status).stream().filter(line -> line.startsWith("SigIgn:"))
+        .map(line -> new BigInteger(line.substring("SigIgn:".length()).trim(), 16)).anyMatch(mask -> mask.testBit(1));
   }
 
   private static int ready(int port) throws IOException {

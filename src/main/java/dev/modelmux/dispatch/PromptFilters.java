@@ -17,7 +17,7 @@ public final class PromptFilters {
     }
     AnswerFilter filter = candidate.prompt().filters().get();
     KeptAnswer kept = exchange.keptAnswer();
-    return filter == AnswerFilter.NONE || kept == null ? filter : new TeeFilter(filter, kept.maxBytes());
+    return filter == AnswerFilter.NONE || !kept.keeps() ? filter : new TeeFilter(filter, kept.maxBytes());
   }
 
   /** The model's raw text of an answer that was post-processed and kept, else null. */

@@ -37,7 +37,7 @@ public final class Exchange {
   private int tokensTrimmed;
   private int attempts;
   private int fallbacks;
-  private KeptAnswer kept;
+  private KeptAnswer kept = KeptAnswer.NONE;
   private JsonObject providerAnnotations;
   private Object owner;
   private long firstContentNanos = -1;
@@ -166,7 +166,7 @@ public final class Exchange {
     kept = new KeptAnswer(maxBytes);
   }
 
-  /** What the client was sent, as far as it is kept; null when the answer is not kept. */
+  /** What the client was sent, as far as it is kept; {@link KeptAnswer#NONE} when the answer is not kept. */
   public KeptAnswer keptAnswer() {
     return kept;
   }
@@ -209,8 +209,6 @@ public final class Exchange {
   }
 
   void keep(Buffer data) {
-    if (kept != null) {
-      kept.keep(data);
-    }
+    kept.keep(data);
   }
 }

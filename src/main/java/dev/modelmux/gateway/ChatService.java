@@ -90,7 +90,7 @@ public final class ChatService {
       GatewayError notFound = GatewayError.of(404, ErrorKind.NOT_FOUND,
           "The model `" + request.model() + "` does not exist or you do not have access to it.").withParam("model");
       exchange.response().fail(notFound);
-      ends.refused(exchange, 404, "unknown_model", "unknown_model", null);
+      ends.refused(exchange, 404, "unknown_model", "unknown_model", Recording.NONE);
       return;
     }
     exchange.route(route.name());
@@ -118,7 +118,7 @@ public final class ChatService {
   /** After the secret guard: refused, or on to the candidates. */
   private void guarded(Exchange exchange, Route route, ChatRequest sent, TaskCall task, List<String> findings, GatewayError refusal,
       boolean recorded) {
-    Recording recording = recorded ? new Recording(exchange, sent, task, findings) : null;
+    Recording recording = recorded ? new SampledRecording(shared.interactions(), exchange, sent, task, findings) : Recording.NONE;
     if (refusal != null) {
       exchange.response().fail(refusal);
       ends.refused(exchange, refusal.status(), "secret_refused", "rejected", recording);

@@ -1,38 +1,8 @@
 package dev.modelmux.gateway;
 
-import dev.modelmux.core.ChatRequest;
-import dev.modelmux.exchange.Exchange;
-import dev.modelmux.prompts.TaskCall;
-import dev.modelmux.spi.Interaction;
-import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashMap;
-import java.util.List;
+/** What the interaction log is told when a request ends: nothing ({@link #NONE}) unless the request was sampled. */
+interface Recording {
+  Recording NONE = (status, outcome, rawOutput) -> { };
 
-/** What a sampled request's interaction is taken from when it ends: the exchange, what was sent, the guard's findings. */
-record Recording(Exchange exchange, ChatRequest sent, TaskCall task, List<String> findings) {
-  Interaction of(int status, String outcome, String rawOutput) {
-    long totalMs = (System.nanoTime() - exchange.startNanos()) / 1_000_000;
-    ChatRequest rendered = sentByTheAnswerer();
-    String logId = Interaction.logId(exchange.clientKeyId(), exchange.request().requestId());
-    return new Interaction(logId, System.currentTimeMillis() - totalMs, exchange.request().dialect(),
-        exchange.request().stream(), exchange.route(), exchange.clientKeyId(), task == null ? null : task.task().name(), exchange.prompt(),
-        exchange.deploymentId(), exchange.attemptOutcomes(), status, outcome, exchange.tokensTrimmed(), findings,
-        rendered == null ? null : rendered.body(),
-        exchange.keptAnswer() == null ? null : exchange.keptAnswer().bytes(), exchange.bill().promptTokens(), exchange.bill().completionTokens(),
-        exchange.bill().costUsd(), exchange.ttftMs(), totalMs,
-        task == null ? null : new JsonObject(new LinkedHashMap<>(task.variables())), rawOutput, exchange.providerAnnotations(),
-        exchange.evalRun());
-  }
-
-  /**
-   * A task call's rendering for the variant that answered (the last one tried), or null when none was (the client's
-   * own body may hold what the guard took out); a plain request as sent, after the guard.
-   */
-  private ChatRequest sentByTheAnswerer() {
-    if (task == null) {
-      return sent;
-    }
-    return exchange.prompt() == null ? null : task.task().variants().stream().filter(v -> v.label().equals(exchange.prompt()))
-        .findFirst().map(task::renderFor).orElse(null);
-  }
+  void ended(int status, String outcome, String rawOutput);
 }

@@ -12,7 +12,6 @@ import dev.modelmux.metrics.RouteMeters;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
 import dev.modelmux.routing.RouteTable;
-import dev.modelmux.spi.InteractionSink;
 import dev.modelmux.upstream.AttemptResult;
 import java.util.Locale;
 
@@ -24,29 +23,21 @@ final class RequestEnds {
   private final RouteTable routes;
   private final RouteMeters unrouted;
   private final KeyAccounts keys;
-  private final InteractionSink interactions;
   private final GenAiMeters genAi;
 
   RequestEnds(Shared shared, KeyAccounts keys) {
     this.routes = shared.routes();
     this.unrouted = shared.metrics().unrouted();
     this.keys = keys;
-    this.interactions = shared.interactions();
     this.genAi = shared.metrics().genAi();
   }
 
-  /**
-   * Refused before any deployment was tried (no route serves the model, a blocking guard found a secret).
-   *
-   * @param recording the request's recording, or null when it was not sampled
-   */
+  /** Refused before any deployment was tried (no route serves the model, a blocking guard found a secret). */
   void refused(Exchange exchange, int status, String outcome, String unroutedOutcome, Recording recording) {
     AccessLog.log(exchange, status, Usage.UNKNOWN, elapsedMs(exchange), outcome);
     unrouted.request(unroutedOutcome);
     keys.finished(exchange.clientKeyId(), null, exchange.bill(), outcome);
-    if (recording != null) {
-      interactions.record(recording.of(status, outcome, null));
-    }
+    recording.ended(status, outcome, null);
   }
 
   /** Answered (an error after the commit ends the stream in-band, as {@code failed_mid_stream}). */
@@ -55,9 +46,7 @@ final class RequestEnds {
     AccessLog.log(exchange, 200, result.usage(), elapsedMs(exchange), outcome);
     route.meters().request(outcome);
     keys.finished(exchange.clientKeyId(), keyHold, exchange.bill(), outcome);
-    if (recording != null) {
-      interactions.record(recording.of(200, outcome, PromptFilters.raw(result)));
-    }
+    recording.ended(200, outcome, PromptFilters.raw(result));
     genAi(exchange, route, result.errorAfterCommit(), result.usage().promptTokens(), result.usage().completionTokens());
   }
 
@@ -73,9 +62,7 @@ final class RequestEnds {
     AccessLog.log(exchange, status, Usage.UNKNOWN, elapsedMs(exchange), outcome);
     route.meters().request(outcome);
     keys.finished(exchange.clientKeyId(), keyHold, exchange.bill(), keyRefused ? "key_refused" : outcome);
-    if (recording != null) {
-      interactions.record(recording.of(exchange.response().committed() ? 200 : status, outcome, null));
-    }
+    recording.ended(exchange.response().committed() ? 200 : status, outcome, null);
     genAi(exchange, route, error, exchange.bill().promptTokens(), exchange.bill().completionTokens());
   }
 

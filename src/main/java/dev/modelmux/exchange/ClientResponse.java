@@ -16,16 +16,18 @@ import java.util.List;
  * The only writer to the client. Who may write, and when:
  * <ul>
  *   <li>Nothing goes out before an attempt has content. The first content commits status and headers to the attempt
- *       that has it ({@link #commit}); until then every failure can still go to another deployment.</li>
+ *       that has it ({@link Writer#commit}); until then every failure can still go to another deployment.</li>
  *   <li>With a hedge two attempts race: the first to commit owns the response, the other is refused and never
  *       writes.</li>
- *   <li>A continuation appends to a response another attempt committed ({@link #append}): no headers, its text after
- *       what the client already has.</li>
- *   <li>Only the owner writes content and ends the answer ({@link #write}, {@link #end}); the request's own errors
- *       ({@link #fail} before commit, {@link #endWithError} after) are the exchange's to send.</li>
+ *   <li>A continuation appends to a response another attempt committed ({@link Writer#append}): no headers, its text
+ *       after what the client already has.</li>
+ *   <li>Only the owner writes content and ends the answer ({@link Writer#write}, {@link Writer#end}); the request's
+ *       own errors ({@link #fail} before commit, {@link #endWithError} after) are the exchange's to send.</li>
  *   <li>Once the client is gone, cut off for reading too slowly, or the gateway shut it down, nothing more is written;
  *       "client gone" cancels whatever is in flight.</li>
  * </ul>
+ * An attempt commits, writes and ends only through the {@link Writer} it was handed ({@link #writer}): without one,
+ * nothing can but send the request's own errors.
  * A client whose write queue stays full for {@code server.client_stall_ms} is cut off: its own bound, not a provider's.
  */
 public final class ClientResponse {
@@ -105,11 +107,15 @@ public final class ClientResponse {
   }
 
   /**
-   * The first content of {@code writer}, an attempt on {@code deployment}: the response is committed to it (the
-   * exchange's commit listeners run, then status and headers go out). False when another attempt has the response.
+   * A handle for {@code attempt}, the only way to commit, append to, write or end this response: whoever holds none
+   * cannot write. The exchange's commit listeners are told {@code attempt}.
    */
-  public boolean commit(Object writer, Deployment deployment, boolean stream) {
-    Object owner = exchange.owner();
+  public Writer writer(Object attempt) {
+    return new Writer(attempt);
+  }
+
+  private boolean commit(Writer writer, Deployment deployment, boolean stream) {
+    Writer owner = exchange.owner();
     if (owner != null && owner != writer) {
       return false;
     }
@@ -125,12 +131,7 @@ public final class ClientResponse {
     return true;
   }
 
-  /** {@code writer} continues the committed response, after the text the client already has. */
-  public void append(Object writer) {
-    exchange.owner(writer);
-  }
-
-  public void write(Object writer, Buffer data) {
+  private void write(Writer writer, Buffer data) {
     if (data.length() > 0 && !gone && writer == exchange.owner()) {
       exchange.keep(data);
       response.write(data);
@@ -171,13 +172,6 @@ public final class ClientResponse {
     return stallMs;
   }
 
-  /** The owner's answer is complete: {@code last} ends it. Anyone else's end is refused: it never writes. */
-  public void end(Object writer, Buffer last) {
-    if (writer == exchange.owner()) {
-      end(last);
-    }
-  }
-
   /** Ends a stream that was committed with the dialect's in-band error event. */
   public void endWithError(GatewayError error) {
     end(ErrorFormat.of(exchange.request().dialect()).streamError(error));
@@ -206,5 +200,42 @@ public final class ClientResponse {
 
   private void identify(MultiMap headers) {
     ExchangeHeaders.identify(exchange, headers);
+  }
+
+  /** One attempt's hold on the response; what it may do with it is the rule above. */
+  public final class Writer {
+    private final Object attempt;
+
+    private Writer(Object attempt) {
+      this.attempt = attempt;
+    }
+
+    Object attempt() {
+      return attempt;
+    }
+
+    /**
+     * The attempt's first content, on {@code deployment}: the response is committed to it (the exchange's commit
+     * listeners run, then status and headers go out). False when another attempt has the response.
+     */
+    public boolean commit(Deployment deployment, boolean stream) {
+      return ClientResponse.this.commit(this, deployment, stream);
+    }
+
+    /** The attempt continues the committed response, after the text the client already has. */
+    public void append() {
+      exchange.owner(this);
+    }
+
+    public void write(Buffer data) {
+      ClientResponse.this.write(this, data);
+    }
+
+    /** The owner's answer is complete: {@code last} ends it. Anyone else's end is refused: it never writes. */
+    public void end(Buffer last) {
+      if (this == exchange.owner()) {
+        ClientResponse.this.end(last);
+      }
+    }
   }
 }

@@ -39,7 +39,7 @@ public final class Exchange {
   private int fallbacks;
   private KeptAnswer kept = KeptAnswer.NONE;
   private JsonObject providerAnnotations;
-  private Object owner;
+  private ClientResponse.Writer owner;
   private long firstContentNanos = -1;
 
   /**
@@ -185,21 +185,21 @@ public final class Exchange {
     commitListeners.add(listener);
   }
 
-  /** The attempt that owns the client's response (the one that committed it, or the continuation after it); null before. */
-  Object owner() {
+  /** The writer of the attempt that owns the client's response (it committed it, or continues it); null before. */
+  ClientResponse.Writer owner() {
     return owner;
   }
 
   /** A continuation takes over a response another attempt committed. */
-  void owner(Object attempt) {
-    this.owner = attempt;
+  void owner(ClientResponse.Writer writer) {
+    this.owner = writer;
   }
 
-  /** Told by {@link ClientResponse} alone: the response commits to {@code attempt}, on {@code deployment}. */
-  void committing(Object attempt, Deployment deployment) {
-    owner = attempt;
+  /** Told by {@link ClientResponse} alone: the response commits to {@code writer}'s attempt, on {@code deployment}. */
+  void committing(ClientResponse.Writer writer, Deployment deployment) {
+    owner = writer;
     deploymentId = deployment.id();
-    List.copyOf(commitListeners).forEach(listener -> listener.accept(attempt));
+    List.copyOf(commitListeners).forEach(listener -> listener.accept(writer.attempt()));
     firstContentNanos = System.nanoTime();
   }
 

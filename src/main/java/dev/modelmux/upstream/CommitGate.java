@@ -10,23 +10,21 @@ import io.vertx.core.buffer.Buffer;
  * write, and when). Until then every failure can still go to another deployment.
  */
 final class CommitGate {
-  private final ClientResponse response;
+  private final ClientResponse.Writer writer;
   private final Deployment deployment;
-  private final Object attempt;
   private final long startNanos;
   private final Buffer held = Buffer.buffer();
   private boolean committed;
   private long ttftMs = -1;
 
   /** @param appends a continuation: it appends to a response another attempt committed, and takes it over now */
-  CommitGate(ClientResponse response, Deployment deployment, Object attempt, long startNanos, boolean appends) {
-    this.response = response;
+  CommitGate(ClientResponse.Writer writer, Deployment deployment, long startNanos, boolean appends) {
+    this.writer = writer;
     this.deployment = deployment;
-    this.attempt = attempt;
     this.startNanos = startNanos;
     this.committed = appends;
     if (appends) {
-      response.append(attempt);
+      writer.append();
     }
   }
 
@@ -47,7 +45,7 @@ final class CommitGate {
     if (committed) {
       return out;
     }
-    if (!response.commit(attempt, deployment, stream)) {
+    if (!writer.commit(deployment, stream)) {
       return null;
     }
     committed = true;

@@ -22,7 +22,7 @@ final class StreamRelay {
   private final Translator translator;
   private final CommitGate gate;
   private final ClientResponse client;
-  private final Object writer;
+  private final ClientResponse.Writer writer;
   private final Deployment deployment;
   private final Deadlines deadlines;
   private final Promise<AttemptOutcome> ending;
@@ -30,11 +30,11 @@ final class StreamRelay {
   private boolean heldTextTimed;
 
   /**
-   * @param writer the attempt, as the client's response knows it
+   * @param writer the attempt's hold on the client's response
    * @param ending the attempt's end, which the relay completes with how the stream ended; once it is complete (a
    *     deadline, the client leaving) the stream is ignored
    */
-  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientResponse client, Object writer,
+  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientResponse client, ClientResponse.Writer writer,
       Deployment deployment, Deadlines deadlines, Promise<AttemptOutcome> ending) {
     this.writer = writer;
     this.events = events;
@@ -91,7 +91,7 @@ final class StreamRelay {
       ending.tryComplete(new AttemptOutcome.Complete(out));
       return;
     }
-    client.write(writer, out);
+    writer.write(out);
     if (client.writeQueueFull()) {
       events.pause();
       deadlines.suspend();

@@ -28,6 +28,8 @@ public final class UpstreamAttempt {
   private final Vertx vertx;
   private final Exchange exchange;
   private final ClientResponse client;
+  /** This attempt's hold on the client's response: the only way it commits, writes or ends it. */
+  private final ClientResponse.Writer writer;
   private final Deployment deployment;
   private final Translator translator;
   private final boolean stream;
@@ -53,6 +55,7 @@ public final class UpstreamAttempt {
     this.vertx = vertx;
     this.exchange = exchange;
     this.client = exchange.response();
+    this.writer = client.writer(this);
     this.deployment = deployment;
     this.translator = translator;
     this.stream = exchange.request().stream();
@@ -76,7 +79,7 @@ public final class UpstreamAttempt {
 
   public Future<AttemptResult> run() {
     startNanos = System.nanoTime();
-    gate = new CommitGate(client, deployment, this, startNanos, appends);
+    gate = new CommitGate(writer, deployment, startNanos, appends);
     exchange.attempting(deployment);
     client.onGone(cancelOnGone);
     deadlines.start();
@@ -111,7 +114,7 @@ public final class UpstreamAttempt {
         deadlines.watchGaps();
       }
       events = new SseEventStream(response);
-      relay = new StreamRelay(events, translator, gate, client, this, deployment, deadlines, ending);
+      relay = new StreamRelay(events, translator, gate, client, writer, deployment, deadlines, ending);
       relay.start();
     } else {
       BoundedBody.answer(response, deployment.config().bodyLimits().answerBytes(), deadlines::activity).onComplete(body -> {
@@ -200,7 +203,7 @@ public final class UpstreamAttempt {
 
   private void answered(Buffer last) {
     exchange.providerAnnotations(translator.providerAnnotations());
-    client.end(this, last);
+    writer.end(last);
     if (events != null) {
       call.release(vertx, events, deadlines.idleMs());
     }

@@ -110,7 +110,7 @@ public final class Shared {
   }
 
   /** The process's waiting room for requests that found no capacity. */
-  public CapacityWaiter waiter() {
+  CapacityWaiter waiter() {
     return waiter;
   }
 

@@ -161,7 +161,7 @@ public final class UpstreamAttempt {
 
   /** The failure of an attempt that was overtaken by a faster one. */
   public static final class HedgeLost extends RuntimeException {
-    public HedgeLost() {
+    HedgeLost() {
       super("overtaken by a hedged attempt", null, false, false);
     }
   }

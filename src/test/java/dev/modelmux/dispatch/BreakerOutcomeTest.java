@@ -10,7 +10,7 @@ import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.exchange.ClientResponse;
-import dev.modelmux.upstream.UpstreamAttempt;
+import dev.modelmux.upstream.HedgeLosses;
 import io.vertx.core.Future;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class BreakerOutcomeTest {
     Breakers.Call probe = breakers.call("d");
     assertThat(breakers.call("d")).as("one probe at a time").isNull();
 
-    BreakerOutcome.tell(probe, Future.failedFuture(new UpstreamAttempt.HedgeLost()));
+    BreakerOutcome.tell(probe, Future.failedFuture(HedgeLosses.one()));
     assertThat(breakers.state("d")).isEqualTo(State.HALF_OPEN);
 
     Breakers.Call next = breakers.call("d");

@@ -12,6 +12,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,18 +27,17 @@ public final class FeedbackEndpoint implements Handler<RoutingContext> {
   /** A vote, its spans and a correction fit in far less; a larger body is a 413. */
   public static final long MAX_BODY_BYTES = 256 * 1024;
 
-  private final InteractionLog log;
+  private final Optional<InteractionLog> interactions;
 
-  /** @param log the interaction log, or null when none is configured */
-  public FeedbackEndpoint(InteractionLog log) {
-    this.log = log;
+  public FeedbackEndpoint(Optional<InteractionLog> interactions) {
+    this.interactions = interactions;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     Dialect dialect = ctx.request().getHeader("anthropic-version") != null || ctx.request().getHeader("x-api-key") != null
         ? Dialect.ANTHROPIC : Dialect.OPENAI;
-    if (log == null) {
+    if (interactions.isEmpty()) {
       fail(ctx, dialect, GatewayError.of(503, ErrorKind.OVERLOADED, "Feedback needs the interaction log, and this gateway has none "
           + "configured (an interactions: section)."));
       return;
@@ -60,6 +60,7 @@ public final class FeedbackEndpoint implements Handler<RoutingContext> {
     }
     // The client may vote before its request has fully ended and left the log's queue: wait for that, so its id is known.
     Feedback logged = feedback.withRequestId(Interaction.logId(keyId, feedback.requestId()));
+    InteractionLog log = interactions.get();
     log.stored(logged.requestId()).compose(v -> log.store().feedback(logged, keyId)).onComplete(stored -> {
       if (stored.failed()) {
         LOG.warn("feedback for request_id={} could not be stored: {}", feedback.requestId(), stored.cause().getMessage());

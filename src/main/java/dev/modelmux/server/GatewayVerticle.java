@@ -37,6 +37,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -57,9 +58,9 @@ public final class GatewayVerticle extends VerticleBase {
   private final LoadShedder shedder;
   private final BodyBudget bodies;
   private final ClientAuth auth;
-  private final Handler<HttpServerRequest> emulatorControls;
-  private final PromptRepository prompts;
-  private final InteractionLog interactions;
+  private final Optional<Handler<HttpServerRequest>> emulatorControls;
+  private final Optional<PromptRepository> prompts;
+  private final Optional<InteractionLog> interactions;
   private UpstreamClients upstream;
   private HttpServer server;
   private HttpServer adminServer;
@@ -87,7 +88,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = new UpstreamClients(vertx, config.deployments(), config.server().instances());
     KeyAccounts keyAccounts = new KeyAccounts(budgets, config.auth(), metrics);
     ChatService chat = new ChatService(shared, upstream, keyAccounts);
-    Supplier<Catalog> catalog = prompts == null ? () -> Catalog.EMPTY : prompts::catalog;
+    Supplier<Catalog> catalog = prompts.<Supplier<Catalog>>map(repository -> repository::catalog).orElse(() -> Catalog.EMPTY);
 
     Router router = Router.router(vertx);
     // The key is checked and a place given on the headers; only then is the body read, bounded in size, time and memory.

@@ -127,7 +127,7 @@ public final class ModelMux {
           metrics.gauge("modelmux_draining", "1 from the start of a drain (readiness is then 503)", () -> drain.draining() ? 1 : 0);
           return vertx.deployVerticle(() -> {
               GatewayVerticle front = new GatewayVerticle(config, shared, new ServerParts(auth, shedder, bodies, drain, readiness,
-                  emu == null ? null : emu.controls(), prompts, log));
+                  Optional.ofNullable(emu).map(Emulator::controls), Optional.ofNullable(prompts), Optional.ofNullable(log)));
               fronts.add(front);
               return front;
             }, new DeploymentOptions().setInstances(config.server().instances()))

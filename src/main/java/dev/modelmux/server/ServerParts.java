@@ -5,14 +5,16 @@ import dev.modelmux.interactions.InteractionLog;
 import dev.modelmux.prompts.PromptRepository;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.Optional;
 
 /**
  * What the HTTP fronts share beside the gateway's own collaborators ({@link dev.modelmux.dispatch.Shared}): the door
  * (keys, load shedding, the bodies' memory), the drain and readiness, and the operator's features.
  *
- * @param emulatorControls the embedded emulator's control endpoints, or null when none runs
- * @param prompts the prompt repository, or null when none is configured
- * @param interactions the interaction log, or null when none is configured (or its store could not be opened)
+ * @param emulatorControls the embedded emulator's control endpoints, when one runs
+ * @param prompts the prompt repository, when one is configured
+ * @param interactions the interaction log, when one is configured (and its store could be opened)
  */
 record ServerParts(ClientAuth auth, LoadShedder shedder, BodyBudget bodies, Drain drain, Readiness readiness,
-    Handler<HttpServerRequest> emulatorControls, PromptRepository prompts, InteractionLog interactions) {}
+    Optional<Handler<HttpServerRequest>> emulatorControls, Optional<PromptRepository> prompts,
+    Optional<InteractionLog> interactions) {}

@@ -89,29 +89,27 @@ public final class AdminRoutes {
   }
 
   /** {@code GET /admin/costs}, from the interaction log when there is one, else from this replica's live counters. */
-  public AdminRoutes costs(RouteTable routes, InteractionLog interactions, Optional<CostsConfig> costs) {
+  public AdminRoutes costs(RouteTable routes, Optional<InteractionLog> interactions, Optional<CostsConfig> costs) {
     router.get("/admin/costs").handler(new CostsEndpoint(routes, interactions, costs));
     return this;
   }
 
   /** The review page and its API; nothing without an interaction log. */
-  public AdminRoutes review(Vertx vertx, InteractionLog interactions, PromptRepository prompts) {
-    ReviewRoutes.mount(vertx, router, interactions, prompts);
+  public AdminRoutes review(Vertx vertx, Optional<InteractionLog> interactions, Optional<PromptRepository> prompts) {
+    interactions.ifPresent(log -> ReviewRoutes.mount(vertx, router, log, prompts));
     return this;
   }
 
   /** {@code GET /admin/prompts}: the prompt catalog and where it was loaded from. */
-  public AdminRoutes prompts(Supplier<Catalog> catalog, PromptRepository prompts) {
+  public AdminRoutes prompts(Supplier<Catalog> catalog, Optional<PromptRepository> prompts) {
     router.get("/admin/prompts").handler(ctx -> ctx.json(catalog.get().describe()
-        .put("dir", prompts == null ? null : prompts.dir().toString())));
+        .put("dir", prompts.map(repository -> repository.dir().toString()).orElse(null))));
     return this;
   }
 
-  /** The in-process emulator's controls, {@code /_emulator/*}, when it runs in this process (else null: nothing mounted). */
-  public AdminRoutes emulator(Handler<HttpServerRequest> controls) {
-    if (controls != null) {
-      router.route("/_emulator/*").handler(ctx -> controls.handle(ctx.request()));
-    }
+  /** The in-process emulator's controls, {@code /_emulator/*}, when it runs in this process (else nothing mounted). */
+  public AdminRoutes emulator(Optional<Handler<HttpServerRequest>> controls) {
+    controls.ifPresent(handler -> router.route("/_emulator/*").handler(ctx -> handler.handle(ctx.request())));
     return this;
   }
 

@@ -22,11 +22,10 @@ import java.util.Optional;
  */
 final class CostsEndpoint implements Handler<RoutingContext> {
   private final RouteTable routes;
-  private final InteractionLog interactions;
+  private final Optional<InteractionLog> interactions;
   private final Optional<CostsConfig> costs;
 
-  /** @param interactions the interaction log, or null without one */
-  CostsEndpoint(RouteTable routes, InteractionLog interactions, Optional<CostsConfig> costs) {
+  CostsEndpoint(RouteTable routes, Optional<InteractionLog> interactions, Optional<CostsConfig> costs) {
     this.routes = routes;
     this.interactions = interactions;
     this.costs = costs;
@@ -35,10 +34,11 @@ final class CostsEndpoint implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String groupName = ctx.request().getParam("group", "deployment");
-    if (interactions == null) {
+    if (interactions.isEmpty()) {
       liveCosts(ctx, groupName);
       return;
     }
+    InteractionLog log = interactions.get();
     CostGroup group = CostGroup.parse(groupName);
     long since;
     boolean includeEval;
@@ -52,7 +52,7 @@ final class CostsEndpoint implements Handler<RoutingContext> {
       AdminRoutes.error(ctx, GatewayError.invalid(e.getMessage(), null, null));
       return;
     }
-    interactions.flush().compose(v -> interactions.store().costs(since, group, includeEval)).onComplete(rows -> {
+    log.flush().compose(v -> log.store().costs(since, group, includeEval)).onComplete(rows -> {
       if (rows.failed()) {
         AdminRoutes.error(ctx, GatewayError.of(503, ErrorKind.OVERLOADED, "The interaction log is unavailable: " + rows.cause().getMessage()));
         return;

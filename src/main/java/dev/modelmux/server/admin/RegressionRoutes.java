@@ -12,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The regression cases made on the review page, kept in reach of the page: {@code GET /admin/review/regressions} lists
@@ -32,13 +33,13 @@ final class RegressionRoutes {
     this.files = new RegressionFiles(prompts.dir());
   }
 
-  static void mount(Vertx vertx, Router admin, Reviews reviews, PromptRepository prompts) {
-    if (prompts == null) {
+  static void mount(Vertx vertx, Router admin, Reviews reviews, Optional<PromptRepository> prompts) {
+    if (prompts.isEmpty()) {
       admin.route("/admin/review/regressions*").handler(ctx -> ReviewRoutes.fail(ctx, 503,
           "This gateway has no prompt repository (prompts:), so it has no regression cases."));
       return;
     }
-    RegressionRoutes routes = new RegressionRoutes(vertx, reviews, prompts);
+    RegressionRoutes routes = new RegressionRoutes(vertx, reviews, prompts.get());
     admin.get("/admin/review/regressions").handler(routes::list);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(16 * 1024);
     admin.post("/admin/review/regressions/:id/known-failing").handler(body).handler(routes::knownFailing);

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * The review page ({@code /review}, plain HTML/CSS/JS from the jar) and the admin API behind it: the risk-ordered
@@ -30,20 +31,17 @@ final class ReviewRoutes {
   private final Vertx vertx;
   private final InteractionLog log;
   private final Reviews reviews;
-  private final PromptRepository prompts;
+  private final Optional<PromptRepository> prompts;
 
-  private ReviewRoutes(Vertx vertx, InteractionLog log, PromptRepository prompts) {
+  private ReviewRoutes(Vertx vertx, InteractionLog log, Optional<PromptRepository> prompts) {
     this.vertx = vertx;
     this.log = log;
     this.reviews = new Reviews(log.store());
     this.prompts = prompts;
   }
 
-  /** Mounts the page and its API; without an interaction log there is nothing to review and nothing is mounted. */
-  static void mount(Vertx vertx, Router admin, InteractionLog log, PromptRepository prompts) {
-    if (log == null) {
-      return;
-    }
+  /** Mounts the page and its API (only with an interaction log: without one there is nothing to review). */
+  static void mount(Vertx vertx, Router admin, InteractionLog log, Optional<PromptRepository> prompts) {
     ReviewRoutes routes = new ReviewRoutes(vertx, log, prompts);
     admin.get("/review").handler(ctx -> {
       if (ctx.request().path().equals("/review")) {
@@ -131,10 +129,11 @@ final class ReviewRoutes {
       fail(ctx, 400, "The body must be {\"yaml\": \"<the case, as in prompts/<task>/tests/*.yaml>\"}.");
       return;
     }
-    if (prompts == null) {
+    if (prompts.isEmpty()) {
       fail(ctx, 503, "This gateway has no prompt repository to write the case into.");
       return;
     }
+    PromptRepository repository = prompts.get();
     String draft = yaml;
     reviews.get(id).onSuccess(found -> {
       if (found == null) {
@@ -159,20 +158,20 @@ final class ReviewRoutes {
         fail(ctx, 400, "The case would not reproduce this call: " + problem);
         return;
       }
-      Path file = prompts.dir().resolve(task).resolve("tests").resolve(name);
+      Path file = repository.dir().resolve(task).resolve("tests").resolve(name);
       vertx.executeBlocking(() -> {
         Files.createDirectories(file.getParent());
         // CREATE_NEW: a case already made from this call is never overwritten; the reviewer deletes or edits the file.
         Files.writeString(file, draft, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return null;
-      }, false).compose(v -> reviews.regressionMade(id, prompts.dir().relativize(file).toString(), System.currentTimeMillis()))
+      }, false).compose(v -> reviews.regressionMade(id, repository.dir().relativize(file).toString(), System.currentTimeMillis()))
           .onSuccess(v -> {
             ctx.response().setStatusCode(201);
-            ctx.json(new JsonObject().put("request_id", id).put("file", prompts.dir().relativize(file).toString()));
+            ctx.json(new JsonObject().put("request_id", id).put("file", repository.dir().relativize(file).toString()));
           })
           .onFailure(e -> {
             if (e instanceof FileAlreadyExistsException) {
-              fail(ctx, 409, "A regression case from this call already exists: " + prompts.dir().relativize(file)
+              fail(ctx, 409, "A regression case from this call already exists: " + repository.dir().relativize(file)
                   + "; edit or delete that file instead.");
             } else {
               fail(ctx, 500, "The case could not be written: " + e.getMessage());
@@ -194,11 +193,12 @@ final class ReviewRoutes {
 
   /** Why a call of {@code task} cannot become one of its cases (no repository, task not in it), or null. */
   private String taskProblem(String task) {
-    if (prompts == null) {
+    if (prompts.isEmpty()) {
       return "This gateway has no prompt repository (prompts:) to write the case into.";
     }
-    return task == null || prompts.task(task).isPresent() ? null
-        : "Task '" + task + "' is not in the prompt repository (" + prompts.dir() + ") any more, so it has no tests folder to join.";
+    PromptRepository repository = prompts.get();
+    return task == null || repository.task(task).isPresent() ? null
+        : "Task '" + task + "' is not in the prompt repository (" + repository.dir() + ") any more, so it has no tests folder to join.";
   }
 
   static void fail(RoutingContext ctx, int status, String message) {

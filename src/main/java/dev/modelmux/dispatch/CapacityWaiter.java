@@ -5,21 +5,17 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Requests that found every candidate at its limit wait here, first come first served, until budget is given back on
- * one of their deployments or the window frees it by itself. One per budget store, all event loops ({@link #of}): freed
- * budget wakes only as many waiters as it can serve (their reservations fit in what was freed), each on its own event
- * loop; a second waiting room on the store would hear every announcement again and wake as many more. The budget
- * store hears when this replica starts and stops having waiters on a deployment, so freed budget is announced only
- * where somebody waits.
+ * one of their deployments or the window frees it by itself. One per process (all event loops): freed budget wakes
+ * only as many waiters as it can serve (their reservations fit in what was freed), each on its own event loop. The budget store hears when this replica starts and stops having waiters on a deployment, so freed
+ * budget is announced only where somebody waits.
  */
 public final class CapacityWaiter {
   /** {@code needs}: the tokens the request would reserve on each deployment it waits for. */
@@ -47,31 +43,15 @@ public final class CapacityWaiter {
     }
   }
 
-  /** Each store's waiting room; weakly held (a room keeps its store, the store's freed listener keeps the room). */
-  private static final Map<BudgetStore, WeakReference<CapacityWaiter>> BY_STORE = new WeakHashMap<>();
-
   private final Vertx vertx;
   private final BudgetStore budgets;
   private final List<Waiter> queue = new ArrayList<>();
   private final Map<String, Integer> waitingOn = new HashMap<>();
 
-  private CapacityWaiter(Vertx vertx, BudgetStore budgets) {
+  public CapacityWaiter(Vertx vertx, BudgetStore budgets) {
     this.vertx = vertx;
     this.budgets = budgets;
     budgets.onFreed(this::freed);
-  }
-
-  /** The waiting room of {@code budgets}: made (and told of freed budget) by the first call, the same one after. */
-  public static CapacityWaiter of(Vertx vertx, BudgetStore budgets) {
-    synchronized (BY_STORE) {
-      WeakReference<CapacityWaiter> known = BY_STORE.get(budgets);
-      CapacityWaiter waiter = known == null ? null : known.get();
-      if (waiter == null) {
-        waiter = new CapacityWaiter(vertx, budgets);
-        BY_STORE.put(budgets, new WeakReference<>(waiter));
-      }
-      return waiter;
-    }
   }
 
   /**

@@ -57,7 +57,7 @@ public final class Shared {
     this.metrics = metrics;
     this.resilience = resilience;
     this.clientStallMs = clientStallMs;
-    this.waiter = CapacityWaiter.of(vertx, budgets);
+    this.waiter = new CapacityWaiter(vertx, budgets);
     this.exchanges = new OpenExchanges();
     this.quota = new QuotaAlarm(budgets, resilience.quotaPauseMs());
     this.interactions = NOWHERE;

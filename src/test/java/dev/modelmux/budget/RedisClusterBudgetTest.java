@@ -336,7 +336,7 @@ class RedisClusterBudgetTest {
     a.onFreed((id, tokens) -> heardByA.incrementAndGet());
 
     // A request on B waits for 500 tokens; B's CapacityWaiter tells the store, which records B in the waiting set.
-    CapacityWaiter waiterB = CapacityWaiter.of(vertxes.get(1), b);
+    CapacityWaiter waiterB = new CapacityWaiter(vertxes.get(1), b);
     Future<String> woken = on(loop(1), () -> CapacityWaiters.await(waiterB, Map.of(dep, 500L), 30_000));
     waitUntil(5_000, () -> cluster.command(master, "ZSCORE", tag(dep) + ":waiting", b.redis().instanceId()) != null);
 

@@ -61,7 +61,7 @@ class WakeOneTest {
     for (int i = 0; i < 2; i++) {
       LeasedBudgetStore s = await(LeasedBudgetStore.start(vertx, config, 60_000));
       stores.add(s);
-      waiters.add(CapacityWaiter.of(vertx, s));
+      waiters.add(new CapacityWaiter(vertx, s));
     }
   }
 

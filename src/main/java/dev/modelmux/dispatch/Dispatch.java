@@ -63,7 +63,7 @@ public final class Dispatch {
   /** @param http this event loop's clients to the deployments */
   public Dispatch(Shared shared, UpstreamClients http, Exchange exchange, Route route, List<Candidate> candidates) {
     this.vertx = shared.vertx();
-    this.admission = new Admission(shared.budgets(), shared.breakers());
+    this.admission = shared.admission();
     this.retryBackoffMs = shared.resilience().retryBackoffMs();
     this.waiter = shared.waiter();
     this.exchange = exchange;

@@ -44,6 +44,7 @@ public final class Shared {
   private final CapacityWaiter waiter;
   private final OpenExchanges exchanges;
   private final QuotaAlarm quota;
+  private final Admission admission;
   private final InteractionSink interactions;
   private final Tracer tracer;
 
@@ -60,6 +61,7 @@ public final class Shared {
     this.waiter = new CapacityWaiter(vertx, budgets);
     this.exchanges = new OpenExchanges();
     this.quota = new QuotaAlarm(budgets, resilience.quotaPauseMs());
+    this.admission = new Admission(budgets, breakers);
     this.interactions = NOWHERE;
     this.tracer = TracerProvider.noop().get("dev.modelmux");
   }
@@ -75,6 +77,7 @@ public final class Shared {
     this.waiter = from.waiter;
     this.exchanges = from.exchanges;
     this.quota = from.quota;
+    this.admission = from.admission;
     this.interactions = interactions;
     this.tracer = tracer;
   }
@@ -87,6 +90,11 @@ public final class Shared {
   /** The same, tracing attempts with {@code with}. */
   public Shared tracedWith(Tracer with) {
     return new Shared(this, interactions, with);
+  }
+
+  /** Whether a candidate may take an attempt now; one for the process, it holds no request's state. */
+  Admission admission() {
+    return admission;
   }
 
   public Vertx vertx() {

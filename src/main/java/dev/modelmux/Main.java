@@ -4,6 +4,7 @@ import dev.modelmux.api.ClientAuth;
 import dev.modelmux.bench.LoadGenerator;
 import dev.modelmux.config.ConfigException;
 import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.config.Transport;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
 import dev.modelmux.server.ModelMux;
@@ -49,8 +50,10 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       GatewayConfig loaded;
+      VertxOptions options;
       try {
         loaded = ModelMux.configLoader(System::getenv).load(config);
+        options = Transport.options(new VertxOptions(), System::getenv);
       } catch (ConfigException e) {
         System.err.println("modelmux: invalid configuration: " + e.getMessage());
         return 2;
@@ -64,7 +67,7 @@ public final class Main {
       TracingConfig tracing = effective.section(TracingConfig.SECTION, TracingConfig.class).filter(TracingConfig::enabled).orElse(null);
       OpenTelemetrySdk otel = tracing == null ? null : Tracing.sdk(tracing);
       var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
-      VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
+      options.setMetricsOptions(metrics);
       Vertx vertx = otel == null ? builder.with(options).build() : Tracing.vertx(builder, options, otel);
       if (otel != null) {
         Runtime.getRuntime().addShutdownHook(new Thread(otel::close));
@@ -96,15 +99,18 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       EmulatorConfig emulator;
+      VertxOptions options;
       try {
+        options = Transport.options(new VertxOptions(), System::getenv);
         emulator = config == null ? new EmulatorConfig(host, port, EmulatorConfig.defaultModels()) : settings(config, host, port);
       } catch (ConfigException e) {
         System.err.println("modelmux emulator: invalid configuration: " + e.getMessage());
         return 2;
       }
       EmulatorConfig settings = emulator;
-      return runUntilStopped(Vertx.vertx(), vertx -> Emulator.start(vertx, settings).<Void>map(emu -> {
-        System.out.println("modelmux emulator listening on " + host + ":" + emu.port());
+      return runUntilStopped(Vertx.vertx(options), vertx -> Emulator.start(vertx, settings).<Void>map(emu -> {
+        System.out.println("modelmux emulator listening on " + host + ":" + emu.port() + " (transport "
+            + Transport.describe(vertx) + ")");
         return null;
       }).recover(e -> Future.failedFuture(Ports.isAddressInUse(e)
           ? new IllegalStateException("port " + port + " (--port) is already in use; stop what holds it or choose another port")

@@ -3,6 +3,7 @@ package dev.modelmux.bench;
 import dev.modelmux.bench.Scenario.Mode;
 import dev.modelmux.bench.Scenario.SchedulerKind;
 import dev.modelmux.bench.Scenario.Target;
+import dev.modelmux.config.Transport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -209,8 +210,8 @@ public final class LoadGenerator implements Callable<Integer> {
       return 2;
     }
     // One event loop is all the generator uses; fewer threads = less noise on a small machine.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
-        .setInternalBlockingPoolSize(2));
+    Vertx vertx = Vertx.vertx(Transport.options(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
+        .setInternalBlockingPoolSize(2), System::getenv));
     try {
       System.err.printf("bench: %s, targets %s, %s%n", scenario.modes(), scenario.targetNames(),
           scenario.closedLoop() ? "closed loop over " + scenario.connections() + " connections"

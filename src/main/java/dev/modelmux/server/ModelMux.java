@@ -8,6 +8,7 @@ import dev.modelmux.budget.Headroom;
 import dev.modelmux.budget.LeasedBudgetStore;
 import dev.modelmux.config.ConfigLoader;
 import dev.modelmux.config.GatewayConfig;
+import dev.modelmux.config.Transport;
 import dev.modelmux.dispatch.Shared;
 import dev.modelmux.emulator.Emulator;
 import dev.modelmux.emulator.EmulatorConfig;
@@ -135,8 +136,9 @@ public final class ModelMux {
               ModelMux mux = new ModelMux(vertx, budgets, emu, fronts, id, drain, watcher.get(), log);
               self.set(mux);
               readiness.started();
-              LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}", config.server().host(), mux.port(),
-                  config.deployments().size(), routes.names().size(), emu == null ? "" : ", emulator on port " + emu.port());
+              LOG.info("modelmux listening on {}:{} with {} deployments and {} routes{}, transport {}", config.server().host(),
+                  mux.port(), config.deployments().size(), routes.names().size(),
+                  emu == null ? "" : ", emulator on port " + emu.port(), Transport.describe(vertx));
               return mux;
             });
         })))

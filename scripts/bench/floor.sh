@@ -243,6 +243,8 @@ floor_case() {
       continue
     fi
     echo "bench.sh: floor ($t): $(grep -h -m1 'listening' "$out/floor-proxy-$t.log")"
+    echo "bench.sh: floor ($t): gateway: $(grep -h -m1 -i 'transport' "$out/floor-gateway-$t.log" \
+      || echo "its log names no transport")"
     echo "bench.sh: floor ($t): emulator $floor_emulator, proxy $floor_proxy, gateway $floor_gateway" \
       "${floor_redis_gateway:+and gateway-redis $floor_redis_gateway }run $GATEWAY_JVM"
     warm_floor_jvms "$t"

@@ -17,12 +17,14 @@
 #               req/s and their ratios, latency and TTFT added, RSS; PASS/FAIL against the proxy (informational)
 # Helpers all cases share are in scripts/bench/lib.sh; the Redis Cluster comes from scripts/lib/redis-cluster.sh.
 # GATEWAY_JVM: the java command and flags of the JVMs of saturation, streams5k and floor (the bare proxy's too; the
-# load generator keeps the flags of the other cases); by default SerialGC, a 32 MB young generation and an old one kept close to its live size (heap
-# up to 320 MB: 5000 open streams hold ~190 MB live), the native heap trimmed every 5 s.
+# load generator keeps the flags of the other cases); by default SerialGC, a 32 MB young generation and an old one
+# kept close to its live size (heap up to 320 MB: 5000 open streams hold ~190 MB live), the native heap trimmed every
+# 5 s.
 # JAR: benchmark that jar (e.g. an older commit's build) instead of building target/modelmux.jar; it also
 # runs the load generator, so it must have bench --closed-loop.
 # Exit status: 0; 3 when requests failed; 4 when a checked target was missed (the informational ones only with
-# STRICT=1); 1 when a JVM did not come up; else the failing load generator's.
+# STRICT=1); 1 when a JVM did not come up (or floor's bare proxy could not be built); else the failing load
+# generator's.
 #   RATES="1000" DURATION=20 WARMUP=15 CASES="openai cross redis cluster" scripts/bench.sh
 #   RATES=1000 WARMUP=10 DURATION=10 CASES=cluster scripts/bench.sh
 #   WARMUP=10 DURATION=10 CONNECTIONS="16 256" STREAMS=5000 CASES="saturation streams5k" scripts/bench.sh

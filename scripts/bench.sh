@@ -12,18 +12,24 @@
 #   saturation  closed loop at CONNECTIONS, direct vs gateway: req/s, added latency, RSS (informational)
 #   streams5k   STREAMS slow streams held open at once through the gateway: RSS, all open, all completed
 #   container   the image's JVM flags in a memory cgroup per MaxRAMPercentage (needs root, else says why and skips)
+#   floor       issue 26's floor: closed loop at CONNECTIONS (1 16 64 256), direct vs a bare Vert.x proxy vs the
+#               gateway vs the gateway on Redis budgets, per transport in TRANSPORTS (native; "native nio" for both):
+#               req/s and their ratios, latency and TTFT added, RSS; PASS/FAIL against the proxy (informational)
 # Helpers all cases share are in scripts/bench/lib.sh; the Redis Cluster comes from scripts/lib/redis-cluster.sh.
-# GATEWAY_JVM: the java command and flags of the JVMs of saturation and streams5k (the load generator keeps the flags
-# of the other cases); by default SerialGC, a 32 MB young generation and an old one kept close to its live size (heap
-# up to 320 MB: 5000 open streams hold ~190 MB live), the native heap trimmed every 5 s.
+# GATEWAY_JVM: the java command and flags of the JVMs of saturation, streams5k and floor (the bare proxy's too; the
+# load generator keeps the flags of the other cases); by default SerialGC, a 32 MB young generation and an old one
+# kept close to its live size (heap up to 320 MB: 5000 open streams hold ~190 MB live), the native heap trimmed every
+# 5 s.
 # JAR: benchmark that jar (e.g. an older commit's build) instead of building target/modelmux.jar; it also
 # runs the load generator, so it must have bench --closed-loop.
 # Exit status: 0; 3 when requests failed; 4 when a checked target was missed (the informational ones only with
-# STRICT=1); 1 when a JVM did not come up; else the failing load generator's.
+# STRICT=1); 1 when a JVM did not come up (or floor's bare proxy could not be built); else the failing load
+# generator's.
 #   RATES="1000" DURATION=20 WARMUP=15 CASES="openai cross redis cluster" scripts/bench.sh
 #   RATES=1000 WARMUP=10 DURATION=10 CASES=cluster scripts/bench.sh
 #   WARMUP=10 DURATION=10 CONNECTIONS="16 256" STREAMS=5000 CASES="saturation streams5k" scripts/bench.sh
 #   RAM_PERCENTAGES="60 75 90" CONTAINER_STREAMS="1000 2000 3000 4000" PROMPT_BYTES=65536 CASES=container scripts/bench.sh
+#   WARMUP=10 DURATION=10 TRANSPORTS="native nio" CASES=floor scripts/bench.sh
 set -euo pipefail
 if [ -n "${JAR:-}" ] && [[ $JAR != /* ]]; then JAR="$PWD/$JAR"; fi
 cd "$(dirname "$0")/.."
@@ -35,7 +41,9 @@ CASES="${CASES:-openai cross redis cluster}"
 REDIS_MAX_ADDED_P50="${REDIS_MAX_ADDED_P50:-0.05}"
 REDIS_MAX_ADDED_P99="${REDIS_MAX_ADDED_P99:-0.2}"
 REDIS_MAX_CALLS_PER_REQUEST="${REDIS_MAX_CALLS_PER_REQUEST:-0.05}"
+FLOOR_CONNECTIONS="${CONNECTIONS:-1 16 64 256}"
 CONNECTIONS="${CONNECTIONS:-16 256}"
+TRANSPORTS="${TRANSPORTS:-native}"
 STREAMS="${STREAMS:-5000}"
 RAM_PERCENTAGES="${RAM_PERCENTAGES:-60 75 90}"
 CONTAINER_LIMIT_MB="${CONTAINER_LIMIT_MB:-}"
@@ -50,6 +58,11 @@ STRICT="${STRICT:-0}"
 MIN_RATE_RATIO="${MIN_RATE_RATIO:-0.5}"
 MAX_TTFT_ADDED_P50="${MAX_TTFT_ADDED_P50:-0.3}"
 MAX_GATEWAY_RSS_MB="${MAX_GATEWAY_RSS_MB:-200}"
+FLOOR_MIN_PROXY_RATIO="${FLOOR_MIN_PROXY_RATIO:-1.0}"
+FLOOR_MAX_TTFT_OVER_PROXY="${FLOOR_MAX_TTFT_OVER_PROXY:-0.1}"
+FLOOR_MAX_REDIS_LOSS="${FLOOR_MAX_REDIS_LOSS:-0.05}"
+FLOOR_MAX_C1_P99_ADDED="${FLOOR_MAX_C1_P99_ADDED:-0.3}"
+FLOOR_MAX_RSS_MB="${FLOOR_MAX_RSS_MB:-256}"
 wants() { case " $CASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 EMULATOR_PORT=9199
 GATEWAY_PORT=8180
@@ -63,6 +76,11 @@ STREAMS_EMULATOR_PORT=9198 # as in conf/bench-streams.yaml
 STREAMS_GATEWAY_PORT=8184
 CONTAINER_EMULATOR_PORT=9196 # as written into $out/bench-container.yaml
 CONTAINER_GATEWAY_PORT=8185
+FLOOR_EMULATOR_PORT=9195
+FLOOR_PROXY_PORT=8186
+FLOOR_GATEWAY_PORT=8187
+FLOOR_REDIS_GATEWAY_PORT=8188
+FLOOR_REDIS_PORT=6398
 out="target/bench"
 cluster_dir="$out/redis-cluster"
 mkdir -p "$out"
@@ -75,6 +93,7 @@ source scripts/bench/cluster.sh
 source scripts/bench/saturation.sh
 source scripts/bench/streams5k.sh
 source scripts/bench/container.sh
+source scripts/bench/floor.sh
 
 prepare_jar
 JVM="java -Xms512m -Xmx1g -XX:+UseParallelGC"
@@ -111,6 +130,9 @@ if wants streams5k; then
 fi
 if wants container; then
   container_case
+fi
+if wants floor; then
+  floor_case
 fi
 echo "JSON results in $out/"
 exit $status

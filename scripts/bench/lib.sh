@@ -71,7 +71,14 @@ case_pids=()
 start_case_jvm() {
   local name=$1
   shift
-  MODELMUX_BENCH_KEY=bench-key $GATEWAY_JVM -jar "$jar" "$@" >"$out/$name.log" 2>&1 &
+  start_case_java "$name" -jar "$jar" "$@"
+}
+
+# Starts "$GATEWAY_JVM ARGS..." (e.g. -cp CLASSPATH MAIN ...) as start_case_jvm does.
+start_case_java() {
+  local name=$1
+  shift
+  MODELMUX_BENCH_KEY=bench-key $GATEWAY_JVM "$@" >"$out/$name.log" 2>&1 &
   started=$!
   pids+=("$started")
   case_pids+=("$started")

@@ -17,14 +17,21 @@ start_standalone_redis() {
 }
 
 # Starts gateway-NAME on PORT with conf/bench.yaml plus "redis: SECTION"; fails unless it is on Redis budgets
-# ("mode":"redis" in /health/ready) within 20 s of answering (a JVM that starts beside others on a busy machine can
-# time out its first Redis call and start on its local share, then switch to Redis a second later).
+# (wait_redis_budgets).
 start_redis_gateway() {
-  local name=$1 port=$2 section=$3 ready=""
+  local name=$1 port=$2 section=$3
   { cat conf/bench.yaml; echo "redis: $section"; } >"$out/bench-$name.yaml"
   MODELMUX_BENCH_KEY=bench-key $JVM -jar "$jar" serve --config "$out/bench-$name.yaml" --port "$port" \
     >"$out/gateway-$name.log" 2>&1 &
   pids+=($!)
+  wait_redis_budgets "gateway-$name" "$port"
+}
+
+# Fails unless the gateway on PORT (its log: $out/LOG.log) is on Redis budgets ("mode":"redis" in /health/ready)
+# within 20 s of answering (a JVM that starts beside others on a busy machine can time out its first Redis call and
+# start on its local share, then switch to Redis a second later).
+wait_redis_budgets() {
+  local log=$1 port=$2 ready=""
   if wait_for "http://127.0.0.1:$port/health/ready"; then
     for _ in $(seq 1 100); do
       ready=$(curl -s "http://127.0.0.1:$port/health/ready" || true)
@@ -32,8 +39,8 @@ start_redis_gateway() {
       sleep 0.2
     done
   fi
-  echo "bench.sh: gateway-$name is not up on Redis budgets (${ready:-no answer}); end of $out/gateway-$name.log:" >&2
-  tail -n 5 "$out/gateway-$name.log" >&2 || true
+  echo "bench.sh: $log is not up on Redis budgets (${ready:-no answer}); end of $out/$log.log:" >&2
+  tail -n 5 "$out/$log.log" >&2 || true
   return 1
 }
 

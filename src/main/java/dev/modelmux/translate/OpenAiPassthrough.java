@@ -68,8 +68,7 @@ abstract class OpenAiPassthrough implements Translator {
       out.appendBuffer(DONE);
       return StreamStep.COMPLETE;
     }
-    byte[] data = event.dataBytes();
-    read(data);
+    read(event);
     if (peek.error || "error".equals(event.event())) {
       throw Json.inBandError(Json.upstream(event.data(), deployment).getValue("error") instanceof JsonObject e ? e : new JsonObject(), deployment);
     }
@@ -80,10 +79,10 @@ abstract class OpenAiPassthrough implements Translator {
     if (peek.choices == 0 && !usageChunk) {
       return StreamStep.HOLD;
     }
-    if (request.includeUsage()) {
-      appendEvent(out, data);
+    if (request.includeUsage() || !peek.usagePresent) {
+      appendEvent(out, event);
     } else if (!usageChunk) {
-      appendEvent(out, peek.usagePresent ? peek.withoutUsage(data) : data);
+      appendEvent(out, peek.withoutUsage(event.dataArray(), event.dataOffset(), event.dataLength()));
     }
     if (usageChunk && answer.finished()) {
       // The usage chunk is the last before [DONE]: finish now rather than wait on a terminator that may never come.
@@ -123,11 +122,21 @@ abstract class OpenAiPassthrough implements Translator {
     return answer.toolsSeen();
   }
 
-  private void read(byte[] json) {
+  private void read(SseEvent event) {
     try {
-      peek.read(json, answer.keepsText());
+      peek.read(event.dataArray(), event.dataOffset(), event.dataLength(), answer.keepsText());
     } catch (IOException malformed) {
       throw Json.malformed(deployment);
+    }
+  }
+
+  /** The event as it came when that is how it would be written anyway, else its data written as one event. */
+  private static void appendEvent(Buffer out, SseEvent event) {
+    Buffer wire = event.wire();
+    if (wire != null) {
+      out.appendBuffer(wire);
+    } else {
+      out.appendBuffer(DATA).appendBytes(event.dataArray(), event.dataOffset(), event.dataLength()).appendBuffer(END_OF_EVENT);
     }
   }
 

@@ -12,16 +12,18 @@ import java.util.Arrays;
 public final class SseEvent {
   public static final String DEFAULT_EVENT = "message";
 
+  private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
+
   private final String event;
   private final byte[] bytes;
   private final int offset;
   private final int length;
-  private final Buffer wire;
+  private final boolean canonical;
   private byte[] data;
   private String text;
 
   public SseEvent(String event, byte[] data) {
-    this(event, data, 0, data.length, null);
+    this(event, data, 0, data.length, false);
   }
 
   public SseEvent(String event, String data) {
@@ -30,15 +32,16 @@ public final class SseEvent {
   }
 
   /**
-   * @param bytes holds the data at {@code offset} for {@code length} bytes; neither it nor {@code wire} may change
-   * @param wire the whole event as it arrived when that is exactly {@code "data: " + data + "\n\n"}, else null
+   * @param bytes holds the data at {@code offset} for {@code length} bytes, and must not change
+   * @param canonical the event arrived as exactly {@code "data: " + data + "\n\n"}, and those bytes surround the data
+   *     in {@code bytes}
    */
-  public SseEvent(String event, byte[] bytes, int offset, int length, Buffer wire) {
+  public SseEvent(String event, byte[] bytes, int offset, int length, boolean canonical) {
     this.event = event;
     this.bytes = bytes;
     this.offset = offset;
     this.length = length;
-    this.wire = wire;
+    this.canonical = canonical;
   }
 
   public String event() {
@@ -75,12 +78,20 @@ public final class SseEvent {
   }
 
   /**
-   * The event's bytes as they arrived when they are exactly what {@code "data: " + data + "\n\n"} encodes to (one data
-   * line, one space, LF line ends, nothing else), so a relay that changes nothing can send them as they are; null
-   * when the event had another shape (or was made here).
+   * Appends the event as {@code "data: " + data + "\n\n"}: in one copy of the bytes as they arrived when the event
+   * had exactly that shape (one data line, one space, LF line ends, nothing else), else encoded around the data.
    */
-  public Buffer wire() {
-    return wire;
+  public void appendTo(Buffer out) {
+    if (canonical) {
+      out.appendBytes(bytes, offset - DATA_PREFIX.length, length + DATA_PREFIX.length + 2);
+    } else {
+      out.appendBytes(DATA_PREFIX).appendBytes(bytes, offset, length).appendByte((byte) '\n').appendByte((byte) '\n');
+    }
+  }
+
+  /** Whether the event arrived as exactly {@code "data: " + data + "\n\n"} (what {@link #appendTo} copies as it is). */
+  public boolean arrivedCanonical() {
+    return canonical;
   }
 
   /** Whether the data is exactly {@code literal} (such as "[DONE]"), without decoding it. */

@@ -2,7 +2,6 @@ package dev.modelmux.stream;
 
 import dev.modelmux.core.SseEvent;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -15,8 +14,8 @@ import java.util.Arrays;
  * (WHATWG event-stream rules, CRLF tolerated) and an event is dispatched at the blank line that ends it, its data a
  * range of the chunk's own array (no copy per line or per event). Only the unfinished tail of a chunk (a partial
  * line, so also a split UTF-8 sequence or CRLF) is copied, to be completed by the next chunk. Data stays bytes: only
- * event names are decoded. An event that is exactly {@code "data: " + data + "\n\n"} keeps those bytes as its
- * {@link SseEvent#wire()}, a slice of the chunk, so a relay that changes nothing forwards them as they came.
+ * event names are decoded. An event that came as exactly {@code "data: " + data + "\n\n"} in one array says so
+ * ({@link SseEvent#arrivedCanonical()}), so a relay that changes nothing copies those bytes as they came.
  */
 public final class SseParser implements Handler<Buffer> {
   /** No single line may grow past this, so a peer that never sends a newline cannot exhaust the heap. */
@@ -63,9 +62,9 @@ public final class SseParser implements Handler<Buffer> {
       ByteBuf bytes = ((BufferInternal) chunk).getByteBuf();
       if (bytes.hasArray()) {
         int base = bytes.arrayOffset() + bytes.readerIndex();
-        scan(bytes.array(), base, base, base + length, chunk);
+        scan(bytes.array(), base, base, base + length);
       } else {
-        scan(chunk.getBytes(), 0, 0, length, chunk);
+        scan(chunk.getBytes(), 0, 0, length);
       }
       return;
     }
@@ -75,27 +74,22 @@ public final class SseParser implements Handler<Buffer> {
     }
     chunk.getBytes(0, length, carry, carryLength);
     carryLength += length;
-    scan(carry, 0, scanFrom, carryLength, null);
+    scan(carry, 0, scanFrom, carryLength);
   }
 
   /**
    * Reads the complete lines in {@code in[base, end)}, where {@code in[base, from)} holds no '\n'; what is left
-   * unfinished is carried. {@code source} holds {@code in} from {@code base}, or is null for the carry.
+   * unfinished is carried.
    */
-  private void scan(byte[] in, int base, int from, int end, Buffer source) {
+  private void scan(byte[] in, int base, int from, int end) {
     lineStart = base;
     eventStart = eventLines == 0 ? base : -1;
-    Buffer wires = source;
     for (int i = from; i < end; i++) {
       if (in[i] != '\n') {
         continue;
       }
       if (line(in, lineStart, i)) {
-        if (wires == null) {
-          wires = BufferInternal.buffer(Unpooled.wrappedBuffer(in, 0, end));
-          base = 0;
-        }
-        dispatch(in, i, wires, base);
+        dispatch(in, i);
         eventStart = i + 1;
       }
       lineStart = i + 1;
@@ -145,16 +139,15 @@ public final class SseParser implements Handler<Buffer> {
     dataStart = -1;
   }
 
-  /** The event ended by the blank line at {@code in[newline]}, if it had data; {@code wires} holds {@code in} from {@code base}. */
-  private void dispatch(byte[] in, int newline, Buffer wires, int base) {
+  /** The event ended by the blank line at {@code in[newline]}, if it had data. */
+  private void dispatch(byte[] in, int newline) {
     String name = eventName == null ? SseEvent.DEFAULT_EVENT : eventName;
     SseEvent event = null;
     if (joined != null) {
       event = new SseEvent(name, joined.toByteArray());
     } else if (dataStart >= 0) {
       boolean canonical = eventStart >= 0 && eventLines == 1 && canonicalData && in[newline - 1] == '\n';
-      Buffer wire = canonical ? wires.slice(eventStart - base, newline + 1 - base) : null;
-      event = new SseEvent(name, in, dataStart, dataEnd - dataStart, wire);
+      event = new SseEvent(name, in, dataStart, dataEnd - dataStart, canonical);
     }
     eventName = null;
     dataStart = -1;

@@ -80,7 +80,7 @@ abstract class OpenAiPassthrough implements Translator {
       return StreamStep.HOLD;
     }
     if (request.includeUsage() || !peek.usagePresent) {
-      appendEvent(out, event);
+      event.appendTo(out);
     } else if (!usageChunk) {
       appendEvent(out, peek.withoutUsage(event.dataArray(), event.dataOffset(), event.dataLength()));
     }
@@ -127,16 +127,6 @@ abstract class OpenAiPassthrough implements Translator {
       peek.read(event.dataArray(), event.dataOffset(), event.dataLength(), answer.keepsText());
     } catch (IOException malformed) {
       throw Json.malformed(deployment);
-    }
-  }
-
-  /** The event as it came when that is how it would be written anyway, else its data written as one event. */
-  private static void appendEvent(Buffer out, SseEvent event) {
-    Buffer wire = event.wire();
-    if (wire != null) {
-      out.appendBuffer(wire);
-    } else {
-      out.appendBuffer(DATA).appendBytes(event.dataArray(), event.dataOffset(), event.dataLength()).appendBuffer(END_OF_EVENT);
     }
   }
 

@@ -125,7 +125,7 @@ class OpenAiRelayBytesTest {
     int length = TRICKY.getBytes(StandardCharsets.UTF_8).length;
     Translator translator = translator(false);
     Buffer out = Buffer.buffer();
-    assertThat(translator.onEvent(new SseEvent("message", around, offset, length, null), out)).isEqualTo(StreamStep.CONTENT);
+    assertThat(translator.onEvent(new SseEvent("message", around, offset, length, false), out)).isEqualTo(StreamStep.CONTENT);
     assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("data: " + TRICKY.replace(",\"usage\":null", "") + "\n\n");
     assertThat(translator.usage()).isEqualTo(Usage.UNKNOWN);
   }

@@ -14,7 +14,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What a relay needs from one OpenAI chat.completion.chunk, read by a streaming scan of its bytes (no tree): whether
@@ -25,6 +27,8 @@ import java.io.IOException;
  * are checked where it is read), no location but the usage member's.
  */
 final class OpenAiChunkPeek {
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END_OF_EVENT = {'\n', '\n'};
   private static final JsonFactory CHUNKS = JsonFactory.builder().disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   boolean error;
@@ -100,13 +104,11 @@ final class OpenAiChunkPeek {
     }
   }
 
-  /** The chunk without its top-level usage member (its bytes otherwise untouched). */
-  byte[] withoutUsage(byte[] chunk) {
-    return withoutUsage(chunk, 0, chunk.length);
-  }
-
-  /** The chunk last {@link #read} from {@code bytes[offset, offset + length)} without its top-level usage member. */
-  byte[] withoutUsage(byte[] bytes, int offset, int length) {
+  /**
+   * Appends the chunk last {@link #read} from {@code bytes[offset, offset + length)} as one event, without its
+   * top-level usage member (its bytes otherwise untouched, copied once).
+   */
+  void appendWithoutUsage(Buffer out, byte[] bytes, int offset, int length) {
     int end = offset + length;
     int from = usageStart;
     int to = usageEnd;
@@ -127,10 +129,7 @@ final class OpenAiChunkPeek {
         to++; // the first member: drop the comma that follows it
       }
     }
-    byte[] out = new byte[length - (to - from)];
-    System.arraycopy(bytes, offset, out, 0, from - offset);
-    System.arraycopy(bytes, to, out, from - offset, end - to);
-    return out;
+    out.appendBytes(DATA).appendBytes(bytes, offset, from - offset).appendBytes(bytes, to, end - to).appendBytes(END_OF_EVENT);
   }
 
   private void choices(JsonParser p, JsonToken value, boolean wantText) throws IOException {

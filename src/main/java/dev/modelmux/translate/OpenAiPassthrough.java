@@ -21,8 +21,6 @@ import java.util.Map;
  */
 abstract class OpenAiPassthrough implements Translator {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
-  private static final Buffer DATA = Buffer.buffer("data: ");
-  private static final Buffer END_OF_EVENT = Buffer.buffer("\n\n");
 
   protected final ChatRequest request;
   protected final DeploymentConfig deployment;
@@ -82,7 +80,7 @@ abstract class OpenAiPassthrough implements Translator {
     if (request.includeUsage() || !peek.usagePresent) {
       event.appendTo(out);
     } else if (!usageChunk) {
-      appendEvent(out, peek.withoutUsage(event.dataArray(), event.dataOffset(), event.dataLength()));
+      peek.appendWithoutUsage(out, event.dataArray(), event.dataOffset(), event.dataLength());
     }
     if (usageChunk && answer.finished()) {
       // The usage chunk is the last before [DONE]: finish now rather than wait on a terminator that may never come.
@@ -128,9 +126,5 @@ abstract class OpenAiPassthrough implements Translator {
     } catch (IOException malformed) {
       throw Json.malformed(deployment);
     }
-  }
-
-  private static void appendEvent(Buffer out, byte[] data) {
-    out.appendBuffer(DATA).appendBytes(data).appendBuffer(END_OF_EVENT);
   }
 }

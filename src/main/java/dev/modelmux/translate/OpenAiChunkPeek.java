@@ -10,17 +10,27 @@ import static dev.modelmux.translate.JsonShape.OBJECT_OR_NULL;
 import static dev.modelmux.translate.JsonShape.STRING_OR_NULL;
 import static dev.modelmux.translate.JsonShape.expect;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.modelmux.core.JsonMembers;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * What a relay needs from one OpenAI chat.completion.chunk, read by a streaming scan of its bytes (no tree): whether
  * it carries content, a finish reason, tool calls, usage or an error, the text of choice 0 when asked, and where a
  * top-level {@code "usage":null} sits so it can be cut out of the original bytes. One instance per stream, reused.
+ * It reads the chunk where it lies (a range of the network chunk), checks every member it knows, and keeps no more
+ * than it needs: no duplicate-key sets (a chunk's keys steer nothing another client shares; the request's do, and
+ * are checked where it is read), no location but the usage member's.
  */
 final class OpenAiChunkPeek {
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END_OF_EVENT = {'\n', '\n'};
+  private static final JsonFactory CHUNKS = JsonFactory.builder().disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
   boolean error;
   int choices;
   /** Choices that carry a whole message (a non-streamed answer) rather than a delta. */
@@ -39,6 +49,11 @@ final class OpenAiChunkPeek {
 
   /** Reads one chunk; throws IOException when it is not a JSON object or a member it knows has the wrong type. */
   void read(byte[] chunk, boolean wantText) throws IOException {
+    read(chunk, 0, chunk.length, wantText);
+  }
+
+  /** Reads the chunk in {@code bytes[offset, offset + length)}, as {@link #read(byte[], boolean)}. */
+  void read(byte[] bytes, int offset, int length, boolean wantText) throws IOException {
     error = false;
     choices = 0;
     messages = 0;
@@ -50,14 +65,15 @@ final class OpenAiChunkPeek {
     usageObject = false;
     promptTokens = -1;
     completionTokens = -1;
-    try (JsonParser p = JsonMembers.JSON.createParser(chunk)) {
+    try (JsonParser p = CHUNKS.createParser(bytes, offset, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("not a JSON object");
       }
       JsonToken token = p.nextToken();
       while (token == JsonToken.FIELD_NAME) {
         String name = p.currentName();
-        int start = (int) p.currentTokenLocation().getByteOffset();
+        boolean usage = name.equals("usage");
+        int start = usage ? offset + (int) p.currentTokenLocation().getByteOffset() : 0;
         JsonToken value = p.nextToken();
         switch (name) {
           case "error" -> {
@@ -77,9 +93,9 @@ final class OpenAiChunkPeek {
           default -> p.skipChildren();
         }
         token = p.nextToken();
-        if (name.equals("usage")) {
+        if (usage) {
           usageStart = start;
-          usageEnd = (int) p.currentTokenLocation().getByteOffset();
+          usageEnd = offset + (int) p.currentTokenLocation().getByteOffset();
         }
       }
       if (token != JsonToken.END_OBJECT) {
@@ -88,31 +104,32 @@ final class OpenAiChunkPeek {
     }
   }
 
-  /** The chunk without its top-level usage member (its bytes otherwise untouched). */
-  byte[] withoutUsage(byte[] chunk) {
+  /**
+   * Appends the chunk last {@link #read} from {@code bytes[offset, offset + length)} as one event, without its
+   * top-level usage member (its bytes otherwise untouched, copied once).
+   */
+  void appendWithoutUsage(Buffer out, byte[] bytes, int offset, int length) {
+    int end = offset + length;
     int from = usageStart;
     int to = usageEnd;
-    while (to > from && isSeparator(chunk[to - 1])) {
+    while (to > from && isSeparator(bytes[to - 1])) {
       to--; // to the end of the value: back over the whitespace and comma before the next token
     }
     int before = from;
-    while (before > 0 && isWhitespace(chunk[before - 1])) {
+    while (before > offset && isWhitespace(bytes[before - 1])) {
       before--;
     }
-    if (chunk[before - 1] == ',') {
+    if (bytes[before - 1] == ',') {
       from = before - 1; // drop the comma that led to it
     } else {
-      while (to < chunk.length && isWhitespace(chunk[to])) {
+      while (to < end && isWhitespace(bytes[to])) {
         to++;
       }
-      if (to < chunk.length && chunk[to] == ',') {
+      if (to < end && bytes[to] == ',') {
         to++; // the first member: drop the comma that follows it
       }
     }
-    byte[] out = new byte[chunk.length - (to - from)];
-    System.arraycopy(chunk, 0, out, 0, from);
-    System.arraycopy(chunk, to, out, from, chunk.length - to);
-    return out;
+    out.appendBytes(DATA).appendBytes(bytes, offset, from - offset).appendBytes(bytes, to, end - to).appendBytes(END_OF_EVENT);
   }
 
   private void choices(JsonParser p, JsonToken value, boolean wantText) throws IOException {

@@ -21,8 +21,6 @@ import java.util.Map;
  */
 abstract class OpenAiPassthrough implements Translator {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
-  private static final Buffer DATA = Buffer.buffer("data: ");
-  private static final Buffer END_OF_EVENT = Buffer.buffer("\n\n");
 
   protected final ChatRequest request;
   protected final DeploymentConfig deployment;
@@ -68,8 +66,7 @@ abstract class OpenAiPassthrough implements Translator {
       out.appendBuffer(DONE);
       return StreamStep.COMPLETE;
     }
-    byte[] data = event.dataBytes();
-    read(data);
+    read(event);
     if (peek.error || "error".equals(event.event())) {
       throw Json.inBandError(Json.upstream(event.data(), deployment).getValue("error") instanceof JsonObject e ? e : new JsonObject(), deployment);
     }
@@ -80,10 +77,10 @@ abstract class OpenAiPassthrough implements Translator {
     if (peek.choices == 0 && !usageChunk) {
       return StreamStep.HOLD;
     }
-    if (request.includeUsage()) {
-      appendEvent(out, data);
+    if (request.includeUsage() || !peek.usagePresent) {
+      event.appendTo(out);
     } else if (!usageChunk) {
-      appendEvent(out, peek.usagePresent ? peek.withoutUsage(data) : data);
+      peek.appendWithoutUsage(out, event.dataArray(), event.dataOffset(), event.dataLength());
     }
     if (usageChunk && answer.finished()) {
       // The usage chunk is the last before [DONE]: finish now rather than wait on a terminator that may never come.
@@ -123,15 +120,11 @@ abstract class OpenAiPassthrough implements Translator {
     return answer.toolsSeen();
   }
 
-  private void read(byte[] json) {
+  private void read(SseEvent event) {
     try {
-      peek.read(json, answer.keepsText());
+      peek.read(event.dataArray(), event.dataOffset(), event.dataLength(), answer.keepsText());
     } catch (IOException malformed) {
       throw Json.malformed(deployment);
     }
-  }
-
-  private static void appendEvent(Buffer out, byte[] data) {
-    out.appendBuffer(DATA).appendBytes(data).appendBuffer(END_OF_EVENT);
   }
 }

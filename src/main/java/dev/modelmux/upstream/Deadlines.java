@@ -1,27 +1,37 @@
 package dev.modelmux.upstream;
 
 import dev.modelmux.config.Timeouts;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import java.util.function.Consumer;
 
 /**
  * Every deadline of one attempt, in one place: connect (given to the HTTP client), first token (a stream must have
  * content within it; a non-streamed answer its response headers), idle gap (no more than this between events or body
- * chunks once the answer flows), total (the whole answer). One timer for the gaps, re-armed for the time left instead
- * of per event. Time the upstream spends paused for the client's backpressure is not the provider's: it counts
- * toward neither the gaps nor the total.
+ * chunks once the answer flows), total (the whole answer). Time the upstream spends paused for the client's
+ * backpressure is not the provider's: it counts toward neither the gaps nor the total.
+ *
+ * <p>One timer serves them all, set when the attempt starts and cancelled when it ends: events only stamp the time.
+ * The timer is never due later than {@code min(first_token_ms, idle_ms)} after it was set, and no deadline that starts
+ * later (the first token's, the gaps') can be due sooner than that after it starts; so the timer, when it fires, finds
+ * every deadline either missed (at its exact time) or still ahead, and sets itself again for the nearest one.
  */
 final class Deadlines {
+  private static final long NANOS_PER_MS = 1_000_000;
+
   private final Vertx vertx;
   private final Timeouts timeouts;
   private final Consumer<String> expired;
-  private long totalTimer = -1;
-  private long streamTimer = -1;
-  private long lastActivityNanos;
+  private final Handler<Long> onTimer = id -> fired();
+  private long timer = -1;
   private long startNanos;
   private long pausedNanos;
   private long suspendedAtNanos = -1;
-  private boolean totalDueOnResume;
+  /** What the provider owes first ("first token", "response headers") and since when, while it owes it. */
+  private String first;
+  private long firstSinceNanos;
+  private boolean watchingGaps;
+  private long lastActivityNanos;
   private boolean cancelled;
 
   /** @param expired told what was missed ("sent no first token within 30000 ms"), once */
@@ -42,21 +52,22 @@ final class Deadlines {
   /** The attempt starts: the total deadline runs. */
   void start() {
     startNanos = System.nanoTime();
-    totalTimer = vertx.setTimer(timeouts.totalMs(), this::checkTotal);
+    check(startNanos);
   }
 
   /** The connection is open: the provider has first_token_ms for its {@code first} ("first token", "response headers"). */
   void awaitFirst(String first) {
     if (!cancelled) {
-      streamTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> expire("sent no " + first + " within " + timeouts.firstTokenMs() + " ms"));
+      this.first = first;
+      this.firstSinceNanos = System.nanoTime();
     }
   }
 
   /** The answer began (content, a continuation's stream, a body's headers): from now on only the gaps count. */
   void watchGaps() {
     lastActivityNanos = System.nanoTime();
-    vertx.cancelTimer(streamTimer);
-    streamTimer = vertx.setTimer(timeouts.idleMs(), this::checkGap);
+    watchingGaps = true;
+    first = null;
   }
 
   /** An event or a body chunk arrived. */
@@ -68,7 +79,6 @@ final class Deadlines {
   void suspend() {
     if (suspendedAtNanos < 0) {
       suspendedAtNanos = System.nanoTime();
-      vertx.cancelTimer(streamTimer);
     }
   }
 
@@ -77,47 +87,55 @@ final class Deadlines {
     if (suspendedAtNanos < 0 || cancelled) {
       return;
     }
-    pausedNanos += System.nanoTime() - suspendedAtNanos;
+    long now = System.nanoTime();
+    pausedNanos += now - suspendedAtNanos;
     suspendedAtNanos = -1;
     watchGaps();
-    if (totalDueOnResume) {
-      totalDueOnResume = false;
-      checkTotal(-1);
+    if (timer < 0) {
+      check(now); // the timer came due while paused: what it found waits no longer
     }
   }
 
   void cancel() {
     cancelled = true;
-    vertx.cancelTimer(streamTimer);
-    vertx.cancelTimer(totalTimer);
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
   }
 
-  private void checkTotal(long id) {
-    if (cancelled) {
-      return;
+  private void fired() {
+    timer = -1;
+    if (!cancelled && suspendedAtNanos < 0) { // while paused no clock runs: resume looks again
+      check(System.nanoTime());
     }
-    if (suspendedAtNanos >= 0) {
-      totalDueOnResume = true;
-      return;
-    }
-    long providerMs = (System.nanoTime() - startNanos - pausedNanos) / 1_000_000;
-    if (providerMs >= timeouts.totalMs()) {
+  }
+
+  /** Expires the deadline missed by {@code now}, if any, else sets the timer for the nearest one. */
+  private void check(long now) {
+    long wait = Math.min(timeouts.firstTokenMs(), timeouts.idleMs()) * NANOS_PER_MS;
+    long totalLeft = startNanos + pausedNanos + timeouts.totalMs() * NANOS_PER_MS - now;
+    if (totalLeft <= 0) {
       expire("did not finish within " + timeouts.totalMs() + " ms");
-    } else {
-      totalTimer = vertx.setTimer(timeouts.totalMs() - providerMs, this::checkTotal);
-    }
-  }
-
-  private void checkGap(long id) {
-    if (cancelled || suspendedAtNanos >= 0) {
       return;
     }
-    long idleMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-    if (idleMs >= timeouts.idleMs()) {
-      expire("went silent for " + idleMs + " ms mid-answer");
-    } else {
-      streamTimer = vertx.setTimer(timeouts.idleMs() - idleMs, this::checkGap);
+    wait = Math.min(wait, totalLeft);
+    if (watchingGaps) {
+      long idleNanos = now - lastActivityNanos;
+      if (idleNanos >= timeouts.idleMs() * NANOS_PER_MS) {
+        expire("went silent for " + idleNanos / NANOS_PER_MS + " ms mid-answer");
+        return;
+      }
+      wait = Math.min(wait, timeouts.idleMs() * NANOS_PER_MS - idleNanos);
+    } else if (first != null) {
+      long firstLeft = firstSinceNanos + timeouts.firstTokenMs() * NANOS_PER_MS - now;
+      if (firstLeft <= 0) {
+        expire("sent no " + first + " within " + timeouts.firstTokenMs() + " ms");
+        return;
+      }
+      wait = Math.min(wait, firstLeft);
     }
+    timer = vertx.setTimer(Math.max(1, (wait + NANOS_PER_MS - 1) / NANOS_PER_MS), onTimer);
   }
 
   private void expire(String what) {

@@ -7,18 +7,19 @@ import dev.modelmux.core.StreamStep;
 import dev.modelmux.exchange.ClientResponse;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.spi.Translator;
+import dev.modelmux.stream.SseEventStream;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.ReadStream;
 
 /**
  * Relays one upstream event stream to the client through the attempt's translator: held until content, then
  * committed through the gate and written with backpressure — while the client's write queue is full the upstream
  * is paused, and the provider's deadlines with it. It completes the attempt's end with how the stream ended
- * ({@link AttemptOutcome}); the attempt decides what that means.
+ * ({@link AttemptOutcome}); the attempt decides what that means. After commit the output of the events that came in
+ * one network chunk is written in one go at the chunk's end (in order, before anything that ends the attempt).
  */
 final class StreamRelay {
-  private final ReadStream<SseEvent> events;
+  private final SseEventStream events;
   private final Translator translator;
   private final CommitGate gate;
   private final ClientResponse client;
@@ -28,13 +29,15 @@ final class StreamRelay {
   private final Promise<AttemptOutcome> ending;
   private int contentEvents;
   private boolean heldTextTimed;
+  /** After commit, what this chunk's events have for the client so far; written at the chunk's end. */
+  private Buffer pending;
 
   /**
    * @param writer the attempt's hold on the client's response
    * @param ending the attempt's end, which the relay completes with how the stream ended; once it is complete (a
    *     deadline, the client leaving) the stream is ignored
    */
-  StreamRelay(ReadStream<SseEvent> events, Translator translator, CommitGate gate, ClientResponse client, ClientResponse.Writer writer,
+  StreamRelay(SseEventStream events, Translator translator, CommitGate gate, ClientResponse client, ClientResponse.Writer writer,
       Deployment deployment, Deadlines deadlines, Promise<AttemptOutcome> ending) {
     this.writer = writer;
     this.events = events;
@@ -50,6 +53,7 @@ final class StreamRelay {
     events.handler(this::event);
     events.exceptionHandler(this::broken);
     events.endHandler(v -> ended());
+    events.chunkEndHandler(v -> writePending());
   }
 
   /** Stream events relayed after commit: roughly the completion tokens sent, when the provider never said. */
@@ -62,15 +66,20 @@ final class StreamRelay {
       return;
     }
     deadlines.activity();
-    Buffer out = Buffer.buffer();
+    boolean committed = gate.committed();
+    Buffer out = committed ? pending() : Buffer.buffer();
+    int before = out.length();
     StreamStep step;
     try {
       step = translator.onEvent(event, out);
     } catch (RuntimeException e) {
-      ending.tryComplete(new AttemptOutcome.Failed(ProtocolErrors.of(e, deployment, "stream event")));
+      if (committed) {
+        pending = out.slice(0, before); // what the event appended before it failed is not the client's
+      }
+      finish(new AttemptOutcome.Failed(ProtocolErrors.of(e, deployment, "stream event")));
       return;
     }
-    if (!gate.committed()) {
+    if (!committed) {
       if (step == StreamStep.HOLD) {
         gate.hold(out);
         if (!heldTextTimed && translator.answerStarted()) {
@@ -79,8 +88,8 @@ final class StreamRelay {
         }
         return;
       }
-      out = gate.pass(out, true);
-      if (out == null) {
+      pending = gate.pass(out, true);
+      if (pending == null) {
         ending.tryComplete(new AttemptOutcome.LostRace());
         return;
       }
@@ -88,7 +97,24 @@ final class StreamRelay {
     }
     contentEvents++;
     if (step == StreamStep.COMPLETE) {
-      ending.tryComplete(new AttemptOutcome.Complete(out));
+      Buffer last = pending;
+      pending = null;
+      ending.tryComplete(new AttemptOutcome.Complete(last));
+    }
+  }
+
+  private Buffer pending() {
+    if (pending == null) {
+      pending = Buffer.buffer();
+    }
+    return pending;
+  }
+
+  /** Writes what this chunk's events had for the client; while the client's write queue is full the upstream waits. */
+  private void writePending() {
+    Buffer out = pending;
+    pending = null;
+    if (out == null || over()) {
       return;
     }
     writer.write(out);
@@ -102,10 +128,21 @@ final class StreamRelay {
     }
   }
 
+  /** Ends the attempt after the client got what the events before had for it. */
+  private void finish(AttemptOutcome outcome) {
+    Buffer out = pending;
+    pending = null;
+    if (out != null && !over()) {
+      writer.write(out);
+    }
+    ending.tryComplete(outcome);
+  }
+
   private void ended() {
     if (over()) {
       return;
     }
+    writePending();
     Buffer out = Buffer.buffer();
     try {
       translator.onUpstreamEnd(out);
@@ -121,7 +158,7 @@ final class StreamRelay {
     if (over()) {
       return;
     }
-    ending.tryComplete(new AttemptOutcome.Failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof IllegalStateException
+    finish(new AttemptOutcome.Failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof IllegalStateException
         ? "Deployment '" + deployment.id() + "' sent an oversized stream event."
         : "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete.")));
   }

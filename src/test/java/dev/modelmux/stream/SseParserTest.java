@@ -63,6 +63,107 @@ class SseParserTest {
     assertThatThrownBy(() -> parser.handle(huge)).isInstanceOf(IllegalStateException.class);
   }
 
+  @Test
+  void splitIntoThreeChunksAtEveryPairOfOffsets() {
+    byte[] all = bytes(STREAM);
+    for (int a = 0; a <= all.length; a += 3) {
+      for (int b = a; b <= all.length; b++) {
+        List<byte[]> chunks = List.of(slice(all, 0, a), slice(all, a, b), slice(all, b, all.length));
+        assertThat(parse(chunks)).as("split at bytes %d and %d", a, b).isEqualTo(EXPECTED);
+      }
+    }
+  }
+
+  /** Only an event that is exactly "data: " + data + "\n\n" keeps its bytes to be forwarded as they came. */
+  @Test
+  void theWireIsKeptOnlyForTheCanonicalShape() {
+    List<SseEvent> events = parse(List.of(bytes("data: {\"a\":1}\n\n"
+        + "data:{\"b\":2}\n\n"
+        + "data: {\"c\":3}\r\n\r\n"
+        + "data: {\"d\":4}\n\r\n"
+        + "event: x\ndata: {\"e\":5}\n\n"
+        + ": hi\ndata: {\"f\":6}\n\n"
+        + "data: {\"g\":7}\n: bye\n\n"
+        + "id: 9\ndata: {\"h\":8}\n\n"
+        + "data:  {\"i\":9}\n\n"
+        + "data: \n\n")));
+    assertThat(events).extracting(SseEvent::data).containsExactly("{\"a\":1}", "{\"b\":2}", "{\"c\":3}", "{\"d\":4}", "{\"e\":5}",
+        "{\"f\":6}", "{\"g\":7}", "{\"h\":8}", " {\"i\":9}", "");
+    assertThat(events).extracting(SseParserTest::wire).containsExactly(
+        "data: {\"a\":1}\n\n", null, null, null, null, null, null, null, "data:  {\"i\":9}\n\n", "data: \n\n");
+    for (SseEvent event : events) {
+      Buffer out = Buffer.buffer();
+      event.appendTo(out);
+      assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("data: " + event.data() + "\n\n");
+    }
+  }
+
+  /** Wherever a stream is cut, an event's wire, when kept, is byte for byte what re-encoding its data would give. */
+  @Test
+  void aKeptWireIsAlwaysTheEventsOwnEncodingWhereverTheStreamIsCut() {
+    byte[] all = bytes(STREAM);
+    for (int cut = 0; cut <= all.length; cut++) {
+      for (SseEvent event : parse(List.of(slice(all, 0, cut), slice(all, cut, all.length)))) {
+        String wire = wire(event);
+        if (wire != null) {
+          assertThat(wire).as("cut at %d", cut).isEqualTo("data: " + event.data() + "\n\n");
+        }
+      }
+    }
+    List<SseEvent> whole = parse(List.of(all));
+    assertThat(wire(whole.get(0))).isNotNull();
+    assertThat(wire(whole.get(4))).isNotNull();
+  }
+
+  /** Events point into the chunks they came in: what comes later must not change an event already handed out. */
+  @Test
+  void eventsHandedOutStayAsTheyWereWhileLaterChunksArrive() {
+    List<SseEvent> events = new ArrayList<>();
+    SseParser parser = new SseParser(events::add);
+    parser.handle(Buffer.buffer("data: one\n\ndata: tw"));
+    parser.handle(Buffer.buffer("o\n\ndata: thr"));
+    parser.handle(Buffer.buffer("ee\n"));
+    parser.handle(Buffer.buffer("\ndata: four\n\ndata: " + "x".repeat(1000)));
+    parser.handle(Buffer.buffer("y".repeat(1000) + "\n\n"));
+    assertThat(events).extracting(SseEvent::data).containsExactly("one", "two", "three", "four", "x".repeat(1000) + "y".repeat(1000));
+    assertThat(events).extracting(SseParserTest::wire).containsExactly(
+        "data: one\n\n", "data: two\n\n", null, "data: four\n\n", "data: " + "x".repeat(1000) + "y".repeat(1000) + "\n\n");
+  }
+
+  @Test
+  void aLineGrowingPastTheLimitAcrossChunksIsRefused() {
+    SseParser parser = new SseParser(event -> { });
+    parser.handle(Buffer.buffer("data: ok\n\ndata: "));
+    Buffer part = Buffer.buffer(new byte[1024 * 1024]);
+    assertThatThrownBy(() -> {
+      for (int i = 0; i < 9; i++) {
+        parser.handle(part);
+      }
+    }).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void manyCommentLinesInOneEventAreNotKept() {
+    List<SseEvent> events = new ArrayList<>();
+    SseParser parser = new SseParser(events::add);
+    Buffer comment = Buffer.buffer(": " + "z".repeat(1022) + "\n");
+    for (int i = 0; i < 10_000; i++) { // 10 MB of comments, past the line limit in all, in one unfinished event
+      parser.handle(comment);
+    }
+    parser.handle(Buffer.buffer("data: after\n\n"));
+    assertThat(events).containsExactly(new SseEvent("message", "after"));
+  }
+
+  /** The bytes the event arrived as, when it arrived in the canonical shape that is copied as it is; else null. */
+  private static String wire(SseEvent event) {
+    if (!event.arrivedCanonical()) {
+      return null;
+    }
+    Buffer out = Buffer.buffer();
+    event.appendTo(out);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
   private static List<SseEvent> parse(List<byte[]> chunks) {
     List<SseEvent> events = new ArrayList<>();
     SseParser parser = new SseParser(events::add);

@@ -59,11 +59,12 @@ public final class Main {
         return 2;
       }
       GatewayConfig effective = port == null ? loaded : loaded.withPort(port);
-      // One registry for Vert.x's own server and pool metrics and the gateway's, scraped at GET /metrics. Vert.x's
-      // per-request HTTP client meters are off: the gateway's attempt meters already count and time every upstream call.
+      // One registry for Vert.x's pool metrics and the gateway's, scraped at GET /metrics. Vert.x's per-request HTTP meters
+      // are off, server and client: they look meters up by tags on every request, and the gateway's own meters already
+      // count requests (modelmux_requests_total), connections (modelmux_connections_*) and every upstream call (attempts).
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
-          .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER).addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
       TracingConfig tracing = effective.section(TracingConfig.SECTION, TracingConfig.class).filter(TracingConfig::enabled).orElse(null);
       OpenTelemetrySdk otel = tracing == null ? null : Tracing.sdk(tracing);
       var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));

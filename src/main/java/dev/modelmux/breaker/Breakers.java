@@ -5,6 +5,7 @@ import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,6 +39,8 @@ public final class Breakers {
   public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen) {
     CircuitBreakerConfig config = CircuitBreakerConfig.custom()
         .slidingWindowType(SlidingWindowType.COUNT_BASED)
+        // both event loops record outcomes: the lock-free window takes no lock per call (the default one locks on each)
+        .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
         .slidingWindowSize(settings.breakerFailures())
         .minimumNumberOfCalls(settings.breakerFailures())
         .failureRateThreshold(100) // every one of the last N calls failed: N failures in a row

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 
@@ -34,6 +35,8 @@ public final class LocalBudgetStore implements BudgetStore {
   private final FreedListeners freedListeners = new FreedListeners();
   /** Deployments this replica has requests waiting on: only those hear of freed budget. */
   private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
+  private final String idPrefix = UUID.randomUUID() + "-";
+  private final AtomicLong ids = new AtomicLong();
 
   public LocalBudgetStore(long windowMs) {
     this(windowMs, 1.0, System::currentTimeMillis);
@@ -94,6 +97,7 @@ public final class LocalBudgetStore implements BudgetStore {
     LocalWindow w = window(deploymentId);
     long now = clock.getAsLong();
     long nowSec = Math.floorDiv(now, 1000);
+    Headroom granted;
     synchronized (w) {
       double share = this.share;
       long tUsed = w.used(w.tokens, w.mirrorTokens, share, nowSec);
@@ -122,9 +126,17 @@ public final class LocalBudgetStore implements BudgetStore {
       w.tokens[i] += tokensToTake;
       w.requests[i] += 1;
       w.tpm = eff.tpm();
-      Reservation reservation = new Reservation(deploymentId, UUID.randomUUID().toString(), tokensToTake, nowSec, true);
-      return new ReserveResult.Granted(reservation, headroom(tUsed + tokensToTake, rUsed + 1, eff, 0));
+      granted = headroom(tUsed + tokensToTake, rUsed + 1, eff, 0);
     }
+    return new ReserveResult.Granted(new Reservation(deploymentId, nextId(), tokensToTake, nowSec, true), granted);
+  }
+
+  /**
+   * Unique across stores and replicas (a random prefix per store, then a counter), without the lock and the hashing
+   * {@link UUID#randomUUID} takes from the shared SecureRandom on every call.
+   */
+  private String nextId() {
+    return idPrefix + Long.toString(ids.incrementAndGet(), 36);
   }
 
   @Override

@@ -47,8 +47,15 @@ final class LocalWindow {
 
   /** Own grants plus the share of the mirrored shared usage that falls to this replica. */
   long used(long[] own, long[] mirror, double share, long nowSec) {
-    long m = sum(mirror, nowSec);
-    return sum(own, nowSec) + (m == 0 ? 0 : (long) Math.ceil(m * share));
+    long o = 0;
+    long m = 0;
+    for (int i = 0; i < n; i++) {
+      if (live(slotSec[i], nowSec)) {
+        o += own[i];
+        m += mirror[i];
+      }
+    }
+    return o + (m == 0 ? 0 : (long) Math.ceil(m * share));
   }
 
   /** The index of {@code nowSec}'s slot, recycling the stale second it held. */

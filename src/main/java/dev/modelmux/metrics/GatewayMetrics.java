@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The gateway's own meters, exposed in Prometheus format on GET /metrics next to Vert.x's HTTP and pool metrics.
+ * The gateway's own meters, exposed in Prometheus format on GET /metrics next to Vert.x's pool metrics.
  * Meters are registered once, at start, in one holder per deployment and per route, so a request only increments;
  * tags are bounded: route and deployment names come from the config, outcomes from fixed lists.
  */
@@ -28,6 +28,8 @@ public final class GatewayMetrics {
     this.connections = new ConnectionMeters(this.registry);
     this.guard = new GuardMeters(this.registry);
     this.genAi = new GenAiMeters(this.registry);
+    counterFunction("modelmux_access_log_dropped", "Access log lines dropped because the log's writer fell behind",
+        DroppedLogLines::count);
   }
 
   /** The OpenTelemetry GenAI conventions' request metrics. */
@@ -72,13 +74,13 @@ public final class GatewayMetrics {
     return unrouted;
   }
 
-  /** A gauge read live at every scrape; {@code tags} are name, value pairs. */
   /** A counter read from {@code value} (monotonic), exported as {@code <name>_total}. */
   public void counterFunction(String name, String description, LongSupplier value, String... tags) {
     FunctionCounter.builder(name, value, v -> v.getAsLong()).description(description).tags(tags)
         .register(registry);
   }
 
+  /** A gauge read live at every scrape; {@code tags} are name, value pairs. */
   public void gauge(String name, String description, Supplier<Number> value, String... tags) {
     Gauge.builder(name, value).description(description).tags(tags).register(registry);
   }

@@ -7,13 +7,14 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenTelemetry GenAI semantic conventions' client metrics, beside the modelmux_* ones, for dashboards built on
  * them: per request as the client saw it (not per attempt). Attribute values are bounded: the route (as
  * {@code gen_ai.request.model}), the answering deployment's provider and model, fixed token types and error kinds.
  * In Prometheus the dots become underscores ({@code gen_ai_client_token_usage_bucket{gen_ai_token_type="input"}}).
- * Each attribute set's meters are registered once and kept, so a request only records.
+ * Each attribute set's meters are registered once and kept, so a request looks them up without a lock and only records.
  */
 public final class GenAiMeters {
   /** The conventions' recommended bucket boundaries. */
@@ -54,8 +55,11 @@ public final class GenAiMeters {
       long completionTokens, long ttftMs, long totalMs, boolean stream) {
     Key key = new Key(provider == null ? "none" : provider, requestModel, responseModel == null ? "none" : responseModel,
         errorType == null ? "none" : errorType);
-    Meters m = meters.computeIfAbsent(key, this::register);
-    m.duration().record(Duration.ofMillis(totalMs));
+    Meters m = meters.get(key);
+    if (m == null) {
+      m = meters.computeIfAbsent(key, this::register);
+    }
+    m.duration().record(totalMs, TimeUnit.MILLISECONDS);
     if (promptTokens >= 0) {
       m.input().record(promptTokens);
     }
@@ -63,10 +67,13 @@ public final class GenAiMeters {
       m.output().record(completionTokens);
     }
     if (stream && ttftMs >= 0 && errorType == null) {
-      StreamMeters s = streamMeters.computeIfAbsent(key, this::registerStream);
-      s.ttft().record(Duration.ofMillis(ttftMs));
+      StreamMeters s = streamMeters.get(key);
+      if (s == null) {
+        s = streamMeters.computeIfAbsent(key, this::registerStream);
+      }
+      s.ttft().record(ttftMs, TimeUnit.MILLISECONDS);
       if (completionTokens > 1) {
-        s.perToken().record(Duration.ofNanos((totalMs - ttftMs) * 1_000_000 / (completionTokens - 1)));
+        s.perToken().record((totalMs - ttftMs) * 1_000_000 / (completionTokens - 1), TimeUnit.NANOSECONDS);
       }
     }
   }

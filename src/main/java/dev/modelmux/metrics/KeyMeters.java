@@ -35,7 +35,8 @@ public final class KeyMeters {
 
   /** A request's end, with what it used over all its attempts and what that cost. */
   public void request(String outcome, long promptTokens, long completionTokens, double costUsd) {
-    requestCounter(outcome).increment();
+    Counter counter = requests.get(outcome);
+    (counter != null ? counter : requestCounter(outcome)).increment();
     if (promptTokens > 0) {
       tokensIn.increment(promptTokens);
     }

@@ -3,6 +3,8 @@ package dev.modelmux.routing;
 import dev.modelmux.budget.Headroom;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** What routing has recently learnt about one deployment: its headroom, its time to first token, its load. */
 public final class DeploymentState {
@@ -12,10 +14,12 @@ public final class DeploymentState {
   private static final long DEFAULT_P95_MS = 2_000;
 
   private volatile Headroom headroom;
-  private volatile double ttftMs;
+  /** The weighted time to first token, as the bits of a double: both event loops update it without a lock. */
+  private final AtomicLong ttftBits = new AtomicLong(Double.doubleToRawLongBits(0));
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final long[] recentTtft = new long[RECENT];
-  private int recorded;
+  /** A ring of the last times to first token, each plus one: 0 marks a slot not written yet. */
+  private final AtomicLongArray recentTtft = new AtomicLongArray(RECENT);
+  private final AtomicInteger recorded = new AtomicInteger();
 
   /** The last headroom a reservation saw, or null before the first. */
   public Headroom headroom() {
@@ -28,22 +32,32 @@ public final class DeploymentState {
 
   /** Exponentially weighted time to first token; 0 until measured. */
   public double ttftMs() {
-    return ttftMs;
+    return Double.longBitsToDouble(ttftBits.get());
   }
 
-  public synchronized void recordTtft(long ms) {
-    ttftMs = ttftMs == 0 ? ms : ttftMs + EWMA_WEIGHT * (ms - ttftMs);
-    recentTtft[recorded++ % RECENT] = ms;
+  public void recordTtft(long ms) {
+    long sample = Math.max(0, ms);
+    ttftBits.getAndUpdate(bits -> {
+      double ttft = Double.longBitsToDouble(bits);
+      return Double.doubleToRawLongBits(ttft == 0 ? sample : ttft + EWMA_WEIGHT * (sample - ttft));
+    });
+    recentTtft.set(Math.floorMod(recorded.getAndIncrement(), RECENT), sample + 1);
   }
 
   /** The 95th percentile of the last 64 times to first token (a default before any was measured). */
-  public synchronized long ttftP95Ms() {
-    int n = Math.min(recorded, RECENT);
+  public long ttftP95Ms() {
+    long[] sorted = new long[RECENT];
+    int n = 0;
+    for (int i = 0; i < RECENT; i++) {
+      long slot = recentTtft.get(i);
+      if (slot != 0) {
+        sorted[n++] = slot - 1;
+      }
+    }
     if (n == 0) {
       return DEFAULT_P95_MS;
     }
-    long[] sorted = Arrays.copyOf(recentTtft, n);
-    Arrays.sort(sorted);
+    Arrays.sort(sorted, 0, n);
     return Math.max(1, sorted[(int) Math.ceil(0.95 * n) - 1]);
   }
 

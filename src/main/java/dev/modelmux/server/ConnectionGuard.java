@@ -13,11 +13,12 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.impl.VertxConnection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Bounds what a client connection may hold without asking for anything: at most {@code max_connections} open, complete
  * headers within {@code header_timeout_ms} of connecting, and at most {@code idle_timeout_ms} between one response and
- * the next request's complete headers. A connection with a request in progress has no timer, so a long, quiet stream
+ * the next request's complete headers. A connection with a request in progress has no deadline, so a long, quiet stream
  * the gateway relays is never cut by it. A response sent with {@code connection: close} (or before its request's body
  * was read, which then says so) closes the connection as soon as it is written. A client that closes its sending half
  * after a request still gets the answer; the connection closes after it. One guard per event loop; its connections and
@@ -54,7 +55,7 @@ final class ConnectionGuard {
     watches.put(connection, watch);
     connection.closeHandler(v -> {
       meters.closed();
-      watch.disarm();
+      watch.closed();
       watches.remove(connection);
       watch.stopProbing();
     });
@@ -106,6 +107,11 @@ final class ConnectionGuard {
     private final HttpConnection connection;
     private int inProgress;
     private long timer = -1;
+    /** When the timer set fires ({@link System#nanoTime}), and when the connection is due to close while armed. */
+    private long timerDue;
+    private long deadline;
+    /** What counts the close when the deadline passes; null while disarmed. */
+    private Runnable onExpiry;
     private long probe = -1;
     private boolean inputClosed;
     private HttpServerRequest current;
@@ -195,16 +201,54 @@ final class ConnectionGuard {
       vertx.setTimer(LINGER_MS, id -> connection.close());
     }
 
+    /**
+     * Closes the connection {@code ms} from now (counting it by {@code count}) unless disarmed first. Only stamps the
+     * deadline while a timer that fires no later is already set: that timer sets the next one for the time left, so a
+     * kept-alive connection costs a timer per timeout, not a set and a cancel per request.
+     */
     void arm(long ms, Runnable count) {
-      disarm();
-      timer = vertx.setTimer(ms, id -> {
-        timer = -1;
-        count.run();
-        connection.close();
-      });
+      deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+      onExpiry = count;
+      if (timer != -1 && timerDue - deadline <= 0) {
+        return;
+      }
+      cancelTimer();
+      schedule();
     }
 
+    /** No deadline until the next {@link #arm}; a timer already set finds none when it fires. */
     void disarm() {
+      onExpiry = null;
+    }
+
+    /** The connection closed: nothing may hold it until a timer fires. */
+    void closed() {
+      disarm();
+      cancelTimer();
+    }
+
+    private void schedule() {
+      timerDue = deadline;
+      long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime() + 999_999));
+      timer = vertx.setTimer(ms, id -> expired());
+    }
+
+    private void expired() {
+      timer = -1;
+      Runnable count = onExpiry;
+      if (count == null) {
+        return;
+      }
+      if (deadline - System.nanoTime() > 0) {
+        schedule();
+        return;
+      }
+      onExpiry = null;
+      count.run();
+      connection.close();
+    }
+
+    private void cancelTimer() {
       if (timer != -1) {
         vertx.cancelTimer(timer);
         timer = -1;

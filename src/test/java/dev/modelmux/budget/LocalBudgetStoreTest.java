@@ -7,6 +7,8 @@ import dev.modelmux.budget.ReserveResult.Granted;
 import dev.modelmux.budget.ReserveResult.Reason;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -210,5 +212,50 @@ class LocalBudgetStoreTest {
     }
     assertThat(grants.get()).isEqualTo(500);
     assertThat(real.headroomNow(DEP, limits).requestsUsed()).isEqualTo(500);
+  }
+  /**
+   * Two threads (as the two event loops) reserve and settle at once, settling for less or more than they reserved: the
+   * tokens granted never pass the limit at any grant, the window holds exactly what was kept, and every id is distinct.
+   */
+  @Test
+  void twoThreadsReservingAndSettlingNeverOvershootTheTokens() throws Exception {
+    LocalBudgetStore real = new LocalBudgetStore(60_000);
+    BudgetLimits limits = new BudgetLimits(100_000, 1_000_000);
+    AtomicLong kept = new AtomicLong();
+    AtomicInteger overshoots = new AtomicInteger();
+    Set<String> ids = ConcurrentHashMap.newKeySet();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> both = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      int thread = t;
+      Thread th = new Thread(() -> {
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < 20_000; i++) {
+          if (real.reserveNow(DEP, limits, 40) instanceof Granted g) {
+            if (g.after().tokensUsed() > limits.tpm()) {
+              overshoots.incrementAndGet();
+            }
+            ids.add(g.reservation().id());
+            long actual = (i + thread) % 3 == 0 ? 10 : 40;
+            real.settleNow(g.reservation(), actual);
+            kept.addAndGet(actual);
+          }
+        }
+      });
+      th.start();
+      both.add(th);
+    }
+    start.countDown();
+    for (Thread th : both) {
+      th.join(30_000);
+    }
+    assertThat(overshoots.get()).isZero();
+    long used = real.headroomNow(DEP, limits).tokensUsed();
+    assertThat(used).isEqualTo(kept.get()).isLessThanOrEqualTo(limits.tpm()).isGreaterThan(limits.tpm() / 2);
+    assertThat(ids).hasSize((int) real.headroomNow(DEP, limits).requestsUsed());
   }
 }

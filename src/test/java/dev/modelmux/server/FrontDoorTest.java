@@ -24,6 +24,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,30 @@ class FrontDoorTest {
       // Closed, and by the idle timeout (the metric's reason says which): no lower bound, as on a busy machine this
       // thread may read the response only after the 300 ms have passed.
       assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(10_000L);
+    }
+    assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
+  }
+
+  /**
+   * The idle timeout counts from the last response, not the first: the timer the first response set finds a later
+   * deadline when it fires (the gateway only stamps it per request) and waits for that one.
+   */
+  @Test
+  void aConnectionUsedMoreOftenThanTheIdleTimeoutStaysOpenPastTheFirstResponsesDeadline(Vertx vertx) throws Exception {
+    start(vertx, "header_timeout_ms: 10000, idle_timeout_ms: 1500", GatewayFixture.MODELS);
+    try (RawHttp kept = new RawHttp(gateway.port())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < 4; i++) {
+        if (i > 0) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(600));
+        }
+        assertThat(kept.send("GET /health/live HTTP/1.1\r\nHost: gateway\r\n\r\n").readResponse()).as("request %d", i)
+            .startsWith("HTTP/1.1 200");
+      }
+      assertThat((System.nanoTime() - start) / 1_000_000).as("the requests outlived the first response's deadline")
+          .isGreaterThan(1_500L);
+      assertThat(metrics()).doesNotContain("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
+      assertThat(kept.readUntilClosed()).isEmpty();
     }
     assertThat(metrics()).contains("modelmux_connections_closed_total{reason=\"idle_timeout\"} 1.0");
   }

@@ -5,7 +5,6 @@ import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
-import dev.modelmux.core.JsonMembers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.IdentityHashMap;
@@ -69,7 +68,7 @@ public final class PromptTokens {
       toolsRead = true;
       JsonArray tools = request.body().getJsonArray("tools");
       if (tools != null && !tools.isEmpty()) {
-        toolsJson = request.rawBody() != null ? JsonMembers.value(request.rawBody(), "tools") : tools.encode();
+        toolsJson = request.rawBody() != null ? request.sentMember("tools") : tools.encode();
       }
     }
     return toolsJson;

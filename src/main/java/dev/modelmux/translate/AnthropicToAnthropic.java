@@ -39,7 +39,7 @@ final class AnthropicToAnthropic implements Translator {
   @Override
   public Buffer upstreamBody() {
     int maxTokens = Math.min(request.maxOutputTokens(), deployment.maxOutputTokens());
-    return JsonMembers.patch(request.encodedBody(), Map.of("model", JsonMembers.quote(deployment.model()),
+    return request.patchedBody(Map.of("model", JsonMembers.quote(deployment.model()),
         "max_tokens", Integer.toString(maxTokens)));
   }
 

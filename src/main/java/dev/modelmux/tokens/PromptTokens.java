@@ -25,7 +25,10 @@ public final class PromptTokens {
   static volatile Consumer<ChatRequest> counting = request -> {};
 
   private final ChatRequest request;
-  private final Map<Encoding, Integer> counted = new IdentityHashMap<>();
+  /** The first encoding counted and its count; a request whose candidates use a second encoding counts it into {@link #others}. */
+  private Encoding firstEncoding;
+  private int firstCount;
+  private Map<Encoding, Integer> others;
   private boolean toolsRead;
   private String toolsJson;
 
@@ -39,8 +42,22 @@ public final class PromptTokens {
 
   public int estimate(DeploymentConfig deployment) {
     Encoding encoding = TokenCounter.encodingFor(deployment.provider() == ProviderKind.ANTHROPIC ? "claude" : deployment.model());
-    int tokens = counted.computeIfAbsent(encoding, this::count);
+    int tokens = counted(encoding);
     return deployment.provider() == ProviderKind.ANTHROPIC ? (int) Math.ceil(tokens * ANTHROPIC_MARGIN) : tokens;
+  }
+
+  private int counted(Encoding encoding) {
+    if (firstEncoding == null) {
+      firstCount = count(encoding);
+      firstEncoding = encoding;
+    }
+    if (encoding == firstEncoding) {
+      return firstCount;
+    }
+    if (others == null) {
+      others = new IdentityHashMap<>(2);
+    }
+    return others.computeIfAbsent(encoding, this::count);
   }
 
   private int count(Encoding encoding) {

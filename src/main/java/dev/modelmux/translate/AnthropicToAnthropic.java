@@ -45,7 +45,7 @@ final class AnthropicToAnthropic implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    Json.checkAnthropicAnswer(peek, upstreamBody.getBytes(), deployment);
+    Json.checkAnthropicAnswer(peek, Json.bytesOf(upstreamBody), deployment);
     usage = new Usage(peek.inputTokens, peek.outputTokens);
     return upstreamBody;
   }

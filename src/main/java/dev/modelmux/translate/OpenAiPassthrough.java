@@ -53,7 +53,7 @@ abstract class OpenAiPassthrough implements Translator {
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    Json.checkOpenAiAnswer(peek, upstreamBody.getBytes(), deployment);
+    Json.checkOpenAiAnswer(peek, Json.bytesOf(upstreamBody), deployment);
     if (peek.usageObject) {
       usage = new Usage(peek.promptTokens, peek.completionTokens);
     }

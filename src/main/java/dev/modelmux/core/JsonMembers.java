@@ -77,9 +77,50 @@ public final class JsonMembers {
     return out.appendByte((byte) '}');
   }
 
+  /**
+   * The same bytes as {@link #patch(Buffer, Map)} gives, from the spans the body's one strict read noted: no parse.
+   * The body was refused if any key appeared twice, so each member named is replaced exactly once.
+   */
+  public static Buffer patch(Buffer raw, MemberSpans members, Map<String, String> changes) {
+    Buffer out = Buffer.buffer(raw.length() + 64).appendByte((byte) '{');
+    boolean first = true;
+    for (int i = 0; i < members.size(); i++) {
+      String name = members.name(i);
+      if (changes.containsKey(name) && changes.get(name) != null) {
+        first = comma(out, first);
+        out.appendString(member(name, changes.get(name)));
+      }
+    }
+    for (Map.Entry<String, String> change : changes.entrySet()) {
+      if (change.getValue() != null && members.indexOf(change.getKey()) < 0) {
+        first = comma(out, first);
+        out.appendString(member(change.getKey(), change.getValue()));
+      }
+    }
+    for (int i = 0; i < members.size(); i++) {
+      if (!changes.containsKey(members.name(i))) {
+        first = comma(out, first);
+        out.appendBuffer(raw, members.start(i), members.end(i) - members.start(i));
+      }
+    }
+    return out.appendByte((byte) '}');
+  }
+
+  /** As {@link #value(Buffer, String)}, from the spans the body's one strict read noted: no parse. */
+  public static String value(Buffer raw, MemberSpans members, String name) {
+    int member = members.indexOf(name);
+    return member < 0 ? null : raw.getString(members.valueStart(member), members.end(member), "UTF-8");
+  }
+
   /** A JSON string literal. */
   public static String quote(String text) {
-    return Json.encode(text);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return Json.encode(text);
+      }
+    }
+    return '"' + text + '"'; // printable ASCII with nothing to escape: what the encoder writes, without running it
   }
 
   private static String member(String name, String value) {

@@ -79,38 +79,62 @@ final class BodyReader implements Handler<RoutingContext> {
     new Intake(ctx, declared, reserved).start(continueExpected);
   }
 
-  /** One body being read: its bytes so far, its two deadlines and its share of the budget, all given up exactly once. */
-  private final class Intake {
+  /**
+   * One body being read: its bytes so far, its two deadlines and its share of the budget, all given up exactly once.
+   * A body that arrives in one chunk is kept as that chunk (no buffer of its own, no copy). Both deadlines share one
+   * timer: a chunk only stamps the time, and the timer, when it fires, refuses the body or sets itself again for the
+   * nearer of the two deadlines as the stamps now place them.
+   */
+  private final class Intake implements Handler<Long> {
     private final RoutingContext ctx;
     private final HttpServerRequest request;
     private final boolean chunked;
-    private final Buffer body;
+    private final long declared;
+    /** The first chunk as it came, until a second one arrives; then a buffer of this intake's own. */
+    private Buffer body;
+    private boolean ownBuffer;
     private long reserved;
     private long received;
-    private long totalTimer = -1;
-    private long idleTimer = -1;
+    private long startNanos;
+    private long lastChunkNanos;
+    private long timer = -1;
     private boolean done;
 
     Intake(RoutingContext ctx, long declared, long reserved) {
       this.ctx = ctx;
       this.request = ctx.request();
       this.chunked = declared < 0;
-      this.body = Buffer.buffer((int) Math.min(Math.max(declared, 1024), 64 * 1024));
+      this.declared = declared;
       this.reserved = reserved;
     }
 
     void start(boolean continueExpected) {
-      totalTimer = vertx.setTimer(limits.bodyTimeoutMs(), id -> {
-        totalTimer = -1;
-        refuse(GatewayError.of(408, ErrorKind.TIMEOUT, "The request body did not arrive within " + limits.bodyTimeoutMs() + " ms."),
-            "body_timeout");
-      });
-      armIdle();
+      startNanos = System.nanoTime();
+      lastChunkNanos = startNanos;
+      timer = vertx.setTimer(Math.min(limits.bodyTimeoutMs(), limits.bodyIdleMs()), this);
       request.handler(this::chunk).endHandler(v -> complete()).exceptionHandler(this::broke);
       if (continueExpected && request.version() != HttpVersion.HTTP_1_0) {
         request.response().writeContinue();
       }
       request.resume();
+    }
+
+    /** The deadline timer: the whole body late, or no byte for too long, or not yet either. */
+    @Override
+    public void handle(Long id) {
+      timer = -1;
+      long now = System.nanoTime();
+      long elapsedMs = (now - startNanos) / 1_000_000;
+      long quietMs = (now - lastChunkNanos) / 1_000_000;
+      if (elapsedMs >= limits.bodyTimeoutMs()) {
+        refuse(GatewayError.of(408, ErrorKind.TIMEOUT, "The request body did not arrive within " + limits.bodyTimeoutMs() + " ms."),
+            "body_timeout");
+      } else if (quietMs >= limits.bodyIdleMs()) {
+        refuse(GatewayError.of(408, ErrorKind.TIMEOUT, "No byte of the request body arrived for " + limits.bodyIdleMs() + " ms."),
+            "body_idle");
+      } else {
+        timer = vertx.setTimer(Math.max(1, Math.min(limits.bodyTimeoutMs() - elapsedMs, limits.bodyIdleMs() - quietMs)), this);
+      }
     }
 
     private void chunk(Buffer chunk) {
@@ -129,19 +153,16 @@ final class BodyReader implements Handler<RoutingContext> {
         }
         reserved += chunk.length();
       }
-      body.appendBuffer(chunk);
-      armIdle();
-    }
-
-    private void armIdle() {
-      if (idleTimer != -1) {
-        vertx.cancelTimer(idleTimer);
+      if (body == null) {
+        body = chunk; // the server hands each chunk over as a buffer of its own, safe to keep
+      } else {
+        if (!ownBuffer) {
+          body = Buffer.buffer((int) Math.min(Math.max(declared, received), 64 * 1024)).appendBuffer(body);
+          ownBuffer = true;
+        }
+        body.appendBuffer(chunk);
       }
-      idleTimer = vertx.setTimer(limits.bodyIdleMs(), id -> {
-        idleTimer = -1;
-        refuse(GatewayError.of(408, ErrorKind.TIMEOUT, "No byte of the request body arrived for " + limits.bodyIdleMs() + " ms."),
-            "body_idle");
-      });
+      lastChunkNanos = System.nanoTime();
     }
 
     private void complete() {
@@ -149,7 +170,7 @@ final class BodyReader implements Handler<RoutingContext> {
         return;
       }
       finish();
-      ((RoutingContextInternal) ctx).setBody(body);
+      ((RoutingContextInternal) ctx).setBody(body == null ? Buffer.buffer() : body);
       ctx.next();
     }
 
@@ -175,11 +196,9 @@ final class BodyReader implements Handler<RoutingContext> {
 
     private void finish() {
       done = true;
-      if (totalTimer != -1) {
-        vertx.cancelTimer(totalTimer);
-      }
-      if (idleTimer != -1) {
-        vertx.cancelTimer(idleTimer);
+      if (timer != -1) {
+        vertx.cancelTimer(timer);
+        timer = -1;
       }
       budget.giveBack(reserved);
       reserved = 0;

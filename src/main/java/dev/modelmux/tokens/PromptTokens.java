@@ -5,7 +5,6 @@ import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
-import dev.modelmux.core.JsonMembers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.IdentityHashMap;
@@ -26,7 +25,10 @@ public final class PromptTokens {
   static volatile Consumer<ChatRequest> counting = request -> {};
 
   private final ChatRequest request;
-  private final Map<Encoding, Integer> counted = new IdentityHashMap<>();
+  /** The first encoding counted and its count; a request whose candidates use a second encoding counts it into {@link #others}. */
+  private Encoding firstEncoding;
+  private int firstCount;
+  private Map<Encoding, Integer> others;
   private boolean toolsRead;
   private String toolsJson;
 
@@ -40,8 +42,22 @@ public final class PromptTokens {
 
   public int estimate(DeploymentConfig deployment) {
     Encoding encoding = TokenCounter.encodingFor(deployment.provider() == ProviderKind.ANTHROPIC ? "claude" : deployment.model());
-    int tokens = counted.computeIfAbsent(encoding, this::count);
+    int tokens = counted(encoding);
     return deployment.provider() == ProviderKind.ANTHROPIC ? (int) Math.ceil(tokens * ANTHROPIC_MARGIN) : tokens;
+  }
+
+  private int counted(Encoding encoding) {
+    if (firstEncoding == null) {
+      firstCount = count(encoding);
+      firstEncoding = encoding;
+    }
+    if (encoding == firstEncoding) {
+      return firstCount;
+    }
+    if (others == null) {
+      others = new IdentityHashMap<>(2);
+    }
+    return others.computeIfAbsent(encoding, this::count);
   }
 
   private int count(Encoding encoding) {
@@ -69,7 +85,7 @@ public final class PromptTokens {
       toolsRead = true;
       JsonArray tools = request.body().getJsonArray("tools");
       if (tools != null && !tools.isEmpty()) {
-        toolsJson = request.rawBody() != null ? JsonMembers.value(request.rawBody(), "tools") : tools.encode();
+        toolsJson = request.rawBody() != null ? request.sentMember("tools") : tools.encode();
       }
     }
     return toolsJson;

@@ -7,6 +7,7 @@ import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -18,6 +19,7 @@ public final class TokenCounter {
   private static final int PER_MESSAGE = 3;
   private static final int PER_NAME = 1;
   private static final int REPLY_PRIMING = 3;
+  private static final List<String> ROLES = List.of("system", "user", "assistant", "tool", "developer", "function");
 
   private TokenCounter() {}
 
@@ -90,7 +92,7 @@ public final class TokenCounter {
         continue;
       }
       total += PER_MESSAGE;
-      total += count(encoding, message.getString("role", ""));
+      total += roleTokens(encoding, message.getString("role", ""));
       total += contentTokens(encoding, message.getValue("content"));
       if (message.getValue("name") instanceof String name) {
         total += PER_NAME + count(encoding, name);
@@ -103,6 +105,31 @@ public final class TokenCounter {
       total += count(encoding, toolsJson);
     }
     return total;
+  }
+
+  /** A role's tokens: the chat roles' counts are worked out once per encoding, any other role is counted. */
+  private static int roleTokens(Encoding encoding, String role) {
+    int known = ROLES.indexOf(role);
+    if (known < 0) {
+      return count(encoding, role);
+    }
+    int[] counts = encoding == Cl100kRoles.ENCODING ? Cl100kRoles.COUNTS : encoding == O200kRoles.ENCODING ? O200kRoles.COUNTS : null;
+    return counts != null ? counts[known] : count(encoding, role);
+  }
+
+  private static int[] roleCounts(Encoding encoding) {
+    return ROLES.stream().mapToInt(role -> count(encoding, role)).toArray();
+  }
+
+  /** Loaded on the first count in cl100k_base (the registry hands out one instance per encoding). */
+  private static final class Cl100kRoles {
+    static final Encoding ENCODING = REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+    static final int[] COUNTS = roleCounts(ENCODING);
+  }
+
+  private static final class O200kRoles {
+    static final Encoding ENCODING = REGISTRY.getEncoding(EncodingType.O200K_BASE);
+    static final int[] COUNTS = roleCounts(ENCODING);
   }
 
   private static int contentTokens(Encoding encoding, Object content) {

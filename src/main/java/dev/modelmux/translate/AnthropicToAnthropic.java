@@ -39,13 +39,13 @@ final class AnthropicToAnthropic implements Translator {
   @Override
   public Buffer upstreamBody() {
     int maxTokens = Math.min(request.maxOutputTokens(), deployment.maxOutputTokens());
-    return JsonMembers.patch(request.encodedBody(), Map.of("model", JsonMembers.quote(deployment.model()),
+    return request.patchedBody(Map.of("model", JsonMembers.quote(deployment.model()),
         "max_tokens", Integer.toString(maxTokens)));
   }
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    Json.checkAnthropicAnswer(peek, upstreamBody.getBytes(), deployment);
+    Json.checkAnthropicAnswer(peek, Json.bytesOf(upstreamBody), deployment);
     usage = new Usage(peek.inputTokens, peek.outputTokens);
     return upstreamBody;
   }

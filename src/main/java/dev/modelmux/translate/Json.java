@@ -6,6 +6,9 @@ import dev.modelmux.core.GatewayError;
 import dev.modelmux.core.GatewayException;
 import dev.modelmux.provider.Redaction;
 import dev.modelmux.provider.UpstreamErrorFields;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 
@@ -54,6 +57,18 @@ final class Json {
     if (!"message".equals(peek.type) || !peek.contentBlocks) {
       throw malformed(deployment);
     }
+  }
+
+  /**
+   * The bytes of a whole answer for a peek to read: the buffer's own array when it holds exactly those bytes (a body
+   * that arrived in one chunk), a copy otherwise.
+   */
+  static byte[] bytesOf(Buffer answer) {
+    ByteBuf bytes = ((BufferInternal) answer).getByteBuf();
+    if (bytes.hasArray() && bytes.arrayOffset() == 0 && bytes.readerIndex() == 0 && bytes.readableBytes() == bytes.array().length) {
+      return bytes.array();
+    }
+    return answer.getBytes();
   }
 
   /** A count that providers may send as a number, as null, or not at all. */

@@ -2,7 +2,6 @@ package dev.modelmux.translate;
 
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.core.ChatRequest;
-import dev.modelmux.core.JsonMembers;
 import dev.modelmux.core.SseEvent;
 import dev.modelmux.core.StreamStep;
 import dev.modelmux.core.Usage;
@@ -10,6 +9,7 @@ import dev.modelmux.spi.Translator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -39,18 +39,19 @@ abstract class OpenAiPassthrough implements Translator {
 
   @Override
   public Buffer upstreamBody() {
+    if (!request.stream()) {
+      return request.patchedBody(Collections.singletonMap("model", modelMember()));
+    }
     Map<String, String> changes = new HashMap<>();
     changes.put("model", modelMember());
-    if (request.stream()) {
-      JsonObject options = request.body().getJsonObject("stream_options");
-      changes.put("stream_options", (options == null ? new JsonObject() : options.copy()).put("include_usage", true).encode());
-    }
-    return JsonMembers.patch(request.encodedBody(), changes);
+    JsonObject options = request.body().getJsonObject("stream_options");
+    changes.put("stream_options", (options == null ? new JsonObject() : options.copy()).put("include_usage", true).encode());
+    return request.patchedBody(changes);
   }
 
   @Override
   public Buffer clientBody(Buffer upstreamBody) {
-    Json.checkOpenAiAnswer(peek, upstreamBody.getBytes(), deployment);
+    Json.checkOpenAiAnswer(peek, Json.bytesOf(upstreamBody), deployment);
     if (peek.usageObject) {
       usage = new Usage(peek.promptTokens, peek.completionTokens);
     }

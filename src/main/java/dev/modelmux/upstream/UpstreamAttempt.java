@@ -60,7 +60,7 @@ public final class UpstreamAttempt {
     this.translator = translator;
     this.stream = exchange.request().stream();
     this.onHeaders = onHeaders;
-    this.call = new UpstreamCall(http.of(deployment), deployment, stream);
+    this.call = new UpstreamCall(http.of(deployment), stream);
     this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> end(new AttemptOutcome.Failed(timeout(what))));
     ending.future().onSuccess(this::ended);
   }

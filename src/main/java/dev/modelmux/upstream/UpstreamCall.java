@@ -1,33 +1,34 @@
 package dev.modelmux.upstream;
 
-import dev.modelmux.routing.Deployment;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.ReadStream;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * One HTTP exchange with a deployment: open (pooled connection, the key in the provider's headers), send the body,
  * hand back the response. Dropping it resets the exchange so the provider stops generating, unless it already
- * finished on its own (resetting then would only kill a reusable connection).
+ * finished on its own (resetting then would only kill a reusable connection). The call is itself the steps its
+ * futures run (the connection opened, the response headers in), so sending allocates no lambda.
  */
-final class UpstreamCall {
-  private final HttpClient http;
-  private final Deployment deployment;
+final class UpstreamCall implements Function<HttpClientRequest, Future<HttpClientResponse>>, Handler<HttpClientResponse> {
+  private final UpstreamClients.Target target;
   private final boolean stream;
+  private Buffer body;
+  private Runnable connected;
   private HttpClientRequest request;
-  private boolean ended;
+  private Future<Void> responseEnd;
   private boolean dropped;
 
-  UpstreamCall(HttpClient http, Deployment deployment, boolean stream) {
-    this.http = http;
-    this.deployment = deployment;
+  UpstreamCall(UpstreamClients.Target target, boolean stream) {
+    this.target = target;
     this.stream = stream;
   }
 
@@ -39,19 +40,28 @@ final class UpstreamCall {
    */
   Future<HttpClientResponse> send(Buffer body, long connectMs, long maxWaitMs, Runnable connected) {
     // The client's own connect timeout bounds the TCP connect; this one the wait for a pooled connection and that connect.
-    RequestOptions options = deployment.provider().request(deployment.config(), stream).setConnectTimeout(connectMs + maxWaitMs);
-    return http.request(options).recover(UpstreamCall::poolWait).compose(opened -> {
-      request = opened;
-      connected.run();
-      if (dropped) {
-        opened.reset();
-        return Future.<HttpClientResponse>future(never -> { });
-      }
-      return opened.send(body);
-    }).map(response -> {
-      response.end().onComplete(v -> ended = true);
-      return response;
-    });
+    RequestOptions options = target.template().options(stream).setConnectTimeout(connectMs + maxWaitMs);
+    this.body = body;
+    this.connected = connected;
+    return target.http().request(options).recover(UpstreamCall::poolWait).compose(this);
+  }
+
+  /** The connection is open: send the body, unless the call was dropped meanwhile. */
+  @Override
+  public Future<HttpClientResponse> apply(HttpClientRequest opened) {
+    request = opened;
+    connected.run();
+    if (dropped) {
+      opened.reset();
+      return Future.future(never -> { });
+    }
+    return opened.send(body).onSuccess(this);
+  }
+
+  /** The response's headers are in: from here on, note when its body has ended. */
+  @Override
+  public void handle(HttpClientResponse response) {
+    responseEnd = response.end();
   }
 
   /** Still waiting in the pool when its wait ran out, or refused by a full wait queue: local saturation. */
@@ -68,7 +78,7 @@ final class UpstreamCall {
 
   void drop() {
     dropped = true;
-    if (request != null && !ended) {
+    if (request != null && (responseEnd == null || !responseEnd.isComplete())) {
       request.reset();
     }
   }

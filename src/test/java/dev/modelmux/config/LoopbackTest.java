@@ -21,6 +21,22 @@ class LoopbackTest {
     assertThat(Loopback.isLoopback(host)).isFalse();
   }
 
+  /** Literals the allocation-free IPv4 path reads, and their neighbours it leaves to the general path: as before. */
+  @ParameterizedTest
+  @ValueSource(strings = {"127.255.255.255", "127.0.0.01", "127.000.000.001", "[127.0.0.1]", "::FFFF:127.0.0.1"})
+  void loopbackLiteralsInEveryForm(String host) {
+    assertThat(Loopback.isLoopback(host)).isTrue();
+  }
+
+  /** Near misses and spoofs: a port, a trailing dot or space, a name that starts like a loopback address. */
+  @ParameterizedTest
+  @ValueSource(strings = {"127.256.0.1", "0127.0.0.1", "127.0.0", "127.0.0.1.", "127..0.1", ".127.0.0.1", "127.0.0.1 ",
+      " 127.0.0.1", "127.0.0.1:80", "[::1]:8080", "localhost:80", "128.0.0.1", "126.0.0.1", "255.255.255.255", "999.0.0.1",
+      "127.0.0.1%lo", "\u0661\u0662\u0667.0.0.1"})
+  void nearMissesAreNotLoopback(String host) {
+    assertThat(Loopback.isLoopback(host)).isFalse();
+  }
+
   @Test
   void noHost() {
     assertThat(Loopback.isLoopback(null)).isFalse();

@@ -13,6 +13,7 @@ import dev.modelmux.testing.RawHttp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -122,6 +123,24 @@ class BodyIntakeTest {
       } else {
         assertThat(error.getJsonObject("error").getString("type")).isEqualTo("timeout");
       }
+    }
+  }
+
+  /** Pieces apart by less than the idle deadline, cut inside the model's value and inside a two-byte character: read whole. */
+  @Test
+  void aBodySplitAcrossChunksIsReadWhole() throws Exception {
+    byte[] body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"say: split-ok \u00e9\"}]}"
+        .getBytes(StandardCharsets.UTF_8);
+    String latin1 = new String(body, StandardCharsets.ISO_8859_1);
+    int inModel = latin1.indexOf("solo") + 2;
+    int inCharacter = latin1.indexOf('\u00c3') + 1;
+    try (RawHttp raw = connect()) {
+      raw.send(head("/v1/chat/completions", body.length, KEY) + latin1.substring(0, inModel));
+      Thread.sleep(300);
+      raw.send(latin1.substring(inModel, inCharacter));
+      Thread.sleep(300);
+      String response = raw.send(latin1.substring(inCharacter)).readResponse();
+      assertThat(response).startsWith("HTTP/1.1 200").contains("split-ok");
     }
   }
 

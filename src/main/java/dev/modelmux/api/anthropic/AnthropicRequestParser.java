@@ -21,8 +21,9 @@ public final class AnthropicRequestParser {
   private AnthropicRequestParser() {}
 
   public static ChatRequest parse(String requestId, Buffer raw) {
-    JsonObject body = StrictJson.object(raw, AnthropicWording.INSTANCE, new GatewayException(GatewayError.invalid(
+    StrictJson.Read read = StrictJson.object(raw, AnthropicWording.INSTANCE, new GatewayException(GatewayError.invalid(
         "There was an error parsing the body of your request: it is not a JSON object.", null, null)));
+    JsonObject body = read.object();
     String model = FIELDS.name(body, "", "model");
     long maxTokens = FIELDS.requiredInteger(body, "", "max_tokens", 1, Integer.MAX_VALUE);
     AnthropicContent.messages(body);
@@ -46,6 +47,6 @@ public final class AnthropicRequestParser {
     }
     FIELDS.oneOf(body, "", "service_tier", List.of("auto", "standard_only"));
     return new ChatRequest(requestId, Dialect.ANTHROPIC, body, model, Boolean.TRUE.equals(stream), true,
-        (int) maxTokens, raw.length(), raw);
+        (int) maxTokens, raw.length(), raw, read.members());
   }
 }

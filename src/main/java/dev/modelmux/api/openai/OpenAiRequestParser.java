@@ -25,7 +25,8 @@ public final class OpenAiRequestParser {
   private OpenAiRequestParser() {}
 
   public static ChatRequest parse(String requestId, Buffer raw) {
-    JsonObject body = json(raw);
+    StrictJson.Read read = json(raw);
+    JsonObject body = read.object();
     String model = FIELDS.name(body, "", "model");
     OpenAiMessages.validate(body);
     boolean stream = Boolean.TRUE.equals(FIELDS.bool(body, "", "stream"));
@@ -52,10 +53,10 @@ public final class OpenAiRequestParser {
     }
     Long limit = maxTokens != null ? maxTokens : legacyMax;
     return new ChatRequest(requestId, Dialect.OPENAI, body, model, stream, includeUsage,
-        limit == null ? null : limit.intValue(), raw.length(), raw);
+        limit == null ? null : limit.intValue(), raw.length(), raw, read.members());
   }
 
-  private static JsonObject json(Buffer raw) {
+  private static StrictJson.Read json(Buffer raw) {
     return StrictJson.object(raw, OpenAiWording.INSTANCE, new GatewayException(GatewayError.invalid(
         "We could not parse the JSON body of your request. The API expects a JSON object, but what was sent was not valid JSON.",
         null, null)));

@@ -21,6 +21,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A client's JSON body read strictly, in one pass over its bytes: bytes that are not well-formed UTF-8 (overlong forms
@@ -43,10 +44,10 @@ public final class StrictJson {
   private StrictJson() {}
 
   /**
-   * @param notJson the dialect's 400 for a body that is not one JSON object
+   * @param notJson the dialect's 400 for a body that is not one JSON object (made only then: an exception's stack costs)
    * @throws GatewayException a 400 in the dialect's words
    */
-  public static Read object(Buffer raw, Wording wording, GatewayException notJson) {
+  public static Read object(Buffer raw, Wording wording, Supplier<GatewayException> notJson) {
     ByteBuf bytes = ((BufferInternal) raw).getByteBuf();
     byte[] array;
     int offset;
@@ -63,7 +64,7 @@ public final class StrictJson {
           "The request body is not valid UTF-8: it has an overlong, surrogate or truncated byte sequence.", null, "invalid_encoding"));
     }
     if (looksLikeAnotherEncoding(array, offset, length)) {
-      throw notJson;
+      throw notJson.get();
     }
     MemberSpans members = new MemberSpans();
     JsonParser parser = null;
@@ -72,7 +73,7 @@ public final class StrictJson {
       JsonToken first = parser.nextToken();
       Object value = first == JsonToken.START_OBJECT ? topLevel(parser, array, offset, members) : value(parser);
       if (parser.nextToken() != null || !(value instanceof JsonObject object)) {
-        throw notJson;
+        throw notJson.get();
       }
       return new Read(object, members);
     } catch (Duplicate e) {
@@ -80,7 +81,7 @@ public final class StrictJson {
       throw wording.invalid(path(where, wording), "duplicate key '" + Shown.value(where.getCurrentName())
           + "': each key may appear only once in an object.");
     } catch (IOException e) {
-      throw notJson;
+      throw notJson.get();
     } finally {
       if (parser != null) {
         try {

@@ -21,7 +21,7 @@ public final class AnthropicRequestParser {
   private AnthropicRequestParser() {}
 
   public static ChatRequest parse(String requestId, Buffer raw) {
-    StrictJson.Read read = StrictJson.object(raw, AnthropicWording.INSTANCE, new GatewayException(GatewayError.invalid(
+    StrictJson.Read read = StrictJson.object(raw, AnthropicWording.INSTANCE, () -> new GatewayException(GatewayError.invalid(
         "There was an error parsing the body of your request: it is not a JSON object.", null, null)));
     JsonObject body = read.object();
     String model = FIELDS.name(body, "", "model");

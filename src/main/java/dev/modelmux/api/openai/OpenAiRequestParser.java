@@ -57,7 +57,7 @@ public final class OpenAiRequestParser {
   }
 
   private static StrictJson.Read json(Buffer raw) {
-    return StrictJson.object(raw, OpenAiWording.INSTANCE, new GatewayException(GatewayError.invalid(
+    return StrictJson.object(raw, OpenAiWording.INSTANCE, () -> new GatewayException(GatewayError.invalid(
         "We could not parse the JSON body of your request. The API expects a JSON object, but what was sent was not valid JSON.",
         null, null)));
   }

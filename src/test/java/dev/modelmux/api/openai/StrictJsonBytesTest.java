@@ -30,7 +30,7 @@ class StrictJsonBytesTest {
   private static final GatewayException NOT_JSON = new GatewayException(GatewayError.invalid("not json", null, null));
 
   private static StrictJson.Read read(Buffer raw) {
-    return StrictJson.object(raw, OpenAiWording.INSTANCE, NOT_JSON);
+    return StrictJson.object(raw, OpenAiWording.INSTANCE, () -> NOT_JSON);
   }
 
   private static GatewayError refusal(Buffer raw) {

@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
  * The server-sent events of a byte stream (an upstream response), as a stream of their own: pausing it stops the
  * events at once (not only the bytes still to come; the events already read wait here) and pauses the source, so a
  * slow reader holds the provider back. A line longer than {@link SseParser#MAX_LINE_BYTES} reaches the exception
- * handler as an IllegalStateException. After the events of one network chunk, the chunk-end handler runs, so a
+ * handler as a {@link SseParser.TooLong}. After the events of one network chunk, the chunk-end handler runs, so a
  * relay can write them in one go.
  */
 public final class SseEventStream implements ReadStream<SseEvent> {
@@ -82,7 +82,7 @@ public final class SseEventStream implements ReadStream<SseEvent> {
   private void chunk(Buffer chunk) {
     try {
       parser.handle(chunk);
-    } catch (IllegalStateException tooLong) {
+    } catch (SseParser.TooLong tooLong) {
       failed(tooLong);
       return;
     }

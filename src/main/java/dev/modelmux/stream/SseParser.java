@@ -18,8 +18,18 @@ import java.util.Arrays;
  * ({@link SseEvent#arrivedCanonical()}), so a relay that changes nothing copies those bytes as they came.
  */
 public final class SseParser implements Handler<Buffer> {
-  /** No single line may grow past this, so a peer that never sends a newline cannot exhaust the heap. */
+  /**
+   * No single line, and no event's data, may grow past this, so a peer that never sends a newline (or never ends an
+   * event) cannot exhaust the heap.
+   */
   public static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+  /** A line or an event's data past {@link #MAX_LINE_BYTES}: the stream is broken off. */
+  public static final class TooLong extends IllegalStateException {
+    TooLong(String what) {
+      super(what + " is longer than " + MAX_LINE_BYTES + " bytes");
+    }
+  }
 
   private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EVENT = "event".getBytes(StandardCharsets.US_ASCII);
@@ -47,7 +57,7 @@ public final class SseParser implements Handler<Buffer> {
 
   /**
    * Feeds one network chunk, whose bytes must not change afterwards (events may point into them); throws
-   * IllegalStateException when a line exceeds {@link #MAX_LINE_BYTES}.
+   * {@link TooLong} when a line or an event's data exceeds {@link #MAX_LINE_BYTES}.
    */
   @Override
   public void handle(Buffer chunk) {
@@ -128,6 +138,11 @@ public final class SseParser implements Handler<Buffer> {
     if (joined == null) {
       keepData(in);
     }
+    if (joined.size() + 1 + (end - start) > MAX_LINE_BYTES) {
+      broken = true;
+      joined = null;
+      throw new TooLong("A stream event's data");
+    }
     joined.write('\n');
     joined.write(in, start, end - start);
   }
@@ -178,8 +193,8 @@ public final class SseParser implements Handler<Buffer> {
     } // else the carry is still one unfinished line: it grows in place
   }
 
-  private static IllegalStateException tooLong() {
-    return new IllegalStateException("A stream line is longer than " + MAX_LINE_BYTES + " bytes");
+  private static TooLong tooLong() {
+    return new TooLong("A stream line");
   }
 
   private static int indexOf(byte[] in, byte b, int from, int to) {

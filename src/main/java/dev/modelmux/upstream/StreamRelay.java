@@ -8,6 +8,7 @@ import dev.modelmux.exchange.ClientResponse;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.spi.Translator;
 import dev.modelmux.stream.SseEventStream;
+import dev.modelmux.stream.SseParser;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 
@@ -158,7 +159,7 @@ final class StreamRelay {
     if (over()) {
       return;
     }
-    finish(new AttemptOutcome.Failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof IllegalStateException
+    finish(new AttemptOutcome.Failed(GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, cause instanceof SseParser.TooLong
         ? "Deployment '" + deployment.id() + "' sent an oversized stream event."
         : "Deployment '" + deployment.id() + "' broke off the stream before the answer was complete.")));
   }

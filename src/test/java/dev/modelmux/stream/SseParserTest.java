@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelmux.core.SseEvent;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +63,77 @@ class SseParserTest {
     SseParser parser = new SseParser(events::add);
     Buffer huge = Buffer.buffer(new byte[SseParser.MAX_LINE_BYTES + 1]);
     assertThatThrownBy(() -> parser.handle(huge)).isInstanceOf(IllegalStateException.class);
+  }
+
+  /** Many data lines and no blank line: the event's data is refused past the limit instead of growing the heap. */
+  @Test
+  void anEventThatNeverEndsIsRefusedPastTheLimit() {
+    List<SseEvent> events = new ArrayList<>();
+    SseParser parser = new SseParser(events::add);
+    byte[] line = bytes("data: " + "a".repeat(1024 * 1024) + "\n");
+    assertThatThrownBy(() -> {
+      for (int i = 0; i < 9; i++) {
+        parser.handle(Buffer.buffer(line));
+      }
+    }).isInstanceOf(SseParser.TooLong.class).hasMessageContaining("event's data");
+    assertThatThrownBy(() -> parser.handle(Buffer.buffer(bytes("\n")))).isInstanceOf(SseParser.TooLong.class);
+    assertThat(events).isEmpty();
+  }
+
+  /** Only the parser's own limit is "oversized": whatever the event handler throws is not turned into one. */
+  @Test
+  void theStreamReportsOnlyTheParsersOwnLimitAsOversized() {
+    List<Throwable> reported = new ArrayList<>();
+    Source source = new Source();
+    SseEventStream stream = new SseEventStream(source);
+    stream.exceptionHandler(reported::add);
+    stream.handler(event -> {
+      throw new IllegalStateException("the relay's own failure");
+    });
+    assertThatThrownBy(() -> source.push(bytes("data: x\n\n"))).hasMessage("the relay's own failure");
+    assertThat(reported).isEmpty();
+    source.push(new byte[SseParser.MAX_LINE_BYTES + 1]);
+    assertThat(reported).singleElement().isInstanceOf(SseParser.TooLong.class);
+  }
+
+  /** A source that hands over what the test pushes, at once. */
+  private static final class Source implements ReadStream<Buffer> {
+    private Handler<Buffer> handler;
+
+    void push(byte[] chunk) {
+      handler.handle(Buffer.buffer(chunk));
+    }
+
+    @Override
+    public Source exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public Source handler(Handler<Buffer> handler) {
+      this.handler = handler;
+      return this;
+    }
+
+    @Override
+    public Source pause() {
+      return this;
+    }
+
+    @Override
+    public Source resume() {
+      return this;
+    }
+
+    @Override
+    public Source fetch(long amount) {
+      return this;
+    }
+
+    @Override
+    public Source endHandler(Handler<Void> endHandler) {
+      return this;
+    }
   }
 
   @Test

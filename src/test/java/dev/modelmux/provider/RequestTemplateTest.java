@@ -47,7 +47,7 @@ class RequestTemplateTest {
   @Test
   void eachCallGetsItsOwnOptionsSoATimeoutSetOnOneStaysThere() {
     DeploymentConfig deployment = DeploymentConfig.builder("d", ProviderKind.OPENAI, "m").baseUrl(URI.create("http://127.0.0.1:1/v1"))
-        .apiKey("K", new Secret("sk-template-options-0042")).build();
+        .apiKey("K", new Secret("sk-Qx7vR2mZ9wL4pB8n")).build();
     RequestTemplate template = RequestTemplate.of(Providers.of(ProviderKind.OPENAI), deployment);
     template.options(false).setConnectTimeout(5);
     assertThat(template.options(false).getConnectTimeout()).isNotEqualTo(5);

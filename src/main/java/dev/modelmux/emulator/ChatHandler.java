@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,6 +16,9 @@ final class ChatHandler {
   /** Bodies above this are parsed and counted on a worker thread, not on the event loop. */
   static final int OFF_LOOP_BYTES = 256 * 1024;
   private static final AtomicLong SEQUENCE = new AtomicLong();
+  /** What a model that takes no prefill answers (a REJECT_PREFILL fault). */
+  static final String PREFILL_REFUSED =
+      "This model does not support assistant message prefill. The conversation must end with a user message.";
 
   private final Vertx vertx;
   private final WireFormat format;
@@ -84,7 +88,9 @@ final class ChatHandler {
     EmulatedModel model = admitted.model();
     ModelCounters counters = emulator.counters(model.name());
     counters.requests.increment();
-    Fault fault = emulator.faults().take(model.name());
+    List<Turn> turns = admitted.request().turns();
+    boolean prefill = !turns.isEmpty() && turns.get(turns.size() - 1).role().equals("assistant");
+    Fault fault = emulator.faults().take(model.name(), prefill);
     if (fault.kind() != Fault.Kind.NONE) {
       counters.faults.increment();
     }
@@ -94,6 +100,8 @@ final class ChatHandler {
         sendError(exchange, ApiError.injected(fault.status(), model.name(), RateLimitState.reported(model.rpm())).rateLimit(state), meta, counters);
       }
       case CONTENT_FILTER -> sendError(exchange, ApiError.contentFilter(model.name()).rateLimit(admitted.rateLimit()), meta, counters);
+      case REJECT_PREFILL -> sendError(exchange, ApiError.invalidParameter("messages", "invalid_request_error", PREFILL_REFUSED)
+          .rateLimit(admitted.rateLimit()), meta, counters);
       case RESET_BEFORE_HEADERS -> exchange.closeConnection();
       case NO_RESPONSE -> { } // never answered; the exchange still notices the peer leaving
       default -> {

@@ -13,8 +13,10 @@ import java.util.stream.Collectors;
  * @param afterTokens how many content tokens stream before a CUT, STALL, MALFORMED_CHUNK or STREAM_ERROR
  * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN
  * @param times how many requests the fault applies to; 0 means every request until cleared
+ * @param forMs how long the fault lasts once set (a provider that is down for a while, then healthy again); 0 means
+ *     until cleared or spent
  */
-public record Fault(Kind kind, int status, int afterTokens, long delayMs, int times) {
+public record Fault(Kind kind, int status, int afterTokens, long delayMs, int times, long forMs) {
 
   public enum Kind {
     NONE,
@@ -47,31 +49,41 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
      * {@code event: error} with {@code overloaded_error}. A non-streamed request gets the same error as
      * an HTTP status instead (OpenAI/Azure 500 {@code server_error}, Anthropic 529 {@code overloaded_error}).
      */
-    STREAM_ERROR
+    STREAM_ERROR,
+    /**
+     * Refuse any request whose conversation ends with an assistant turn (a prefill) with a 400, as the newest Claude
+     * models do; requests that end with a user turn are answered normally. Not spent by the requests it lets pass.
+     */
+    REJECT_PREFILL
   }
 
-  public static final Fault NONE = new Fault(Kind.NONE, 0, 0, 0, 0);
+  public static final Fault NONE = new Fault(Kind.NONE, 0, 0, 0, 0, 0);
 
-  private static final Set<String> FIELDS = Set.of("kind", "status", "after_tokens", "delay_ms", "times");
+  private static final Set<String> FIELDS = Set.of("kind", "status", "after_tokens", "delay_ms", "times", "for_ms");
 
   public static Fault status(int status) {
-    return new Fault(Kind.STATUS, status, 0, 0, 0);
+    return new Fault(Kind.STATUS, status, 0, 0, 0, 0);
   }
 
   public static Fault of(Kind kind) {
-    return new Fault(kind, 0, 0, 0, 0);
+    return new Fault(kind, 0, 0, 0, 0, 0);
   }
 
   public Fault afterTokens(int tokens) {
-    return new Fault(kind, status, tokens, delayMs, times);
+    return new Fault(kind, status, tokens, delayMs, times, forMs);
   }
 
   public Fault delayMs(long delay) {
-    return new Fault(kind, status, afterTokens, delay, times);
+    return new Fault(kind, status, afterTokens, delay, times, forMs);
   }
 
   public Fault times(int count) {
-    return new Fault(kind, status, afterTokens, delayMs, count);
+    return new Fault(kind, status, afterTokens, delayMs, count, forMs);
+  }
+
+  /** The fault lasts {@code millis} from when it is set, then the model is healthy again. */
+  public Fault forMs(long millis) {
+    return new Fault(kind, status, afterTokens, delayMs, times, millis);
   }
 
   /** Parses {@code {"kind":"status","status":503,"times":1}}; throws IllegalArgumentException naming the field. */
@@ -96,7 +108,8 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
     if (kind == Kind.STATUS && (status < 400 || status > 599)) {
       throw new IllegalArgumentException("status: must be an HTTP error status (400-599)");
     }
-    return new Fault(kind, status, intField(json, "after_tokens", 0), intField(json, "delay_ms", 0), intField(json, "times", 0));
+    return new Fault(kind, status, intField(json, "after_tokens", 0), intField(json, "delay_ms", 0), intField(json, "times", 0),
+        intField(json, "for_ms", 0));
   }
 
   public JsonObject toJson() {
@@ -105,7 +118,8 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
         .put("status", status)
         .put("after_tokens", afterTokens)
         .put("delay_ms", delayMs)
-        .put("times", times);
+        .put("times", times)
+        .put("for_ms", forMs);
   }
 
   private static int intField(JsonObject json, String name, int fallback) {

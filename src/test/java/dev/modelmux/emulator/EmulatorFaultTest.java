@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
@@ -20,6 +21,7 @@ class EmulatorFaultTest extends EmulatorTestBase {
     List<EmulatedModel> models = new ArrayList<>(super.models());
     models.add(new EmulatedModel("slow", 0, 20, 8192, 0, 0, Fault.NONE));
     models.add(new EmulatedModel("broken", 0, 0, 8192, 0, 0, Fault.status(500)));
+    models.add(new EmulatedModel("claude-2", 0, 0, 100000, 0, 0, Fault.NONE));
     return models;
   }
 
@@ -120,7 +122,7 @@ class EmulatorFaultTest extends EmulatorTestBase {
     }).compose(bad -> {
       assertThat(bad.status()).isEqualTo(400);
       assertThat(bad.error().getString("message")).isEqualTo("kind: unknown fault 'bogus' (known: none, status, "
-          + "reset_before_headers, no_response, slow_first_token, cut, stall, malformed_chunk, missing_done, content_filter, stream_error)");
+          + "reset_before_headers, no_response, slow_first_token, cut, stall, malformed_chunk, missing_done, content_filter, stream_error, reject_prefill)");
       return http.send(HttpMethod.PUT, "/_emulator/models/gpt-4/fault", null, Fault.status(500).toJson().toBuffer());
     }).compose(put -> http.send(HttpMethod.DELETE, "/_emulator/models/gpt-4/fault", null, null)).compose(deleted -> {
       assertThat(deleted.status()).isEqualTo(200);
@@ -350,5 +352,50 @@ class EmulatorFaultTest extends EmulatorTestBase {
     Fault streamError = Fault.of(Fault.Kind.STREAM_ERROR).afterTokens(3);
     assertThat(streamError.toJson().getString("kind")).isEqualTo("stream_error");
     assertThat(Fault.fromJson(streamError.toJson())).isEqualTo(streamError);
+  }
+
+  @Test
+  void rejectPrefillRefusesOnlyAConversationThatEndsWithTheAssistant(VertxTestContext ctx) {
+    emulator.setFault("claude-2", Fault.of(Fault.Kind.REJECT_PREFILL));
+    JsonObject prefilled = EmulatorAnthropicTest.body("claude-2", "words: 5");
+    prefilled.getJsonArray("messages").add(new JsonObject().put("role", "assistant").put("content", "one"));
+    http.post("/v1/messages", EmulatorAnthropicTest.headers(), prefilled).compose(reply -> {
+      assertThat(reply.status()).isEqualTo(400);
+      assertThat(reply.json().getJsonObject("error").getString("type")).isEqualTo("invalid_request_error");
+      assertThat(reply.json().getJsonObject("error").getString("message")).contains("prefill");
+      return http.post("/v1/messages", EmulatorAnthropicTest.headers(), EmulatorAnthropicTest.body("claude-2", "words: 5"));
+    }).compose(reply -> {
+      assertThat(reply.status()).isEqualTo(200);
+      JsonObject openAiPrefill = words("gpt-4", 5);
+      openAiPrefill.getJsonArray("messages").add(new JsonObject().put("role", "assistant").put("content", "one"));
+      emulator.setFault("gpt-4", Fault.of(Fault.Kind.REJECT_PREFILL));
+      return http.post(openAiPrefill);
+    }).compose(reply -> {
+      assertThat(reply.status()).isEqualTo(400);
+      assertThat(reply.error().getString("param")).isEqualTo("messages");
+      assertThat(emulator.fault("claude-2").kind()).isEqualTo(Fault.Kind.REJECT_PREFILL);
+      return http.post(words("gpt-4", 3));
+    }).onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+      assertThat(reply.status()).isEqualTo(200);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aFaultWithForMsLastsThatLongThenTheModelIsHealthy(Vertx vertx, VertxTestContext ctx) {
+    emulator.setFault("gpt-4", Fault.status(503).forMs(600_000));
+    http.post(words("gpt-4", 3)).compose(reply -> {
+      assertThat(reply.status()).isEqualTo(503);
+      assertThat(emulator.fault("gpt-4").forMs()).isEqualTo(600_000);
+      emulator.setFault("gpt-4", Fault.status(503).forMs(1));
+      return vertx.timer(20).compose(v -> http.post(words("gpt-4", 3)));
+    }).onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(emulator.fault("gpt-4")).isEqualTo(Fault.NONE);
+      Fault flap = Fault.status(503).forMs(6000);
+      assertThat(flap.toJson().getLong("for_ms")).isEqualTo(6000);
+      assertThat(Fault.fromJson(flap.toJson())).isEqualTo(flap);
+      ctx.completeNow();
+    })));
   }
 }

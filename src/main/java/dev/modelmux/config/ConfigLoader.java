@@ -140,13 +140,26 @@ public final class ConfigLoader {
   }
 
   private static ResilienceConfig resilience(ConfigNode node) {
-    node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "retry_backoff_ms", "quota_pause_ms", "max_provider_pause_ms"));
+    node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "retry_backoff_ms", "quota_pause_ms", "max_provider_pause_ms",
+        "deadline_multiple", "deadline_floor_ms", "deadline_cap_ms"));
     ResilienceConfig d = ResilienceConfig.DEFAULT;
     return new ResilienceConfig(
         (int) node.number("breaker_failures", d.breakerFailures(), 1, 1000),
         node.number("breaker_reset_ms", d.breakerResetMs(), 100, 3_600_000),
         node.number("retry_backoff_ms", d.retryBackoffMs(), 0, 60_000),
         node.number("quota_pause_ms", d.quotaPauseMs(), 1000, 7L * 24 * 3_600_000),
-        node.number("max_provider_pause_ms", d.maxProviderPauseMs(), 1000, 900_000));
+        node.number("max_provider_pause_ms", d.maxProviderPauseMs(), 1000, 900_000),
+        deadlineLearning(node));
+  }
+
+  private static DeadlineLearning deadlineLearning(ConfigNode node) {
+    DeadlineLearning d = DeadlineLearning.DEFAULT;
+    int multiple = (int) node.number("deadline_multiple", d.multiple(), 1, 100);
+    long floor = node.number("deadline_floor_ms", d.floorMs(), 100, 3_600_000);
+    long cap = node.number("deadline_cap_ms", d.capMs(), 100, 3_600_000);
+    if (cap < floor) {
+      throw new ConfigException(node.field("deadline_cap_ms"), "must be at least deadline_floor_ms (" + floor + "), was " + cap);
+    }
+    return new DeadlineLearning(multiple, floor, cap);
   }
 }

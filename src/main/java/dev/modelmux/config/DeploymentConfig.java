@@ -9,6 +9,7 @@ import java.net.URI;
  * @param defaultMaxTokens the output cap sent to providers that require one when the client set none
  * @param bodyLimits the most a non-streamed answer or an error body may hold
  * @param family the model family prompt variants are matched against: the config's {@code family}, else the model name
+ * @param latency the latency assumed before any is measured, the warm start of its learned deadlines
  */
 public record DeploymentConfig(
     String id,
@@ -26,12 +27,13 @@ public record DeploymentConfig(
     Timeouts timeouts,
     BodyLimits bodyLimits,
     PoolConfig pool,
-    String family) {
+    String family,
+    LatencyPrior latency) {
 
   /**
    * A deployment built field by field: {@code baseUrl}, {@code apiKey}, {@code tokens} and {@code limits} must be set;
-   * the rest defaults to no api version, a price of 0, the default timeouts, body limits and pool, and the model's name
-   * as family.
+   * the rest defaults to no api version, a price of 0, the default timeouts, body limits, pool and latency, and the
+   * model's name as family.
    */
   public static Builder builder(String id, ProviderKind provider, String model) {
     return new Builder(id, provider, model);
@@ -40,7 +42,7 @@ public record DeploymentConfig(
   /** The same deployment at another address (the emulator moved to a free port, say). */
   public DeploymentConfig withBaseUrl(URI other) {
     return new DeploymentConfig(id, provider, other, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens,
-        apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+        apiVersion, limits, price, timeouts, bodyLimits, pool, family, latency);
   }
 
   /** See {@link #builder}. */
@@ -61,6 +63,7 @@ public record DeploymentConfig(
     private BodyLimits bodyLimits = BodyLimits.DEFAULT;
     private PoolConfig pool = PoolConfig.DEFAULT;
     private String family;
+    private LatencyPrior latency = LatencyPrior.DEFAULT;
 
     private Builder(String id, ProviderKind provider, String model) {
       this.id = id;
@@ -124,9 +127,14 @@ public record DeploymentConfig(
       return this;
     }
 
+    public Builder latency(LatencyPrior l) {
+      this.latency = l;
+      return this;
+    }
+
     public DeploymentConfig build() {
       return new DeploymentConfig(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens,
-          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family, latency);
     }
   }
 }

@@ -31,7 +31,7 @@ final class DeploymentSection {
 
   private static DeploymentConfig deployment(ConfigNode d, Function<String, String> environment) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "emulator_account", "model", "context_window", "max_output_tokens",
-        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family", "latency"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -47,6 +47,8 @@ final class DeploymentSection {
     Timeouts t = Timeouts.DEFAULT;
     ConfigNode pool = d.optionalObject("pool").allowOnly(Set.of("max_connections", "max_wait_queue", "max_wait_ms"));
     PoolConfig p = PoolConfig.DEFAULT;
+    ConfigNode latency = d.optionalObject("latency").allowOnly(Set.of("first_token_p99_ms", "gap_p99_ms"));
+    LatencyPrior l = LatencyPrior.DEFAULT;
     // Anthropic caps output separately from the window (4,096 on the Claude 2 generation); OpenAI's older models share it.
     int maxOutput = (int) d.number("max_output_tokens", provider == ProviderKind.ANTHROPIC ? Math.min(4096, window) : window, 1, window);
     String model = d.string("model");
@@ -70,6 +72,9 @@ final class DeploymentSection {
             (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
             pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)))
         .family(d.has("family") ? d.string("family") : model)
+        .latency(new LatencyPrior(
+            latency.number("first_token_p99_ms", l.firstTokenP99Ms(), 1, 600_000),
+            latency.number("gap_p99_ms", l.gapP99Ms(), 1, 600_000)))
         .build();
   }
 

@@ -8,8 +8,13 @@ package dev.modelmux.config;
  * @param retryBackoffMs base of the jittered wait before the one retry of a transient error on the same deployment
  * @param quotaPauseMs how long a deployment whose account is out of quota or credit is skipped by every replica
  * @param maxProviderPauseMs the longest pause a provider's retry-after may impose on a deployment (for every replica)
+ * @param deadlines how first-token and idle deadlines that are not configured follow each deployment's latency
  */
 public record ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs, long quotaPauseMs,
-    long maxProviderPauseMs) {
-  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100, 600_000, 60_000);
+    long maxProviderPauseMs, DeadlineLearning deadlines) {
+  public static final ResilienceConfig DEFAULT = new ResilienceConfig(5, 10_000, 100, 600_000, 60_000, DeadlineLearning.DEFAULT);
+
+  public ResilienceConfig(int breakerFailures, long breakerResetMs, long retryBackoffMs, long quotaPauseMs, long maxProviderPauseMs) {
+    this(breakerFailures, breakerResetMs, retryBackoffMs, quotaPauseMs, maxProviderPauseMs, DeadlineLearning.DEFAULT);
+  }
 }

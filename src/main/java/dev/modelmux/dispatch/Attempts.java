@@ -39,14 +39,17 @@ final class Attempts {
   private final Breakers breakers;
   private final Exchange exchange;
   private final boolean leavesBreakOpen;
+  /** The request's last candidate: an attempt on it has nowhere to fail over to. */
+  private final Candidate last;
   private final QuotaAlarm quota;
   /** The longest a provider's retry-after may pause a deployment (and be passed on to a client). */
   private final long maxProviderPauseMs;
 
   /**
    * @param leavesBreakOpen whether the route continues streams that break, so a broken stream is left open for that
+   * @param last the request's last candidate (null if it has none)
    */
-  Attempts(Shared shared, UpstreamClients http, Exchange exchange, boolean leavesBreakOpen) {
+  Attempts(Shared shared, UpstreamClients http, Exchange exchange, boolean leavesBreakOpen, Candidate last) {
     this.quota = shared.quota();
     this.maxProviderPauseMs = shared.resilience().maxProviderPauseMs();
     this.vertx = shared.vertx();
@@ -55,6 +58,7 @@ final class Attempts {
     this.breakers = shared.breakers();
     this.exchange = exchange;
     this.leavesBreakOpen = leavesBreakOpen;
+    this.last = last;
   }
 
   /**
@@ -66,6 +70,9 @@ final class Attempts {
     Deployment deployment = candidate.deployment();
     Breakers.Call call = breakers.call(deployment.id());
     UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen);
+    if (candidate == last) {
+      attempt.nowhereElseToGo();
+    }
     exchange.onCommit(winner -> {
       if (winner != attempt) {
         return;

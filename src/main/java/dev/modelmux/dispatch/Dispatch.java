@@ -75,7 +75,8 @@ public final class Dispatch {
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.tierWait = new TierWait(route.maxWaitMs());
-    this.attempts = new Attempts(shared, http, exchange, route.continueOnFailure());
+    this.attempts = new Attempts(shared, http, exchange, route.continueOnFailure(),
+        candidates.isEmpty() ? null : candidates.get(candidates.size() - 1));
     this.continuation = new Continuation(admission, attempts, exchange, candidates);
   }
 

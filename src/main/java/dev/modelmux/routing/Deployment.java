@@ -1,18 +1,32 @@
 package dev.modelmux.routing;
 
 import dev.modelmux.budget.BudgetLimits;
+import dev.modelmux.config.DeadlineLearning;
 import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.metrics.DeploymentMeters;
 import dev.modelmux.provider.Provider;
 
-/** A configured deployment, the provider that knows how to call it, what routing has learnt about it, and its meters. */
-public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters) {
+/**
+ * A configured deployment, the provider that knows how to call it, what routing has learnt about it, its meters, and
+ * how its deadlines follow what was learnt.
+ */
+public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters,
+    DeadlineLearning learning) {
   public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters) {
-    this(config, provider, new DeploymentState(), meters);
+    this(config, provider, meters, DeadlineLearning.DEFAULT);
+  }
+
+  public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters, DeadlineLearning learning) {
+    this(config, provider, new DeploymentState(), meters, learning);
   }
 
   public String id() {
     return config.id();
+  }
+
+  /** Its first-token and idle deadlines as they stand now. */
+  public LearnedDeadlines deadlines() {
+    return new LearnedDeadlines(config.timeouts(), config.latency(), learning, state);
   }
 
   public BudgetLimits limits() {

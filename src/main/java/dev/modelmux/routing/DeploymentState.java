@@ -1,15 +1,15 @@
 package dev.modelmux.routing;
 
 import dev.modelmux.budget.Headroom;
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
-/** What routing has recently learnt about one deployment: its headroom, its time to first token, its load. */
+/**
+ * What routing has recently learnt about one deployment: its headroom, its time to first token, the longest gap in
+ * its streams, its load.
+ */
 public final class DeploymentState {
   private static final double EWMA_WEIGHT = 0.2;
-  private static final int RECENT = 64;
   /** Hedge delay for "auto" before a deployment has answered anything. */
   private static final long DEFAULT_P95_MS = 2_000;
 
@@ -17,9 +17,10 @@ public final class DeploymentState {
   /** The weighted time to first token, as the bits of a double: both event loops update it without a lock. */
   private final AtomicLong ttftBits = new AtomicLong(Double.doubleToRawLongBits(0));
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** A ring of the last times to first token, each plus one: 0 marks a slot not written yet. */
-  private final AtomicLongArray recentTtft = new AtomicLongArray(RECENT);
-  private final AtomicInteger recorded = new AtomicInteger();
+  /** The last times to first token, and first-token deadlines that expired (a censored sample: at least that long). */
+  private final RecentSamples recentTtft = new RecentSamples();
+  /** Per streamed attempt that ended, its longest gap between events once the answer flowed. */
+  private final RecentSamples recentGaps = new RecentSamples();
 
   /** The last headroom a reservation saw, or null before the first. */
   public Headroom headroom() {
@@ -41,24 +42,33 @@ public final class DeploymentState {
       double ttft = Double.longBitsToDouble(bits);
       return Double.doubleToRawLongBits(ttft == 0 ? sample : ttft + EWMA_WEIGHT * (sample - ttft));
     });
-    recentTtft.set(Math.floorMod(recorded.getAndIncrement(), RECENT), sample + 1);
+    recentTtft.record(sample);
+  }
+
+  /** A first-token deadline of {@code deadlineMs} expired: the time to first token was at least that. */
+  public void recordTtftCensored(long deadlineMs) {
+    recentTtft.record(deadlineMs);
+  }
+
+  /** A streamed attempt ended; the longest gap between its events once the answer flowed was {@code ms}. */
+  public void recordLongestGap(long ms) {
+    recentGaps.record(ms);
   }
 
   /** The 95th percentile of the last 64 times to first token (a default before any was measured). */
   public long ttftP95Ms() {
-    long[] sorted = new long[RECENT];
-    int n = 0;
-    for (int i = 0; i < RECENT; i++) {
-      long slot = recentTtft.get(i);
-      if (slot != 0) {
-        sorted[n++] = slot - 1;
-      }
-    }
-    if (n == 0) {
-      return DEFAULT_P95_MS;
-    }
-    Arrays.sort(sorted, 0, n);
-    return Math.max(1, sorted[(int) Math.ceil(0.95 * n) - 1]);
+    long p95 = recentTtft.percentile(0.95);
+    return p95 < 0 ? DEFAULT_P95_MS : p95;
+  }
+
+  /** The 99th percentile of the last 64 times to first token (censored ones included), -1 before any. */
+  public long ttftP99Ms() {
+    return recentTtft.percentile(0.99);
+  }
+
+  /** The 99th percentile of the last 64 streams' longest gaps, -1 before any. */
+  public long gapP99Ms() {
+    return recentGaps.percentile(0.99);
   }
 
   public int inFlight() {

@@ -27,7 +27,8 @@ public final class RouteTable {
 
   public RouteTable(GatewayConfig config, GatewayMetrics metrics) {
     for (DeploymentConfig d : config.deployments()) {
-      byId.put(d.id(), new Deployment(d, Providers.of(d.provider()), metrics.deployment(d.id(), ATTEMPT_OUTCOMES)));
+      byId.put(d.id(), new Deployment(d, Providers.of(d.provider()), metrics.deployment(d.id(), ATTEMPT_OUTCOMES),
+          config.resilience().deadlines()));
     }
     for (RouteConfig r : config.routes()) {
       List<List<Deployment>> tiers = new ArrayList<>();

@@ -32,6 +32,9 @@ final class Deadlines {
   private long firstSinceNanos;
   private boolean watchingGaps;
   private long lastActivityNanos;
+  /** The longest gap between events since the answer began, -1 before a second event. */
+  private long longestGapNanos = -1;
+  private boolean firstMissed;
   private boolean cancelled;
 
   /** @param expired told what was missed ("sent no first token within 30000 ms"), once */
@@ -47,6 +50,20 @@ final class Deadlines {
 
   long idleMs() {
     return timeouts.idleMs();
+  }
+
+  long firstTokenMs() {
+    return timeouts.firstTokenMs();
+  }
+
+  /** Whether the attempt ended because its first token (or response headers) did not come in time. */
+  boolean firstMissed() {
+    return firstMissed;
+  }
+
+  /** The longest gap between events since the answer began (client pauses left out), -1 before a second event. */
+  long longestGapMs() {
+    return longestGapNanos < 0 ? -1 : longestGapNanos / NANOS_PER_MS;
   }
 
   /** The attempt starts: the total deadline runs. */
@@ -72,7 +89,11 @@ final class Deadlines {
 
   /** An event or a body chunk arrived. */
   void activity() {
-    lastActivityNanos = System.nanoTime();
+    long now = System.nanoTime();
+    if (watchingGaps && now - lastActivityNanos > longestGapNanos) {
+      longestGapNanos = now - lastActivityNanos;
+    }
+    lastActivityNanos = now;
   }
 
   /** The upstream is paused because the client's write queue is full: the provider's clocks stop. */
@@ -130,6 +151,7 @@ final class Deadlines {
     } else if (first != null) {
       long firstLeft = firstSinceNanos + timeouts.firstTokenMs() * NANOS_PER_MS - now;
       if (firstLeft <= 0) {
+        firstMissed = !cancelled;
         expire("sent no " + first + " within " + timeouts.firstTokenMs() + " ms");
         return;
       }

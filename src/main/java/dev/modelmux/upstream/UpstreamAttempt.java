@@ -35,7 +35,8 @@ public final class UpstreamAttempt {
   private final boolean stream;
   private final Handler<MultiMap> onHeaders;
   private final UpstreamCall call;
-  private final Deadlines deadlines;
+  /** Set when the attempt runs: its deadlines are worked out from what its deployment has learnt by then. */
+  private Deadlines deadlines;
   private final Runnable cancelOnGone = () -> end(new AttemptOutcome.ClientGone());
   /** How the attempt ended: the first outcome wins, whoever reports it (the relay, a deadline, the client, a race). */
   private final Promise<AttemptOutcome> ending = Promise.promise();
@@ -44,6 +45,7 @@ public final class UpstreamAttempt {
   private boolean appends;
   /** On a provider failure after commit, leave the client's stream open for a continuation instead of ending it. */
   private boolean leavesBreakOpen;
+  private boolean nowhereElse;
   private long startNanos;
   private CommitGate gate;
   private StreamRelay relay;
@@ -61,14 +63,22 @@ public final class UpstreamAttempt {
     this.stream = exchange.request().stream();
     this.onHeaders = onHeaders;
     this.call = new UpstreamCall(http.of(deployment), stream);
-    this.deadlines = new Deadlines(vertx, deployment.config().timeouts(), what -> end(new AttemptOutcome.Failed(timeout(what))));
     ending.future().onSuccess(this::ended);
+  }
+
+  /**
+   * No later candidate can take this request if the attempt fails before it answers: a learned deadline would only
+   * turn a slow answer into an error, so the attempt waits up to the cap (unless the deadlines are configured).
+   */
+  public UpstreamAttempt nowhereElseToGo() {
+    this.nowhereElse = true;
+    return this;
   }
 
   /** This attempt continues a stream another attempt broke, appending to the response that attempt committed. */
   public UpstreamAttempt appendsToCommittedStream() {
     this.appends = true;
-    return this;
+    return nowhereElseToGo(); // a continuation that fails ends the stream: no later candidate takes it over
   }
 
   /** With {@code allowed}, a provider failure after commit leaves the client's stream open for a continuation. */
@@ -80,6 +90,8 @@ public final class UpstreamAttempt {
   public Future<AttemptResult> run() {
     startNanos = System.nanoTime();
     gate = new CommitGate(writer, deployment, startNanos, appends);
+    deadlines = new Deadlines(vertx, deployment.deadlines().forAttempt(stream, nowhereElse),
+        what -> end(new AttemptOutcome.Failed(timeout(what))));
     exchange.attempting(deployment);
     client.onGone(cancelOnGone);
     deadlines.start();
@@ -179,7 +191,10 @@ public final class UpstreamAttempt {
    * provider call dropped unless the answer is complete, then the result told to the request.
    */
   private void ended(AttemptOutcome outcome) {
-    deadlines.cancel();
+    if (deadlines != null) { // null: it never ran (its breaker refused it), then lost a race
+      deadlines.cancel();
+      learn();
+    }
     client.noLongerInFlight(cancelOnGone);
     if (outcome instanceof AttemptOutcome.Complete complete) {
       answered(complete.last());
@@ -198,6 +213,21 @@ public final class UpstreamAttempt {
       result.fail(clientGone("The client read nothing for " + client.stallMs() + " ms; the stream was ended."));
     } else {
       result.fail(new IllegalStateException("an attempt outcome nobody acts on: " + outcome));
+    }
+  }
+
+  /**
+   * What the attempt taught about its deployment's latency, once, at its end: a streamed answer's longest gap, or a
+   * learned first-token deadline that expired (the time to first token was at least that long).
+   */
+  private void learn() {
+    if (!stream) {
+      return;
+    }
+    if (deadlines.firstMissed() && deployment.deadlines().learnsFrom(deadlines.firstTokenMs())) {
+      deployment.state().recordTtftCensored(deadlines.firstTokenMs());
+    } else if (deadlines.longestGapMs() >= 0) {
+      deployment.state().recordLongestGap(deadlines.longestGapMs());
     }
   }
 

@@ -63,4 +63,21 @@ class DeploymentStateTest {
     assertThat(state.ttftMs()).isBetween(10.0, 24.0);
     assertThat(state.ttftP95Ms()).isBetween(10L, 24L);
   }
+
+  @Test
+  void theP99sOfTimesToFirstTokenAndLongestGapsAreKeptApartAndUnknownBeforeAny() {
+    DeploymentState state = new DeploymentState();
+    assertThat(state.ttftP99Ms()).isEqualTo(-1);
+    assertThat(state.gapP99Ms()).isEqualTo(-1);
+    for (int ms = 1; ms <= 100; ms++) {
+      state.recordTtft(ms);
+      state.recordLongestGap(ms * 10);
+    }
+    // the last 64 are 37..100; the 99th percentile is the 64th of them (ceil(0.99 * 64))
+    assertThat(state.ttftP99Ms()).isEqualTo(100);
+    assertThat(state.gapP99Ms()).isEqualTo(1_000);
+    state.recordTtftCensored(10_000);
+    assertThat(state.ttftP99Ms()).as("a deadline that expired counts as a sample of at least that").isEqualTo(10_000);
+    assertThat(state.ttftMs()).as("the weighted mean routing orders by is not moved by it").isLessThan(101);
+  }
 }

@@ -132,4 +132,44 @@ class DeadlinesTest {
     Thread.sleep(600);
     assertThat(missed).isNotDone();
   }
+
+  @Test
+  void theLongestGapIsMeasuredOnceTheAnswerFlowsAndAMissedFirstTokenIsTold() throws Exception {
+    CompletableFuture<long[]> seen = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      Deadlines[] d = new Deadlines[1];
+      d[0] = new Deadlines(vertx, new Timeouts(1000, 5000, 2500, 3000), what -> {
+        seen.complete(new long[] {d[0].longestGapMs(), d[0].firstMissed() ? 1 : 0});
+        d[0].cancel();
+      });
+      d[0].start();
+      d[0].awaitFirst("first token");
+      vertx.setTimer(20, a -> d[0].activity()); // a role chunk before the answer: no gap yet
+      vertx.setTimer(400, b -> {
+        d[0].watchGaps(); // the first content, 400 ms in: the wait for it is no gap
+        vertx.setTimer(30, c -> {
+          d[0].activity();
+          vertx.setTimer(30, e -> {
+            d[0].activity();
+            vertx.setTimer(300, f -> d[0].activity());
+          });
+        });
+      });
+    });
+    long[] result = seen.get(10, TimeUnit.SECONDS);
+    assertThat(result[0]).as("the 300 ms gap between the last two events").isBetween(300L, 2500L);
+    assertThat(result[1]).as("the total expired, not the first token").isZero();
+
+    CompletableFuture<Boolean> firstMissed = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      Deadlines[] d = new Deadlines[1];
+      d[0] = new Deadlines(vertx, new Timeouts(1000, 100, 2000, 5000), what -> {
+        firstMissed.complete(d[0].firstMissed() && d[0].longestGapMs() == -1);
+        d[0].cancel();
+      });
+      d[0].start();
+      d[0].awaitFirst("first token");
+    });
+    assertThat(firstMissed.get(10, TimeUnit.SECONDS)).isTrue();
+  }
 }

@@ -4,6 +4,7 @@ import dev.modelmux.breaker.Breakers;
 import dev.modelmux.budget.BudgetStore;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
+import dev.modelmux.routing.LearnedDeadlines;
 import dev.modelmux.routing.RouteTable;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -15,7 +16,7 @@ import java.util.Locale;
 
 /**
  * {@code GET /admin/deployments}: each deployment's limits, headroom, leases, in-flight requests, pause and recent
- * latency, as the budget store sees them.
+ * latency, as the budget store sees them, and the deadlines it learnt from that latency.
  */
 final class DeploymentsEndpoint implements Handler<RoutingContext> {
   private final RouteTable routes;
@@ -28,10 +29,28 @@ final class DeploymentsEndpoint implements Handler<RoutingContext> {
     this.breakers = breakers;
   }
 
+  /**
+   * The first-token and idle deadlines a streamed attempt with somewhere to fail over to gets now, whether each is
+   * configured, learned or still the warm start, and the p99s they follow.
+   */
+  private static JsonObject withDeadlines(JsonObject row, LearnedDeadlines learned) {
+    return row
+        .put("first_token_deadline_ms", learned.firstTokenMs())
+        .put("first_token_deadline_source", source(learned.firstTokenConfigured(), learned.ttftMeasured()))
+        .put("ttft_p99_ms", learned.ttftP99Ms())
+        .put("idle_deadline_ms", learned.idleMs())
+        .put("idle_deadline_source", source(learned.idleConfigured(), learned.gapMeasured()))
+        .put("gap_p99_ms", learned.gapP99Ms());
+  }
+
+  private static String source(boolean configured, boolean measured) {
+    return configured ? "configured" : measured ? "learned" : "warm_start";
+  }
+
   @Override
   public void handle(RoutingContext ctx) {
     List<Future<JsonObject>> rows = routes.deployments().stream()
-        .map(d -> budgets.headroom(d.id(), d.limits()).map(h -> new JsonObject()
+        .map(d -> budgets.headroom(d.id(), d.limits()).map(h -> withDeadlines(new JsonObject()
             .put("id", d.id())
             .put("provider", d.config().provider().wireName())
             .put("model", d.config().model())
@@ -43,7 +62,7 @@ final class DeploymentsEndpoint implements Handler<RoutingContext> {
             .put("paused_for_ms", h.pausedForMs())
             .put("lease", budgets.lease(d.id()))
             .put("breaker", breakers.state(d.id()).name().toLowerCase(Locale.ROOT))
-            .put("ttft_ms_ewma", Math.round(d.state().ttftMs()))))
+            .put("ttft_ms_ewma", Math.round(d.state().ttftMs())), d.deadlines())))
         .toList();
     Future.all(rows).onComplete(all -> {
       if (all.failed()) {

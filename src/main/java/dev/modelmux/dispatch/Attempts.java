@@ -22,6 +22,7 @@ import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,15 +39,15 @@ final class Attempts {
   private final BudgetStore budgets;
   private final Breakers breakers;
   private final Exchange exchange;
-  private final boolean leavesBreakOpen;
+  private final Predicate<Candidate> leavesBreakOpen;
   private final QuotaAlarm quota;
   /** The longest a provider's retry-after may pause a deployment (and be passed on to a client). */
   private final long maxProviderPauseMs;
 
   /**
-   * @param leavesBreakOpen whether the route continues streams that break, so a broken stream is left open for that
+   * @param leavesBreakOpen whether a candidate's stream that breaks is left open for a continuation
    */
-  Attempts(Shared shared, UpstreamClients http, Exchange exchange, boolean leavesBreakOpen) {
+  Attempts(Shared shared, UpstreamClients http, Exchange exchange, Predicate<Candidate> leavesBreakOpen) {
     this.quota = shared.quota();
     this.maxProviderPauseMs = shared.resilience().maxProviderPauseMs();
     this.vertx = shared.vertx();
@@ -65,7 +66,7 @@ final class Attempts {
   RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
     Deployment deployment = candidate.deployment();
     Breakers.Call call = breakers.call(deployment.id());
-    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen);
+    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen.test(candidate));
     exchange.onCommit(winner -> {
       if (winner != attempt) {
         return;

@@ -10,6 +10,7 @@ import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
 import dev.modelmux.spi.Translator;
+import dev.modelmux.translate.ContinuationRules;
 import dev.modelmux.translate.Translators;
 import dev.modelmux.upstream.AttemptResult;
 import dev.modelmux.upstream.UpstreamClients;
@@ -75,7 +76,7 @@ public final class Dispatch {
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.tierWait = new TierWait(route.maxWaitMs());
-    this.attempts = new Attempts(shared, http, exchange, route.continueOnFailure());
+    this.attempts = new Attempts(shared, http, exchange, this::continues);
     this.continuation = new Continuation(admission, attempts, exchange, candidates);
   }
 
@@ -108,7 +109,7 @@ public final class Dispatch {
     return admission.admit(candidate, new Admission.Terms() {
       @Override
       public Translator translate(Candidate c) {
-        return Translators.create(c.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(c, exchange));
+        return Translators.create(c.request(), deployment.config(), continues(c), PromptFilters.of(c, exchange));
       }
 
       @Override
@@ -142,7 +143,7 @@ public final class Dispatch {
   private Future<AttemptResult> attempt(int index, boolean isRetry, Admission.Admitted admitted) {
     Candidate candidate = admitted.candidate();
     Deployment deployment = candidate.deployment();
-    HedgedRace hedge = new HedgedRace(vertx, exchange, admission, route.continueOnFailure(), attempts::start);
+    HedgedRace hedge = new HedgedRace(vertx, exchange, admission, this::continues, attempts::start);
     RunningAttempt primary = attempts.start(candidate, admitted.translator(), admitted.granted());
     long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
     Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
@@ -167,6 +168,15 @@ public final class Dispatch {
       }
       return tryFrom(next);
     });
+  }
+
+  /**
+   * Whether a stream of this candidate that breaks is left open for the next candidate to continue: when the route
+   * continues failed streams (the default), a later candidate exists, and the request is one a continuation can
+   * finish faithfully ({@link ContinuationRules}). Only then is the answer's text kept.
+   */
+  private boolean continues(Candidate candidate) {
+    return route.continueOnFailure() && candidates.size() > 1 && ContinuationRules.allow(candidate.request());
   }
 
   private boolean leavesTier(int index, int next) {

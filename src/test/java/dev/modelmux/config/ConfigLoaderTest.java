@@ -61,6 +61,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRouteContinuesBrokenStreamsUnlessItSaysNot() {
+    assertThat(loader.parse(VALID).routes().get(0).continueOnFailure()).isTrue();
+    assertThat(loader.parse(VALID.replace("- name: code-reasoning", "- name: code-reasoning\n    continue_on_failure: false"))
+        .routes().get(0).continueOnFailure()).isFalse();
+    assertFails(VALID.replace("- name: code-reasoning", "- name: code-reasoning\n    continue_on_failure: sometimes"),
+        "continue_on_failure");
+  }
+
+  @Test
   void readsThePoolAndTheClientStallBoundWithTheirDefaults() {
     assertThat(loader.parse(VALID).deployments().get(0).pool()).isEqualTo(PoolConfig.DEFAULT);
     assertThat(loader.parse(VALID).server().clientStallMs()).isEqualTo(30_000);

@@ -25,8 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * One request's walk through its candidates, and only that: admit one ({@link Admission}: its breaker, its budget, a
  * translator; skipped: the next one), start it ({@link Attempts}) — hedged
  * ({@link HedgedRace}) when the route says so, continued ({@link Continuation}) when its stream breaks — retry a
- * transient error once on the same deployment after a jittered backoff, fail over while nothing has reached the
- * client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429
+ * fast transient error once on the same deployment after a jittered backoff (never silence), fail over while nothing
+ * has reached the client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429
  * with the time the window needs.
  */
 public final class Dispatch {
@@ -154,7 +154,7 @@ public final class Dispatch {
       if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
         return Future.failedFuture(new GatewayException(error));
       }
-      if (!isRetry && !hedge.started() && Failover.worthRetrying(error)) {
+      if (!isRetry && !hedge.started() && Failover.worthRetrying(error, primary.attempt().silentMs())) {
         long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
         return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
       }

@@ -9,6 +9,8 @@ import java.net.URI;
  * @param defaultMaxTokens the output cap sent to providers that require one when the client set none
  * @param bodyLimits the most a non-streamed answer or an error body may hold
  * @param family the model family prompt variants are matched against: the config's {@code family}, else the model name
+ * @param prefill whether a broken stream is continued here by sending the text so far as an assistant prefill (else it
+ *     is asked again and the repeated text dropped): the config's {@code prefill}, else whether the provider is Anthropic
  */
 public record DeploymentConfig(
     String id,
@@ -26,12 +28,13 @@ public record DeploymentConfig(
     Timeouts timeouts,
     BodyLimits bodyLimits,
     PoolConfig pool,
-    String family) {
+    String family,
+    boolean prefill) {
 
   /**
    * A deployment built field by field: {@code baseUrl}, {@code apiKey}, {@code tokens} and {@code limits} must be set;
-   * the rest defaults to no api version, a price of 0, the default timeouts, body limits and pool, and the model's name
-   * as family.
+   * the rest defaults to no api version, a price of 0, the default timeouts, body limits and pool, the model's name
+   * as family, and a prefill for continuations on Anthropic only.
    */
   public static Builder builder(String id, ProviderKind provider, String model) {
     return new Builder(id, provider, model);
@@ -40,7 +43,7 @@ public record DeploymentConfig(
   /** The same deployment at another address (the emulator moved to a free port, say). */
   public DeploymentConfig withBaseUrl(URI other) {
     return new DeploymentConfig(id, provider, other, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens,
-        apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+        apiVersion, limits, price, timeouts, bodyLimits, pool, family, prefill);
   }
 
   /** See {@link #builder}. */
@@ -61,12 +64,14 @@ public record DeploymentConfig(
     private BodyLimits bodyLimits = BodyLimits.DEFAULT;
     private PoolConfig pool = PoolConfig.DEFAULT;
     private String family;
+    private boolean prefill;
 
     private Builder(String id, ProviderKind provider, String model) {
       this.id = id;
       this.provider = provider;
       this.model = model;
       this.family = model;
+      this.prefill = provider == ProviderKind.ANTHROPIC;
     }
 
     public Builder baseUrl(URI url) {
@@ -124,9 +129,15 @@ public record DeploymentConfig(
       return this;
     }
 
+    /** Whether a continuation here sends the text so far as an assistant prefill (default: on Anthropic). */
+    public Builder prefill(boolean p) {
+      this.prefill = p;
+      return this;
+    }
+
     public DeploymentConfig build() {
       return new DeploymentConfig(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens,
-          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family);
+          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family, prefill);
     }
   }
 }

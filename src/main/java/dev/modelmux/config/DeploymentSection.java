@@ -31,7 +31,7 @@ final class DeploymentSection {
 
   private static DeploymentConfig deployment(ConfigNode d, Function<String, String> environment) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "emulator_account", "model", "context_window", "max_output_tokens",
-        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family", "prefill"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -70,7 +70,22 @@ final class DeploymentSection {
             (int) pool.number("max_wait_queue", p.maxWaitQueue(), 0, 1_000_000),
             pool.number("max_wait_ms", p.maxWaitMs(), 1, 600_000)))
         .family(d.has("family") ? d.string("family") : model)
+        .prefill(prefill(d, provider))
         .build();
+  }
+
+  /**
+   * Whether a continuation on this deployment sends the text so far as an assistant prefill: only Anthropic continues
+   * one, and by default does; {@code prefill: false} says up front that this model refuses it (the newest Claude
+   * models do), so continuations here ask again instead.
+   */
+  private static boolean prefill(ConfigNode d, ProviderKind provider) {
+    boolean byKind = provider == ProviderKind.ANTHROPIC;
+    boolean prefill = d.bool("prefill", byKind);
+    if (prefill && !byKind) {
+      throw new ConfigException(d.field("prefill"), "only Anthropic deployments continue an assistant prefill");
+    }
+    return prefill;
   }
 
   /**

@@ -5,10 +5,14 @@ import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.metrics.DeploymentMeters;
 import dev.modelmux.provider.Provider;
 
-/** A configured deployment, the provider that knows how to call it, what routing has learnt about it, and its meters. */
-public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters) {
+/**
+ * A configured deployment, the provider that knows how to call it, what routing has learnt about it, its meters, and
+ * whether it takes a prefill when it continues a broken stream.
+ */
+public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters,
+    PrefillSupport prefill) {
   public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters) {
-    this(config, provider, new DeploymentState(), meters);
+    this(config, provider, new DeploymentState(), meters, new PrefillSupport(config.prefill()));
   }
 
   public String id() {

@@ -49,6 +49,14 @@ class ContinuationTest {
           model: claude-3
           context_window: 100000
           limits: { tpm: 1000000, rpm: 10000 }
+        - id: an-claude3-said
+          provider: anthropic
+          base_url: ${EMU}
+          api_key_env: KEY_B
+          model: claude-3
+          context_window: 100000
+          limits: { tpm: 1000000, rpm: 10000 }
+          prefill: false
       routes:
         - name: continue-with-prefill
           continue_on_failure: true
@@ -61,6 +69,10 @@ class ContinuationTest {
           tiers: [[oa-gpt4], [an-claude]]
         - name: by-default
           tiers: [[oa-gpt4], [oa-gpt35]]
+        - name: prefill-refused
+          tiers: [[oa-gpt4], [an-claude3]]
+        - name: prefill-off
+          tiers: [[oa-gpt4], [an-claude3-said]]
         - name: claude-first
           tiers: [[an-claude], [an-claude3]]
       """;
@@ -174,7 +186,52 @@ class ContinuationTest {
     JsonObject error = new JsonObject(reply.last().data()).getJsonObject("error");
     assertThat(error.getString("message")).contains("oa-gpt4").contains("broke off");
     assertThat(expected()).startsWith(reply.text());
-    assertThat(fixture.emulator.stats("claude-2").requests()).isEqualTo(1);
+    assertThat(fixture.emulator.stats("claude-2").requests()).as("the prefill, then the replay, both refused").isEqualTo(2);
+
+    // Refused without the prefill too: the 400 was not the prefill's, so the deployment still gets one next time.
+    fixture.emulator.setFault("claude-2", Fault.of(Kind.REJECT_PREFILL));
+    assertThat(openAi("continue-with-prefill").text()).isEqualTo(expected());
+    assertThat(fixture.emulator.stats("claude-2").requests()).isEqualTo(4);
+    assertThat(fixture.emulator.stats("claude-2").faults()).as("one more refused prefill").isEqualTo(3);
+  }
+
+  @Test
+  void aPrefillRefusedByTheFallbackIsContinuedThereByReplayAndRemembered() {
+    fixture.emulator.setFault("claude-3", Fault.of(Kind.REJECT_PREFILL));
+    StreamReply reply = openAi("prefill-refused");
+    assertThat(reply.text()).isEqualTo(expected());
+    assertThat(reply.last().data()).isEqualTo("[DONE]");
+    assertThat(reply.events()).noneMatch(e -> e.data().contains("\"error\""));
+    assertThat(fixture.emulator.stats("claude-3").requests()).as("the refused prefill, then the replay").isEqualTo(2);
+    assertThat(fixture.emulator.stats("claude-3").faults()).isEqualTo(1);
+
+    StreamReply again = openAi("prefill-refused");
+    assertThat(again.text()).isEqualTo(expected());
+    assertThat(again.last().data()).isEqualTo("[DONE]");
+    assertThat(fixture.emulator.stats("claude-3").requests()).as("straight to the replay").isEqualTo(3);
+    assertThat(fixture.emulator.stats("claude-3").faults()).isEqualTo(1);
+  }
+
+  @Test
+  void anAnthropicClientGetsOneMessageWhenTheFallbackRefusesThePrefill() {
+    fixture.emulator.setFault("claude-3", Fault.of(Kind.REJECT_PREFILL));
+    StreamReply reply = anthropic("prefill-refused", new JsonObject());
+    assertThat(anthropicText(reply)).isEqualTo(expected());
+    assertThat(reply.events()).extracting(SseEvent::event).containsOnlyOnce("message_start", "content_block_start", "message_stop");
+    assertThat(reply.events()).extracting(SseEvent::event).doesNotContain("error");
+    assertThat(reply.last().event()).isEqualTo("message_stop");
+    assertThat(fixture.emulator.stats("claude-3").requests()).isEqualTo(2);
+    assertThat(fixture.emulator.stats("claude-3").faults()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeploymentConfiguredWithoutPrefillIsContinuedByReplayAtOnce() {
+    fixture.emulator.setFault("claude-3", Fault.of(Kind.REJECT_PREFILL));
+    StreamReply reply = openAi("prefill-off");
+    assertThat(reply.text()).isEqualTo(expected());
+    assertThat(reply.last().data()).isEqualTo("[DONE]");
+    assertThat(fixture.emulator.stats("claude-3").requests()).isEqualTo(1);
+    assertThat(fixture.emulator.stats("claude-3").faults()).isZero();
   }
 
   @Test

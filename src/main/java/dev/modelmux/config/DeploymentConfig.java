@@ -10,6 +10,8 @@ import java.net.URI;
  * @param bodyLimits the most a non-streamed answer or an error body may hold
  * @param family the model family prompt variants are matched against: the config's {@code family}, else the model name
  * @param latency the latency assumed before any is measured, the warm start of its learned deadlines
+ * @param prefill whether a broken stream is continued here by sending the text so far as an assistant prefill (else it
+ *     is asked again and the repeated text dropped): the config's {@code prefill}, else whether the provider is Anthropic
  */
 public record DeploymentConfig(
     String id,
@@ -28,12 +30,13 @@ public record DeploymentConfig(
     BodyLimits bodyLimits,
     PoolConfig pool,
     String family,
-    LatencyPrior latency) {
+    LatencyPrior latency,
+    boolean prefill) {
 
   /**
    * A deployment built field by field: {@code baseUrl}, {@code apiKey}, {@code tokens} and {@code limits} must be set;
-   * the rest defaults to no api version, a price of 0, the default timeouts, body limits, pool and latency, and the
-   * model's name as family.
+   * the rest defaults to no api version, a price of 0, the default timeouts, body limits, pool and latency, the model's
+   * name as family, and a prefill for continuations on Anthropic only.
    */
   public static Builder builder(String id, ProviderKind provider, String model) {
     return new Builder(id, provider, model);
@@ -42,7 +45,7 @@ public record DeploymentConfig(
   /** The same deployment at another address (the emulator moved to a free port, say). */
   public DeploymentConfig withBaseUrl(URI other) {
     return new DeploymentConfig(id, provider, other, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens, defaultMaxTokens,
-        apiVersion, limits, price, timeouts, bodyLimits, pool, family, latency);
+        apiVersion, limits, price, timeouts, bodyLimits, pool, family, latency, prefill);
   }
 
   /** See {@link #builder}. */
@@ -64,12 +67,14 @@ public record DeploymentConfig(
     private PoolConfig pool = PoolConfig.DEFAULT;
     private String family;
     private LatencyPrior latency = LatencyPrior.DEFAULT;
+    private boolean prefill;
 
     private Builder(String id, ProviderKind provider, String model) {
       this.id = id;
       this.provider = provider;
       this.model = model;
       this.family = model;
+      this.prefill = provider == ProviderKind.ANTHROPIC;
     }
 
     public Builder baseUrl(URI url) {
@@ -132,9 +137,15 @@ public record DeploymentConfig(
       return this;
     }
 
+    /** Whether a continuation here sends the text so far as an assistant prefill (default: on Anthropic). */
+    public Builder prefill(boolean p) {
+      this.prefill = p;
+      return this;
+    }
+
     public DeploymentConfig build() {
       return new DeploymentConfig(id, provider, baseUrl, apiKeyEnv, apiKey, model, contextWindow, maxOutputTokens,
-          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family, latency);
+          defaultMaxTokens, apiVersion, limits, price, timeouts, bodyLimits, pool, family, latency, prefill);
     }
   }
 }

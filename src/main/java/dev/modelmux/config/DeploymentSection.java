@@ -31,7 +31,7 @@ final class DeploymentSection {
 
   private static DeploymentConfig deployment(ConfigNode d, Function<String, String> environment) {
     d.allowOnly(Set.of("id", "provider", "base_url", "api_key_env", "emulator_account", "model", "context_window", "max_output_tokens",
-        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family", "latency"));
+        "default_max_tokens", "api_version", "limits", "price", "timeouts", "max_answer_bytes", "max_error_bytes", "pool", "family", "latency", "prefill"));
     String id = d.string("id");
     ProviderKind provider = d.choice("provider", null, ProviderKind::parse, "openai, azure, anthropic");
     if (provider == null) {
@@ -75,7 +75,22 @@ final class DeploymentSection {
         .latency(new LatencyPrior(
             latency.number("first_token_p99_ms", l.firstTokenP99Ms(), 1, 600_000),
             latency.number("gap_p99_ms", l.gapP99Ms(), 1, 600_000)))
+        .prefill(prefill(d, provider))
         .build();
+  }
+
+  /**
+   * Whether a continuation on this deployment sends the text so far as an assistant prefill: only Anthropic continues
+   * one, and by default does; {@code prefill: false} says up front that this model refuses it (the newest Claude
+   * models do), so continuations here ask again instead.
+   */
+  private static boolean prefill(ConfigNode d, ProviderKind provider) {
+    boolean byKind = provider == ProviderKind.ANTHROPIC;
+    boolean prefill = d.bool("prefill", byKind);
+    if (prefill && !byKind) {
+      throw new ConfigException(d.field("prefill"), "only Anthropic deployments continue an assistant prefill");
+    }
+    return prefill;
   }
 
   /**

@@ -11,7 +11,8 @@ import java.util.List;
  * @param hedgeAfterMs start the next candidate too when the first token is later than this (0: never hedge;
  *     {@link #HEDGE_AUTO}: after the deployment's recent p95 time to first token)
  * @param failoverOnContentFilter whether a content-policy refusal tries the next candidate (off: the refusal is the answer)
- * @param continueOnFailure a text stream that breaks mid-answer is continued on the next candidate, seamlessly
+ * @param continueOnFailure a text stream that breaks mid-answer is continued on the next candidate, seamlessly (on by
+ *     default; where a continuation cannot be faithful it is off whatever this says: see ContinuationRules)
  */
 public record RouteConfig(String name, List<List<String>> tiers, Order order, boolean degrade, long maxWaitMs, long hedgeAfterMs,
     boolean failoverOnContentFilter, boolean continueOnFailure, String secretGuard) {
@@ -22,6 +23,6 @@ public record RouteConfig(String name, List<List<String>> tiers, Order order, bo
   public enum Order { TIERS, COST }
 
   public static RouteConfig tiersOnly(String name, List<List<String>> tiers) {
-    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0, false, false, "off");
+    return new RouteConfig(name, tiers, Order.TIERS, true, 0, 0, false, true, "off");
   }
 }

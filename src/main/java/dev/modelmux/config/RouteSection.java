@@ -45,7 +45,7 @@ final class RouteSection {
           r.number("max_wait_ms", 0, 0, 600_000),
           hedgeAfter(r),
           r.bool("failover_on_content_filter", false),
-          r.bool("continue_on_failure", false),
+          r.bool("continue_on_failure", true),
           secretGuard(r)));
     }
     return List.copyOf(routes);

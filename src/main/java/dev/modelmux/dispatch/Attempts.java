@@ -22,6 +22,7 @@ import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Locale;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class Attempts {
   private final BudgetStore budgets;
   private final Breakers breakers;
   private final Exchange exchange;
-  private final boolean leavesBreakOpen;
+  private final Predicate<Candidate> leavesBreakOpen;
   /** The request's last candidate: an attempt on it has nowhere to fail over to. */
   private final Candidate last;
   private final QuotaAlarm quota;
@@ -46,10 +47,10 @@ final class Attempts {
   private final long maxProviderPauseMs;
 
   /**
-   * @param leavesBreakOpen whether the route continues streams that break, so a broken stream is left open for that
+   * @param leavesBreakOpen whether a candidate's stream that breaks is left open for a continuation
    * @param last the request's last candidate (null if it has none)
    */
-  Attempts(Shared shared, UpstreamClients http, Exchange exchange, boolean leavesBreakOpen, Candidate last) {
+  Attempts(Shared shared, UpstreamClients http, Exchange exchange, Predicate<Candidate> leavesBreakOpen, Candidate last) {
     this.quota = shared.quota();
     this.maxProviderPauseMs = shared.resilience().maxProviderPauseMs();
     this.vertx = shared.vertx();
@@ -69,7 +70,7 @@ final class Attempts {
   RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
     Deployment deployment = candidate.deployment();
     Breakers.Call call = breakers.call(deployment.id());
-    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen);
+    UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen.test(candidate));
     if (candidate == last) {
       attempt.nowhereElseToGo();
     }

@@ -10,6 +10,7 @@ import dev.modelmux.routing.CandidatePlanner.Candidate;
 import dev.modelmux.routing.Deployment;
 import dev.modelmux.routing.Route;
 import dev.modelmux.spi.Translator;
+import dev.modelmux.translate.ContinuationRules;
 import dev.modelmux.translate.Translators;
 import dev.modelmux.upstream.AttemptResult;
 import dev.modelmux.upstream.UpstreamClients;
@@ -24,8 +25,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * One request's walk through its candidates, and only that: admit one ({@link Admission}: its breaker, its budget, a
  * translator; skipped: the next one), start it ({@link Attempts}) — hedged
  * ({@link HedgedRace}) when the route says so, continued ({@link Continuation}) when its stream breaks — retry a
- * transient error once on the same deployment after a jittered backoff, fail over while nothing has reached the
- * client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429
+ * fast transient error once on the same deployment after a jittered backoff (never silence), fail over while nothing
+ * has reached the client. When every candidate is at its limit, wait for capacity up to the route's max_wait_ms, then answer 429
  * with the time the window needs.
  */
 public final class Dispatch {
@@ -75,7 +76,7 @@ public final class Dispatch {
     this.deniedUntilNanos = new long[candidates.size()];
     this.deniedFor = new ReserveResult.Reason[candidates.size()];
     this.tierWait = new TierWait(route.maxWaitMs());
-    this.attempts = new Attempts(shared, http, exchange, route.continueOnFailure(),
+    this.attempts = new Attempts(shared, http, exchange, this::continues,
         candidates.isEmpty() ? null : candidates.get(candidates.size() - 1));
     this.continuation = new Continuation(admission, attempts, exchange, candidates);
   }
@@ -109,7 +110,7 @@ public final class Dispatch {
     return admission.admit(candidate, new Admission.Terms() {
       @Override
       public Translator translate(Candidate c) {
-        return Translators.create(c.request(), deployment.config(), route.continueOnFailure(), PromptFilters.of(c, exchange));
+        return Translators.create(c.request(), deployment.config(), continues(c), PromptFilters.of(c, exchange));
       }
 
       @Override
@@ -143,7 +144,7 @@ public final class Dispatch {
   private Future<AttemptResult> attempt(int index, boolean isRetry, Admission.Admitted admitted) {
     Candidate candidate = admitted.candidate();
     Deployment deployment = candidate.deployment();
-    HedgedRace hedge = new HedgedRace(vertx, exchange, admission, route.continueOnFailure(), attempts::start);
+    HedgedRace hedge = new HedgedRace(vertx, exchange, admission, this::continues, attempts::start);
     RunningAttempt primary = attempts.start(candidate, admitted.translator(), admitted.granted());
     long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
     Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
@@ -154,7 +155,7 @@ public final class Dispatch {
       if (client.gone() || client.committed() || !Failover.worthTryingNext(error, route.failoverOnContentFilter())) {
         return Future.failedFuture(new GatewayException(error));
       }
-      if (!isRetry && !hedge.started() && Failover.worthRetrying(error)) {
+      if (!isRetry && !hedge.started() && Failover.worthRetrying(error, primary.attempt().silentMs())) {
         long backoff = retryBackoffMs + (long) (ThreadLocalRandom.current().nextDouble() * retryBackoffMs);
         return vertx.timer(Math.max(1, backoff)).compose(v -> tryCandidate(index, true));
       }
@@ -168,6 +169,15 @@ public final class Dispatch {
       }
       return tryFrom(next);
     });
+  }
+
+  /**
+   * Whether a stream of this candidate that breaks is left open for the next candidate to continue: when the route
+   * continues failed streams (the default), a later candidate exists, and the request is one a continuation can
+   * finish faithfully ({@link ContinuationRules}). Only then is the answer's text kept.
+   */
+  private boolean continues(Candidate candidate) {
+    return route.continueOnFailure() && candidates.size() > 1 && ContinuationRules.allow(candidate.request());
   }
 
   private boolean leavesTier(int index, int next) {

@@ -13,6 +13,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.function.Predicate;
 
 /**
  * Hedging for one request: if the primary has sent no answer text after a delay, the next candidate starts too (only
@@ -29,12 +30,12 @@ final class HedgedRace {
   private final ClientResponse client;
   private final Admission admission;
   private final Starter starter;
-  private final boolean keepText;
+  private final Predicate<Candidate> keepText;
   private RunningAttempt primary;
   private RunningAttempt secondary;
   private long timer = -1;
 
-  HedgedRace(Vertx vertx, Exchange exchange, Admission admission, boolean keepText, Starter starter) {
+  HedgedRace(Vertx vertx, Exchange exchange, Admission admission, Predicate<Candidate> keepText, Starter starter) {
     this.keepText = keepText;
     this.vertx = vertx;
     this.exchange = exchange;
@@ -67,7 +68,7 @@ final class HedgedRace {
     admission.admit(next, new Admission.Terms() {
       @Override
       public Translator translate(Candidate candidate) {
-        return Translators.create(candidate.request(), candidate.deployment().config(), keepText, PromptFilters.of(candidate, exchange));
+        return Translators.create(candidate.request(), candidate.deployment().config(), keepText.test(candidate), PromptFilters.of(candidate, exchange));
       }
 
       @Override

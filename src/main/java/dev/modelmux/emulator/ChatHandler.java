@@ -103,7 +103,12 @@ final class ChatHandler {
       case REJECT_PREFILL -> sendError(exchange, ApiError.invalidParameter("messages", "invalid_request_error", PREFILL_REFUSED)
           .rateLimit(admitted.rateLimit()), meta, counters);
       case RESET_BEFORE_HEADERS -> exchange.closeConnection();
-      case NO_RESPONSE -> { } // never answered; the exchange still notices the peer leaving
+      // Never answered (the exchange still notices the peer leaving); with a delay, the connection closes after it.
+      case NO_RESPONSE -> {
+        if (fault.delayMs() > 0) {
+          exchange.after(fault.delayMs(), exchange::closeConnection);
+        }
+      }
       default -> {
         if (fault.kind() == Fault.Kind.STREAM_ERROR && !admitted.request().stream()) {
           sendError(exchange, ApiError.injected(format.streamErrorStatus(), model.name(), RateLimitState.reported(model.rpm()))

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  *
  * @param status HTTP status for {@link Kind#STATUS}
  * @param afterTokens how many content tokens stream before a CUT, STALL, MALFORMED_CHUNK or STREAM_ERROR
- * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN
+ * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN; for NO_RESPONSE, the silence before the
+ *     connection closes (0: never)
  * @param times how many requests the fault applies to; 0 means every request until cleared
  * @param forMs how long the fault lasts once set (a provider that is down for a while, then healthy again); 0 means
  *     until cleared or spent
@@ -24,7 +25,7 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
     STATUS,
     /** Close the connection before any response header is written. */
     RESET_BEFORE_HEADERS,
-    /** Accept the request and never answer. */
+    /** Accept the request and never answer; with {@code delayMs}, close the connection after that long, still silent. */
     NO_RESPONSE,
     /** Wait delayMs more before the first token. */
     SLOW_FIRST_TOKEN,

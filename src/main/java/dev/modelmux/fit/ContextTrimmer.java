@@ -123,7 +123,7 @@ public final class ContextTrimmer {
       this.rawCounting = new DeploymentConfig(deployment.id(), ProviderKind.OPENAI, deployment.baseUrl(), deployment.apiKeyEnv(),
           deployment.apiKey(), claude ? "claude" : deployment.model(), deployment.contextWindow(), deployment.maxOutputTokens(),
           deployment.defaultMaxTokens(), deployment.apiVersion(), deployment.limits(), deployment.price(), deployment.timeouts(),
-          deployment.bodyLimits(), deployment.pool(), deployment.family(), deployment.latency());
+          deployment.bodyLimits(), deployment.pool(), deployment.family(), deployment.latency(), false);
       this.base = rawCount(body.copy().put("messages", new JsonArray()));
       this.emptyConversation = rawCount(new JsonObject().put("messages", new JsonArray()));
       int n = messages.size();

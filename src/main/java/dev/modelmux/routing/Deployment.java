@@ -8,16 +8,16 @@ import dev.modelmux.provider.Provider;
 
 /**
  * A configured deployment, the provider that knows how to call it, what routing has learnt about it, its meters, and
- * how its deadlines follow what was learnt.
+ * how its deadlines follow what was learnt, and whether it takes a prefill when it continues a broken stream.
  */
 public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters,
-    DeadlineLearning learning) {
+    DeadlineLearning learning, PrefillSupport prefill) {
   public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters) {
     this(config, provider, meters, DeadlineLearning.DEFAULT);
   }
 
   public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters, DeadlineLearning learning) {
-    this(config, provider, new DeploymentState(), meters, learning);
+    this(config, provider, new DeploymentState(), meters, learning, new PrefillSupport(config.prefill()));
   }
 
   public String id() {

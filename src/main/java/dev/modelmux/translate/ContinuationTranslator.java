@@ -44,9 +44,9 @@ public final class ContinuationTranslator implements Translator {
     this.lenient = lenient;
   }
 
-  /** Whether the deployment's provider continues an assistant prefill (known from its kind, not by trial). */
+  /** Whether the deployment continues an assistant prefill, as configured (by its provider's kind unless it says). */
   public static boolean acceptsPrefill(DeploymentConfig deployment) {
-    return deployment.provider() == ProviderKind.ANTHROPIC;
+    return deployment.prefill() && deployment.provider() == ProviderKind.ANTHROPIC;
   }
 
   /** As {@link #create(ChatRequest, DeploymentConfig, String, GatewayError, AnswerFilter)} without post-processing. */
@@ -60,21 +60,30 @@ public final class ContinuationTranslator implements Translator {
    */
   public static ContinuationTranslator create(ChatRequest request, DeploymentConfig deployment, String sent, GatewayError original,
       AnswerFilter filter) {
+    return create(request, deployment, sent, original, filter, acceptsPrefill(deployment));
+  }
+
+  /**
+   * As {@link #create(ChatRequest, DeploymentConfig, String, GatewayError, AnswerFilter)}; @param prefill false asks
+   * again plainly even a deployment configured to take a prefill (one that refused it)
+   */
+  public static ContinuationTranslator create(ChatRequest request, DeploymentConfig deployment, String sent, GatewayError original,
+      AnswerFilter filter, boolean prefill) {
     boolean openAiClient = request.dialect() == Dialect.OPENAI;
     StreamEncoder encoder = openAiClient
         ? new OpenAiChunkEncoder(deployment, request.includeUsage())
         : new AnthropicEventEncoder(deployment).resumingTextBlock();
-    if (acceptsPrefill(deployment)) {
+    if (prefill && acceptsPrefill(deployment)) {
       JsonObject body = openAiClient
           ? ToAnthropicRequest.from(request.body(), deployment, request.maxOutputTokens())
           : request.body().copy().put("model", deployment.model())
               .put("max_tokens", Math.min(request.maxOutputTokens(), deployment.maxOutputTokens()));
       // Anthropic refuses a prefill that ends in whitespace: send it without, and expect the answer to begin with it.
-      String prefill = sent.stripTrailing();
-      body.getJsonArray("messages").add(new JsonObject().put("role", "assistant").put("content", prefill));
+      String prefix = sent.stripTrailing();
+      body.getJsonArray("messages").add(new JsonObject().put("role", "assistant").put("content", prefix));
       body.put("stream", true);
       return new ContinuationTranslator(new AnthropicEventDecoder(deployment), encoder, body.toBuffer(), original,
-          sent.substring(prefill.length()), true, filter);
+          sent.substring(prefix.length()), true, filter);
     }
     Translator plain = Translators.create(request, deployment, false);
     StreamDecoder decoder = deployment.provider() == ProviderKind.ANTHROPIC

@@ -47,6 +47,9 @@ public final class UpstreamAttempt {
   private boolean leavesBreakOpen;
   private boolean nowhereElse;
   private long startNanos;
+  /** When the request went out on a connection (System.nanoTime), and when the provider's response began; 0 until then. */
+  private long sentNanos;
+  private long respondedNanos;
   private CommitGate gate;
   private StreamRelay relay;
   private SseEventStream events;
@@ -96,6 +99,7 @@ public final class UpstreamAttempt {
     client.onGone(cancelOnGone);
     deadlines.start();
     call.send(translator.upstreamBody(), deadlines.connectMs(), deployment.config().pool().maxWaitMs(), () -> {
+      sentNanos = System.nanoTime();
       if (!appends) { // the pool wait is over: from here the provider has first_token_ms
         deadlines.awaitFirst(stream ? "first token" : "response headers");
       }
@@ -109,6 +113,7 @@ public final class UpstreamAttempt {
       return;
     }
     HttpClientResponse response = ar.result();
+    respondedNanos = System.nanoTime();
     if (response.statusCode() == 200) {
       onHeaders.handle(response.headers()); // a 429's own headers are covered by the pause it causes
     }
@@ -155,6 +160,17 @@ public final class UpstreamAttempt {
   /** Milliseconds from the attempt's start to its first content, -1 if it produced none. */
   public long ttftMs() {
     return gate == null ? -1 : gate.ttftMs();
+  }
+
+  /**
+   * Milliseconds the request waited on its connection without a byte of answer: until the response began, or until
+   * now when none did; 0 when it never got a connection.
+   */
+  public long silentMs() {
+    if (sentNanos == 0) {
+      return 0;
+    }
+    return ((respondedNanos != 0 ? respondedNanos : System.nanoTime()) - sentNanos) / 1_000_000;
   }
 
   public long elapsedMs() {

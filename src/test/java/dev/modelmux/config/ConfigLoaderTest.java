@@ -61,6 +61,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRouteContinuesBrokenStreamsUnlessItSaysNot() {
+    assertThat(loader.parse(VALID).routes().get(0).continueOnFailure()).isTrue();
+    assertThat(loader.parse(VALID.replace("- name: code-reasoning", "- name: code-reasoning\n    continue_on_failure: false"))
+        .routes().get(0).continueOnFailure()).isFalse();
+    assertFails(VALID.replace("- name: code-reasoning", "- name: code-reasoning\n    continue_on_failure: sometimes"),
+        "continue_on_failure");
+  }
+
+  @Test
+  void aDeploymentTakesAPrefillByItsProviderUnlessItSaysNot() {
+    assertThat(loader.parse(VALID).deployments().get(0).prefill()).as("openai").isFalse();
+    String anthropic = VALID.replace("provider: openai\n    base_url: http://127.0.0.1:9099/v1",
+        "provider: anthropic\n    base_url: http://127.0.0.1:9099");
+    assertThat(loader.parse(anthropic).deployments().get(0).prefill()).isTrue();
+    assertThat(loader.parse(anthropic.replace("model: gpt-4", "model: gpt-4\n    prefill: false")).deployments().get(0).prefill())
+        .isFalse();
+    assertFails(VALID.replace("model: gpt-4", "model: gpt-4\n    prefill: true"),
+        "deployments[0].prefill: only Anthropic deployments continue an assistant prefill");
+    assertFails(anthropic.replace("model: gpt-4", "model: gpt-4\n    prefill: sometimes"), "prefill");
+  }
+
+  @Test
   void readsThePoolAndTheClientStallBoundWithTheirDefaults() {
     assertThat(loader.parse(VALID).deployments().get(0).pool()).isEqualTo(PoolConfig.DEFAULT);
     assertThat(loader.parse(VALID).server().clientStallMs()).isEqualTo(30_000);

@@ -169,6 +169,18 @@ class EmulatorFaultTest extends EmulatorTestBase {
   }
 
   @Test
+  void noResponseWithADelayClosesTheConnectionAfterItWithoutAnswering(VertxTestContext ctx) {
+    emulator.setFault("gpt-4", Fault.of(Fault.Kind.NO_RESPONSE).delayMs(300));
+    long start = System.nanoTime();
+    http.post(words("gpt-4", 2)).transform(result -> {
+      assertThat(result.failed()).as("closed, never answered").isTrue();
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(300L, 10_000L);
+      assertThat(emulator.stats("gpt-4").peerClosed()).isZero();
+      return Future.succeededFuture();
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   void slowFirstTokenDelaysStreamsAndBodies(VertxTestContext ctx) {
     emulator.setFault("gpt-4", Fault.of(Fault.Kind.SLOW_FIRST_TOKEN).delayMs(120));
     long start = System.nanoTime();

@@ -15,7 +15,8 @@ final class ReprobeInterval implements IntervalFunction {
   private final IntervalFunction backoff;
   private volatile long lastMs;
   private volatile int lastAttempt;
-  private volatile int heardAttempt;
+  /** The latest opening's attempt since the last close, here or on another replica: the next one follows on from it. */
+  private volatile int floor;
 
   ReprobeInterval(long firstMs, long maxMs) {
     this.backoff = IntervalFunction.ofExponentialBackoff(firstMs, 2.0, maxMs);
@@ -23,7 +24,8 @@ final class ReprobeInterval implements IntervalFunction {
 
   @Override
   public Long apply(Integer attempt) {
-    int effective = Math.max(attempt, heardAttempt + 1);
+    int effective = Math.max(attempt, floor + 1);
+    floor = effective;
     long ms = IntervalFunction.ofRandomized(backoff.apply(effective), JITTER).apply(1);
     lastAttempt = effective;
     lastMs = ms;
@@ -42,11 +44,11 @@ final class ReprobeInterval implements IntervalFunction {
 
   /** Another replica's breaker opened for its {@code attempt}th time in a row: the next opening here follows on. */
   void heard(int attempt) {
-    heardAttempt = Math.max(heardAttempt, attempt);
+    floor = Math.max(floor, attempt);
   }
 
   /** A probe succeeded (here or elsewhere): the next opening is a first one again. */
   void reset() {
-    heardAttempt = 0;
+    floor = 0;
   }
 }

@@ -119,4 +119,15 @@ class BreakersReprobeTest {
     breakers.call("d").failed(DOWN);
     assertThat(nextOpening().forMs()).as("their success started it over").isBetween(80L, 120L);
   }
+
+  @Test
+  void aReplicaOpenedByAnotherKeepsCountingWithItsOwnFailedProbes() throws Exception {
+    breakers.heardOpened("d", 100, 1);
+    for (int attempt = 2; attempt <= 3; attempt++) {
+      assertEventually(10, () -> assertThat(breakers.state("d")).isEqualTo(State.HALF_OPEN));
+      breakers.call("d").failed(DOWN);
+      nextOpening();
+      assertThat(told.poll()).isEqualTo("opened d " + attempt);
+    }
+  }
 }

@@ -28,6 +28,7 @@ class ReprobeIntervalTest {
     for (int attempt = 1; attempt <= 10; attempt++) {
       Set<Long> drawn = new HashSet<>();
       for (int i = 0; i < 200; i++) {
+        interval.reset();
         long ms = interval.apply(attempt);
         assertThat(interval.lastMs()).isEqualTo(ms);
         assertThat(ms).as("attempt %d", attempt)

@@ -8,10 +8,13 @@ import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import io.vertx.core.Future;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,5 +132,35 @@ class BreakersReprobeTest {
       nextOpening();
       assertThat(told.poll()).isEqualTo("opened d " + attempt);
     }
+  }
+
+  @Test
+  void ofManyCallersOnTwoThreadsAtOnceOnlyOneGetsTheHalfOpenProbe() throws Exception {
+    breakers.call("d").failed(DOWN);
+    halfOpenAfterMs(nextOpening());
+    AtomicInteger probes = new AtomicInteger();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> loops = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      Thread loop = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < 10_000; i++) {
+          if (breakers.call("d") != null) {
+            probes.incrementAndGet();
+          }
+        }
+      });
+      loop.start();
+      loops.add(loop);
+    }
+    go.countDown();
+    for (Thread loop : loops) {
+      loop.join(30_000);
+    }
+    assertThat(probes.get()).isEqualTo(1);
   }
 }

@@ -44,14 +44,14 @@ final class FreedChannel {
 
   FreedChannel(Vertx vertx, RedisConfig config, String channel, String instanceId, FreedListener listener, String signalChannel,
       Consumer<String> onSignal) {
-    this.signalChannel = signalChannel;
-    this.onSignal = onSignal;
     this.vertx = vertx;
     this.config = config;
     this.redactedUrl = RedisUrls.redact(config.url());
     this.channel = channel;
     this.instanceId = instanceId;
     this.listener = listener;
+    this.signalChannel = signalChannel;
+    this.onSignal = onSignal;
   }
 
   /** Whether the subscription is currently established. */

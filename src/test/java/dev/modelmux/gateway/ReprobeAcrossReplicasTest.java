@@ -68,12 +68,12 @@ class ReprobeAcrossReplicasTest {
     long before = primaryRequests();
 
     // Across both replicas: probes at about 1 s and 1 + 2 s after the opening (each within ±20 %); the next not before 5.6 s.
-    List<Reply> outage = ReprobeTest.steady(List.of(toFirst, toSecond), 5_000, 25);
+    List<Reply> outage = ReprobeTest.steady(List.of(toFirst, toSecond), 4_500, 25);
     assertThat(outage).allSatisfy(r -> {
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.headers().get("x-modelmux-deployment")).isEqualTo("c-gpt35");
     });
-    assertThat(primaryRequests() - before).as("probes of the primary from both replicas in 5 s of %d requests", outage.size())
+    assertThat(primaryRequests() - before).as("probes of the primary from both replicas in 4.5 s of %d requests", outage.size())
         .isBetween(1L, 2L);
 
     first.emulator.setFault("gpt-4", Fault.NONE);

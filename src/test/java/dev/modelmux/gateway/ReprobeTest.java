@@ -91,12 +91,12 @@ class ReprobeTest {
     long before = primaryRequests();
 
     // Probes at about 1 s and 1 + 2 s after the opening (each within ±20 %); the next not before 5.6 s.
-    List<Reply> outage = steady(List.of(client), 5_000, 25);
+    List<Reply> outage = steady(List.of(client), 4_500, 25);
     assertThat(outage).allSatisfy(r -> {
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.headers().get("x-modelmux-deployment")).isEqualTo("c-gpt35");
     });
-    assertThat(primaryRequests() - before).as("probes of the primary in 5 s of %d requests", outage.size()).isBetween(1L, 2L);
+    assertThat(primaryRequests() - before).as("probes of the primary in 4.5 s of %d requests", outage.size()).isBetween(1L, 2L);
 
     emulator.setFault("gpt-4", Fault.NONE);
     long recovered = System.nanoTime();

@@ -35,7 +35,7 @@ public interface DeploymentSignals {
   /** True when this replica may send the deployment's probe; the claim lasts {@code ttlMs} unless ended before. */
   Future<Boolean> claimProbe(String deploymentId, long ttlMs);
 
-  /** This replica's breaker opened for {@code forMs} ({@code attempt} in a row); its probe claim ends. */
+  /** This replica's breaker opened for {@code forMs} ({@code attempt} in a row); its probe claim ends with that interval. */
   void opened(String deploymentId, long forMs, int attempt);
 
   /** This replica's probe succeeded: its breaker closed; its probe claim ends. */

@@ -47,24 +47,25 @@ final class RedisSignals implements DeploymentSignals {
     return mine.future();
   }
 
+  /** The claim is kept until the breakers go half-open again, so a replica that has not heard yet cannot probe before. */
   @Override
   public void opened(String deploymentId, long forMs, int attempt) {
-    tell(deploymentId, "open " + forMs + " " + attempt);
+    tell(deploymentId, "open " + forMs + " " + attempt, forMs);
   }
 
   @Override
   public void closed(String deploymentId) {
-    tell(deploymentId, "close 0 0");
+    tell(deploymentId, "close 0 0", 0);
   }
 
-  /** Published first, so the others hear the probe's verdict before its claim is free for another probe. */
-  private void tell(String deploymentId, String what) {
+  private void tell(String deploymentId, String what, long claimKeptMs) {
     if (!available.getAsBoolean()) {
       return;
     }
     redis.signal(redis.instanceId() + " " + what + " " + deploymentId)
         .onFailure(e -> LOG.debug("breaker of {} not shared: {}", deploymentId, e.toString()));
-    redis.releaseProbe(deploymentId).onFailure(e -> LOG.debug("probe claim of {} not ended: {}", deploymentId, e.toString()));
+    redis.releaseProbe(deploymentId, claimKeptMs)
+        .onFailure(e -> LOG.debug("probe claim of {} not ended: {}", deploymentId, e.toString()));
   }
 
   @Override

@@ -265,9 +265,9 @@ public final class RedisWindow {
     return eval(BudgetScript.PROBE_CLAIM, List.of(probeKey(deploymentId)), List.of(instanceId, ttlMs)).map(r -> r.toInteger() == 1);
   }
 
-  /** Ends this replica's claim on the deployment's probe, if it holds it. */
-  public Future<Void> releaseProbe(String deploymentId) {
-    return eval(BudgetScript.PROBE_RELEASE, List.of(probeKey(deploymentId)), List.of(instanceId)).mapEmpty();
+  /** Ends this replica's claim on the deployment's probe, if it holds it: in {@code afterMs}, or now when 0. */
+  public Future<Void> releaseProbe(String deploymentId, long afterMs) {
+    return eval(BudgetScript.PROBE_RELEASE, List.of(probeKey(deploymentId)), List.of(instanceId, afterMs)).mapEmpty();
   }
 
   /** Publishes a breaker signal to every replica (this one hears it too) on {@code <prefix>breaker}. */

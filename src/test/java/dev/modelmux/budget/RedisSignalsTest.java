@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two replicas' breaker signals through one real redis-server: the half-open probe's claim is one replica's at a time
- * until it is decided, openings and closes reach the other replica (never the sender), and with Redis frozen a claim is
- * granted within the budget's timeout, so the replica goes on alone.
+ * until it is decided (a failed probe keeps it through the next interval), openings and closes reach the other replica
+ * (never the sender), and with Redis frozen a claim is granted within the budget's timeout, so the replica goes on alone.
  */
 class RedisSignalsTest {
   private RedisServer redis;
@@ -56,9 +56,14 @@ class RedisSignalsTest {
     assertThat(await(b.claimProbe("d", 10_000))).as("the other replica probes").isFalse();
     assertThat(await(a.claimProbe("d", 10_000))).as("still this replica's").isTrue();
     assertThat(await(b.claimProbe("e", 10_000))).as("per deployment").isTrue();
-    a.opened("d", 2_000, 2);
-    assertEventually(() -> assertThat(await(b.claimProbe("d", 10_000))).as("free once decided").isTrue());
+    a.opened("d", 1_000, 2);
+    long reopened = System.nanoTime();
+    assertThat(await(b.claimProbe("d", 10_000))).as("kept while the breakers are open again").isFalse();
+    assertEventually(() -> assertThat(await(b.claimProbe("d", 10_000))).as("free once they go half-open").isTrue());
+    assertThat((System.nanoTime() - reopened) / 1_000_000).isGreaterThanOrEqualTo(900);
     assertThat(await(a.claimProbe("d", 10_000))).isFalse();
+    b.closed("d");
+    assertThat(await(a.claimProbe("d", 10_000))).as("free at once after a success").isTrue();
   }
 
   @Test

@@ -10,6 +10,7 @@
 --   <prefix>{<deployment>}:barrier  after a loss: how many replicas must restore the window before grants continue
 --   <prefix>{<deployment>}:restored the replicas that have restored it (both expire with the barrier)
 --   <prefix>{<deployment>}:waiting  sorted set: replicas with requests waiting for budget, scored by expiry (ms)
+--   <prefix>{<deployment>}:probe    the replica that sends the probe of a half-open breaker (with a PX expiry)
 -- The window is the last n = ceil(windowMs / 1000) seconds of Redis server time, the current one included, so it
 -- slides one second at a time, plus the seconds ahead where open leases are booked (at the second they end). A slot
 -- recorded at second s leaves the window at (s + n) * 1000 ms. Every write sets PEXPIRE on the hash, so the budget

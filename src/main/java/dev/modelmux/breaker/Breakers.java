@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -16,11 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One circuit breaker per deployment (resilience4j): {@code breaker_failures} provider failures in a row open it,
- * after {@code breaker_reset_ms} it lets one probe through (half-open), and that probe's first content closes it. A
- * call may also end neutral (a lost hedge, a client that left, local saturation): it then says nothing about the
- * provider and only frees the probe's place. Whoever wires it hears when a breaker opens (to pause the deployment for
- * every replica until the probe); notifications are plain callbacks, never event-bus messages.
+ * One circuit breaker per deployment (resilience4j): {@code breaker_failures} provider failures in a row open it; it
+ * waits a {@link ReprobeInterval} ({@code breaker_reset_ms}, doubled per failed probe up to {@code breaker_reset_max_ms},
+ * jittered), then lets one probe through (half-open), and that probe's first content closes it. A call may also end
+ * neutral (a lost hedge, a client that left, local saturation): it then says nothing about the provider and only frees
+ * the probe's place. Whoever wires it hears when a breaker opens (to pause the deployment for every replica for the
+ * interval drawn), and the other replicas ({@link Replicas}) hear of each opening and close and hold the one probe's
+ * claim; notifications are plain callbacks, never event-bus messages.
  */
 public final class Breakers {
   private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
@@ -30,14 +33,53 @@ public final class Breakers {
     void opened(String deploymentId, long forMs);
   }
 
+  /**
+   * The other replicas of this gateway, when there are any: they hear this replica's openings and closes, and grant
+   * the one probe of a half-open deployment to one replica at a time. {@link #NONE} for a gateway alone.
+   */
+  public interface Replicas {
+    Replicas NONE = new Replicas() {
+      @Override
+      public Future<Boolean> claimProbe(String deploymentId) {
+        return Future.succeededFuture(true);
+      }
+
+      @Override
+      public void opened(String deploymentId, long forMs, int attempt) {}
+
+      @Override
+      public void closed(String deploymentId) {}
+    };
+
+    /** True when this replica may probe the deployment now (no other holds the claim, or they cannot be asked). */
+    Future<Boolean> claimProbe(String deploymentId);
+
+    /** This replica's breaker opened for {@code forMs}, its {@code attempt}th opening in a row; its probe claim ends. */
+    void opened(String deploymentId, long forMs, int attempt);
+
+    /** This replica's probe succeeded; its probe claim ends. */
+    void closed(String deploymentId);
+  }
+
   public enum State { CLOSED, HALF_OPEN, OPEN }
 
   private static final Duration MAX_HALF_OPEN = Duration.ofMinutes(2);
+  /** The longest another replica may open a breaker here for. */
+  private static final long MAX_HEARD_OPEN_MS = 3_600_000;
+  /** Set while a transition another replica reported is applied, so it is not reported back. */
+  private static final ThreadLocal<Boolean> HEARD = ThreadLocal.withInitial(() -> false);
 
   private final Map<String, CircuitBreaker> byDeployment = new HashMap<>();
+  private final Map<String, ReprobeInterval> intervals = new HashMap<>();
+  private final Replicas replicas;
 
   public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen) {
-    CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+    this(deploymentIds, settings, onOpen, Replicas.NONE);
+  }
+
+  public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen, Replicas replicas) {
+    this.replicas = replicas;
+    CircuitBreakerConfig common = CircuitBreakerConfig.custom()
         .slidingWindowType(SlidingWindowType.COUNT_BASED)
         // both event loops record outcomes: the lock-free window takes no lock per call (the default one locks on each)
         .slidingWindowSynchronizationStrategy(SlidingWindowSynchronizationStrategy.LOCK_FREE)
@@ -46,27 +88,85 @@ public final class Breakers {
         .failureRateThreshold(100) // every one of the last N calls failed: N failures in a row
         .slowCallRateThreshold(100)
         .slowCallDurationThreshold(Duration.ofDays(365)) // a long stream is not a slow call; deadlines are the attempt's
-        .waitDurationInOpenState(Duration.ofMillis(settings.breakerResetMs()))
         .automaticTransitionFromOpenToHalfOpenEnabled(true)
         .permittedNumberOfCallsInHalfOpenState(1)
         .maxWaitDurationInHalfOpenState(MAX_HALF_OPEN) // a probe never resolved must not hold the breaker half-open forever
         .writableStackTraceEnabled(false)
         .build();
     for (String id : deploymentIds) {
-      CircuitBreaker breaker = CircuitBreaker.of("modelmux-" + id, config);
+      ReprobeInterval interval = new ReprobeInterval(settings.breakerResetMs(), settings.breakerResetMaxMs());
+      CircuitBreaker breaker = CircuitBreaker.of("modelmux-" + id,
+          CircuitBreakerConfig.from(common).waitIntervalFunctionInOpenState(interval).build());
       breaker.getEventPublisher().onStateTransition(event -> {
+        boolean heard = HEARD.get();
         switch (event.getStateTransition().getToState()) {
           case OPEN -> {
-            LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms", id, settings.breakerResetMs());
-            onOpen.opened(id, settings.breakerResetMs());
+            if (!heard) {
+              LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms (opening {} in a row)", id,
+                  interval.lastMs(), interval.lastAttempt());
+              onOpen.opened(id, interval.lastMs());
+              replicas.opened(id, interval.lastMs(), interval.lastAttempt());
+            }
           }
           case HALF_OPEN -> LOG.info("breaker half-open for deployment {}: the next request probes it", id);
-          case CLOSED -> LOG.info("breaker closed for deployment {}", id);
+          case CLOSED -> {
+            interval.reset();
+            if (!heard) {
+              LOG.info("breaker closed for deployment {}", id);
+              replicas.closed(id);
+            }
+          }
           default -> { }
         }
       });
       byDeployment.put(id, breaker);
+      intervals.put(id, interval);
     }
+  }
+
+  /**
+   * Another replica's breaker for the deployment opened for {@code forMs}, its {@code attempt}th opening in a row: this
+   * one opens for as long (no replica sends live traffic to it when the shared pause ends), and its own next opening
+   * follows on from that attempt.
+   */
+  public void heardOpened(String deploymentId, long forMs, int attempt) {
+    CircuitBreaker breaker = byDeployment.get(deploymentId);
+    if (breaker == null || forMs <= 0) {
+      return;
+    }
+    intervals.get(deploymentId).heard(attempt);
+    LOG.info("breaker open for deployment {} for {} ms: another replica's opened", deploymentId, forMs);
+    heard(() -> breaker.transitionToOpenStateFor(Duration.ofMillis(Math.min(forMs, MAX_HEARD_OPEN_MS))));
+  }
+
+  /** Another replica's probe of the deployment succeeded: this breaker closes too. */
+  public void heardClosed(String deploymentId) {
+    CircuitBreaker breaker = byDeployment.get(deploymentId);
+    if (breaker == null) {
+      return;
+    }
+    intervals.get(deploymentId).reset();
+    if (breaker.getState() != CircuitBreaker.State.CLOSED) {
+      LOG.info("breaker closed for deployment {}: another replica's probe succeeded", deploymentId);
+      heard(breaker::transitionToClosedState);
+    }
+  }
+
+  private static void heard(Runnable transition) {
+    HEARD.set(true);
+    try {
+      transition.run();
+    } finally {
+      HEARD.set(false);
+    }
+  }
+
+  /**
+   * Whether this replica may send the deployment's probe: always while it is not half-open; while it is, only with the
+   * replicas' claim (so one replica probes at a time; the in-process permit then picks one request).
+   */
+  public Future<Boolean> claimProbe(String deploymentId) {
+    return state(deploymentId) == State.HALF_OPEN ? replicas.claimProbe(deploymentId) : Future.succeededFuture(true);
   }
 
   /** False while the deployment's breaker is open: do not even reserve budget on it. */

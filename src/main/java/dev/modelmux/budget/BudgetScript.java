@@ -15,7 +15,9 @@ enum BudgetScript {
   OBSERVE("observe"),
   HEADROOM("headroom"),
   HEARTBEAT("heartbeat"),
-  WAITING("waiting");
+  WAITING("waiting"),
+  PROBE_CLAIM("probe_claim"),
+  PROBE_RELEASE("probe_release");
 
   final String source;
   /** SHA-1 of the source, as Redis computes it in SCRIPT LOAD. */

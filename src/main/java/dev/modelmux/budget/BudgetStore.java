@@ -39,6 +39,11 @@ public interface BudgetStore {
    */
   default void waiting(String deploymentId, boolean waiting) {}
 
+  /** What the replicas sharing these budgets tell each other of their breakers; {@link DeploymentSignals#LOCAL} alone. */
+  default DeploymentSignals signals() {
+    return DeploymentSignals.LOCAL;
+  }
+
   /** Opens what the calling event loop needs to answer its first request without delay (a Redis connection). */
   default Future<Void> warm() {
     return Future.succeededFuture();

@@ -12,13 +12,16 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * This replica's subscription to {@code <prefix>freed}, where the lease script announces budget freed for a replica
- * that has waiters ({@code <replica> <deployment> <tokens>}): messages for this replica go to its listener. The
- * subscription is kept: a lost one is opened again every second until it holds or the channel is closed.
+ * that has waiters ({@code <replica> <deployment> <tokens>}): messages for this replica go to its listener; and to
+ * {@code <prefix>breaker}, where replicas tell each other of their breakers ({@link RedisSignals}): every message there
+ * goes to {@code onSignal}. The subscription is kept: a lost one is opened again every second until it holds or the
+ * channel is closed.
  */
 final class FreedChannel {
   private static final Logger LOG = LoggerFactory.getLogger(FreedChannel.class);
@@ -29,6 +32,8 @@ final class FreedChannel {
   private final String channel;
   private final String instanceId;
   private final FreedListener listener;
+  private final String signalChannel;
+  private final Consumer<String> onSignal;
   private final AtomicBoolean resubscribeScheduled = new AtomicBoolean();
   private Redis subscriberClient;
   private int subscriberEndpoint;
@@ -37,13 +42,16 @@ final class FreedChannel {
   private Future<Void> subscribing;
   private volatile boolean closed;
 
-  FreedChannel(Vertx vertx, RedisConfig config, String channel, String instanceId, FreedListener listener) {
+  FreedChannel(Vertx vertx, RedisConfig config, String channel, String instanceId, FreedListener listener, String signalChannel,
+      Consumer<String> onSignal) {
     this.vertx = vertx;
     this.config = config;
     this.redactedUrl = RedisUrls.redact(config.url());
     this.channel = channel;
     this.instanceId = instanceId;
     this.listener = listener;
+    this.signalChannel = signalChannel;
+    this.onSignal = onSignal;
   }
 
   /** Whether the subscription is currently established. */
@@ -89,6 +97,7 @@ final class FreedChannel {
       conn.exceptionHandler(e -> lost(conn));
       conn.endHandler(v -> lost(conn));
       return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel))
+          .compose(r -> conn.send(Request.cmd(Command.SUBSCRIBE).arg(signalChannel)))
           .onSuccess(r -> {
             subscriber = conn;
             if (closed) {
@@ -109,9 +118,13 @@ final class FreedChannel {
     }
   }
 
-  /** "{@code <replica> <deployment> <tokens>}": budget freed for this replica's waiters. */
+  /** "{@code <replica> <deployment> <tokens>}": budget freed for this replica's waiters; or a breaker signal. */
   private void onPush(Response r) {
     if (r == null || r.size() < 3 || !"message".equals(r.get(0).toString())) {
+      return;
+    }
+    if (signalChannel.equals(r.get(1).toString())) {
+      onSignal.accept(r.get(2).toString());
       return;
     }
     String[] parts = r.get(2).toString().split(" ");

@@ -58,6 +58,7 @@ public final class LeasedBudgetStore implements BudgetStore {
   private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
   private final FreedListeners freedListeners = new FreedListeners();
   private final RedisAvailability availability;
+  private final DeploymentSignals signals;
   private final AtomicLong replicas = new AtomicLong(1);
   private String dataEpoch = "";
   private long ticks;
@@ -73,6 +74,7 @@ public final class LeasedBudgetStore implements BudgetStore {
     this.redactedUrl = RedisUrls.redact(config.url());
     this.windowMs = redis.windowMs();
     this.availability = new RedisAvailability(config, local);
+    this.signals = new RedisSignals(vertx, redis, config.timeoutMs(), availability::available);
     redis.onFreed(freedListeners);
     local.onFreed(freedListeners);
   }
@@ -198,6 +200,12 @@ public final class LeasedBudgetStore implements BudgetStore {
       redis.pause(deploymentId, millis).onFailure(e -> LOG.debug("pause of {} not shared: {}", deploymentId, e.toString()));
     }
     return Future.succeededFuture();
+  }
+
+  /** Breaker openings, closes and probe claims, shared with the other replicas through the same Redis. */
+  @Override
+  public DeploymentSignals signals() {
+    return signals;
   }
 
   @Override

@@ -10,8 +10,10 @@ import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,8 @@ public final class RedisWindow {
   private final RedisLink link;
   private final FreedListeners freedListeners = new FreedListeners();
   private final FreedChannel freed;
+  private final String signalChannel;
+  private final List<Consumer<String>> signalListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong leaseCalls = new AtomicLong();
   private volatile long liveReplicas = 1;
   /** When {@link #liveReplicas} was last confirmed (a count at least as high was reported). */
@@ -72,7 +76,9 @@ public final class RedisWindow {
     this.prefix = keyPrefix;
     this.channel = keyPrefix + "freed";
     this.link = new RedisLink(vertx, config);
-    this.freed = new FreedChannel(vertx, config, channel, instanceId, freedListeners);
+    this.signalChannel = keyPrefix + "breaker";
+    this.freed = new FreedChannel(vertx, config, channel, instanceId, freedListeners, signalChannel,
+        message -> signalListeners.forEach(l -> l.accept(message)));
   }
 
   /**
@@ -158,6 +164,10 @@ public final class RedisWindow {
 
   private String waitingKey(String deploymentId) {
     return prefix + "{" + deploymentId + "}:waiting";
+  }
+
+  String probeKey(String deploymentId) {
+    return prefix + "{" + deploymentId + "}:probe";
   }
 
   private String replicasKey() {
@@ -248,6 +258,26 @@ public final class RedisWindow {
   Future<Long> markWaiting(String deploymentId, boolean waiting) {
     return eval(BudgetScript.WAITING, List.of(waitingKey(deploymentId)),
         List.of(instanceId, WAITING_TTL_MS, waiting ? "1" : "0")).map(Response::toLong);
+  }
+
+  /** Claims the probe of a half-open deployment for this replica for {@code ttlMs}: true when it holds the claim. */
+  public Future<Boolean> claimProbe(String deploymentId, long ttlMs) {
+    return eval(BudgetScript.PROBE_CLAIM, List.of(probeKey(deploymentId)), List.of(instanceId, ttlMs)).map(r -> r.toInteger() == 1);
+  }
+
+  /** Ends this replica's claim on the deployment's probe, if it holds it: in {@code afterMs}, or now when 0. */
+  public Future<Void> releaseProbe(String deploymentId, long afterMs) {
+    return eval(BudgetScript.PROBE_RELEASE, List.of(probeKey(deploymentId)), List.of(instanceId, afterMs)).mapEmpty();
+  }
+
+  /** Publishes a breaker signal to every replica (this one hears it too) on {@code <prefix>breaker}. */
+  public Future<Void> signal(String message) {
+    return link.send(Request.cmd(Command.PUBLISH).arg(signalChannel).arg(message)).mapEmpty();
+  }
+
+  /** Hears every breaker signal published while the subscription holds. */
+  public void onSignal(Consumer<String> listener) {
+    signalListeners.add(listener);
   }
 
   public void onFreed(FreedListener listener) {

@@ -21,8 +21,9 @@
  * deployment, all with one hash tag (one cluster slot): {@code <prefix>{<deployment>}:w} (the window hash),
  * {@code :leases} (every lease still in the window: slot, tokens, requests, open, replica), {@code :demand} (each
  * replica's recent demand, for the proportional share), {@code :pause}, {@code :epoch}, {@code :barrier},
- * {@code :restored} and {@code :waiting}; live replicas and the data epoch in {@code <prefix>{replicas}}. Budget a
- * closed lease gave back goes to one waiting replica on {@code <prefix>freed} as
- * {@code <replica> <deployment> <tokens free>}.
+ * {@code :restored}, {@code :waiting} and {@code :probe} (the replica that sends a half-open breaker's probe); live
+ * replicas and the data epoch in {@code <prefix>{replicas}}. Budget a closed lease gave back goes to one waiting replica
+ * on {@code <prefix>freed} as {@code <replica> <deployment> <tokens free>}; breakers that open or close are told to the
+ * other replicas on {@code <prefix>breaker} ({@link dev.modelmux.budget.DeploymentSignals}).
  */
 package dev.modelmux.budget;

@@ -140,12 +140,18 @@ public final class ConfigLoader {
   }
 
   private static ResilienceConfig resilience(ConfigNode node) {
-    node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "retry_backoff_ms", "quota_pause_ms", "max_provider_pause_ms",
-        "deadline_multiple", "deadline_floor_ms", "deadline_cap_ms"));
+    node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "breaker_reset_max_ms", "retry_backoff_ms", "quota_pause_ms",
+        "max_provider_pause_ms", "deadline_multiple", "deadline_floor_ms", "deadline_cap_ms"));
     ResilienceConfig d = ResilienceConfig.DEFAULT;
+    long firstProbeMs = node.number("breaker_reset_ms", d.breakerResetMs(), 100, 3_600_000);
+    long maxProbeMs = node.number("breaker_reset_max_ms", Math.max(d.breakerResetMaxMs(), firstProbeMs), 100, 3_600_000);
+    if (maxProbeMs < firstProbeMs) {
+      throw new ConfigException(node.field("breaker_reset_max_ms"), "must be at least breaker_reset_ms (" + firstProbeMs + ")");
+    }
     return new ResilienceConfig(
         (int) node.number("breaker_failures", d.breakerFailures(), 1, 1000),
-        node.number("breaker_reset_ms", d.breakerResetMs(), 100, 3_600_000),
+        firstProbeMs,
+        maxProbeMs,
         node.number("retry_backoff_ms", d.retryBackoffMs(), 0, 60_000),
         node.number("quota_pause_ms", d.quotaPauseMs(), 1000, 7L * 24 * 3_600_000),
         node.number("max_provider_pause_ms", d.maxProviderPauseMs(), 1000, 900_000),
@@ -162,4 +168,5 @@ public final class ConfigLoader {
     }
     return new DeadlineLearning(multiple, floor, cap);
   }
+
 }

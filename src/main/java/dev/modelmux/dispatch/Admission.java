@@ -39,7 +39,7 @@ final class Admission {
   /** The attempt may start: the candidate, its reservation and its translator. */
   record Admitted(Candidate candidate, ReserveResult.Granted granted, Translator translator) implements Result {}
 
-  /** Its breaker is open (or its half-open probe is out). */
+  /** Its breaker is open (or its half-open probe is out, here or on another replica). */
   record BreakerOpen(Deployment deployment) implements Result {}
 
   /** The caller held it back before asking its budget. */
@@ -67,6 +67,16 @@ final class Admission {
     if (!breakers.allows(deployment.id())) {
       return Future.succeededFuture(new BreakerOpen(deployment));
     }
+    if (breakers.state(deployment.id()) == Breakers.State.HALF_OPEN) {
+      // One replica probes at a time: one that does not hold the probe's claim takes the deployment for open.
+      return breakers.claimProbe(deployment.id())
+          .compose(mine -> mine ? budgeted(candidate, terms) : Future.succeededFuture(new BreakerOpen(deployment)));
+    }
+    return budgeted(candidate, terms);
+  }
+
+  private Future<Result> budgeted(Candidate candidate, Terms terms) {
+    Deployment deployment = candidate.deployment();
     if (terms.holdBack()) {
       return Future.succeededFuture(new HeldBack());
     }

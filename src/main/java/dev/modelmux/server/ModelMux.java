@@ -112,11 +112,10 @@ public final class ModelMux {
         })
         .compose(v -> interactionLog(vertx, config, metrics).onSuccess(openedLog::set))
         .compose(log -> emulator.compose(emu -> BudgetStores.create(vertx, config.redis()).onSuccess(openedBudgets::set).compose(budgets -> {
-          Breakers breakers = new Breakers(routes.deployments().stream().map(Deployment::id).toList(), config.resilience(),
-              (id, forMs) -> {
-                budgets.pause(id, forMs);
-                routes.deployment(id).meters().paused(true);
-              });
+          Breakers breakers = BreakerReplicas.breakers(routes, budgets.signals(), (id, forMs) -> {
+            budgets.pause(id, forMs);
+            routes.deployment(id).meters().paused(true);
+          }, config.resilience());
           watch(metrics, routes.deployments(), breakers, budgets);
           Shared shared = shared(vertx, config, routes, metrics, budgets, breakers, log, otel);
           LoadShedder shedder = new LoadShedder(config.server().maxInFlight(), metrics.registry());

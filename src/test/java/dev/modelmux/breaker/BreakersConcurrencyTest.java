@@ -18,7 +18,7 @@ class BreakersConcurrencyTest {
   @Test
   void successesFromTwoThreadsKeepItClosedAndNFailuresInARowOpenIt() throws Exception {
     AtomicInteger opened = new AtomicInteger();
-    Breakers breakers = new Breakers(List.of("d"), new ResilienceConfig(5, 60_000, 0, 60_000, 60_000), (id, ms) -> opened.incrementAndGet());
+    Breakers breakers = new Breakers(List.of("d"), new ResilienceConfig(5, 60_000, 60_000, 0, 60_000, 60_000), (id, ms) -> opened.incrementAndGet());
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> both = new ArrayList<>();
     for (int t = 0; t < 2; t++) {

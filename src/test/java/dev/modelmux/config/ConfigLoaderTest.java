@@ -314,6 +314,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anOpenBreakerReprobesAfterASecondDoublingToFifteenByDefault() {
+    assertThat(loader.parse(VALID).resilience().breakerResetMs()).isEqualTo(1_000);
+    assertThat(loader.parse(VALID).resilience().breakerResetMaxMs()).isEqualTo(15_000);
+    ResilienceConfig both = loader.parse(VALID + "resilience: { breaker_reset_ms: 500, breaker_reset_max_ms: 4000 }\n").resilience();
+    assertThat(both.breakerResetMs()).isEqualTo(500);
+    assertThat(both.breakerResetMaxMs()).isEqualTo(4_000);
+    ResilienceConfig longFirst = loader.parse(VALID + "resilience: { breaker_reset_ms: 60000 }\n").resilience();
+    assertThat(longFirst.breakerResetMaxMs()).as("an unset cap is never below the first interval").isEqualTo(60_000);
+    assertFails(VALID + "resilience: { breaker_reset_ms: 2000, breaker_reset_max_ms: 1000 }\n",
+        "resilience.breaker_reset_max_ms: must be at least breaker_reset_ms (2000)");
+    assertFails(VALID + "resilience: { breaker_reset_max_ms: 99 }\n", "resilience.breaker_reset_max_ms");
+    assertFails(VALID + "resilience: { breaker_reset_max_ms: 3600001 }\n", "resilience.breaker_reset_max_ms");
+  }
+
+  @Test
   void leasesLastFiveSecondsAndRedisIsWaitedForTenByDefault() {
     String redis = "redis: { url: redis://127.0.0.1:6379 }\n";
     assertThat(loader.parse(VALID + redis).redis().orElseThrow().leaseMs()).isEqualTo(5_000);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** How each way an attempt can end moves a half-open breaker: failures reopen it, answers close it, the rest leave it be. */
 class BreakerOutcomeTest {
-  private final Breakers breakers = new Breakers(List.of("d"), new ResilienceConfig(2, 100, 0, 60_000, 60_000), (id, ms) -> { });
+  private final Breakers breakers = new Breakers(List.of("d"), new ResilienceConfig(2, 100, 100, 0, 60_000, 60_000), (id, ms) -> { });
 
   @Test
   void aLostHedgeOrADepartedClientLeavesAHalfOpenBreakerAsItWasAndFreesTheProbe() {

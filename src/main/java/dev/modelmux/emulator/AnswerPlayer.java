@@ -53,7 +53,7 @@ final class AnswerPlayer {
   private void sendBody() {
     switch (fault.kind()) {
       case CUT -> exchange.closeConnection();
-      case STALL -> { } // accepted, never answered
+      case STALL -> endSilenceAfterDelay(exchange::closeConnection); // accepted, never answered
       case MALFORMED_CHUNK -> {
         head("application/json");
         exchange.answered();
@@ -62,7 +62,8 @@ final class AnswerPlayer {
       case MISSING_DONE -> {
         head("application/json");
         exchange.response().setChunked(true).write(format.completion(plan, meta));
-        counters.served(plan); // the whole answer, but the body never ends
+        counters.served(plan); // the whole answer, but the body never ends (or ends after delay_ms)
+        endSilenceAfterDelay(this::endWithoutTerminator);
       }
       default -> {
         head("application/json");
@@ -119,7 +120,8 @@ final class AnswerPlayer {
           }
           case STALL -> {
             faultPlayed = true;
-            return; // silent, connection open, until the peer leaves
+            endSilenceAfterDelay(exchange::closeConnection);
+            return; // silent, connection open, until the peer leaves or delay_ms passes
           }
           case MALFORMED_CHUNK -> {
             faultPlayed = true;
@@ -135,7 +137,8 @@ final class AnswerPlayer {
         }
       }
       if (event instanceof StreamEvent.Done && fault.kind() == Fault.Kind.MISSING_DONE) {
-        return; // everything but the terminator; the connection stays open until the peer closes it
+        endSilenceAfterDelay(this::endWithoutTerminator);
+        return; // everything but the terminator; the connection stays open until the peer closes it or delay_ms passes
       }
       if (response.writeQueueFull()) {
         counters.drainWaits.increment();
@@ -158,6 +161,19 @@ final class AnswerPlayer {
       }
       next++;
     }
+  }
+
+  /** A fault's silence (NO_RESPONSE, STALL, MISSING_DONE) ends after its delay_ms, when set; until the peer leaves otherwise. */
+  private void endSilenceAfterDelay(Runnable end) {
+    if (fault.delayMs() > 0) {
+      exchange.after(fault.delayMs(), end);
+    }
+  }
+
+  /** The response ends cleanly at the HTTP level, its terminator never sent. */
+  private void endWithoutTerminator() {
+    exchange.answered();
+    exchange.response().end();
   }
 
   /** ttft (+ slow fault) before the first event after the opening one, interTokenMs before later tokens. */

@@ -89,6 +89,11 @@ public final class ApiError extends RuntimeException {
         new Amounts(rpm, rpm, 1, 0, status == 429 || status == 503 ? 1000 : 0));
   }
 
+  /** An error status played by a fault that asks for {@code retryAfterMs} (0: no retry-after). */
+  public static ApiError injected(int status, String model, long rpm, long retryAfterMs) {
+    return new ApiError(Kind.INJECTED, status, null, null, null, model, new Amounts(rpm, rpm, 1, 0, retryAfterMs));
+  }
+
   /** The same error, now naming {@code model} (for stats and headers of errors found before the model was read). */
   public static ApiError withModel(ApiError e, String model) {
     ApiError copy = new ApiError(e.kind, e.status, e.getMessage(), e.param, e.code, model, e.amounts);

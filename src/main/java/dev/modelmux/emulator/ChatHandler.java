@@ -49,7 +49,7 @@ final class ChatHandler {
             model[0] = error.model();
             ModelCounters counters = emulator.counters(error.model());
             if (counters != null) {
-              counters.requests.increment();
+              counters.arrived();
             }
             sendError(exchange, error, meta(error.model(), false, apiVersion), counters);
           } else if (!exchange.over()) {
@@ -87,7 +87,7 @@ final class ChatHandler {
   private void answer(Exchange exchange, Admission.Admitted admitted, ResponseMeta meta) {
     EmulatedModel model = admitted.model();
     ModelCounters counters = emulator.counters(model.name());
-    counters.requests.increment();
+    counters.arrived();
     List<Turn> turns = admitted.request().turns();
     boolean prefill = !turns.isEmpty() && turns.get(turns.size() - 1).role().equals("assistant");
     Fault fault = emulator.faults().take(model.name(), prefill);
@@ -99,12 +99,13 @@ final class ChatHandler {
         RateLimitState state = fault.status() == 429 ? admitted.rateLimit().exhausted() : admitted.rateLimit();
         sendError(exchange, ApiError.injected(fault.status(), model.name(), RateLimitState.reported(model.rpm())).rateLimit(state), meta, counters);
       }
+      case PLAIN_STATUS -> sendError(exchange, ApiError.injected(fault.status(), model.name(), RateLimitState.reported(model.rpm()),
+          fault.delayMs()).rateLimit(admitted.rateLimit()), meta, counters);
       case CONTENT_FILTER -> sendError(exchange, ApiError.contentFilter(model.name()).rateLimit(admitted.rateLimit()), meta, counters);
       case REJECT_PREFILL -> sendError(exchange, ApiError.invalidParameter("messages", "invalid_request_error", PREFILL_REFUSED)
           .rateLimit(admitted.rateLimit()), meta, counters);
       case RESET_BEFORE_HEADERS -> exchange.closeConnection();
-      // Never answered (the exchange still notices the peer leaving); with a delay, the connection closes after it.
-      case NO_RESPONSE -> {
+      case NO_RESPONSE -> { // never answered (the exchange still notices the peer leaving), or closed after delay_ms
         if (fault.delayMs() > 0) {
           exchange.after(fault.delayMs(), exchange::closeConnection);
         }

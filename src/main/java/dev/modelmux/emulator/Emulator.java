@@ -145,6 +145,18 @@ public final class Emulator {
     return c.snapshot(limits.maxRequests(model), limits.maxTokens(model));
   }
 
+  /**
+   * When each chat request naming {@code model} arrived (System.nanoTime), oldest first; the latest 10,000. Throws
+   * IllegalArgumentException for a model not served.
+   */
+  public List<Long> arrivals(String model) {
+    ModelCounters c = counters.get(model);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown model '" + model + "'");
+    }
+    return c.arrivals();
+  }
+
   /** Called, on the emulator's event loop, with the model name whenever a client closes a connection mid-request. */
   public void onPeerClosed(Handler<String> listener) {
     peerClosedListeners.add(Objects.requireNonNull(listener));

@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
  *
  * @param status HTTP status for {@link Kind#STATUS}
  * @param afterTokens how many content tokens stream before a CUT, STALL, MALFORMED_CHUNK or STREAM_ERROR
- * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN; for NO_RESPONSE, the silence before the
- *     connection closes (0: never)
+ * @param delayMs extra wait before the first token for SLOW_FIRST_TOKEN; for NO_RESPONSE, STALL and MISSING_DONE how long
+ *     the silence lasts before the emulator ends it (0: until the peer leaves); the retry-after a PLAIN_STATUS asks for
+ *     (0: none)
  * @param times how many requests the fault applies to; 0 means every request until cleared
  * @param forMs how long the fault lasts once set (a provider that is down for a while, then healthy again); 0 means
  *     until cleared or spent
@@ -25,17 +26,20 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
     STATUS,
     /** Close the connection before any response header is written. */
     RESET_BEFORE_HEADERS,
-    /** Accept the request and never answer; with {@code delayMs}, close the connection after that long, still silent. */
+    /** Accept the request and never answer; after delayMs, when set, close the connection. */
     NO_RESPONSE,
     /** Wait delayMs more before the first token. */
     SLOW_FIRST_TOKEN,
     /** Stream afterTokens tokens, then reset the connection. */
     CUT,
-    /** Stream afterTokens tokens, then go silent with the connection open. */
+    /** Stream afterTokens tokens, then go silent with the connection open; after delayMs, when set, close it. */
     STALL,
     /** Stream afterTokens tokens, then send a chunk that is not valid JSON. */
     MALFORMED_CHUNK,
-    /** Stream the whole answer but never send the terminator ([DONE] / message_stop); keep the connection open. */
+    /**
+     * Stream the whole answer but never send the terminator ([DONE] / message_stop); keep the connection open, or, after
+     * delayMs when set, end the response cleanly at the HTTP level (still without the terminator).
+     */
     MISSING_DONE,
     /**
      * Refuse the prompt as a content-policy violation, before any answer: HTTP 400. Azure OpenAI (and
@@ -55,7 +59,13 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
      * Refuse any request whose conversation ends with an assistant turn (a prefill) with a 400, as the newest Claude
      * models do; requests that end with a user turn are answered normally. Not spent by the requests it lets pass.
      */
-    REJECT_PREFILL
+    REJECT_PREFILL,
+    /**
+     * Answer with an HTTP error status and the provider's error body as a plain compatible server does: rate-limit
+     * headers that show no limit reached, and a retry-after only when delayMs is set (Anthropic's 429 always has one),
+     * where a {@link #STATUS} 429 or 503 asks for 1 s and a 429 reports the limits exhausted.
+     */
+    PLAIN_STATUS
   }
 
   public static final Fault NONE = new Fault(Kind.NONE, 0, 0, 0, 0, 0);
@@ -64,6 +74,11 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
 
   public static Fault status(int status) {
     return new Fault(Kind.STATUS, status, 0, 0, 0, 0);
+  }
+
+  /** A {@link Kind#PLAIN_STATUS} fault: the status with no retry-after (add one with {@link #delayMs}). */
+  public static Fault plainStatus(int status) {
+    return new Fault(Kind.PLAIN_STATUS, status, 0, 0, 0, 0);
   }
 
   public static Fault of(Kind kind) {
@@ -91,7 +106,7 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
   public static Fault fromJson(JsonObject json) {
     for (String name : json.fieldNames()) {
       if (!FIELDS.contains(name)) {
-        throw new IllegalArgumentException(name + ": unknown field (known: kind, status, after_tokens, delay_ms, times)");
+        throw new IllegalArgumentException(name + ": unknown field (known: kind, status, after_tokens, delay_ms, times, for_ms)");
       }
     }
     Object rawKind = json.getValue("kind");
@@ -106,7 +121,7 @@ public record Fault(Kind kind, int status, int afterTokens, long delayMs, int ti
           .map(k -> k.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + ")");
     }
     int status = intField(json, "status", 0);
-    if (kind == Kind.STATUS && (status < 400 || status > 599)) {
+    if ((kind == Kind.STATUS || kind == Kind.PLAIN_STATUS) && (status < 400 || status > 599)) {
       throw new IllegalArgumentException("status: must be an HTTP error status (400-599)");
     }
     return new Fault(kind, status, intField(json, "after_tokens", 0), intField(json, "delay_ms", 0), intField(json, "times", 0),

@@ -122,7 +122,7 @@ class EmulatorFaultTest extends EmulatorTestBase {
     }).compose(bad -> {
       assertThat(bad.status()).isEqualTo(400);
       assertThat(bad.error().getString("message")).isEqualTo("kind: unknown fault 'bogus' (known: none, status, "
-          + "reset_before_headers, no_response, slow_first_token, cut, stall, malformed_chunk, missing_done, content_filter, stream_error, reject_prefill)");
+          + "reset_before_headers, no_response, slow_first_token, cut, stall, malformed_chunk, missing_done, content_filter, stream_error, reject_prefill, plain_status)");
       return http.send(HttpMethod.PUT, "/_emulator/models/gpt-4/fault", null, Fault.status(500).toJson().toBuffer());
     }).compose(put -> http.send(HttpMethod.DELETE, "/_emulator/models/gpt-4/fault", null, null)).compose(deleted -> {
       assertThat(deleted.status()).isEqualTo(200);

@@ -34,10 +34,22 @@ public final class TestClient {
 
   /** @param connections how many requests may be in flight at once (Vert.x' default pool holds 5) */
   public TestClient(Vertx vertx, int port, int connections) {
-    this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port),
+    this(vertx, port, connections, true);
+  }
+
+  private TestClient(Vertx vertx, int port, int connections, boolean keepAlive) {
+    this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(keepAlive),
         new PoolOptions().setHttp1MaxSize(connections));
     this.context = vertx.getOrCreateContext();
     this.port = port;
+  }
+
+  /**
+   * A client that opens a connection per request: for a test that sends requests one after another from its thread,
+   * where a kept-alive connection may rarely never be handed to the next request on a busy machine (docs/testing.md).
+   */
+  public static TestClient withoutKeepAlive(Vertx vertx, int port, int connections) {
+    return new TestClient(vertx, port, connections, false);
   }
 
   /** Runs an exchange on the client's context; use it for any chain that sets handlers on a response. */

@@ -73,7 +73,8 @@ public final class ContinuationTranslator implements Translator {
     StreamEncoder encoder = openAiClient
         ? new OpenAiChunkEncoder(deployment, request.includeUsage())
         : new AnthropicEventEncoder(deployment).resumingTextBlock();
-    if (prefill && acceptsPrefill(deployment)) {
+    // An empty prefill (only whitespace so far) is one Anthropic refuses: ask again instead.
+    if (prefill && acceptsPrefill(deployment) && !sent.isBlank()) {
       JsonObject body = openAiClient
           ? ToAnthropicRequest.from(request.body(), deployment, request.maxOutputTokens())
           : request.body().copy().put("model", deployment.model())

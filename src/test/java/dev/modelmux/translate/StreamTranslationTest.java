@@ -7,6 +7,7 @@ import static dev.modelmux.translate.TranslatorTestSupport.whole;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.ProviderKind;
 import dev.modelmux.core.ChatRequest;
 import dev.modelmux.core.Dialect;
@@ -228,6 +229,18 @@ class StreamTranslationTest {
         .forEach(c -> text.append(((JsonObject) c).getJsonObject("delta").getString("content", ""))));
     assertThat(text.toString()).isEqualTo("世界, and more");
     assertThat(out).noneMatch(e -> e.data().contains("\"role\""));
+  }
+
+  @Test
+  void onlyWhitespaceSoFarIsContinuedByReplayNotByAnEmptyPrefillThatAnthropicRefuses() {
+    DeploymentConfig claude = deployment(ProviderKind.ANTHROPIC, "claude-2", 100_000);
+    GatewayError original = GatewayError.of(502, ErrorKind.UPSTREAM_ERROR, "x");
+    JsonArray prefilled = new JsonObject(ContinuationTranslator.create(openAiRequest(false), claude, "Hello", original)
+        .upstreamBody()).getJsonArray("messages");
+    assertThat(prefilled.getJsonObject(prefilled.size() - 1).getString("role")).isEqualTo("assistant");
+    JsonArray replayed = new JsonObject(ContinuationTranslator.create(openAiRequest(false), claude, " \n", original)
+        .upstreamBody()).getJsonArray("messages");
+    assertThat(replayed.getJsonObject(replayed.size() - 1).getString("role")).isEqualTo("user");
   }
 
   /** Chunk ids carry the upstream id; created is the translation time, which may tick between two runs. */

@@ -3,8 +3,16 @@ package dev.modelmux.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelmux.config.DeadlineLearning;
+import dev.modelmux.config.DeploymentConfig;
 import dev.modelmux.config.LatencyPrior;
+import dev.modelmux.config.Limits;
+import dev.modelmux.config.ProviderKind;
+import dev.modelmux.config.Secret;
 import dev.modelmux.config.Timeouts;
+import dev.modelmux.metrics.GatewayMetrics;
+import dev.modelmux.provider.Providers;
+import java.net.URI;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +101,16 @@ class LearnedDeadlinesTest {
     assertThat(state.ttftP95Ms()).as("so does hedging").isEqualTo(30_000);
     state.recordStreamedTtft(1_000);
     assertThat(learned.firstTokenMs()).isEqualTo(4_000);
+  }
+
+  @Test
+  void aDeploymentKeepsOneLearnedDeadlinesThatFollowsItsState() {
+    DeploymentConfig config = DeploymentConfig.builder("d", ProviderKind.OPENAI, "gpt-4").baseUrl(URI.create("http://127.0.0.1:1"))
+        .apiKey("K", new Secret("k")).tokens(8192, 8192, 1024).limits(new Limits(100_000, 100)).build();
+    Deployment deployment = new Deployment(config, Providers.of(ProviderKind.OPENAI), new GatewayMetrics(null).deployment("d", List.of()));
+    assertThat(deployment.deadlines()).as("not one per call on the hot path").isSameAs(deployment.deadlines());
+    deployment.state().recordStreamedTtft(1_000);
+    assertThat(deployment.deadlines().firstTokenMs()).isEqualTo(4_000);
   }
 
   @Test

@@ -141,7 +141,8 @@ public final class ConfigLoader {
 
   private static ResilienceConfig resilience(ConfigNode node) {
     node.allowOnly(Set.of("breaker_failures", "breaker_reset_ms", "breaker_reset_max_ms", "retry_backoff_ms", "quota_pause_ms",
-        "max_provider_pause_ms", "deadline_multiple", "deadline_floor_ms", "deadline_cap_ms"));
+        "max_provider_pause_ms", "deadline_multiple", "deadline_floor_ms", "deadline_cap_ms",
+        "deadline_idle_cap_ms"));
     ResilienceConfig d = ResilienceConfig.DEFAULT;
     long firstProbeMs = node.number("breaker_reset_ms", d.breakerResetMs(), 100, 3_600_000);
     long maxProbeMs = node.number("breaker_reset_max_ms", Math.max(d.breakerResetMaxMs(), firstProbeMs), 100, 3_600_000);
@@ -166,7 +167,11 @@ public final class ConfigLoader {
     if (cap < floor) {
       throw new ConfigException(node.field("deadline_cap_ms"), "must be at least deadline_floor_ms (" + floor + "), was " + cap);
     }
-    return new DeadlineLearning(multiple, floor, cap);
+    long idleCap = node.number("deadline_idle_cap_ms", Math.max(floor, d.idleCapMs()), 100, 3_600_000);
+    if (idleCap < floor) {
+      throw new ConfigException(node.field("deadline_idle_cap_ms"), "must be at least deadline_floor_ms (" + floor + "), was " + idleCap);
+    }
+    return new DeadlineLearning(multiple, floor, cap, idleCap);
   }
 
 }

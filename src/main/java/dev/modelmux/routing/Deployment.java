@@ -7,26 +7,28 @@ import dev.modelmux.metrics.DeploymentMeters;
 import dev.modelmux.provider.Provider;
 
 /**
- * A configured deployment, the provider that knows how to call it, what routing has learnt about it, its meters, and
- * how its deadlines follow what was learnt, and whether it takes a prefill when it continues a broken stream.
+ * A configured deployment, the provider that knows how to call it, what routing has learnt about it, its meters, its
+ * first-token and idle deadlines (following what was learnt), and whether it takes a prefill when it continues a broken
+ * stream.
  */
 public record Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters,
-    DeadlineLearning learning, PrefillSupport prefill) {
+    LearnedDeadlines deadlines, PrefillSupport prefill) {
   public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters) {
     this(config, provider, meters, DeadlineLearning.DEFAULT);
   }
 
   public Deployment(DeploymentConfig config, Provider provider, DeploymentMeters meters, DeadlineLearning learning) {
-    this(config, provider, new DeploymentState(), meters, learning, new PrefillSupport(config.prefill()));
+    this(config, provider, new DeploymentState(), meters, learning);
+  }
+
+  private Deployment(DeploymentConfig config, Provider provider, DeploymentState state, DeploymentMeters meters,
+      DeadlineLearning learning) {
+    this(config, provider, state, meters, new LearnedDeadlines(config.timeouts(), config.latency(), learning, state),
+        new PrefillSupport(config.prefill()));
   }
 
   public String id() {
     return config.id();
-  }
-
-  /** Its first-token and idle deadlines as they stand now. */
-  public LearnedDeadlines deadlines() {
-    return new LearnedDeadlines(config.timeouts(), config.latency(), learning, state);
   }
 
   public BudgetLimits limits() {

@@ -17,10 +17,15 @@ public final class DeploymentState {
   /** The weighted time to first token, as the bits of a double: both event loops update it without a lock. */
   private final AtomicLong ttftBits = new AtomicLong(Double.doubleToRawLongBits(0));
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** The last times to first token, and first-token deadlines that expired (a censored sample: at least that long). */
+  /** Every attempt's last times to first token, from its start: what "auto" hedging waits for. */
   private final RecentSamples recentTtft = new RecentSamples();
+  /** Streamed attempts' last times to first token, from when the request was sent: what first-token deadlines follow. */
+  private final RecentSamples streamedTtft = new RecentSamples();
   /** Per streamed attempt that ended, its longest gap between events once the answer flowed. */
   private final RecentSamples recentGaps = new RecentSamples();
+  /** The first-token and idle deadlines a cut asked for (twice the one that expired), 0 when none since. */
+  private final AtomicLong firstTokenBackoffMs = new AtomicLong();
+  private final AtomicLong idleBackoffMs = new AtomicLong();
 
   /** The last headroom a reservation saw, or null before the first. */
   public Headroom headroom() {
@@ -36,6 +41,7 @@ public final class DeploymentState {
     return Double.longBitsToDouble(ttftBits.get());
   }
 
+  /** An attempt, streamed or not, had its first content {@code ms} after it started. */
   public void recordTtft(long ms) {
     long sample = Math.max(0, ms);
     ttftBits.getAndUpdate(bits -> {
@@ -45,14 +51,40 @@ public final class DeploymentState {
     recentTtft.record(sample);
   }
 
-  /** A first-token deadline of {@code deadlineMs} expired: the time to first token was at least that. */
-  public void recordTtftCensored(long deadlineMs) {
-    recentTtft.record(deadlineMs);
+  /** A streamed attempt's first token came {@code ms} after its request was sent: a cut's back-off is over. */
+  public void recordStreamedTtft(long ms) {
+    streamedTtft.record(ms);
+    firstTokenBackoffMs.set(0);
+  }
+
+  /** A first-token deadline expired: the next ones are at least {@code ms}, until a first token comes in time. */
+  public void backOffFirstToken(long ms) {
+    firstTokenBackoffMs.accumulateAndGet(ms, Math::max);
+  }
+
+  /** What the last first-token cuts asked for, 0 when a first token came since. */
+  public long firstTokenBackoffMs() {
+    return firstTokenBackoffMs.get();
   }
 
   /** A streamed attempt ended; the longest gap between its events once the answer flowed was {@code ms}. */
   public void recordLongestGap(long ms) {
     recentGaps.record(ms);
+  }
+
+  /** A stream was answered to its end: an idle cut's back-off is over. */
+  public void streamCompleted() {
+    idleBackoffMs.set(0);
+  }
+
+  /** An idle deadline expired: the next ones are at least {@code ms}, until a stream is answered to its end. */
+  public void backOffIdle(long ms) {
+    idleBackoffMs.accumulateAndGet(ms, Math::max);
+  }
+
+  /** What the last idle cuts asked for, 0 when a stream completed since. */
+  public long idleBackoffMs() {
+    return idleBackoffMs.get();
   }
 
   /** The 95th percentile of the last 64 times to first token (a default before any was measured). */
@@ -61,9 +93,9 @@ public final class DeploymentState {
     return p95 < 0 ? DEFAULT_P95_MS : p95;
   }
 
-  /** The 99th percentile of the last 64 times to first token (censored ones included), -1 before any. */
+  /** The 99th percentile of the last 64 streamed attempts' times to first token, -1 before any. */
   public long ttftP99Ms() {
-    return recentTtft.percentile(0.99);
+    return streamedTtft.percentile(0.99);
   }
 
   /** The 99th percentile of the last 64 streams' longest gaps, -1 before any. */

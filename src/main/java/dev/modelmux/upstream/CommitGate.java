@@ -16,6 +16,8 @@ final class CommitGate {
   private final Buffer held = Buffer.buffer();
   private boolean committed;
   private long ttftMs = -1;
+  /** When the request went out on a connection (System.nanoTime), 0 before. */
+  private long sentNanos;
 
   /** @param appends a continuation: it appends to a response another attempt committed, and takes it over now */
   CommitGate(ClientResponse.Writer writer, Deployment deployment, long startNanos, boolean appends) {
@@ -26,6 +28,11 @@ final class CommitGate {
     if (appends) {
       writer.append();
     }
+  }
+
+  /** The request went out on a connection: a stream's first token is timed for its deadlines from now. */
+  void sent(long nanos) {
+    sentNanos = nanos;
   }
 
   boolean committed() {
@@ -49,8 +56,12 @@ final class CommitGate {
       return null;
     }
     committed = true;
-    ttftMs = (System.nanoTime() - startNanos) / 1_000_000;
+    long now = System.nanoTime();
+    ttftMs = (now - startNanos) / 1_000_000;
     deployment.state().recordTtft(ttftMs);
+    if (stream && sentNanos != 0) { // a non-streamed answer's "first token" is the whole generation
+      deployment.state().recordStreamedTtft((now - sentNanos) / 1_000_000);
+    }
     return held.appendBuffer(out);
   }
 

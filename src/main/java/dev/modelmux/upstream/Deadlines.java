@@ -32,9 +32,15 @@ final class Deadlines {
   private long firstSinceNanos;
   private boolean watchingGaps;
   private long lastActivityNanos;
+  /** Whether the attempt ended because the answer went silent mid-way for longer than the idle deadline. */
+  boolean idleMissed() {
+    return idleMissed;
+  }
+
   /** The longest gap between events since the answer began, -1 before a second event. */
   private long longestGapNanos = -1;
   private boolean firstMissed;
+  private boolean idleMissed;
   private boolean cancelled;
 
   /** @param expired told what was missed ("sent no first token within 30000 ms"), once */
@@ -144,6 +150,7 @@ final class Deadlines {
     if (watchingGaps) {
       long idleNanos = now - lastActivityNanos;
       if (idleNanos >= timeouts.idleMs() * NANOS_PER_MS) {
+        idleMissed = !cancelled;
         expire("went silent for " + idleNanos / NANOS_PER_MS + " ms mid-answer");
         return;
       }

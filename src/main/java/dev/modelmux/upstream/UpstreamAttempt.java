@@ -100,6 +100,7 @@ public final class UpstreamAttempt {
     deadlines.start();
     call.send(translator.upstreamBody(), deadlines.connectMs(), deployment.config().pool().maxWaitMs(), () -> {
       sentNanos = System.nanoTime();
+      gate.sent(sentNanos);
       if (!appends) { // the pool wait is over: from here the provider has first_token_ms
         deadlines.awaitFirst(stream ? "first token" : "response headers");
       }
@@ -209,7 +210,7 @@ public final class UpstreamAttempt {
   private void ended(AttemptOutcome outcome) {
     if (deadlines != null) { // null: it never ran (its breaker refused it), then lost a race
       deadlines.cancel();
-      learn();
+      learn(outcome);
     }
     client.noLongerInFlight(cancelOnGone);
     if (outcome instanceof AttemptOutcome.Complete complete) {
@@ -233,17 +234,25 @@ public final class UpstreamAttempt {
   }
 
   /**
-   * What the attempt taught about its deployment's latency, once, at its end: a streamed answer's longest gap, or a
-   * learned first-token deadline that expired (the time to first token was at least that long).
+   * What the attempt taught about its deployment's latency, once, at its end: a streamed answer's longest gap (and, when
+   * it completed, that a learned idle deadline need back off no longer), or that a learned first-token or idle deadline
+   * expired (the next back off). A first token in time was taught when it came ({@link CommitGate}).
    */
-  private void learn() {
+  private void learn(AttemptOutcome outcome) {
     if (!stream) {
       return;
     }
-    if (deadlines.firstMissed() && deployment.deadlines().learnsFrom(deadlines.firstTokenMs())) {
-      deployment.state().recordTtftCensored(deadlines.firstTokenMs());
-    } else if (deadlines.longestGapMs() >= 0) {
+    if (deadlines.firstMissed()) {
+      deployment.deadlines().firstTokenExpired(deadlines.firstTokenMs());
+      return;
+    }
+    if (deadlines.longestGapMs() >= 0) {
       deployment.state().recordLongestGap(deadlines.longestGapMs());
+    }
+    if (deadlines.idleMissed()) {
+      deployment.deadlines().idleExpired(deadlines.idleMs());
+    } else if (outcome instanceof AttemptOutcome.Complete) {
+      deployment.state().streamCompleted();
     }
   }
 

@@ -67,6 +67,27 @@ class LearnedDeadlinesConfigTest {
   }
 
   @Test
+  void theIdleCapIsReadFromResilienceBoundedAndAtLeastTheFloor() {
+    assertThat(parse("", "").resilience().deadlines().idleCapMs()).isEqualTo(30_000);
+    assertThat(parse("", "resilience: { deadline_idle_cap_ms: 120000 }\n").resilience().deadlines())
+        .isEqualTo(new DeadlineLearning(4, 2_000, 60_000, 120_000));
+    assertThat(parse("", "resilience: { deadline_floor_ms: 40000 }\n").resilience().deadlines().idleCapMs())
+        .as("unset, it rises to a floor above 30 s").isEqualTo(40_000);
+    assertFails("", "resilience: { deadline_idle_cap_ms: 99 }\n", "resilience.deadline_idle_cap_ms");
+    assertFails("", "resilience: { deadline_idle_cap_ms: 3600001 }\n", "resilience.deadline_idle_cap_ms");
+    assertFails("", "resilience: { deadline_floor_ms: 5000, deadline_idle_cap_ms: 4000 }\n", "resilience.deadline_idle_cap_ms");
+  }
+
+  @Test
+  void theIdleCapBoundsLearnedIdleDeadlinesAndTheOnesThatWaitTheCap() {
+    DeploymentConfig deployment = parse("", "resilience: { deadline_idle_cap_ms: 5000 }\n").deployments().get(0);
+    assertThat(deployment.timeouts().idleLearned()).isTrue();
+    DeadlineLearning learning = parse("", "resilience: { deadline_idle_cap_ms: 5000 }\n").resilience().deadlines();
+    assertThat(learning.idleDeadlineFor(2_500)).isEqualTo(5_000);
+    assertThat(learning.deadlineFor(2_500)).as("the first token's cap is apart").isEqualTo(10_000);
+  }
+
+  @Test
   void aDeadlineIsTheMultipleOfTheP99FlooredAndCapped() {
     DeadlineLearning learning = DeadlineLearning.DEFAULT;
     assertThat(learning.deadlineFor(100)).isEqualTo(2_000);

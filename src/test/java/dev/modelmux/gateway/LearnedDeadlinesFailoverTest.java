@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * First-token and idle deadlines that nobody configured follow the deployment's own latency: four times its recent
  * p99, warm-started at 2.5 s (10 s), floored at 2 s, capped at 60 s; an explicit value wins, the last candidate waits
- * the cap, a first-token deadline that expired counts as a sample of at least that long.
+ * the caps (60 s for a first token, 30 s for a gap), a learned deadline that expired backs off to twice it until a
+ * first token (a stream's end) comes in time; only streamed attempts teach the first-token deadline.
  */
 @ExtendWith(VertxExtension.class)
 class LearnedDeadlinesFailoverTest {
@@ -97,7 +98,7 @@ class LearnedDeadlinesFailoverTest {
   }
 
   @Test
-  void aFreshDeploymentFailsOverAfterTheWarmStartAndLearnsALongerDeadlineFromTheCut() {
+  void aFreshDeploymentFailsOverAfterTheWarmStartAndBacksOffTwiceTheCutUntilAFirstTokenComesInTime() {
     fixture.emulator.setFault("gpt-4", Fault.of(Kind.SLOW_FIRST_TOKEN).delayMs(20_000));
     long start = System.nanoTime();
     StreamReply reply = stream("primary-then-backup", "words: 5");
@@ -106,9 +107,30 @@ class LearnedDeadlinesFailoverTest {
     assertThat(elapsedMs).as("ms until the fallback's answer; warm start 4 x 2.5 s, the first token 20 s late")
         .isGreaterThanOrEqualTo(9_500).isLessThan(16_000);
     JsonObject row = admin("primary");
-    assertThat(row.getLong("ttft_p99_ms")).as("the cut at 10 s is a sample of at least 10 s").isEqualTo(10_000);
-    assertThat(row.getLong("first_token_deadline_ms")).isEqualTo(40_000);
-    assertThat(row.getString("first_token_deadline_source")).isEqualTo("learned");
+    assertThat(row.getLong("ttft_p99_ms")).as("the cut is no sample: still the warm start").isEqualTo(2_500);
+    assertThat(row.getLong("first_token_backoff_ms")).isEqualTo(20_000);
+    assertThat(row.getLong("first_token_deadline_ms")).as("twice the deadline that expired, not 4 x it").isEqualTo(20_000);
+    assertThat(row.getString("first_token_deadline_source")).isEqualTo("backed_off");
+
+    fixture.emulator.setFault("gpt-4", Fault.NONE);
+    assertThat(stream("primary-then-backup", "words: 5").headers().get("x-modelmux-deployment")).isEqualTo("primary");
+    JsonObject after = admin("primary");
+    assertThat(after.getLong("first_token_backoff_ms")).as("a first token in time ends the back-off").isZero();
+    assertThat(after.getString("first_token_deadline_source")).isEqualTo("learned");
+    assertThat(after.getLong("first_token_deadline_ms")).as("about 100 ms measured: the floor").isEqualTo(2_000);
+  }
+
+  @Test
+  void aLongNonStreamedAnswerDoesNotLengthenTheStreamedFirstTokenDeadline() {
+    warmUp();
+    assertThat(admin("primary").getLong("first_token_deadline_ms")).isEqualTo(2_000);
+    fixture.emulator.setFault("gpt-4", Fault.of(Kind.SLOW_FIRST_TOKEN).delayMs(3_000));
+    TestClient.Reply reply = await(client.postJson("/v1/chat/completions", request("primary-then-backup", "words: 5", false)), 60);
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.headers().get("x-modelmux-deployment")).as("a non-streamed attempt waits the cap").isEqualTo("primary");
+    JsonObject row = admin("primary");
+    assertThat(row.getLong("ttft_p99_ms")).as("the whole generation is no time to first token of a stream").isLessThan(2_500);
+    assertThat(row.getLong("first_token_deadline_ms")).isEqualTo(2_000);
   }
 
   @Test
@@ -146,6 +168,16 @@ class LearnedDeadlinesFailoverTest {
     assertThat(error.getString("type")).isEqualTo("timeout");
     assertThat(error.getString("message")).contains("went silent");
     assertThat(elapsedMs).as("ms until the stalled stream ends; the old default idle_ms was 30 s").isLessThan(10_000);
+    JsonObject cut = admin("primary");
+    assertThat(cut.getLong("idle_deadline_ms")).as("twice the idle deadline that expired")
+        .isEqualTo(2 * learned.getLong("idle_deadline_ms"));
+    assertThat(cut.getString("idle_deadline_source")).isEqualTo("backed_off");
+
+    fixture.emulator.setFault("gpt-4", Fault.NONE);
+    assertThat(stream("primary-then-backup", "words: 30").text()).isEqualTo(answer("words: 30"));
+    JsonObject healed = admin("primary");
+    assertThat(healed.getLong("idle_backoff_ms")).as("a stream that ends normally ends the back-off").isZero();
+    assertThat(healed.getLong("idle_deadline_ms")).isLessThan(5_000);
   }
 
   @Test
@@ -175,6 +207,6 @@ class LearnedDeadlinesFailoverTest {
     long gapP99 = learned.getLong("gap_p99_ms");
     assertThat(ttftP99).as("measured, about 100 ms").isPositive().isLessThan(2_500);
     assertThat(learned.getLong("first_token_deadline_ms")).isEqualTo(Math.max(2_000, Math.min(60_000, 4 * ttftP99)));
-    assertThat(learned.getLong("idle_deadline_ms")).isEqualTo(Math.max(2_000, Math.min(60_000, 4 * gapP99)));
+    assertThat(learned.getLong("idle_deadline_ms")).isEqualTo(Math.max(2_000, Math.min(30_000, 4 * gapP99)));
   }
 }

@@ -70,14 +70,15 @@ class DeploymentStateTest {
     assertThat(state.ttftP99Ms()).isEqualTo(-1);
     assertThat(state.gapP99Ms()).isEqualTo(-1);
     for (int ms = 1; ms <= 100; ms++) {
-      state.recordTtft(ms);
+      state.recordStreamedTtft(ms);
       state.recordLongestGap(ms * 10);
     }
     // the last 64 are 37..100; the 99th percentile is the 64th of them (ceil(0.99 * 64))
     assertThat(state.ttftP99Ms()).isEqualTo(100);
     assertThat(state.gapP99Ms()).isEqualTo(1_000);
-    state.recordTtftCensored(10_000);
-    assertThat(state.ttftP99Ms()).as("a deadline that expired counts as a sample of at least that").isEqualTo(10_000);
-    assertThat(state.ttftMs()).as("the weighted mean routing orders by is not moved by it").isLessThan(101);
+    state.recordTtft(10_000);
+    assertThat(state.ttftP99Ms()).as("an attempt that may not be streamed teaches no first-token deadline").isEqualTo(100);
+    state.backOffFirstToken(20_000);
+    assertThat(state.ttftP99Ms()).as("nor does a cut").isEqualTo(100);
   }
 }

@@ -31,20 +31,25 @@ final class DeploymentsEndpoint implements Handler<RoutingContext> {
 
   /**
    * The first-token and idle deadlines a streamed attempt with somewhere to fail over to gets now, whether each is
-   * configured, learned or still the warm start, and the p99s they follow.
+   * configured, learned, still the warm start or backed off after a cut, the p99s they follow and the back-offs.
    */
   private static JsonObject withDeadlines(JsonObject row, LearnedDeadlines learned) {
+    long firstTokenMs = learned.firstTokenMs();
+    long idleMs = learned.idleMs();
     return row
-        .put("first_token_deadline_ms", learned.firstTokenMs())
-        .put("first_token_deadline_source", source(learned.firstTokenConfigured(), learned.ttftMeasured()))
+        .put("first_token_deadline_ms", firstTokenMs)
+        .put("first_token_deadline_source", source(learned.firstTokenConfigured(), learned.ttftMeasured(),
+            learned.firstTokenBackoffMs() >= firstTokenMs))
         .put("ttft_p99_ms", learned.ttftP99Ms())
-        .put("idle_deadline_ms", learned.idleMs())
-        .put("idle_deadline_source", source(learned.idleConfigured(), learned.gapMeasured()))
-        .put("gap_p99_ms", learned.gapP99Ms());
+        .put("first_token_backoff_ms", learned.firstTokenBackoffMs())
+        .put("idle_deadline_ms", idleMs)
+        .put("idle_deadline_source", source(learned.idleConfigured(), learned.gapMeasured(), learned.idleBackoffMs() >= idleMs))
+        .put("gap_p99_ms", learned.gapP99Ms())
+        .put("idle_backoff_ms", learned.idleBackoffMs());
   }
 
-  private static String source(boolean configured, boolean measured) {
-    return configured ? "configured" : measured ? "learned" : "warm_start";
+  private static String source(boolean configured, boolean measured, boolean backedOff) {
+    return configured ? "configured" : backedOff ? "backed_off" : measured ? "learned" : "warm_start";
   }
 
   @Override

@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * waits a {@link ReprobeInterval} ({@code breaker_reset_ms}, doubled per failed probe up to {@code breaker_reset_max_ms},
  * jittered), then lets one probe through (half-open), and that probe's first content closes it. A call may also end
  * neutral (a lost hedge, a client that left, local saturation): it then says nothing about the provider and only frees
- * the probe's place. Whoever wires it hears when a breaker opens (to pause the deployment for every replica for the
- * interval drawn), and the other replicas ({@link Replicas}) hear of each opening and close and hold the one probe's
- * claim; notifications are plain callbacks, never event-bus messages.
+ * the probe's place (and the replicas' claim on it). A half-open breaker whose probe is not decided within
+ * {@code MAX_HALF_OPEN} goes half-open again here only: nothing was learned, so nobody is paused or told. Whoever wires
+ * it hears when a breaker opens (to pause the deployment for every replica for the interval drawn), and the other
+ * replicas ({@link Replicas}) hear of each opening and close and hold the one probe's claim; notifications are plain
+ * callbacks, never event-bus messages.
  */
 public final class Breakers {
   private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
@@ -192,15 +194,11 @@ public final class Breakers {
 
   /**
    * Whether this replica may send the deployment's probe: always while it is not half-open; while it is, only with the
-   * replicas' claim (so one replica probes at a time; the in-process permit then picks one request).
+   * replicas' claim (so one replica probes at a time). Asked for a {@link Call#probe()} only: this process's one probe
+   * is taken first, so no other request asks the replicas while it is out; a probe not sent ends {@link Call#neutral()}.
    */
   public Future<Boolean> claimProbe(String deploymentId) {
     return state(deploymentId) == State.HALF_OPEN ? replicas.claimProbe(deploymentId) : Future.succeededFuture(true);
-  }
-
-  /** False while the deployment's breaker is open: do not even reserve budget on it. */
-  public boolean allows(String deploymentId) {
-    return state(deploymentId) != State.OPEN;
   }
 
   public State state(String deploymentId) {

@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * waits a {@link ReprobeInterval} ({@code breaker_reset_ms}, doubled per failed probe up to {@code breaker_reset_max_ms},
  * jittered), then lets one probe through (half-open), and that probe's first content closes it. A call may also end
  * neutral (a lost hedge, a client that left, local saturation): it then says nothing about the provider and only frees
- * the probe's place. Whoever wires it hears when a breaker opens (to pause the deployment for every replica for the
- * interval drawn), and the other replicas ({@link Replicas}) hear of each opening and close and hold the one probe's
- * claim; notifications are plain callbacks, never event-bus messages.
+ * the probe's place (and the replicas' claim on it). A half-open breaker whose probe is not decided within
+ * {@code MAX_HALF_OPEN} goes half-open again here only: nothing was learned, so nobody is paused or told. Whoever wires
+ * it hears when a breaker opens (to pause the deployment for every replica for the interval drawn), and the other
+ * replicas ({@link Replicas}) hear of each opening and close and hold the one probe's claim; notifications are plain
+ * callbacks, never event-bus messages.
  */
 public final class Breakers {
   private static final Logger LOG = LoggerFactory.getLogger(Breakers.class);
@@ -49,6 +51,9 @@ public final class Breakers {
 
       @Override
       public void closed(String deploymentId) {}
+
+      @Override
+      public void released(String deploymentId) {}
     };
 
     /** True when this replica may probe the deployment now (no other holds the claim, or they cannot be asked). */
@@ -59,26 +64,40 @@ public final class Breakers {
 
     /** This replica's probe succeeded; its probe claim ends. */
     void closed(String deploymentId);
+
+    /** This replica's probe was not sent after all, or said nothing about the provider: its probe claim ends now. */
+    void released(String deploymentId);
   }
 
   public enum State { CLOSED, HALF_OPEN, OPEN }
 
   private static final Duration MAX_HALF_OPEN = Duration.ofMinutes(2);
-  /** The longest another replica may open a breaker here for. */
-  private static final long MAX_HEARD_OPEN_MS = 3_600_000;
+  /** The most openings in a row another replica may say it counted (2^32 times the first interval is far past any cap). */
+  static final int MAX_HEARD_ATTEMPT = 32;
+  /** How much longer than {@code breaker_reset_max_ms} another replica may open a breaker here for: its jitter. */
+  static final double MAX_HEARD_OPEN_FACTOR = 1 + ReprobeInterval.JITTER;
   /** Set while a transition another replica reported is applied, so it is not reported back. */
   private static final ThreadLocal<Boolean> HEARD = ThreadLocal.withInitial(() -> false);
+  /** Set while a failed probe is recorded: the opening it causes is a real one (a half-open that timed out is not). */
+  private static final ThreadLocal<Boolean> PROBE_FAILED = ThreadLocal.withInitial(() -> false);
 
   private final Map<String, CircuitBreaker> byDeployment = new HashMap<>();
   private final Map<String, ReprobeInterval> intervals = new HashMap<>();
   private final Replicas replicas;
+  private final long maxHeardOpenMs;
 
   public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen) {
     this(deploymentIds, settings, onOpen, Replicas.NONE);
   }
 
   public Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen, Replicas replicas) {
+    this(deploymentIds, settings, onOpen, replicas, MAX_HALF_OPEN);
+  }
+
+  /** @param maxHalfOpen how long a half-open breaker waits for its probe before it starts waiting afresh */
+  Breakers(List<String> deploymentIds, ResilienceConfig settings, OpenListener onOpen, Replicas replicas, Duration maxHalfOpen) {
     this.replicas = replicas;
+    this.maxHeardOpenMs = (long) (settings.breakerResetMaxMs() * MAX_HEARD_OPEN_FACTOR);
     CircuitBreakerConfig common = CircuitBreakerConfig.custom()
         .slidingWindowType(SlidingWindowType.COUNT_BASED)
         // both event loops record outcomes: the lock-free window takes no lock per call (the default one locks on each)
@@ -90,7 +109,7 @@ public final class Breakers {
         .slowCallDurationThreshold(Duration.ofDays(365)) // a long stream is not a slow call; deadlines are the attempt's
         .automaticTransitionFromOpenToHalfOpenEnabled(true)
         .permittedNumberOfCallsInHalfOpenState(1)
-        .maxWaitDurationInHalfOpenState(MAX_HALF_OPEN) // a probe never resolved must not hold the breaker half-open forever
+        .maxWaitDurationInHalfOpenState(maxHalfOpen) // a probe never resolved must not hold the breaker half-open forever
         .writableStackTraceEnabled(false)
         .build();
     for (String id : deploymentIds) {
@@ -101,12 +120,22 @@ public final class Breakers {
         boolean heard = HEARD.get();
         switch (event.getStateTransition().getToState()) {
           case OPEN -> {
-            if (!heard) {
-              LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms (opening {} in a row)", id,
-                  interval.lastMs(), interval.lastAttempt());
-              onOpen.opened(id, interval.lastMs());
-              replicas.opened(id, interval.lastMs(), interval.lastAttempt());
+            if (heard) {
+              return;
             }
+            if (event.getStateTransition().getFromState() == CircuitBreaker.State.HALF_OPEN && !PROBE_FAILED.get()) {
+              // No probe failed: none was sent (no traffic here, or a missed close) or it never answered. Nothing was
+              // learned, so nobody is paused or told and the back-off stays; this breaker waits for a probe afresh.
+              LOG.info("breaker of deployment {} half-open for {} ms without a decided probe: half-open again", id,
+                  maxHalfOpen.toMillis());
+              heard(breaker::transitionToHalfOpenState);
+              return;
+            }
+            interval.opened();
+            LOG.warn("breaker open for deployment {}: skipped by every replica for {} ms (opening {} in a row)", id,
+                interval.lastMs(), interval.lastAttempt());
+            onOpen.opened(id, interval.lastMs());
+            replicas.opened(id, interval.lastMs(), interval.lastAttempt());
           }
           case HALF_OPEN -> LOG.info("breaker half-open for deployment {}: the next request probes it", id);
           case CLOSED -> {
@@ -134,9 +163,11 @@ public final class Breakers {
     if (breaker == null || forMs <= 0) {
       return;
     }
-    intervals.get(deploymentId).heard(attempt);
-    LOG.info("breaker open for deployment {} for {} ms: another replica's opened", deploymentId, forMs);
-    heard(() -> breaker.transitionToOpenStateFor(Duration.ofMillis(Math.min(forMs, MAX_HEARD_OPEN_MS))));
+    // A stale or forged signal must not hold the breaker open longer than any opening here could, nor push the back-off far.
+    long ms = Math.min(forMs, maxHeardOpenMs);
+    intervals.get(deploymentId).heard(Math.min(Math.max(attempt, 0), MAX_HEARD_ATTEMPT));
+    LOG.info("breaker open for deployment {} for {} ms: another replica's opened", deploymentId, ms);
+    heard(() -> breaker.transitionToOpenStateFor(Duration.ofMillis(ms)));
   }
 
   /** Another replica's probe of the deployment succeeded: this breaker closes too. */
@@ -163,15 +194,11 @@ public final class Breakers {
 
   /**
    * Whether this replica may send the deployment's probe: always while it is not half-open; while it is, only with the
-   * replicas' claim (so one replica probes at a time; the in-process permit then picks one request).
+   * replicas' claim (so one replica probes at a time). Asked for a {@link Call#probe()} only: this process's one probe
+   * is taken first, so no other request asks the replicas while it is out; a probe not sent ends {@link Call#neutral()}.
    */
   public Future<Boolean> claimProbe(String deploymentId) {
     return state(deploymentId) == State.HALF_OPEN ? replicas.claimProbe(deploymentId) : Future.succeededFuture(true);
-  }
-
-  /** False while the deployment's breaker is open: do not even reserve budget on it. */
-  public boolean allows(String deploymentId) {
-    return state(deploymentId) != State.OPEN;
   }
 
   public State state(String deploymentId) {
@@ -185,21 +212,30 @@ public final class Breakers {
   /** Leave to call the deployment once, or null while it is open or its half-open probe is already out. */
   public Call call(String deploymentId) {
     CircuitBreaker breaker = byDeployment.get(deploymentId);
-    return breaker.tryAcquirePermission() ? new Call(breaker) : null;
+    return breaker.tryAcquirePermission() ? new Call(deploymentId, breaker, replicas) : null;
   }
 
   /** One call's outcome, told once: the first of succeeded, failed and neutral counts; a stream broken later counts too. */
   public static final class Call {
+    private final String deploymentId;
     private final CircuitBreaker breaker;
+    private final Replicas replicas;
     private final long startNanos = System.nanoTime();
     private boolean resolved;
     private boolean succeeded;
 
     private final boolean probe;
 
-    private Call(CircuitBreaker breaker) {
+    private Call(String deploymentId, CircuitBreaker breaker, Replicas replicas) {
+      this.deploymentId = deploymentId;
       this.breaker = breaker;
+      this.replicas = replicas;
       this.probe = breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+    }
+
+    /** Whether this call is its half-open breaker's one probe (which must also hold the replicas' claim). */
+    public boolean probe() {
+      return probe;
     }
 
     /**
@@ -229,17 +265,26 @@ public final class Breakers {
         resolved = true;
         succeeded = false;
         if (counts()) {
-          breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, new ProviderFailure(error));
+          PROBE_FAILED.set(probe);
+          try {
+            breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, new ProviderFailure(error));
+          } finally {
+            PROBE_FAILED.set(false);
+          }
         }
       }
     }
 
-    /** The call says nothing about the provider; a half-open breaker may send its next probe. */
+    /**
+     * The call says nothing about the provider, or was never made (the candidate was skipped after all): a half-open
+     * breaker may send its next probe, from this replica or another.
+     */
     public void neutral() {
       if (!resolved) {
         resolved = true;
         if (probe) {
           breaker.releasePermission();
+          replicas.released(deploymentId);
         }
       }
     }

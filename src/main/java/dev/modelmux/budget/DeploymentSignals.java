@@ -29,6 +29,9 @@ public interface DeploymentSignals {
     public void closed(String deploymentId) {}
 
     @Override
+    public void released(String deploymentId) {}
+
+    @Override
     public void listen(Listener listener) {}
   };
 
@@ -40,6 +43,9 @@ public interface DeploymentSignals {
 
   /** This replica's probe succeeded: its breaker closed; its probe claim ends. */
   void closed(String deploymentId);
+
+  /** This replica's claimed probe was not sent, or ended saying nothing: its probe claim ends now, nobody is told. */
+  void released(String deploymentId);
 
   /** Hears the other replicas' openings and closes (never this replica's own). */
   void listen(Listener listener);

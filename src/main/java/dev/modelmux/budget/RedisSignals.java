@@ -58,6 +58,14 @@ final class RedisSignals implements DeploymentSignals {
     tell(deploymentId, "close 0 0", 0);
   }
 
+  @Override
+  public void released(String deploymentId) {
+    if (available.getAsBoolean()) {
+      redis.releaseProbe(deploymentId, 0)
+          .onFailure(e -> LOG.debug("probe claim of {} not ended: {}", deploymentId, e.toString()));
+    }
+  }
+
   private void tell(String deploymentId, String what, long claimKeptMs) {
     if (!available.getAsBoolean()) {
       return;

@@ -12,9 +12,10 @@ import dev.modelmux.spi.Translator;
 import io.vertx.core.Future;
 
 /**
- * Whether a candidate may take an attempt now, in one short chain: its breaker, the caller's hold, its budget (a
- * reservation), the grant, a translator for its provider. {@link Admitted}: the attempt may start, its reservation
- * held; otherwise the typed reason it was skipped, with nothing held (a reservation taken is given back). Used by the
+ * Whether a candidate may take an attempt now, in one short chain: its breaker's leave (while half-open: this process's
+ * one probe, then the replicas' claim on it), the caller's hold, its budget (a reservation), the grant, a translator for
+ * its provider. {@link Admitted}: the attempt may start, its breaker's leave and reservation held; otherwise the typed
+ * reason it was skipped, with nothing held (a reservation taken is given back, a probe and its claim freed). Used by the
  * candidate walk ({@link Dispatch}), the hedge ({@link HedgedRace}) and the continuation ({@link Continuation}).
  */
 final class Admission {
@@ -36,8 +37,8 @@ final class Admission {
 
   sealed interface Result {}
 
-  /** The attempt may start: the candidate, its reservation and its translator. */
-  record Admitted(Candidate candidate, ReserveResult.Granted granted, Translator translator) implements Result {}
+  /** The attempt may start: the candidate, its breaker's leave (to be told the outcome), its reservation and its translator. */
+  record Admitted(Candidate candidate, Breakers.Call call, ReserveResult.Granted granted, Translator translator) implements Result {}
 
   /** Its breaker is open (or its half-open probe is out, here or on another replica). */
   record BreakerOpen(Deployment deployment) implements Result {}
@@ -64,18 +65,22 @@ final class Admission {
 
   Future<Result> admit(Candidate candidate, Terms terms) {
     Deployment deployment = candidate.deployment();
-    if (!breakers.allows(deployment.id())) {
+    // This process's own leave first: while its half-open probe is out, Redis is not even asked.
+    Breakers.Call call = breakers.call(deployment.id());
+    if (call == null) {
       return Future.succeededFuture(new BreakerOpen(deployment));
     }
-    if (breakers.state(deployment.id()) == Breakers.State.HALF_OPEN) {
-      // One replica probes at a time: one that does not hold the probe's claim takes the deployment for open.
-      return breakers.claimProbe(deployment.id())
-          .compose(mine -> mine ? budgeted(candidate, terms) : Future.succeededFuture(new BreakerOpen(deployment)));
-    }
-    return budgeted(candidate, terms);
+    // One replica probes at a time: one that does not hold the probe's claim takes the deployment for open.
+    Future<Boolean> mine = call.probe() ? breakers.claimProbe(deployment.id()) : Future.succeededFuture(true);
+    return mine.compose(claimed -> claimed ? budgeted(candidate, call, terms) : Future.succeededFuture(new BreakerOpen(deployment)))
+        .andThen(admitted -> {
+          if (admitted.failed() || !(admitted.result() instanceof Admitted)) {
+            call.neutral(); // not sent: the probe (and its claim) is free for the next request, here or on another replica
+          }
+        });
   }
 
-  private Future<Result> budgeted(Candidate candidate, Terms terms) {
+  private Future<Result> budgeted(Candidate candidate, Breakers.Call call, Terms terms) {
     Deployment deployment = candidate.deployment();
     if (terms.holdBack()) {
       return Future.succeededFuture(new HeldBack());
@@ -90,7 +95,7 @@ final class Admission {
         return new NotWanted();
       }
       try {
-        return new Admitted(candidate, granted, terms.translate(candidate));
+        return new Admitted(candidate, call, granted, terms.translate(candidate));
       } catch (GatewayException untranslatable) {
         budgets.settle(granted.reservation(), 0);
         return new Untranslatable(untranslatable.error(), granted.after());

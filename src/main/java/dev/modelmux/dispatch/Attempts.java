@@ -37,7 +37,6 @@ final class Attempts {
   private final Vertx vertx;
   private final UpstreamClients http;
   private final BudgetStore budgets;
-  private final Breakers breakers;
   private final Exchange exchange;
   private final Predicate<Candidate> leavesBreakOpen;
   /** The request's last candidate: an attempt on it has nowhere to fail over to. */
@@ -56,20 +55,22 @@ final class Attempts {
     this.vertx = shared.vertx();
     this.http = http;
     this.budgets = shared.budgets();
-    this.breakers = shared.breakers();
     this.exchange = exchange;
     this.leavesBreakOpen = leavesBreakOpen;
     this.last = last;
   }
 
   /**
-   * Starts an attempt. A 429 pauses the deployment for every replica; a half-open breaker that already has its probe
-   * out sends the request elsewhere (503) and gives the reservation back. When it takes the client's response, the
-   * response says what it was rendered from and how far its context was trimmed.
+   * Starts an admitted attempt under the breaker's leave it was admitted with. A 429 pauses the deployment for every
+   * replica. When it takes the client's response, the response says what it was rendered from and how far its context
+   * was trimmed.
    */
-  RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
+  RunningAttempt start(Admission.Admitted admitted) {
+    Candidate candidate = admitted.candidate();
+    Translator translator = admitted.translator();
+    ReserveResult.Granted granted = admitted.granted();
     Deployment deployment = candidate.deployment();
-    Breakers.Call call = breakers.call(deployment.id());
+    Breakers.Call call = admitted.call();
     UpstreamAttempt attempt = newAttempt(candidate, granted, translator).leavesBrokenStreamOpen(leavesBreakOpen.test(candidate));
     if (candidate == last) {
       attempt.nowhereElseToGo();
@@ -78,13 +79,11 @@ final class Attempts {
       if (winner != attempt) {
         return;
       }
-      if (call != null) {
-        call.firstContent();
-      }
+      call.firstContent();
       exchange.prompt(candidate.prompt() == null ? null : candidate.prompt().label());
       exchange.tokensTrimmed(candidate.tokensTrimmed());
     });
-    Future<AttemptResult> result = guarded(call, candidate, translator, granted, attempt).recover(failure -> {
+    Future<AttemptResult> result = measured(call, candidate, translator, granted, attempt).recover(failure -> {
       if (failure instanceof GatewayException e) {
         GatewayError bounded = bounded(e.error());
         limited(deployment, bounded);
@@ -96,9 +95,12 @@ final class Attempts {
   }
 
   /** Continues a broken stream into the client's open response; fails (the caller ends the stream) if it cannot. */
-  Future<AttemptResult> continueWith(Candidate candidate, Translator translator, ReserveResult.Granted granted) {
-    Breakers.Call call = breakers.call(candidate.deployment().id());
-    return guarded(call, candidate, translator, granted, newAttempt(candidate, granted, translator).appendsToCommittedStream());
+  Future<AttemptResult> continueWith(Admission.Admitted admitted) {
+    Candidate candidate = admitted.candidate();
+    Translator translator = admitted.translator();
+    ReserveResult.Granted granted = admitted.granted();
+    return measured(admitted.call(), candidate, translator, granted,
+        newAttempt(candidate, granted, translator).appendsToCommittedStream());
   }
 
   /** The error with its retry-after cut to max_provider_pause_ms: a provider must not park a deployment for years. */
@@ -127,21 +129,6 @@ final class Attempts {
         budgets.observeRemaining(deployment.id(), deployment.limits(), remaining.tokens(), remaining.requests());
       }
     });
-  }
-
-  /**
-   * The attempt under its breaker ({@code call}, null when the breaker refused it: then the reservation goes back at
-   * once and the request goes elsewhere), its outcome told to the breaker when it ends.
-   */
-  private Future<AttemptResult> guarded(Breakers.Call call, Candidate candidate, Translator translator, ReserveResult.Granted granted,
-      UpstreamAttempt attempt) {
-    Deployment deployment = candidate.deployment();
-    if (call == null) {
-      budgets.settle(granted.reservation(), 0);
-      return Future.failedFuture(new GatewayException(GatewayError.of(503, ErrorKind.OVERLOADED,
-          "Deployment '" + deployment.id() + "' is being probed after failures.")));
-    }
-    return measured(call, candidate, translator, granted, attempt);
   }
 
   /** The attempt's outcome told to its breaker and meters the moment it ends, before its reservation is settled. */

@@ -51,7 +51,7 @@ final class Continuation {
       if (!(admitted instanceof Admission.Admitted go)) {
         return from(index + 1, broken);
       }
-      return attempts.continueWith(candidate, go.translator(), go.granted()).recover(failure -> {
+      return attempts.continueWith(go).recover(failure -> {
         if (prefill && refusedBeforeContent(failure) && !client.gone()) {
           return on(index, candidate, broken, false).onSuccess(replayed -> {
             // It answered the same conversation without the prefill: the prefill was what it refused.

@@ -145,7 +145,7 @@ public final class Dispatch {
     Candidate candidate = admitted.candidate();
     Deployment deployment = candidate.deployment();
     HedgedRace hedge = new HedgedRace(vertx, exchange, admission, this::continues, attempts::start);
-    RunningAttempt primary = attempts.start(candidate, admitted.translator(), admitted.granted());
+    RunningAttempt primary = attempts.start(admitted);
     long hedgeAfter = isRetry || index + 1 >= candidates.size() ? 0 : hedgeDelayMs(deployment);
     Future<AttemptResult> outcome = hedgeAfter > 0 ? hedge.race(primary, candidates.get(index + 1), hedgeAfter) : primary.result();
     return outcome.compose(result -> result.continueFrom() == null ? Future.succeededFuture(result)

@@ -1,6 +1,5 @@
 package dev.modelmux.dispatch;
 
-import dev.modelmux.budget.ReserveResult;
 import dev.modelmux.exchange.ClientResponse;
 import dev.modelmux.exchange.Exchange;
 import dev.modelmux.routing.CandidatePlanner.Candidate;
@@ -22,7 +21,7 @@ import java.util.function.Predicate;
 final class HedgedRace {
   /** Starts an attempt on a candidate. */
   interface Starter {
-    RunningAttempt start(Candidate candidate, Translator translator, ReserveResult.Granted granted);
+    RunningAttempt start(Admission.Admitted admitted);
   }
 
   private final Vertx vertx;
@@ -81,7 +80,7 @@ final class HedgedRace {
       }
       Deployment deployment = next.deployment();
       deployment.state().headroom(go.granted().after());
-      secondary = starter.start(next, go.translator(), go.granted());
+      secondary = starter.start(go);
       secondary.result().onComplete(ar -> {
         deployment.meters().hedge(ar.succeeded());
         settle(ar, primary, outcome);

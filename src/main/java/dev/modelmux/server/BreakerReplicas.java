@@ -59,4 +59,9 @@ final class BreakerReplicas implements Breakers.Replicas {
   public void closed(String deploymentId) {
     signals.closed(deploymentId);
   }
+
+  @Override
+  public void released(String deploymentId) {
+    signals.released(deploymentId);
+  }
 }

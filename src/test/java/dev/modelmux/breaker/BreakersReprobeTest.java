@@ -8,6 +8,7 @@ import dev.modelmux.config.ResilienceConfig;
 import dev.modelmux.core.ErrorKind;
 import dev.modelmux.core.GatewayError;
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -47,6 +48,11 @@ class BreakersReprobeTest {
     @Override
     public void closed(String deploymentId) {
       told.add("closed " + deploymentId);
+    }
+
+    @Override
+    public void released(String deploymentId) {
+      told.add("released " + deploymentId);
     }
   };
   private final Breakers breakers = new Breakers(List.of("d"), FAST, (id, ms) -> opened.add(new Opened(ms, System.nanoTime())),
@@ -132,6 +138,50 @@ class BreakersReprobeTest {
       nextOpening();
       assertThat(told.poll()).isEqualTo("opened d " + attempt);
     }
+  }
+
+  @Test
+  void aHalfOpenThatTimesOutWithoutAProbePausesNobodyAndTellsNobody() throws Exception {
+    Breakers idle = new Breakers(List.of("d"), FAST, (id, ms) -> opened.add(new Opened(ms, System.nanoTime())), replicas,
+        Duration.ofMillis(100));
+    idle.heardOpened("d", 100, 1); // then no traffic here, or a close that never arrived
+    assertEventually(10, () -> assertThat(idle.state("d")).isEqualTo(State.HALF_OPEN));
+    // Ten times the longest half-open: an opening from a timeout would have come long before.
+    assertThat(opened.poll(1, TimeUnit.SECONDS)).as("nobody paused").isNull();
+    assertThat(told).as("nobody told").isEmpty();
+    assertEventually(10, () -> assertThat(idle.state("d")).as("waiting for a probe").isEqualTo(State.HALF_OPEN));
+
+    Breakers.Call probe = idle.call("d");
+    assertThat(probe).isNotNull();
+    probe.failed(DOWN);
+    Opened o = nextOpening();
+    assertThat(o.forMs()).as("the second opening in a row: the timeouts did not count").isBetween(160L, 240L);
+    assertThat(told.poll()).isEqualTo("opened d 2");
+  }
+
+  @Test
+  void aStaleOrForgedOpeningHeardIsBoundedByTheCapAndASmallAttemptCount() throws Exception {
+    breakers.heardOpened("d", 3_600_000, Integer.MAX_VALUE);
+    long start = System.nanoTime();
+    assertEventually(10, () -> assertThat(breakers.state("d")).isEqualTo(State.HALF_OPEN));
+    assertThat((System.nanoTime() - start) / 1_000_000).as("open at most the cap plus its jitter (480 ms), not an hour")
+        .isLessThan(5_000);
+    breakers.call("d").failed(DOWN);
+    assertThat(nextOpening().forMs()).isBetween(320L, 480L);
+    assertThat(told.poll()).isEqualTo("opened d " + (Breakers.MAX_HEARD_ATTEMPT + 1));
+  }
+
+  @Test
+  void aProbeThatSaysNothingGivesTheReplicasClaimBackAndAnAnswerOrFailureDoNotReleaseTwice() throws Exception {
+    breakers.call("d").failed(DOWN);
+    halfOpenAfterMs(nextOpening());
+    told.clear();
+    breakers.call("d").neutral();
+    assertThat(told).containsExactly("released d");
+    Breakers.Call probe = breakers.call("d");
+    probe.firstContent();
+    probe.neutral();
+    assertThat(told).containsExactly("released d", "closed d");
   }
 
   @Test

@@ -29,7 +29,12 @@ class ReprobeIntervalTest {
       Set<Long> drawn = new HashSet<>();
       for (int i = 0; i < 200; i++) {
         interval.reset();
+        for (int before = 1; before < attempt; before++) {
+          interval.apply(before);
+          interval.opened();
+        }
         long ms = interval.apply(attempt);
+        interval.opened();
         assertThat(interval.lastMs()).isEqualTo(ms);
         assertThat(ms).as("attempt %d", attempt)
             .isBetween((long) (nominal(defaults, attempt) * (1 - JITTER)) - 1, (long) (nominal(defaults, attempt) * (1 + JITTER)) + 1);
@@ -44,10 +49,32 @@ class ReprobeIntervalTest {
     ReprobeInterval interval = new ReprobeInterval(1_000, 15_000);
     interval.heard(3); // another replica's third opening
     assertThat(interval.apply(1)).as("this replica's next opening is the fourth").isBetween(6_400L, 9_600L);
+    interval.opened();
     assertThat(interval.lastAttempt()).isEqualTo(4);
     interval.reset();
     assertThat(interval.apply(1)).isBetween(800L, 1_200L);
+    interval.opened();
     assertThat(interval.lastAttempt()).isEqualTo(1);
+  }
+
+  /**
+   * resilience4j draws the interval inside an atomic update that another thread may make it run again: asked twice
+   * for one opening, it answers the same interval and counts that opening once; only the opening recorded moves on.
+   */
+  @Test
+  void askedAgainForTheSameOpeningItAnswersTheSameAndCountsItOnce() {
+    ReprobeInterval interval = new ReprobeInterval(1_000, 15_000);
+    long first = interval.apply(1);
+    assertThat(interval.apply(1)).as("a re-run of the same opening").isEqualTo(first);
+    assertThat(interval.apply(1)).isEqualTo(first);
+    interval.opened();
+    assertThat(interval.lastMs()).as("the pause shared is the wait in force").isEqualTo(first);
+    assertThat(interval.lastAttempt()).isEqualTo(1);
+    long second = interval.apply(7); // resilience4j's count, which also counts half-opens that timed out without a probe
+    assertThat(second).as("the next opening is the second, not the fourth").isBetween(1_600L, 2_400L);
+    assertThat(interval.apply(7)).isEqualTo(second);
+    interval.opened();
+    assertThat(interval.lastAttempt()).isEqualTo(2);
   }
 
   /**

@@ -67,6 +67,15 @@ class RedisSignalsTest {
   }
 
   @Test
+  void aProbeNotSentAfterAllFreesItsReplicasClaimAtOnceAndOnlyThatReplicaCanFreeIt() {
+    assertThat(await(a.claimProbe("d", 60_000))).isTrue();
+    b.released("d");
+    assertThat(await(b.claimProbe("d", 60_000))).as("not b's claim to free").isFalse();
+    a.released("d");
+    assertEventually(() -> assertThat(await(b.claimProbe("d", 60_000))).as("free long before its 60 s").isTrue());
+  }
+
+  @Test
   void aClaimEndsByItselfWhenItsReplicaNeverDecides() {
     assertThat(await(a.claimProbe("d", 300))).isTrue();
     assertEventually(() -> assertThat(await(b.claimProbe("d", 10_000))).isTrue());
